@@ -1,0 +1,130 @@
+//! The file format of an exported document.
+//!
+//! ```text
+//! "TWINDOC" 0x01        8 bytes of magic, the last one the format version
+//! postcard(DocExport)  the rest of the file
+//! ```
+//! A plain Automerge file carries no signatures, so it is refused with a message that says so.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ids::DocId, keys::Signature, space::SignedSpace};
+
+/// Magic bytes at the start of an export file; the last byte is the format version.
+pub const EXPORT_MAGIC: &[u8; 8] = b"TWINDOC\x01";
+
+/// Largest export file we read: large enough for years of a busy plan (the whole
+/// automerge-paper trace saves to well under 1 MiB), small enough to never exhaust memory.
+pub const MAX_EXPORT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Magic bytes of a saved Automerge document.
+const AUTOMERGE_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// An exported document: its saved Automerge bytes and a signature for every change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocExport {
+    /// The document's id (signatures are bound to it).
+    pub doc_id: DocId,
+    /// The space the document belongs to, with its founder's signature.
+    pub space: SignedSpace,
+    /// The saved Automerge document.
+    pub saved: Vec<u8>,
+    /// `(change hash, signature)` for every change in `saved`.
+    pub signatures: Vec<([u8; 32], Signature)>,
+}
+
+/// Why an export file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The file is a plain Automerge document, which carries no signatures.
+    #[error("this is a plain Automerge file without signatures; only files written by `twin doc export` can be imported")]
+    PlainAutomerge,
+    /// The file does not start with the export magic.
+    #[error("not a Twinmesh document export (unknown file format)")]
+    NotAnExport,
+    /// The format version is newer than this program knows.
+    #[error("export format version {0} is not supported by this version of twin; upgrade twin")]
+    UnsupportedVersion(u8),
+    /// The file is larger than [`MAX_EXPORT_BYTES`].
+    #[error("export file is {0} bytes, larger than the limit of {MAX_EXPORT_BYTES}")]
+    TooLarge(usize),
+    /// The content is truncated or corrupt.
+    #[error("export file is truncated or corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl DocExport {
+    /// Encodes the export file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = EXPORT_MAGIC.to_vec();
+        out.extend(postcard::to_stdvec(self).unwrap_or_default());
+        out
+    }
+
+    /// Decodes an export file. Decoding checks the structure only; signatures and the
+    /// document itself are checked by the importer before anything is stored.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ExportError> {
+        if bytes.len() > MAX_EXPORT_BYTES {
+            return Err(ExportError::TooLarge(bytes.len()));
+        }
+        if bytes.starts_with(&AUTOMERGE_MAGIC) {
+            return Err(ExportError::PlainAutomerge);
+        }
+        if bytes.len() < EXPORT_MAGIC.len() || bytes[..7] != EXPORT_MAGIC[..7] {
+            return Err(ExportError::NotAnExport);
+        }
+        if bytes[7] != EXPORT_MAGIC[7] {
+            return Err(ExportError::UnsupportedVersion(bytes[7]));
+        }
+        let (export, rest) = postcard::take_from_bytes::<Self>(&bytes[8..])
+            .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(ExportError::Corrupt(format!("{} unexpected trailing bytes", rest.len())));
+        }
+        Ok(export)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{keys::SecretKey, space::Municipality, time::Timestamp};
+
+    fn sample() -> DocExport {
+        let key = SecretKey::from_bytes([1; 32]);
+        let founder = Municipality { key: key.public(), name: "A".into(), country: "FR".into() };
+        let space = SignedSpace::create(&key, "S", founder, Timestamp(0), [0; 16]).expect("space");
+        DocExport {
+            doc_id: DocId::from_bytes([2; 16]),
+            space,
+            saved: vec![1, 2, 3],
+            signatures: vec![([4; 32], key.sign(b"x"))],
+        }
+    }
+
+    #[test]
+    fn round_trip_and_every_truncation_is_refused() {
+        let bytes = sample().to_bytes();
+        let back = DocExport::from_bytes(&bytes).expect("decodes");
+        assert_eq!(back.doc_id, sample().doc_id);
+        for len in 0..bytes.len() {
+            assert!(DocExport::from_bytes(&bytes[..len]).is_err(), "truncated to {len} accepted");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(DocExport::from_bytes(&longer), Err(ExportError::Corrupt(_))));
+    }
+
+    #[test]
+    fn foreign_formats_are_named() {
+        assert_eq!(
+            DocExport::from_bytes(&[0x85, 0x6f, 0x4a, 0x83, 0, 0]).err(),
+            Some(ExportError::PlainAutomerge)
+        );
+        assert_eq!(DocExport::from_bytes(b"hello world").err(), Some(ExportError::NotAnExport));
+        let mut v2 = sample().to_bytes();
+        v2[7] = 2;
+        assert_eq!(DocExport::from_bytes(&v2).err(), Some(ExportError::UnsupportedVersion(2)));
+    }
+}

@@ -1,0 +1,288 @@
+//! Signed Automerge changes.
+//!
+//! Every change a node makes is signed by the municipality's key over
+//! `"twinmesh/change/v1" ‖ doc_id (16 bytes) ‖ change_hash (32 bytes)`.
+//! The change hash covers the change's bytes (actor, seq, deps, ops, time, message), so the
+//! signature covers all of them; the doc id stops a change being replayed into another document.
+//!
+//! The author of a change is read from its Automerge actor id, which is the author's 32-byte
+//! public key followed by a [`ACTOR_SUFFIX_LEN`]-byte per-installation suffix.
+
+use automerge::{ActorId, ChangeHash};
+use ed25519_dalek::VerifyingKey;
+
+use crate::{
+    ids::DocId,
+    keys::{PublicKey, SecretKey, Signature},
+};
+
+/// The domain-separation prefix of every change signature. Bump the version to change the
+/// signed payload; never reuse a prefix for another payload.
+pub const CHANGE_DOMAIN: &[u8] = b"twinmesh/change/v1";
+
+/// Length of the random per-installation suffix of an actor id.
+pub const ACTOR_SUFFIX_LEN: usize = 16;
+
+/// Why a change was rejected. Every node gives the same answer for the same change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChangeRejection {
+    /// No signature came with the change.
+    #[error("change {hash} is unsigned")]
+    Unsigned {
+        /// The change's hash.
+        hash: ChangeHash,
+    },
+    /// The actor id does not carry a valid public key, so nobody can be its author.
+    #[error("change {hash} has actor id {actor}, which names no municipality key")]
+    NoAuthor {
+        /// The change's hash.
+        hash: ChangeHash,
+        /// The actor id found.
+        actor: String,
+    },
+    /// The signature does not verify against the author's key for this document. This is the
+    /// answer for forged and tampered changes and for changes replayed from another document.
+    #[error("change {hash} has a bad signature (forged, tampered, or from another document)")]
+    BadSignature {
+        /// The change's hash.
+        hash: ChangeHash,
+    },
+}
+
+impl ChangeRejection {
+    /// The hash of the rejected change.
+    pub fn hash(&self) -> ChangeHash {
+        match self {
+            Self::Unsigned { hash } | Self::NoAuthor { hash, .. } | Self::BadSignature { hash } => {
+                *hash
+            }
+        }
+    }
+}
+
+/// Builds the actor id for a municipality key and an installation suffix.
+pub fn actor_id(key: &PublicKey, suffix: [u8; ACTOR_SUFFIX_LEN]) -> ActorId {
+    let mut bytes = Vec::with_capacity(32 + ACTOR_SUFFIX_LEN);
+    bytes.extend_from_slice(&key.to_bytes());
+    bytes.extend_from_slice(&suffix);
+    ActorId::from(bytes)
+}
+
+/// Reads the author's public key out of an actor id, or `None` if the actor id is not of the
+/// Twinmesh form (wrong length, or not a valid, non-weak curve point).
+pub fn author_of(actor: &ActorId) -> Option<PublicKey> {
+    let bytes = actor.to_bytes();
+    if bytes.len() != 32 + ACTOR_SUFFIX_LEN {
+        return None;
+    }
+    let key = PublicKey::from_bytes(&bytes[..32]).ok()?;
+    if key.inner().is_weak() {
+        return None;
+    }
+    Some(key)
+}
+
+/// The exact bytes that are signed for a change.
+pub fn signing_payload(doc: &DocId, hash: &ChangeHash) -> [u8; CHANGE_DOMAIN.len() + 16 + 32] {
+    let mut out = [0u8; CHANGE_DOMAIN.len() + 16 + 32];
+    out[..CHANGE_DOMAIN.len()].copy_from_slice(CHANGE_DOMAIN);
+    out[CHANGE_DOMAIN.len()..CHANGE_DOMAIN.len() + 16].copy_from_slice(doc.as_bytes());
+    out[CHANGE_DOMAIN.len() + 16..].copy_from_slice(&hash.0);
+    out
+}
+
+/// Signs a change of `doc`.
+pub fn sign_change(key: &SecretKey, doc: &DocId, hash: &ChangeHash) -> Signature {
+    key.sign(&signing_payload(doc, hash))
+}
+
+/// Verifies one change signature with the strict rules.
+pub fn verify_change(
+    key: &PublicKey,
+    doc: &DocId,
+    hash: &ChangeHash,
+    sig: &Signature,
+) -> Result<(), crate::keys::SignatureInvalid> {
+    if has_small_order_r(sig) {
+        return Err(crate::keys::SignatureInvalid);
+    }
+    key.verify(&signing_payload(doc, hash), sig)
+}
+
+/// A change waiting for verification: what the verifier needs, nothing more.
+#[derive(Debug, Clone)]
+pub struct ChangeToVerify<'a> {
+    /// The change's hash (computed from its bytes by Automerge, never taken from the peer).
+    pub hash: ChangeHash,
+    /// The change's actor id (read from its bytes).
+    pub actor: &'a ActorId,
+    /// The signature that came with it, if any.
+    pub signature: Option<Signature>,
+}
+
+/// Verifies a batch of changes of one document.
+///
+/// Returns one result per input, in order. Uses ed25519 batch verification when every signature
+/// is good (the common case), and falls back to one-by-one strict verification to name the bad
+/// ones. The answer is the same as [`verify_change`] on each change alone: signatures with a
+/// small-order `R` and weak keys are rejected before the batch, which is where batch and strict
+/// verification could otherwise disagree.
+pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<PublicKey, ChangeRejection>> {
+    let mut results: Vec<Result<PublicKey, ChangeRejection>> = Vec::with_capacity(changes.len());
+    let mut payloads = Vec::new();
+    let mut sigs = Vec::new();
+    let mut keys: Vec<VerifyingKey> = Vec::new();
+    let mut batch_idx = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let Some(key) = author_of(c.actor) else {
+            results.push(Err(ChangeRejection::NoAuthor { hash: c.hash, actor: c.actor.to_hex_string() }));
+            continue;
+        };
+        let Some(sig) = c.signature else {
+            results.push(Err(ChangeRejection::Unsigned { hash: c.hash }));
+            continue;
+        };
+        if has_small_order_r(&sig) {
+            results.push(Err(ChangeRejection::BadSignature { hash: c.hash }));
+            continue;
+        }
+        payloads.push(signing_payload(doc, &c.hash));
+        sigs.push(ed25519_dalek::Signature::from_bytes(&sig.0));
+        keys.push(*key.inner());
+        batch_idx.push(i);
+        results.push(Ok(key));
+    }
+    if batch_idx.is_empty() {
+        return results;
+    }
+    let msgs: Vec<&[u8]> = payloads.iter().map(|p| p.as_slice()).collect();
+    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+        return results;
+    }
+    // At least one is bad: find which, one by one, with the strict rules.
+    for (n, &i) in batch_idx.iter().enumerate() {
+        let ok = keys[n].verify_strict(msgs[n], &sigs[n]).is_ok();
+        if !ok {
+            results[i] = Err(ChangeRejection::BadSignature { hash: changes[i].hash });
+        }
+    }
+    results
+}
+
+/// True if the signature's `R` is a point of small order (or not a point at all), which strict
+/// verification rejects and batch verification might not.
+fn has_small_order_r(sig: &Signature) -> bool {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(&sig.0[..32]);
+    match curve25519_dalek::edwards::CompressedEdwardsY(r).decompress() {
+        Some(point) => point.is_small_order(),
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> SecretKey {
+        SecretKey::from_bytes([n; 32])
+    }
+
+    #[test]
+    fn sign_verify_round_trip_and_domain_binding() {
+        let k = key(1);
+        let doc = DocId::from_bytes([1; 16]);
+        let hash = ChangeHash([2; 32]);
+        let sig = sign_change(&k, &doc, &hash);
+        assert!(verify_change(&k.public(), &doc, &hash, &sig).is_ok());
+        // Tampered change: another hash.
+        assert!(verify_change(&k.public(), &doc, &ChangeHash([3; 32]), &sig).is_err());
+        // Replayed into another document.
+        assert!(verify_change(&k.public(), &DocId::from_bytes([9; 16]), &hash, &sig).is_err());
+        // Forged: signed by someone else.
+        assert!(verify_change(&key(2).public(), &doc, &hash, &sig).is_err());
+        // A signature over the raw hash without the domain prefix does not count.
+        let raw = k.sign(&hash.0);
+        assert!(verify_change(&k.public(), &doc, &hash, &raw).is_err());
+    }
+
+    #[test]
+    fn actor_id_names_the_author() {
+        let k = key(4).public();
+        let actor = actor_id(&k, [7; ACTOR_SUFFIX_LEN]);
+        assert_eq!(author_of(&actor), Some(k));
+        assert_eq!(author_of(&ActorId::from(vec![1, 2, 3])), None);
+    }
+
+    #[test]
+    fn batch_names_each_bad_change() {
+        let doc = DocId::from_bytes([5; 16]);
+        let good = key(1);
+        let actor_good = actor_id(&good.public(), [0; ACTOR_SUFFIX_LEN]);
+        let actor_junk = ActorId::from(vec![0xaa; 8]);
+        let h: Vec<ChangeHash> = (0..5).map(|i| ChangeHash([i; 32])).collect();
+        let changes = vec![
+            ChangeToVerify { hash: h[0], actor: &actor_good, signature: Some(sign_change(&good, &doc, &h[0])) },
+            // Tampered: signature of another change.
+            ChangeToVerify { hash: h[1], actor: &actor_good, signature: Some(sign_change(&good, &doc, &h[0])) },
+            ChangeToVerify { hash: h[2], actor: &actor_good, signature: None },
+            ChangeToVerify { hash: h[3], actor: &actor_junk, signature: Some(sign_change(&good, &doc, &h[3])) },
+            ChangeToVerify { hash: h[4], actor: &actor_good, signature: Some(sign_change(&good, &doc, &h[4])) },
+        ];
+        let res = verify_batch(&doc, &changes);
+        assert_eq!(res[0], Ok(good.public()));
+        assert_eq!(res[1], Err(ChangeRejection::BadSignature { hash: h[1] }));
+        assert_eq!(res[2], Err(ChangeRejection::Unsigned { hash: h[2] }));
+        assert!(matches!(res[3], Err(ChangeRejection::NoAuthor { .. })));
+        assert_eq!(res[4], Ok(good.public()));
+    }
+
+    #[test]
+    fn small_order_r_is_rejected() {
+        let k = key(1);
+        let doc = DocId::from_bytes([1; 16]);
+        let hash = ChangeHash([2; 32]);
+        let mut sig = sign_change(&k, &doc, &hash);
+        // The identity point (y = 1) has small order.
+        sig.0[..32].copy_from_slice(&{
+            let mut r = [0u8; 32];
+            r[0] = 1;
+            r
+        });
+        assert!(verify_change(&k.public(), &doc, &hash, &sig).is_err());
+        let actor = actor_id(&k.public(), [0; ACTOR_SUFFIX_LEN]);
+        let res = verify_batch(&doc, &[ChangeToVerify { hash, actor: &actor, signature: Some(sig) }]);
+        assert!(res[0].is_err());
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_bit_flip_in_hash_or_signature_is_rejected(
+            seed in any::<[u8; 32]>(),
+            doc in any::<[u8; 16]>(),
+            hash in any::<[u8; 32]>(),
+            flip in 0usize..(96 * 8),
+        ) {
+            let k = SecretKey::from_bytes(seed);
+            let doc = DocId::from_bytes(doc);
+            let hash = ChangeHash(hash);
+            let mut sig = sign_change(&k, &doc, &hash);
+            let mut h = hash;
+            if flip < 32 * 8 {
+                h.0[flip / 8] ^= 1 << (flip % 8);
+            } else {
+                let f = flip - 32 * 8;
+                sig.0[f / 8] ^= 1 << (f % 8);
+            }
+            prop_assert!(verify_change(&k.public(), &doc, &h, &sig).is_err());
+        }
+    }
+}
