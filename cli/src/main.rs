@@ -1,1 +1,100 @@
-fn main(){}
+//! `twin`: run a municipal Twinmesh node and edit the partnership's shared documents.
+
+mod cmd;
+mod output;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+/// Twinmesh: peer-to-peer planning for twinned towns.
+///
+/// Each municipality runs its own node. Shared documents (charters, joint project plans,
+/// minutes, contacts) are signed by the municipality that changed them and verified by every
+/// partner.
+#[derive(Debug, Parser)]
+#[command(name = "twin", version, propagate_version = true)]
+struct Cli {
+    /// The node's data directory. Default: the platform data dir (on Linux
+    /// ~/.local/share/twinmesh).
+    #[arg(long, global = true, env = "TWIN_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    /// The officer making changes, recorded in each change's history entry.
+    #[arg(long, global = true, env = "TWIN_OFFICER", value_name = "NAME")]
+    officer: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create this municipality's identity and store.
+    Init(cmd::init::InitArgs),
+    /// Show this municipality's id (PeerId), name, country and public key.
+    Id,
+    /// Run the node in the foreground until Ctrl-C.
+    Start(cmd::start::StartArgs),
+    /// Partnership spaces.
+    #[command(subcommand)]
+    Space(cmd::space::SpaceCmd),
+    /// Shared documents.
+    #[command(subcommand)]
+    Doc(cmd::doc::DocCmd),
+}
+
+/// What every command gets.
+pub(crate) struct Ctx {
+    pub(crate) data_dir: twinmesh_node::DataDir,
+    pub(crate) json: bool,
+    pub(crate) officer: Option<String>,
+}
+
+fn default_data_dir() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("eu", "Twinmesh", "twinmesh")
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for the default data dir: pass --data-dir"))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let data_dir = match cli.data_dir {
+        Some(d) => d,
+        None => default_data_dir()?,
+    };
+    let ctx = Ctx { data_dir: twinmesh_node::DataDir::new(data_dir), json: cli.json, officer: cli.officer };
+    match cli.command {
+        Command::Init(a) => cmd::init::run(&ctx, a),
+        Command::Id => cmd::init::id(&ctx),
+        Command::Start(a) => cmd::start::run(&ctx, a),
+        Command::Space(c) => cmd::space::run(&ctx, c),
+        Command::Doc(c) => cmd::doc::run(&ctx, c),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TWIN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,twinmesh=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ");
+            if json {
+                println!("{}", serde_json::json!({ "error": msg }));
+            }
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,18 @@
-pub fn x(){}
+//! Twinmesh node: one municipality's store and document engine.
+//!
+//! - [`identity`]: the data dir layout and the node key (also its libp2p identity).
+//! - [`store`]: storage behind a small trait (sled backend), atomic durable batches.
+//! - [`engine`]: spaces and signed documents: create, edit, view, history, export, import.
+//! - [`render`]: Markdown rendering of documents.
+#![deny(missing_docs, rustdoc::broken_intra_doc_links)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod engine;
+pub mod error;
+pub mod identity;
+pub mod render;
+pub mod store;
+
+pub use engine::Engine;
+pub use error::NodeError;
+pub use identity::DataDir;

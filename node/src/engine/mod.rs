@@ -1,0 +1,436 @@
+//! The document engine: one municipality's spaces and signed documents.
+//!
+//! The engine is synchronous and owns the store. The CLI uses it directly when no node runs;
+//! a running node owns one engine on a dedicated thread and talks to it by messages.
+
+mod edit;
+mod transfer;
+pub mod view;
+
+use std::collections::HashMap;
+
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use serde::{Deserialize, Serialize};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    keys::{PublicKey, SecretKey, Signature},
+    schema::{self, DocKind},
+    signed::{self, ACTOR_SUFFIX_LEN},
+    space::{Municipality, SignedSpace, validate_name},
+    time::Timestamp,
+};
+
+pub use edit::{Edit, EditOutcome};
+pub use transfer::{HistoryEntry, ImportReport, SignatureStatus};
+
+use crate::{
+    error::NodeError,
+    identity::{self, DataDir},
+    store::{self, Batch, Storage, Table, trees},
+};
+
+/// Incremental changes kept per document before they are folded into a snapshot.
+pub const COMPACT_AFTER: u32 = 256;
+
+/// Metadata the store keeps per document, so listing documents needs no Automerge load.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocMeta {
+    /// The space the document belongs to.
+    pub space: SpaceId,
+    /// Its kind.
+    pub kind: DocKind,
+    /// Current title (cached from the document).
+    pub title: String,
+    /// When it was created here.
+    pub created: Timestamp,
+    /// When it last changed here.
+    pub updated: Timestamp,
+    /// Number of changes in its history.
+    pub changes: u64,
+    /// Changes stored incrementally since the last snapshot.
+    pub incremental: u32,
+}
+
+/// A document as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocInfo {
+    /// Its id.
+    pub id: DocId,
+    /// Its metadata.
+    #[serde(flatten)]
+    pub meta: DocMeta,
+}
+
+/// A space as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpaceInfo {
+    /// Its id.
+    pub id: SpaceId,
+    /// Its name.
+    pub name: String,
+    /// The founding municipality.
+    pub founder: Municipality,
+    /// When it was founded.
+    pub created: Timestamp,
+    /// Number of documents in it on this node.
+    pub documents: usize,
+}
+
+/// The current wall-clock time.
+pub fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp(ms)
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    rand::Rng::fill(&mut rand::rng(), &mut b[..]);
+    b
+}
+
+/// A fresh list-item id: 8 random bytes, base32.
+pub(crate) fn new_item_id() -> String {
+    data_encoding::BASE32_NOPAD.encode(&random::<8>()).to_ascii_lowercase()
+}
+
+fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    postcard::to_stdvec(v).unwrap_or_default()
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, NodeError> {
+    postcard::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("stored {what}: {e}")))
+}
+
+/// Checks an ISO 3166-1 alpha-2 country code (two ASCII letters), returning it upper-cased.
+pub fn validate_country(code: &str) -> Result<String, NodeError> {
+    let c = code.trim().to_ascii_uppercase();
+    if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(c)
+    } else {
+        Err(NodeError::InvalidInput(format!(
+            "'{code}' is not a country code: use two letters (ISO 3166-1), e.g. FR, DE, GB"
+        )))
+    }
+}
+
+/// One municipality's document engine.
+pub struct Engine {
+    dir: DataDir,
+    store: Box<dyn Storage>,
+    key: SecretKey,
+    me: Municipality,
+    suffix: [u8; ACTOR_SUFFIX_LEN],
+    docs: HashMap<DocId, Automerge>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("dir", &self.dir).field("me", &self.me.name).finish()
+    }
+}
+
+impl Engine {
+    /// Creates a node identity and store in `dir`.
+    ///
+    /// # Errors
+    /// [`NodeError::AlreadyInitialized`] if a key exists and `force` is false. With `force`, the
+    /// old key file is renamed to `identity.key.replaced-<millis>`, never deleted.
+    pub fn init(dir: &DataDir, name: &str, country: &str, force: bool) -> Result<Self, NodeError> {
+        if !validate_name(name) {
+            return Err(NodeError::InvalidInput(format!(
+                "'{name}' is not a usable municipality name (1 to 200 characters, no control characters)"
+            )));
+        }
+        let country = validate_country(country)?;
+        let key_path = dir.key_path();
+        if key_path.exists() {
+            if !force {
+                return Err(NodeError::AlreadyInitialized(dir.root().to_path_buf()));
+            }
+            let backup = dir.root().join(format!("identity.key.replaced-{}", now().as_millis()));
+            std::fs::rename(&key_path, &backup).map_err(|e| NodeError::io(&key_path, e))?;
+            tracing::warn!(backup = %backup.display(), "replaced the node identity; old key kept");
+        }
+        create_private_dir(dir.root())?;
+        let key = SecretKey::from_bytes(random());
+        // Open the store first: if it is locked, nothing is written.
+        let store = store::open(&dir.store_path())?;
+        identity::write_key(&key_path, &key)?;
+        let me = Municipality { key: key.public(), name: name.trim().to_string(), country };
+        let suffix = random::<ACTOR_SUFFIX_LEN>();
+        let mut b = Batch::default();
+        b.put(Table::Meta, trees::meta::PROFILE, encode(&me));
+        b.put(Table::Meta, trees::meta::ACTOR_SUFFIX, suffix.to_vec());
+        store.commit(b)?;
+        Ok(Self { dir: dir.clone(), store, key, me, suffix, docs: HashMap::new() })
+    }
+
+    /// Opens an existing node's data dir.
+    ///
+    /// # Errors
+    /// [`NodeError::NotInitialized`] if there is no key; [`crate::store::StoreError::Locked`]
+    /// if another process has the store open.
+    pub fn open(dir: &DataDir) -> Result<Self, NodeError> {
+        if !dir.is_initialized() {
+            return Err(NodeError::NotInitialized(dir.root().to_path_buf()));
+        }
+        let key = identity::read_key(&dir.key_path())?;
+        let store = store::open(&dir.store_path())?;
+        let me: Municipality = match store.get(Table::Meta, trees::meta::PROFILE.as_bytes())? {
+            Some(b) => decode("profile", &b)?,
+            None => return Err(NodeError::Corrupt("the store has no profile; re-run `twin init --force`".into())),
+        };
+        if me.key != key.public() {
+            return Err(NodeError::Corrupt(format!(
+                "identity.key does not match the store's profile ({}); was the key file replaced by hand?",
+                me.name
+            )));
+        }
+        let suffix = store
+            .get(Table::Meta, trees::meta::ACTOR_SUFFIX.as_bytes())?
+            .and_then(|v| <[u8; ACTOR_SUFFIX_LEN]>::try_from(v.as_slice()).ok())
+            .ok_or_else(|| NodeError::Corrupt("the store has no actor suffix".into()))?;
+        Ok(Self { dir: dir.clone(), store, key, me, suffix, docs: HashMap::new() })
+    }
+
+    /// This municipality.
+    pub fn me(&self) -> &Municipality {
+        &self.me
+    }
+
+    /// The node's secret key (for the network identity).
+    pub fn secret_key(&self) -> &SecretKey {
+        &self.key
+    }
+
+    /// The data dir.
+    pub fn data_dir(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// The store's size on disk in bytes.
+    pub fn store_size(&self) -> Result<u64, NodeError> {
+        Ok(self.store.size_on_disk()?)
+    }
+
+    fn actor(&self) -> automerge::ActorId {
+        signed::actor_id(&self.key.public(), self.suffix)
+    }
+
+    // ---- spaces ----
+
+    /// Founds a new space with this municipality as founder.
+    pub fn create_space(&mut self, name: &str) -> Result<SpaceInfo, NodeError> {
+        let space = SignedSpace::create(&self.key, name, self.me.clone(), now(), random())?;
+        let id = space.id();
+        let mut b = Batch::default();
+        b.put(Table::Spaces, id.as_bytes().to_vec(), space.to_bytes());
+        self.store.commit(b)?;
+        self.space_info(&id)
+    }
+
+    /// A space's signed record.
+    pub fn space(&self, id: &SpaceId) -> Result<SignedSpace, NodeError> {
+        let bytes = self
+            .store
+            .get(Table::Spaces, id.as_bytes())?
+            .ok_or_else(|| NodeError::UnknownSpace(id.to_string()))?;
+        Ok(SignedSpace::from_bytes(&bytes)?)
+    }
+
+    fn space_info(&self, id: &SpaceId) -> Result<SpaceInfo, NodeError> {
+        let s = self.space(id)?;
+        let documents = self.docs(Some(id))?.len();
+        Ok(SpaceInfo {
+            id: *id,
+            name: s.genesis.name,
+            founder: s.genesis.founder,
+            created: s.genesis.created,
+            documents,
+        })
+    }
+
+    /// Every space this node knows.
+    pub fn spaces(&self) -> Result<Vec<SpaceInfo>, NodeError> {
+        let mut out = Vec::new();
+        for (k, _) in self.store.scan(Table::Spaces, &[])? {
+            let id = SpaceId::from_slice(&k).ok_or_else(|| NodeError::Corrupt("space key".into()))?;
+            out.push(self.space_info(&id)?);
+        }
+        out.sort_by(|a, b| a.created.cmp(&b.created).then(a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    /// Municipalities this node can name: itself and every space's founder.
+    pub fn known_municipalities(&self) -> Result<HashMap<[u8; 32], Municipality>, NodeError> {
+        let mut out = HashMap::new();
+        for (_, v) in self.store.scan(Table::Spaces, &[])? {
+            if let Ok(s) = SignedSpace::from_bytes(&v) {
+                out.insert(s.genesis.founder.key.to_bytes(), s.genesis.founder);
+            }
+        }
+        out.insert(self.me.key.to_bytes(), self.me.clone());
+        Ok(out)
+    }
+
+    // ---- documents ----
+
+    /// Lists documents, optionally of one space, oldest first.
+    pub fn docs(&self, space: Option<&SpaceId>) -> Result<Vec<DocInfo>, NodeError> {
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan(Table::Docs, &[])? {
+            let id = DocId::from_slice(&k).ok_or_else(|| NodeError::Corrupt("doc key".into()))?;
+            let meta: DocMeta = decode("document metadata", &v)?;
+            if space.is_none_or(|s| *s == meta.space) {
+                out.push(DocInfo { id, meta });
+            }
+        }
+        out.sort_by(|a, b| a.meta.created.cmp(&b.meta.created).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// One document's metadata.
+    pub fn doc_meta(&self, id: &DocId) -> Result<DocMeta, NodeError> {
+        let bytes = self
+            .store
+            .get(Table::Docs, id.as_bytes())?
+            .ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
+        decode("document metadata", &bytes)
+    }
+
+    /// Creates a document of `kind` in `space` from the kind's template, as one signed change.
+    pub fn create_doc(
+        &mut self,
+        space: &SpaceId,
+        kind: DocKind,
+        title: &str,
+        officer: Option<&str>,
+    ) -> Result<DocInfo, NodeError> {
+        self.space(space)?;
+        if title.trim().is_empty() || title.len() > schema::MAX_SCALAR_LEN {
+            return Err(NodeError::InvalidInput("a document title must be 1 to 1000 characters".into()));
+        }
+        let id = DocId::from_bytes(random());
+        let mut doc = Automerge::new().with_actor(self.actor());
+        let template = schema::template(kind, title.trim(), &space.to_string(), &mut new_item_id);
+        let message = edit::message(&format!("created {} '{}'", kind.label(), title.trim()), officer);
+        let mut tx = doc.transaction();
+        edit::write_template_root(&mut tx, &template)?;
+        let (hash, _) = tx.commit_with(
+            automerge::transaction::CommitOptions::default()
+                .with_message(message)
+                .with_time(now().as_millis()),
+        );
+        let hash = hash.ok_or_else(|| NodeError::Corrupt("template produced no change".into()))?;
+        let created = now();
+        let meta = DocMeta {
+            space: *space,
+            kind,
+            title: title.trim().to_string(),
+            created,
+            updated: created,
+            changes: 0,
+            incremental: 0,
+        };
+        let change = doc
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
+        let sig = signed::sign_change(&self.key, &id, &hash);
+        self.persist_changes(&id, meta, &doc, &[(change, sig)])?;
+        self.docs.insert(id, doc);
+        Ok(DocInfo { id, meta: self.doc_meta(&id)? })
+    }
+
+    /// Loads a document from the store (or the cache).
+    pub(crate) fn load(&mut self, id: &DocId) -> Result<&mut Automerge, NodeError> {
+        if !self.docs.contains_key(id) {
+            self.doc_meta(id)?;
+            let doc = self.load_from_store(id)?;
+            self.docs.insert(*id, doc);
+        }
+        self.docs.get_mut(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))
+    }
+
+    fn load_from_store(&self, id: &DocId) -> Result<Automerge, NodeError> {
+        let mut doc = match self.store.get(Table::Snapshots, id.as_bytes())? {
+            Some(bytes) => Automerge::load(&bytes)
+                .map_err(|e| NodeError::Corrupt(format!("snapshot of {id}: {e}")))?,
+            None => Automerge::new(),
+        };
+        let mut changes = Vec::new();
+        for (_, bytes) in self.store.scan(Table::Changes, id.as_bytes())? {
+            changes.push(Change::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("change of {id}: {e}")))?);
+        }
+        doc.apply_changes(changes)
+            .map_err(|e| NodeError::Corrupt(format!("changes of {id}: {e}")))?;
+        Ok(doc.with_actor(self.actor()))
+    }
+
+    /// Stored signatures of a document, by change hash.
+    pub(crate) fn signatures(&self, id: &DocId) -> Result<HashMap<ChangeHash, Signature>, NodeError> {
+        let mut out = HashMap::new();
+        for (k, v) in self.store.scan(Table::Sigs, id.as_bytes())? {
+            let hash = ChangeHash::try_from(&k[16..]).map_err(|_| NodeError::Corrupt("signature key".into()))?;
+            let sig = Signature::from_slice(&v).ok_or_else(|| NodeError::Corrupt("signature".into()))?;
+            out.insert(hash, sig);
+        }
+        Ok(out)
+    }
+
+    /// Writes accepted changes and their signatures, updates the metadata, and flushes: the
+    /// caller may acknowledge once this returns. Folds the document into a snapshot every
+    /// [`COMPACT_AFTER`] changes.
+    pub(crate) fn persist_changes(
+        &mut self,
+        id: &DocId,
+        mut meta: DocMeta,
+        doc: &Automerge,
+        changes: &[(Change, Signature)],
+    ) -> Result<(), NodeError> {
+        let mut b = Batch::default();
+        for (change, sig) in changes {
+            let key = trees::change_key(id.as_bytes(), &change.hash().0);
+            b.put(Table::Changes, key.clone(), change.raw_bytes().to_vec());
+            b.put(Table::Sigs, key, sig.0.to_vec());
+        }
+        meta.changes += changes.len() as u64;
+        meta.incremental += changes.len() as u32;
+        meta.updated = now();
+        meta.title = view::title(doc);
+        if meta.incremental >= COMPACT_AFTER {
+            b.put(Table::Snapshots, id.as_bytes().to_vec(), doc.save());
+            for (k, _) in self.store.scan(Table::Changes, id.as_bytes())? {
+                b.remove(Table::Changes, k);
+            }
+            // Changes added by this very batch are covered by the snapshot too.
+            b.0.retain(|w| !matches!(w, store::Write::Put(Table::Changes, ..)));
+            meta.incremental = 0;
+        }
+        b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
+        if let Err(e) = self.store.commit(b) {
+            // The in-memory copy may hold changes the store does not: drop it.
+            self.docs.remove(id);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// The author key of a change's actor, if it is of the Twinmesh form.
+    pub fn author_of(actor: &automerge::ActorId) -> Option<PublicKey> {
+        signed::author_of(actor)
+    }
+}
+
+fn create_private_dir(path: &std::path::Path) -> Result<(), NodeError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(path).map_err(|e| NodeError::io(path, e))
+}

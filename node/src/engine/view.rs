@@ -1,0 +1,218 @@
+//! A typed, read-only view of a document, guided by its schema: what `doc show` prints.
+//!
+//! Concurrent writes of one scalar by two towns are both kept by Automerge; the view shows
+//! them as a [`ViewValue::Conflict`] with each value and its author until someone sets the
+//! field again.
+
+use std::collections::HashMap;
+
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
+use serde_json::{Map, Value as Json, json};
+use twinmesh_protocol::{
+    schema::{DocKind, Field, FieldType, Scalar},
+    signed,
+    space::Municipality,
+};
+
+/// A value in the view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewValue {
+    /// Text content.
+    Text(String),
+    /// A typed scalar.
+    Scalar(Scalar),
+    /// A value of an unexpected type, shown as Automerge prints it.
+    Raw(String),
+    /// Concurrent values of one field.
+    Conflict(Vec<ConflictValue>),
+    /// A record's fields, in schema order.
+    Record(Vec<(&'static Field, ViewValue)>),
+    /// List records: (item id, record).
+    List(Vec<(String, ViewValue)>),
+}
+
+/// One of several concurrent values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictValue {
+    /// The value.
+    pub value: Scalar,
+    /// The author's municipality name, or its key if unknown.
+    pub author: String,
+}
+
+/// A whole document view.
+#[derive(Debug, Clone)]
+pub struct DocView {
+    /// The kind.
+    pub kind: DocKind,
+    /// The root record.
+    pub root: ViewValue,
+}
+
+/// The document's title text.
+pub fn title(doc: &Automerge) -> String {
+    match doc.get(automerge::ROOT, "title") {
+        Ok(Some((Value::Object(ObjType::Text), id))) => doc.text(&id).unwrap_or_default(),
+        Ok(Some((Value::Scalar(s), _))) => s.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Reads a document's kind from its `kind` field.
+pub fn kind_of(doc: &Automerge) -> Option<DocKind> {
+    match doc.get(automerge::ROOT, "kind") {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().and_then(|k| k.parse().ok()),
+        _ => None,
+    }
+}
+
+/// Reads a document's `space` field.
+pub fn space_of(doc: &Automerge) -> Option<String> {
+    match doc.get(automerge::ROOT, "space") {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Builds the view. `names` maps author keys to municipalities for conflict attribution.
+pub fn build(doc: &Automerge, kind: DocKind, names: &HashMap<[u8; 32], Municipality>) -> DocView {
+    DocView { kind, root: record(doc, &automerge::ROOT, kind.fields(), names) }
+}
+
+fn author_name(exid: &ObjId, names: &HashMap<[u8; 32], Municipality>) -> String {
+    match exid {
+        ObjId::Id(_, actor, _) => match signed::author_of(actor) {
+            Some(key) => names.get(&key.to_bytes()).map(|m| m.name.clone()).unwrap_or_else(|| key.fmt_short()),
+            None => "unknown".into(),
+        },
+        ObjId::Root => "unknown".into(),
+    }
+}
+
+fn record(doc: &Automerge, obj: &ObjId, fields: &'static [Field], names: &HashMap<[u8; 32], Municipality>) -> ViewValue {
+    let mut out = Vec::new();
+    for f in fields {
+        out.push((f, field(doc, obj, f, names)));
+    }
+    ViewValue::Record(out)
+}
+
+fn field(doc: &Automerge, obj: &ObjId, f: &'static Field, names: &HashMap<[u8; 32], Municipality>) -> ViewValue {
+    let all = doc.get_all(obj, f.name).unwrap_or_default();
+    // Objects: Automerge picks one winner deterministically; `get` returns it.
+    if !f.ty.is_scalar() && f.ty != FieldType::ReadOnly {
+        let winner = doc.get(obj, f.name).ok().flatten();
+        return match (f.ty, winner) {
+            (FieldType::Text, Some((Value::Object(ObjType::Text), id))) => ViewValue::Text(doc.text(&id).unwrap_or_default()),
+            (FieldType::Text, Some((Value::Scalar(s), _))) => ViewValue::Text(s.to_string()),
+            (FieldType::Text, _) => ViewValue::Text(String::new()),
+            (FieldType::Record(sub), Some((Value::Object(ObjType::Map), id))) => record(doc, &id, sub, names),
+            (FieldType::Record(sub), _) => ViewValue::Record(sub.iter().map(|f| (f, ViewValue::Scalar(Scalar::Null))).collect()),
+            (FieldType::List(sub), Some((Value::Object(ObjType::List), id))) => {
+                let mut items = Vec::new();
+                for i in 0..doc.length(&id) {
+                    if let Ok(Some((Value::Object(ObjType::Map), item))) = doc.get(&id, i) {
+                        let item_id = match doc.get(&item, "id") {
+                            Ok(Some((Value::Scalar(s), _))) => s.as_str().unwrap_or_default().to_string(),
+                            _ => String::new(),
+                        };
+                        items.push((item_id, record(doc, &item, sub, names)));
+                    }
+                }
+                ViewValue::List(items)
+            }
+            (FieldType::List(_), _) => ViewValue::List(Vec::new()),
+            (_, Some((v, _))) => ViewValue::Raw(format!("{v:?}")),
+            (_, None) => ViewValue::Scalar(Scalar::Null),
+        };
+    }
+    let typed = |v: &Value<'_>| -> Option<Scalar> {
+        match v {
+            Value::Scalar(s) => Scalar::from_automerge(&f.ty, s),
+            Value::Object(_) => None,
+        }
+    };
+    match all.len() {
+        0 => ViewValue::Scalar(Scalar::Null),
+        1 => match typed(&all[0].0) {
+            Some(s) => ViewValue::Scalar(s),
+            None => ViewValue::Raw(format!("{}", all[0].0)),
+        },
+        _ => ViewValue::Conflict(
+            all.iter()
+                .map(|(v, id)| ConflictValue {
+                    value: typed(v).unwrap_or_else(|| Scalar::Str(format!("{v}"))),
+                    author: author_name(id, names),
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn scalar_json(s: &Scalar) -> Json {
+    match s {
+        Scalar::Null => Json::Null,
+        Scalar::Str(v) => json!(v),
+        Scalar::Bool(b) => json!(b),
+        Scalar::Int(i) => json!(i),
+        other => other.to_json_number().map(|n| json!(n)).unwrap_or(Json::Null),
+    }
+}
+
+impl ViewValue {
+    /// JSON form: money as euros, conflicts as `{"conflict": [{"value", "author"}]}`.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Self::Text(t) => json!(t),
+            Self::Scalar(s) => scalar_json(s),
+            Self::Raw(r) => json!({ "unexpected": r }),
+            Self::Conflict(vals) => json!({
+                "conflict": vals.iter().map(|c| json!({"value": scalar_json(&c.value), "author": c.author})).collect::<Vec<_>>()
+            }),
+            Self::Record(fields) => {
+                let mut m = Map::new();
+                for (f, v) in fields {
+                    m.insert(f.name.to_string(), v.to_json());
+                }
+                Json::Object(m)
+            }
+            Self::List(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|(id, rec)| {
+                        let mut j = rec.to_json();
+                        if let Json::Object(m) = &mut j {
+                            m.insert("id".into(), json!(id));
+                        }
+                        j
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Every conflicting field, as (path, values).
+    pub fn conflicts(&self) -> Vec<(String, Vec<ConflictValue>)> {
+        let mut out = Vec::new();
+        self.collect_conflicts(String::new(), &mut out);
+        out
+    }
+
+    fn collect_conflicts(&self, path: String, out: &mut Vec<(String, Vec<ConflictValue>)>) {
+        let join = |p: &str, k: &str| if p.is_empty() { k.to_string() } else { format!("{p}/{k}") };
+        match self {
+            Self::Conflict(v) => out.push((path, v.clone())),
+            Self::Record(fields) => {
+                for (f, v) in fields {
+                    v.collect_conflicts(join(&path, f.name), out);
+                }
+            }
+            Self::List(items) => {
+                for (i, (_, v)) in items.iter().enumerate() {
+                    v.collect_conflicts(join(&path, &i.to_string()), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}

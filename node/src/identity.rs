@@ -1,0 +1,134 @@
+//! The node's key file and data-dir layout.
+//!
+//! ```text
+//! DATA_DIR/
+//!   identity.key   32 secret bytes of the ed25519 key, mode 0600; also the libp2p identity
+//!   store/         the sled store (see store::trees)
+//! ```
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use libp2p_identity::PeerId;
+use twinmesh_protocol::keys::{PublicKey, SecretKey};
+
+use crate::error::NodeError;
+
+/// Paths inside a node's data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// Wraps a data directory path (which may not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The secret key file.
+    pub fn key_path(&self) -> PathBuf {
+        self.root.join("identity.key")
+    }
+
+    /// The store directory.
+    pub fn store_path(&self) -> PathBuf {
+        self.root.join("store")
+    }
+
+    /// True if `twin init` has run here.
+    pub fn is_initialized(&self) -> bool {
+        self.key_path().exists()
+    }
+}
+
+/// The PeerId of a municipality key: the same key is the node's libp2p identity.
+pub fn peer_id(key: &PublicKey) -> PeerId {
+    let pk = libp2p_identity::ed25519::PublicKey::try_from_bytes(&key.to_bytes())
+        .expect("our PublicKey only holds valid curve points, which libp2p accepts too");
+    libp2p_identity::PublicKey::from(pk).to_peer_id()
+}
+
+/// The libp2p key pair made of the same secret bytes.
+pub fn libp2p_keypair(key: &SecretKey) -> libp2p_identity::Keypair {
+    libp2p_identity::Keypair::ed25519_from_bytes(key.to_bytes())
+        .expect("any 32 bytes are a valid ed25519 secret key")
+}
+
+/// Parses a PeerId text into the municipality key it carries.
+pub fn key_from_peer_id(text: &str) -> Result<PublicKey, NodeError> {
+    let bad = || NodeError::InvalidInput(format!("'{text}' is not a municipality id (a PeerId like 12D3KooW...)"));
+    let peer: PeerId = text.trim().parse().map_err(|_| bad())?;
+    let pk = libp2p_identity::PublicKey::try_decode_protobuf(&peer.to_bytes()[2..]).map_err(|_| bad())?;
+    let ed = pk.try_into_ed25519().map_err(|_| bad())?;
+    PublicKey::from_bytes(&ed.to_bytes()).map_err(|_| bad())
+}
+
+/// Writes a new key file with mode 0600. Refuses to overwrite an existing file.
+pub(crate) fn write_key(path: &Path, key: &SecretKey) -> Result<(), NodeError> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| NodeError::io(path, e))?;
+    f.write_all(&key.to_bytes()).map_err(|e| NodeError::io(path, e))?;
+    f.sync_all().map_err(|e| NodeError::io(path, e))?;
+    Ok(())
+}
+
+/// Reads the key file.
+pub(crate) fn read_key(path: &Path) -> Result<SecretKey, NodeError> {
+    let bytes = fs::read(path).map_err(|e| NodeError::io(path, e))?;
+    let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+        NodeError::Corrupt(format!("key file {} must hold exactly 32 bytes", path.display()))
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "key file is readable by other users; run chmod 600");
+            }
+        }
+    }
+    Ok(SecretKey::from_bytes(arr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_id_round_trips_to_the_key() {
+        let key = SecretKey::from_bytes([9; 32]);
+        let pid = peer_id(&key.public());
+        assert_eq!(key_from_peer_id(&pid.to_string()).expect("parses"), key.public());
+        assert_eq!(libp2p_keypair(&key).public().to_peer_id(), pid);
+        assert!(key_from_peer_id("not-a-peer").is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_file_is_private_and_never_overwritten() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("k");
+        let key = SecretKey::from_bytes([1; 32]);
+        write_key(&path, &key).expect("write");
+        let mode = fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(write_key(&path, &SecretKey::from_bytes([2; 32])).is_err());
+        assert_eq!(read_key(&path).expect("read").public(), key.public());
+    }
+}

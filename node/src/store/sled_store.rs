@@ -1,0 +1,129 @@
+//! The sled backend.
+
+use std::path::{Path, PathBuf};
+
+use super::{Batch, Storage, StoreError, Table, Write, trees};
+
+/// sled 0.34 behind [`Storage`].
+pub struct SledStore {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore").field("path", &self.path).finish()
+    }
+}
+
+fn full_key(table: Table, key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 1);
+    k.push(table as u8);
+    k.extend_from_slice(key);
+    k
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the store in `dir`, and checks its layout version.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let path = dir.to_path_buf();
+        let db = sled::Config::new()
+            .path(dir)
+            // Our own flush after each batch is the durability point; sled's background
+            // flusher only adds I/O.
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| map_err(&path, e))?;
+        let tree = db.open_tree(trees::TREE_NAME).map_err(|e| map_err(&path, e))?;
+        let store = Self { path, db, tree };
+        match store.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes())? {
+            None => {
+                let mut b = Batch::default();
+                b.put(Table::Meta, trees::meta::STORE_VERSION, trees::STORE_VERSION.to_be_bytes().to_vec());
+                store.commit(b)?;
+            }
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_slice()).map(u32::from_be_bytes).unwrap_or(u32::MAX);
+                if found > trees::STORE_VERSION {
+                    return Err(StoreError::TooNew {
+                        path: store.path.clone(),
+                        found,
+                        supported: trees::STORE_VERSION,
+                    });
+                }
+            }
+        }
+        Ok(store)
+    }
+}
+
+fn map_err(path: &Path, e: sled::Error) -> StoreError {
+    let message = e.to_string();
+    if message.contains("could not acquire lock") {
+        StoreError::Locked(path.to_path_buf())
+    } else {
+        StoreError::Backend { path: path.to_path_buf(), message }
+    }
+}
+
+impl Storage for SledStore {
+    fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .tree
+            .get(full_key(table, key))
+            .map_err(|e| map_err(&self.path, e))?
+            .map(|v| v.to_vec()))
+    }
+
+    fn scan(&self, table: Table, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        self.tree
+            .scan_prefix(full_key(table, prefix))
+            .map(|r| {
+                r.map(|(k, v)| (k[1..].to_vec(), v.to_vec()))
+                    .map_err(|e| map_err(&self.path, e))
+            })
+            .collect()
+    }
+
+    fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        let mut b = sled::Batch::default();
+        for w in batch.0 {
+            match w {
+                Write::Put(t, k, v) => b.insert(full_key(t, &k), v),
+                Write::Remove(t, k) => b.remove(full_key(t, &k)),
+            }
+        }
+        self.tree.apply_batch(b).map_err(|e| map_err(&self.path, e))?;
+        self.db.flush().map_err(|e| map_err(&self.path, e))?;
+        Ok(())
+    }
+
+    fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(|e| map_err(&self.path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_durable_across_reopen_and_the_lock_is_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let s = SledStore::open(dir.path()).expect("open");
+            let mut b = Batch::default();
+            b.put(Table::Docs, b"a".to_vec(), b"1".to_vec()).put(Table::Docs, b"b".to_vec(), b"2".to_vec());
+            b.put(Table::Sigs, b"a".to_vec(), b"x".to_vec());
+            s.commit(b).expect("commit");
+            let second = SledStore::open(dir.path());
+            assert!(matches!(second, Err(StoreError::Locked(_))), "{second:?}");
+        }
+        let s = SledStore::open(dir.path()).expect("reopen");
+        let docs = s.scan(Table::Docs, b"").expect("scan");
+        assert_eq!(docs, vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"2".to_vec())]);
+        assert_eq!(s.get(Table::Sigs, b"a").expect("get"), Some(b"x".to_vec()));
+        assert_eq!(s.get(Table::Changes, b"a").expect("get"), None);
+    }
+}
