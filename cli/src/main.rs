@@ -1,5 +1,6 @@
 //! `twin`: run a municipal Twinmesh node and edit the partnership's shared documents.
 
+mod client;
 mod cmd;
 mod output;
 
@@ -46,6 +47,18 @@ enum Command {
     /// Shared documents.
     #[command(subcommand)]
     Doc(cmd::doc::DocCmd),
+    /// Connect the running node to a partner's node; the address is remembered.
+    Dial {
+        /// The partner's address, e.g. /ip4/192.0.2.10/tcp/4001/p2p/12D3KooW...
+        multiaddr: String,
+    },
+    /// Connected and known partners: names, last seen, sync activity, shared spaces.
+    Peers,
+    /// Sync now with connected partners and report what moved.
+    Sync {
+        /// Only this document.
+        doc: Option<twinmesh_protocol::ids::DocId>,
+    },
 }
 
 /// What every command gets.
@@ -58,7 +71,9 @@ pub(crate) struct Ctx {
 fn default_data_dir() -> anyhow::Result<PathBuf> {
     directories::ProjectDirs::from("eu", "Twinmesh", "twinmesh")
         .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for the default data dir: pass --data-dir"))
+        .ok_or_else(|| {
+            anyhow::anyhow!("cannot find a home directory for the default data dir: pass --data-dir")
+        })
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -73,6 +88,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Start(a) => cmd::start::run(&ctx, a),
         Command::Space(c) => cmd::space::run(&ctx, c),
         Command::Doc(c) => cmd::doc::run(&ctx, c),
+        Command::Dial { multiaddr } => cmd::net::dial(&ctx, multiaddr),
+        Command::Peers => cmd::net::peers(&ctx),
+        Command::Sync { doc } => cmd::net::sync(&ctx, doc),
     }
 }
 

@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use twinmesh_protocol::{
-    export::ExportError, ids::IdParseError, schema::SchemaError, signed::ChangeRejection,
-    space::SpaceError,
+    export::ExportError, ids::IdParseError, schema::SchemaError, signed::ChangeRejection, space::SpaceError,
 };
 
 use crate::store::StoreError;
@@ -17,7 +16,9 @@ pub enum NodeError {
     #[error("no Twinmesh node in {0}: run `twin init --name NAME --country CC` first")]
     NotInitialized(PathBuf),
     /// `init` on a data dir that has a key.
-    #[error("{0} already holds a node identity; refusing to replace it (use --force to replace it; the old key is kept as a backup)")]
+    #[error(
+        "{0} already holds a node identity; refusing to replace it (use --force to replace it; the old key is kept as a backup)"
+    )]
     AlreadyInitialized(PathBuf),
     /// A user-supplied value is malformed.
     #[error("{0}")]
@@ -75,6 +76,12 @@ pub enum NodeError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The request needs a running node.
+    #[error("no node is running on this data dir: start it with `twin start`")]
+    NotRunning,
+    /// A network operation failed.
+    #[error("{0}")]
+    Network(String),
     /// The node's engine thread has stopped.
     #[error("the node has shut down")]
     Shutdown,

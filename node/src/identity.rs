@@ -12,7 +12,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use libp2p_identity::PeerId;
+use libp2p::identity::PeerId;
 use twinmesh_protocol::keys::{PublicKey, SecretKey};
 
 use crate::error::NodeError;
@@ -52,24 +52,35 @@ impl DataDir {
 
 /// The PeerId of a municipality key: the same key is the node's libp2p identity.
 pub fn peer_id(key: &PublicKey) -> PeerId {
-    let pk = libp2p_identity::ed25519::PublicKey::try_from_bytes(&key.to_bytes())
+    let pk = libp2p::identity::ed25519::PublicKey::try_from_bytes(&key.to_bytes())
         .expect("our PublicKey only holds valid curve points, which libp2p accepts too");
-    libp2p_identity::PublicKey::from(pk).to_peer_id()
+    libp2p::identity::PublicKey::from(pk).to_peer_id()
 }
 
 /// The libp2p key pair made of the same secret bytes.
-pub fn libp2p_keypair(key: &SecretKey) -> libp2p_identity::Keypair {
-    libp2p_identity::Keypair::ed25519_from_bytes(key.to_bytes())
+pub fn libp2p_keypair(key: &SecretKey) -> libp2p::identity::Keypair {
+    libp2p::identity::Keypair::ed25519_from_bytes(key.to_bytes())
         .expect("any 32 bytes are a valid ed25519 secret key")
+}
+
+/// The municipality key inside a PeerId (Twinmesh PeerIds always embed an ed25519 key).
+pub fn key_of_peer(peer: &PeerId) -> Option<PublicKey> {
+    let bytes = peer.to_bytes();
+    // Identity multihash: 0x00, length, then the protobuf-encoded public key.
+    if bytes.len() < 2 || bytes[0] != 0 {
+        return None;
+    }
+    let pk = libp2p::identity::PublicKey::try_decode_protobuf(&bytes[2..]).ok()?;
+    let ed = pk.try_into_ed25519().ok()?;
+    PublicKey::from_bytes(&ed.to_bytes()).ok()
 }
 
 /// Parses a PeerId text into the municipality key it carries.
 pub fn key_from_peer_id(text: &str) -> Result<PublicKey, NodeError> {
-    let bad = || NodeError::InvalidInput(format!("'{text}' is not a municipality id (a PeerId like 12D3KooW...)"));
+    let bad =
+        || NodeError::InvalidInput(format!("'{text}' is not a municipality id (a PeerId like 12D3KooW...)"));
     let peer: PeerId = text.trim().parse().map_err(|_| bad())?;
-    let pk = libp2p_identity::PublicKey::try_decode_protobuf(&peer.to_bytes()[2..]).map_err(|_| bad())?;
-    let ed = pk.try_into_ed25519().map_err(|_| bad())?;
-    PublicKey::from_bytes(&ed.to_bytes()).map_err(|_| bad())
+    key_of_peer(&peer).ok_or_else(bad)
 }
 
 /// Writes a new key file with mode 0600. Refuses to overwrite an existing file.
@@ -90,9 +101,10 @@ pub(crate) fn write_key(path: &Path, key: &SecretKey) -> Result<(), NodeError> {
 /// Reads the key file.
 pub(crate) fn read_key(path: &Path) -> Result<SecretKey, NodeError> {
     let bytes = fs::read(path).map_err(|e| NodeError::io(path, e))?;
-    let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
-        NodeError::Corrupt(format!("key file {} must hold exactly 32 bytes", path.display()))
-    })?;
+    let arr: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| NodeError::Corrupt(format!("key file {} must hold exactly 32 bytes", path.display())))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

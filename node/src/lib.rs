@@ -7,12 +7,17 @@
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod api;
 pub mod engine;
 pub mod error;
+pub mod http;
 pub mod identity;
+pub mod net;
+pub mod node;
 pub mod render;
 pub mod store;
 
 pub use engine::Engine;
 pub use error::NodeError;
 pub use identity::DataDir;
+pub use node::{Config, Node, NodeHandle};

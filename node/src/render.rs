@@ -14,11 +14,7 @@ pub fn markdown(view: &DocView) -> String {
     let ViewValue::Record(fields) = &view.root else {
         return out;
     };
-    let title = fields
-        .iter()
-        .find(|(f, _)| f.name == "title")
-        .map(|(_, v)| inline(v))
-        .unwrap_or_default();
+    let title = fields.iter().find(|(f, _)| f.name == "title").map(|(_, v)| inline(v)).unwrap_or_default();
     let _ = writeln!(out, "# {}\n", if title.is_empty() { "(untitled)" } else { &title });
     let _ = writeln!(out, "*{}*\n", view.kind.label());
     record_body(&mut out, fields, 2, view.kind);
@@ -85,7 +81,9 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
         let mut cells = Vec::new();
         for (ci, c) in table_cols.iter().enumerate() {
             let v = fields.iter().find(|(f, _)| f.name == c.name).map(|(_, v)| v);
-            if let (Some(total), Some(ViewValue::Scalar(Scalar::Money(n) | Scalar::Int(n)))) = (&mut totals[ci], v) {
+            if let (Some(total), Some(ViewValue::Scalar(Scalar::Money(n) | Scalar::Int(n)))) =
+                (&mut totals[ci], v)
+            {
                 *total += n;
             }
             cells.push(cell(&v.map(inline).unwrap_or_default()));
@@ -146,7 +144,10 @@ fn inline(v: &ViewValue) -> String {
         ViewValue::Raw(r) => r.clone(),
         ViewValue::Conflict(vals) => format!(
             "⚠ CONFLICT: {}",
-            vals.iter().map(|c| format!("{} ({})", c.value.display(), c.author)).collect::<Vec<_>>().join(" / ")
+            vals.iter()
+                .map(|c| format!("{} ({})", c.value.display(), c.author))
+                .collect::<Vec<_>>()
+                .join(" / ")
         ),
         ViewValue::Record(_) | ViewValue::List(_) => String::new(),
     }

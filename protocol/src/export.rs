@@ -38,7 +38,9 @@ pub struct DocExport {
 #[non_exhaustive]
 pub enum ExportError {
     /// The file is a plain Automerge document, which carries no signatures.
-    #[error("this is a plain Automerge file without signatures; only files written by `twin doc export` can be imported")]
+    #[error(
+        "this is a plain Automerge file without signatures; only files written by `twin doc export` can be imported"
+    )]
     PlainAutomerge,
     /// The file does not start with the export magic.
     #[error("not a Twinmesh document export (unknown file format)")]

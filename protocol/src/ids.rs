@@ -34,7 +34,7 @@ pub enum IdParseError {
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident, $len:expr, $what:expr) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name([u8; $len]);
 
         impl $name {
@@ -76,6 +76,28 @@ macro_rules! id_type {
             }
         }
 
+        /// Text (base32) in human-readable formats such as JSON; raw bytes otherwise.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                if s.is_human_readable() {
+                    s.collect_str(self)
+                } else {
+                    self.0.serialize(s)
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                if d.is_human_readable() {
+                    let text = String::deserialize(d)?;
+                    text.parse().map_err(serde::de::Error::custom)
+                } else {
+                    <[u8; $len]>::deserialize(d).map(Self)
+                }
+            }
+        }
+
         impl FromStr for $name {
             type Err = IdParseError;
 
@@ -113,6 +135,14 @@ id_type!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_is_text_in_json_and_bytes_in_postcard() {
+        let id = SpaceId::from_bytes([7; 32]);
+        let bytes = postcard::to_stdvec(&id).expect("postcard");
+        assert_eq!(bytes.len(), 32);
+        assert_eq!(postcard::from_bytes::<SpaceId>(&bytes).expect("back"), id);
+    }
 
     #[test]
     fn round_trips_and_rejects_garbage() {

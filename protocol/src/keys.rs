@@ -62,9 +62,7 @@ impl PublicKey {
     /// Parses 32 bytes, rejecting invalid curve points.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::InvalidPublicKey)?;
-        VerifyingKey::from_bytes(&arr)
-            .map(Self)
-            .map_err(|_| KeyError::InvalidPublicKey)
+        VerifyingKey::from_bytes(&arr).map(Self).map_err(|_| KeyError::InvalidPublicKey)
     }
 
     /// The 32 public key bytes.
@@ -127,14 +125,19 @@ impl FromStr for PublicKey {
     }
 }
 
+/// Hex text in human-readable formats such as JSON; raw bytes otherwise.
 impl Serialize for PublicKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_bytes().serialize(s)
+        if s.is_human_readable() { s.collect_str(self) } else { self.to_bytes().serialize(s) }
     }
 }
 
 impl<'de> Deserialize<'de> for PublicKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            return text.parse().map_err(serde::de::Error::custom);
+        }
         let bytes = <[u8; 32]>::deserialize(d)?;
         Self::from_bytes(&bytes).map_err(serde::de::Error::custom)
     }

@@ -36,5 +36,6 @@ pub mod schema;
 pub mod signed;
 pub mod space;
 pub mod time;
+pub mod wire;
 
 pub use automerge::{ActorId, ChangeHash};

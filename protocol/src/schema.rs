@@ -229,7 +229,9 @@ pub enum SchemaError {
     #[error("unknown document kind '{0}': expected one of charter, plan, minutes, contacts")]
     UnknownKind(String),
     /// The path text is malformed.
-    #[error("malformed path '{0}': expected names and list indexes separated by '/', e.g. budget/lines/0/amount")]
+    #[error(
+        "malformed path '{0}': expected names and list indexes separated by '/', e.g. budget/lines/0/amount"
+    )]
     BadPath(String),
     /// The path names a field this kind does not have.
     #[error("{kind} documents have no field '{path}'{hint}")]
@@ -317,9 +319,10 @@ impl Scalar {
     pub fn from_automerge(ty: &FieldType, v: &ScalarValue) -> Option<Self> {
         Some(match (ty, v) {
             (_, ScalarValue::Null) => Self::Null,
-            (FieldType::Str | FieldType::Enum(_) | FieldType::Date | FieldType::ReadOnly, ScalarValue::Str(s)) => {
-                Self::Str(s.to_string())
-            }
+            (
+                FieldType::Str | FieldType::Enum(_) | FieldType::Date | FieldType::ReadOnly,
+                ScalarValue::Str(s),
+            ) => Self::Str(s.to_string()),
             (FieldType::Int, ScalarValue::Int(i)) => Self::Int(*i),
             (FieldType::Int, ScalarValue::Uint(u)) => Self::Int(i64::try_from(*u).ok()?),
             (FieldType::Money, ScalarValue::Int(i)) => Self::Money(*i),
@@ -458,11 +461,8 @@ pub fn parse_value(kind: DocKind, path: &Path, input: &str) -> Result<TypedValue
 
 /// Parses user input for a field type (`path` is used in error messages only).
 pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedValue, SchemaError> {
-    let wrong = || SchemaError::WrongType {
-        path: path.to_string(),
-        expected: ty.name(),
-        value: input.to_string(),
-    };
+    let wrong =
+        || SchemaError::WrongType { path: path.to_string(), expected: ty.name(), value: input.to_string() };
     let t = input.trim();
     if ty.is_scalar() && t == "null" {
         return Ok(TypedValue::Scalar(Scalar::Null));
@@ -530,7 +530,8 @@ pub fn parse_cents(t: &str) -> Option<i64> {
     if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) || (body.contains('.') && frac.is_empty()) {
+    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) || (body.contains('.') && frac.is_empty())
+    {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;

@@ -48,15 +48,31 @@ pub enum ChangeRejection {
         /// The change's hash.
         hash: ChangeHash,
     },
+    /// The signature is good, but its author may not write to the document's space.
+    #[error("change {hash} is by {author}, who is not a member allowed to write to this space")]
+    Unauthorized {
+        /// The change's hash.
+        hash: ChangeHash,
+        /// The author's key (hex).
+        author: String,
+    },
+    /// The change bytes could not be parsed.
+    #[error("malformed change: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl ChangeRejection {
-    /// The hash of the rejected change.
-    pub fn hash(&self) -> ChangeHash {
+    /// The hash of the rejected change, if it could be parsed.
+    pub fn hash(&self) -> Option<ChangeHash> {
         match self {
-            Self::Unsigned { hash } | Self::NoAuthor { hash, .. } | Self::BadSignature { hash } => {
-                *hash
-            }
+            Self::Unsigned { hash }
+            | Self::NoAuthor { hash, .. }
+            | Self::BadSignature { hash }
+            | Self::Unauthorized { hash, .. } => Some(*hash),
+            Self::Malformed { .. } => None,
         }
     }
 }
@@ -223,12 +239,28 @@ mod tests {
         let actor_junk = ActorId::from(vec![0xaa; 8]);
         let h: Vec<ChangeHash> = (0..5).map(|i| ChangeHash([i; 32])).collect();
         let changes = vec![
-            ChangeToVerify { hash: h[0], actor: &actor_good, signature: Some(sign_change(&good, &doc, &h[0])) },
+            ChangeToVerify {
+                hash: h[0],
+                actor: &actor_good,
+                signature: Some(sign_change(&good, &doc, &h[0])),
+            },
             // Tampered: signature of another change.
-            ChangeToVerify { hash: h[1], actor: &actor_good, signature: Some(sign_change(&good, &doc, &h[0])) },
+            ChangeToVerify {
+                hash: h[1],
+                actor: &actor_good,
+                signature: Some(sign_change(&good, &doc, &h[0])),
+            },
             ChangeToVerify { hash: h[2], actor: &actor_good, signature: None },
-            ChangeToVerify { hash: h[3], actor: &actor_junk, signature: Some(sign_change(&good, &doc, &h[3])) },
-            ChangeToVerify { hash: h[4], actor: &actor_good, signature: Some(sign_change(&good, &doc, &h[4])) },
+            ChangeToVerify {
+                hash: h[3],
+                actor: &actor_junk,
+                signature: Some(sign_change(&good, &doc, &h[3])),
+            },
+            ChangeToVerify {
+                hash: h[4],
+                actor: &actor_good,
+                signature: Some(sign_change(&good, &doc, &h[4])),
+            },
         ];
         let res = verify_batch(&doc, &changes);
         assert_eq!(res[0], Ok(good.public()));

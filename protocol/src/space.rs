@@ -141,8 +141,9 @@ mod tests {
     #[test]
     fn id_binds_founder_and_tampering_is_detected() {
         let key = SecretKey::from_bytes([1; 32]);
-        let space = SignedSpace::create(&key, "Keighley – Poix-du-Nord", founder(&key), Timestamp(1), [0; 16])
-            .expect("valid");
+        let space =
+            SignedSpace::create(&key, "Keighley – Poix-du-Nord", founder(&key), Timestamp(1), [0; 16])
+                .expect("valid");
         let id = space.verify().expect("verifies");
         let back = SignedSpace::from_bytes(&space.to_bytes()).expect("round trip");
         assert_eq!(back.id(), id);

@@ -19,12 +19,7 @@ impl Timestamp {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            (rem % 3600) / 60,
-            rem % 60
-        )
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
     }
 }
 
@@ -51,10 +46,7 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
         // 2026-03-02T09:15:00Z
-        assert_eq!(
-            Timestamp(1_772_442_900_000).to_rfc3339(),
-            "2026-03-02T09:15:00Z"
-        );
+        assert_eq!(Timestamp(1_772_442_900_000).to_rfc3339(), "2026-03-02T09:15:00Z");
         assert_eq!(Timestamp(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00Z");
     }
 }

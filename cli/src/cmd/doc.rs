@@ -4,18 +4,18 @@ use std::{io::Read, path::PathBuf};
 
 use anyhow::Context as _;
 use clap::Subcommand;
+use serde_json::Value;
 use serde_json::json;
 use twinmesh_node::{
-    engine::{Edit, SignatureStatus},
-    render,
+    api::{EditSpec, Request},
+    engine::{DocInfo, EditOutcome, HistoryEntry, ImportReport, SignatureStatus},
 };
 use twinmesh_protocol::{
-    ChangeHash,
     ids::{DocId, SpaceId},
     schema::{DocKind, Field, FieldType, Path},
 };
 
-use crate::{Ctx, output};
+use crate::{Ctx, client::Client, output};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DocCmd {
@@ -124,21 +124,21 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
     if let DocCmd::Fields { kind } = c {
         return fields(ctx, kind);
     }
-    let mut engine = super::open(ctx)?;
-    let officer = ctx.officer.as_deref();
+    let mut client = super::connect(ctx)?;
+    let edit = |client: &mut Client, doc: DocId, edits: Vec<EditSpec>, message: Option<String>| {
+        let out: EditOutcome = client.call_as(ctx, Request::DocEdit { doc, edits, message })?;
+        print_edit(ctx, &out)
+    };
     match c {
         DocCmd::New { space, kind, title } => {
-            let info = engine.create_doc(&space, kind, &title, officer)?;
+            let info: DocInfo = client.call_as(ctx, Request::DocNew { space, kind, title })?;
             if ctx.json {
                 return output::json(&info);
             }
             println!("{}", info.id);
         }
         DocCmd::List { space } => {
-            if let Some(s) = &space {
-                engine.space(s)?;
-            }
-            let docs = engine.docs(space.as_ref())?;
+            let docs: Vec<DocInfo> = client.call_as(ctx, Request::DocList { space })?;
             if ctx.json {
                 return output::json(&docs);
             }
@@ -146,92 +146,93 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 println!("no documents yet: create one with `twin doc new SPACE --kind plan --title TITLE`");
             }
             for d in docs {
-                println!("{}  {:<8}  {}  ({} changes, updated {})", d.id, d.meta.kind, d.meta.title, d.meta.changes, d.meta.updated.to_rfc3339());
+                println!(
+                    "{}  {:<8}  {}  ({} changes, updated {})",
+                    d.id,
+                    d.meta.kind,
+                    d.meta.title,
+                    d.meta.changes,
+                    d.meta.updated.to_rfc3339()
+                );
             }
         }
         DocCmd::Set { doc, path, value, message } => {
-            let out = engine.edit(&doc, &[Edit::Set { path, value }], officer, message.as_deref())?;
-            print_edit(ctx, &out)?;
+            edit(&mut client, doc, vec![EditSpec::Set { path: path.to_string(), value }], message)?;
         }
         DocCmd::Text { doc, path, text, file, message } => {
             let text = match (text, file) {
                 (Some(_), Some(_)) => anyhow::bail!("give the text or --file, not both"),
                 (Some(t), None) => t,
                 (None, Some(f)) if f.as_os_str() == "-" => read_stdin()?,
-                (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
+                (None, Some(f)) => {
+                    std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?
+                }
                 (None, None) => read_stdin()?,
             };
-            let out = engine.edit(&doc, &[Edit::Text { path, text }], officer, message.as_deref())?;
-            print_edit(ctx, &out)?;
+            edit(&mut client, doc, vec![EditSpec::Text { path: path.to_string(), text }], message)?;
         }
         DocCmd::Add { doc, list, fields } => {
             let mut pairs = Vec::new();
             for f in fields {
-                let (k, v) = f
-                    .split_once('=')
-                    .with_context(|| format!("'{f}' is not name=value"))?;
+                let (k, v) = f.split_once('=').with_context(|| format!("'{f}' is not name=value"))?;
                 pairs.push((k.trim().to_string(), v.to_string()));
             }
-            let out = engine.edit(&doc, &[Edit::Add { list, fields: pairs }], officer, None)?;
-            print_edit(ctx, &out)?;
+            edit(&mut client, doc, vec![EditSpec::Add { list: list.to_string(), fields: pairs }], None)?;
         }
         DocCmd::Remove { doc, item } => {
-            let out = engine.edit(&doc, &[Edit::Remove { item }], officer, None)?;
-            print_edit(ctx, &out)?;
+            edit(&mut client, doc, vec![EditSpec::Remove { item: item.to_string() }], None)?;
         }
         DocCmd::Show { doc, markdown, at } => {
-            let heads = match at {
-                Some(h) => Some(vec![h.parse::<ChangeHash>().map_err(|_| anyhow::anyhow!("'{h}' is not a change hash (64 hex characters, see `twin doc history`)"))?]),
-                None => None,
-            };
-            let view = engine.view(&doc, heads.as_deref())?;
-            let meta = engine.doc_meta(&doc)?;
+            let mut v = client.call(ctx, Request::DocShow { doc, at })?;
             if ctx.json {
-                let conflicts: Vec<_> = view
-                    .root
-                    .conflicts()
-                    .into_iter()
-                    .map(|(path, vals)| json!({"path": path, "values": vals.iter().map(|v| json!({"value": v.value.display(), "author": v.author})).collect::<Vec<_>>()}))
-                    .collect();
-                return output::json(&json!({
-                    "id": doc.to_string(),
-                    "space": meta.space.to_string(),
-                    "kind": meta.kind,
-                    "content": view.root.to_json(),
-                    "conflicts": conflicts,
-                }));
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("markdown");
+                }
+                return output::json(&v);
             }
-            print!("{}", render::markdown(&view));
-            let conflicts = view.root.conflicts();
+            print!("{}", v.get("markdown").and_then(Value::as_str).unwrap_or_default());
+            let conflicts = v.get("conflicts").and_then(Value::as_array).cloned().unwrap_or_default();
             if !markdown && !conflicts.is_empty() {
                 eprintln!("{} conflicting field(s): set each again to resolve:", conflicts.len());
-                for (p, _) in conflicts {
-                    eprintln!("  twin doc set {doc} {p} VALUE");
+                for c in conflicts {
+                    eprintln!(
+                        "  twin doc set {doc} {} VALUE",
+                        c.get("path").and_then(Value::as_str).unwrap_or("")
+                    );
                 }
             }
         }
         DocCmd::History { doc } => {
-            let entries = engine.history(&doc)?;
+            let entries: Vec<HistoryEntry> = client.call_as(ctx, Request::DocHistory { doc })?;
             if ctx.json {
                 return output::json(&entries);
             }
             for e in entries {
+                let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
                 let who = match (&e.author, &e.officer) {
                     (Some(a), Some(o)) => format!("{a} ({o})"),
                     (Some(a), None) => a.clone(),
-                    (None, Some(o)) => format!("{} ({o})", e.author_key.as_deref().map(|k| &k[..10]).unwrap_or("unknown")),
-                    (None, None) => e.author_key.as_deref().map(|k| k[..10].to_string()).unwrap_or("unknown".into()),
+                    (None, Some(o)) => format!("{} ({o})", short(&e.author_key).unwrap_or("unknown".into())),
+                    (None, None) => short(&e.author_key).unwrap_or("unknown".into()),
                 };
                 let sig = match e.signature {
                     SignatureStatus::Verified => "signature ok",
                     SignatureStatus::Missing => "UNSIGNED",
                     SignatureStatus::Invalid => "BAD SIGNATURE",
                 };
-                println!("{}  {}  {who}: {}  [{sig}]", &e.hash[..12], e.time_utc, e.message.lines().next().unwrap_or(""));
+                println!(
+                    "{}  {}  {who}: {}  [{sig}]",
+                    &e.hash[..12.min(e.hash.len())],
+                    e.time_utc,
+                    e.message.lines().next().unwrap_or("")
+                );
             }
         }
         DocCmd::Export { doc, output } => {
-            let bytes = engine.export(&doc)?;
+            let v = client.call(ctx, Request::DocExport { doc })?;
+            let bytes = data_encoding::BASE64
+                .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
+                .context("the node sent a malformed export")?;
             write_atomically(&output, &bytes)?;
             if ctx.json {
                 return output::json(&json!({"doc": doc.to_string(), "file": output, "bytes": bytes.len()}));
@@ -240,7 +241,8 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
         }
         DocCmd::Import { file, space } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let report = engine.import(&bytes, space.as_ref())?;
+            let data = data_encoding::BASE64.encode(&bytes);
+            let report: ImportReport = client.call_as(ctx, Request::DocImport { data, space })?;
             if ctx.json {
                 return output::json(&report);
             }
@@ -301,7 +303,9 @@ fn fields(ctx: &Ctx, kind: DocKind) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     walk("", kind.fields(), &mut rows);
     if ctx.json {
-        return output::json(&rows.iter().map(|(p, t, l)| json!({"path": p, "type": t, "label": l})).collect::<Vec<_>>());
+        return output::json(
+            &rows.iter().map(|(p, t, l)| json!({"path": p, "type": t, "label": l})).collect::<Vec<_>>(),
+        );
     }
     for (p, t, l) in rows {
         println!("{p:<40} {t:<30} {l}");

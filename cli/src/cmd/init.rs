@@ -2,7 +2,7 @@
 
 use clap::Args;
 use serde_json::json;
-use twinmesh_node::{Engine, identity::peer_id};
+use twinmesh_node::{Engine, api::Request, identity::peer_id};
 
 use crate::{Ctx, output};
 
@@ -25,26 +25,32 @@ pub(crate) fn run(ctx: &Ctx, a: InitArgs) -> anyhow::Result<()> {
 }
 
 pub(crate) fn id(ctx: &Ctx) -> anyhow::Result<()> {
-    let engine = super::open(ctx)?;
-    print_id(ctx, &engine)
+    let v = super::connect(ctx)?.call(ctx, Request::Id)?;
+    print_id_json(ctx, &v)
 }
 
 fn print_id(ctx: &Ctx, engine: &Engine) -> anyhow::Result<()> {
     let me = engine.me();
-    let pid = peer_id(&me.key);
-    if ctx.json {
-        output::json(&json!({
-            "id": pid.to_string(),
+    print_id_json(
+        ctx,
+        &json!({
+            "id": peer_id(&me.key).to_string(),
             "name": me.name,
             "country": me.country,
             "public_key": me.key.to_string(),
             "data_dir": engine.data_dir().root(),
-        }))
-    } else {
-        println!("{} ({})", me.name, me.country);
-        println!("id:         {pid}");
-        println!("public key: {}", me.key);
-        println!("data dir:   {}", engine.data_dir().root().display());
-        Ok(())
+        }),
+    )
+}
+
+fn print_id_json(ctx: &Ctx, v: &serde_json::Value) -> anyhow::Result<()> {
+    if ctx.json {
+        return output::json(v);
     }
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    println!("{} ({})", s("name"), s("country"));
+    println!("id:         {}", s("id"));
+    println!("public key: {}", s("public_key"));
+    println!("data dir:   {}", s("data_dir"));
+    Ok(())
 }

@@ -2,14 +2,13 @@
 
 pub(crate) mod doc;
 pub(crate) mod init;
+pub(crate) mod net;
 pub(crate) mod space;
 pub(crate) mod start;
 
-use twinmesh_node::Engine;
+use crate::{Ctx, client::Client};
 
-use crate::Ctx;
-
-/// Opens this node's engine directly on the store.
-pub(crate) fn open(ctx: &Ctx) -> anyhow::Result<Engine> {
-    Ok(Engine::open(&ctx.data_dir)?)
+/// Reaches this node: directly, or through the running node.
+pub(crate) fn connect(ctx: &Ctx) -> anyhow::Result<Client> {
+    Client::connect(ctx)
 }

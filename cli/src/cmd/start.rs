@@ -1,13 +1,25 @@
 //! `twin start`: run the node in the foreground.
 
+use std::net::SocketAddr;
+
 use clap::Args;
 use serde_json::json;
-use twinmesh_node::{Engine, NodeError, identity::peer_id};
+use twinmesh_node::{Config, Engine, Node, NodeError};
 
 use crate::{Ctx, output};
 
 #[derive(Debug, Args)]
 pub(crate) struct StartArgs {
+    /// Address to listen on for partners; repeat for several. Default: TCP and QUIC on port
+    /// 4001 on all interfaces.
+    #[arg(long, value_name = "MULTIADDR")]
+    listen: Vec<libp2p::Multiaddr>,
+    /// Do not discover partners on the local network (mDNS).
+    #[arg(long)]
+    no_mdns: bool,
+    /// Local HTTP API address (loopback only by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
+    api: SocketAddr,
     /// On a data dir without an identity, create one with this municipality name first.
     #[arg(long)]
     name: Option<String>,
@@ -17,31 +29,53 @@ pub(crate) struct StartArgs {
 }
 
 pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
-    let engine = match Engine::open(&ctx.data_dir) {
+    // Create the identity on first start when asked to; then release the store for the node.
+    match Engine::open(&ctx.data_dir) {
         Err(NodeError::NotInitialized(_)) if a.name.is_some() => {
             let name = a.name.as_deref().unwrap_or_default();
-            Engine::init(&ctx.data_dir, name, &a.country, false)?
+            drop(Engine::init(&ctx.data_dir, name, &a.country, false)?);
         }
-        other => other?,
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let me = engine.me().clone();
-    let pid = peer_id(&me.key);
-    if ctx.json {
-        output::json(&json!({ "event": "started", "id": pid.to_string(), "name": me.name, "data_dir": ctx.data_dir.root() }))?;
+        Ok(engine) => drop(engine),
+        Err(e) => return Err(e.into()),
+    }
+    let mut config = Config::new(ctx.data_dir.clone());
+    config.listen = if a.listen.is_empty() {
+        vec!["/ip4/0.0.0.0/tcp/4001".parse()?, "/ip4/0.0.0.0/udp/4001/quic-v1".parse()?]
     } else {
-        println!("Twinmesh node for {} ({}) is running.", me.name, me.country);
-        println!("id:       {pid}");
-        println!("data dir: {}", ctx.data_dir.root().display());
-        println!("Press Ctrl-C to stop.");
-    }
-    rt.block_on(shutdown_signal())?;
-    // Every acknowledged edit was flushed when it was made; dropping the engine closes the store.
-    drop(engine);
-    if !ctx.json {
-        println!("stopped");
-    }
-    Ok(())
+        a.listen
+    };
+    config.mdns = !a.no_mdns;
+    config.api = Some(a.api);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let node = Node::spawn(config).await?;
+        let me: serde_json::Value = node
+            .handle()
+            .request(twinmesh_node::api::Envelope { officer: None, request: twinmesh_node::api::Request::Id })
+            .await?;
+        let addrs = node.handle().listen_addrs().await?;
+        let pid = node.handle().peer_id();
+        let full: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+        let api = node.api_addr().map(|a| format!("http://{a}")).unwrap_or_default();
+        if ctx.json {
+            output::json(&json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "data_dir": ctx.data_dir.root() }))?;
+        } else {
+            println!("Twinmesh node for {} ({}) is running.", me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
+            println!("id:       {pid}");
+            for a in &full {
+                println!("listen:   {a}");
+            }
+            println!("api:      {api}");
+            println!("data dir: {}", ctx.data_dir.root().display());
+            println!("Press Ctrl-C to stop.");
+        }
+        shutdown_signal().await?;
+        node.shutdown().await;
+        if !ctx.json {
+            println!("stopped");
+        }
+        anyhow::Ok(())
+    })
 }
 
 async fn shutdown_signal() -> anyhow::Result<()> {

@@ -4,7 +4,7 @@ use automerge::{
     ObjId, ObjType, ReadDoc, ScalarValue, Value,
     transaction::{CommitOptions, Transactable, Transaction},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     ids::DocId,
     schema::{self, FieldType, Path, Scalar, Seg, TemplateValue, TypedValue},
@@ -47,7 +47,7 @@ pub enum Edit {
 }
 
 /// What an edit did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EditOutcome {
     /// The document.
     pub doc: DocId,
@@ -75,7 +75,12 @@ pub(crate) fn parse_message(msg: &str) -> (String, Option<String>) {
     }
 }
 
-fn put_template(tx: &mut Transaction<'_>, obj: &ObjId, key: &str, v: &TemplateValue) -> Result<(), NodeError> {
+fn put_template(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    key: &str,
+    v: &TemplateValue,
+) -> Result<(), NodeError> {
     match v {
         TemplateValue::Text(t) => {
             let text = tx.put_object(obj, key, ObjType::Text).map_err(am)?;
@@ -96,14 +101,23 @@ fn put_template(tx: &mut Transaction<'_>, obj: &ObjId, key: &str, v: &TemplateVa
     Ok(())
 }
 
-fn write_entries(tx: &mut Transaction<'_>, obj: &ObjId, entries: &[(&'static str, TemplateValue)]) -> Result<(), NodeError> {
+fn write_entries(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    entries: &[(&'static str, TemplateValue)],
+) -> Result<(), NodeError> {
     for (k, v) in entries {
         put_template(tx, obj, k, v)?;
     }
     Ok(())
 }
 
-fn insert_record(tx: &mut Transaction<'_>, list: &ObjId, index: usize, v: &TemplateValue) -> Result<ObjId, NodeError> {
+fn insert_record(
+    tx: &mut Transaction<'_>,
+    list: &ObjId,
+    index: usize,
+    v: &TemplateValue,
+) -> Result<ObjId, NodeError> {
     let map = tx.insert_object(list, index, ObjType::Map).map_err(am)?;
     if let TemplateValue::Map(entries) = v {
         write_entries(tx, &map, entries)?;
@@ -137,7 +151,10 @@ fn object_at(tx: &mut Transaction<'_>, kind: schema::DocKind, path: &[Seg]) -> R
                         FieldType::Record(_) => ObjType::Map,
                         FieldType::List(_) => ObjType::List,
                         other => {
-                            return Err(NodeError::InvalidInput(format!("'{walked}' is a {} field", other.name())));
+                            return Err(NodeError::InvalidInput(format!(
+                                "'{walked}' is a {} field",
+                                other.name()
+                            )));
                         }
                     };
                     obj = tx.put_object(&obj, k.as_str(), ty).map_err(am)?;
@@ -146,7 +163,11 @@ fn object_at(tx: &mut Transaction<'_>, kind: schema::DocKind, path: &[Seg]) -> R
             Seg::Index(n) => {
                 let len = tx.length(&obj);
                 if *n >= len {
-                    return Err(NodeError::NoSuchItem { path: Path(path[..i].to_vec()).to_string(), len, index: *n });
+                    return Err(NodeError::NoSuchItem {
+                        path: Path(path[..i].to_vec()).to_string(),
+                        len,
+                        index: *n,
+                    });
                 }
                 match tx.get(&obj, *n).map_err(am)? {
                     Some((Value::Object(_), id)) => obj = id,
@@ -210,7 +231,11 @@ impl Engine {
                         let obj = object_at(&mut tx, kind, parent)?;
                         let old = display_scalar(&resolved.ty, tx.get(&obj, key).map_err(am)?);
                         tx.put(&obj, key, s.to_automerge()).map_err(am)?;
-                        let new = if s == Scalar::Null { "empty".to_string() } else { format!("'{}'", s.display()) };
+                        let new = if s == Scalar::Null {
+                            "empty".to_string()
+                        } else {
+                            format!("'{}'", s.display())
+                        };
                         summary.push(format!("{path}: {old} -> {new}"));
                     }
                     Edit::Text { path, text } => {
@@ -252,10 +277,14 @@ impl Engine {
                             let mut fp = item_path.clone();
                             fp.0.extend(name.parse::<Path>()?.0);
                             if fp.0.len() != item_path.0.len() + 1 {
-                                return Err(NodeError::InvalidInput(format!("'{name}' must be a field name of the new record")));
+                                return Err(NodeError::InvalidInput(format!(
+                                    "'{name}' must be a field name of the new record"
+                                )));
                             }
                             match schema::parse_value(kind, &fp, value)? {
-                                TypedValue::Scalar(s) => tx.put(&map, name.as_str(), s.to_automerge()).map_err(am)?,
+                                TypedValue::Scalar(s) => {
+                                    tx.put(&map, name.as_str(), s.to_automerge()).map_err(am)?
+                                }
                                 TypedValue::Text(t) => {
                                     let text_obj = match tx.get(&map, name.as_str()).map_err(am)? {
                                         Some((Value::Object(ObjType::Text), t)) => t,
@@ -280,7 +309,11 @@ impl Engine {
                         let list_obj = object_at(&mut tx, kind, parent)?;
                         let len = tx.length(&list_obj);
                         if *n >= len {
-                            return Err(NodeError::NoSuchItem { path: Path(parent.to_vec()).to_string(), len, index: *n });
+                            return Err(NodeError::NoSuchItem {
+                                path: Path(parent.to_vec()).to_string(),
+                                len,
+                                index: *n,
+                            });
                         }
                         tx.delete(&list_obj, *n).map_err(am)?;
                         summary.push(format!("removed {item}"));
@@ -298,13 +331,13 @@ impl Engine {
             None => summary.join("; "),
         };
         let msg = message(&summary_text, officer);
-        let (hash, _) = tx.commit_with(CommitOptions::default().with_message(msg.clone()).with_time(now().as_millis()));
+        let (hash, _) =
+            tx.commit_with(CommitOptions::default().with_message(msg.clone()).with_time(now().as_millis()));
         let Some(hash) = hash else {
             return Ok(EditOutcome { doc: *id, change: None, message: "no change".into(), added: None });
         };
-        let change = doc
-            .get_change_by_hash(&hash)
-            .ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
+        let change =
+            doc.get_change_by_hash(&hash).ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
         let sig = signed::sign_change(&self.key, id, &hash);
         let snapshot = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
         self.persist_changes(id, meta, &snapshot, &[(change, sig)])?;

@@ -4,6 +4,7 @@
 //! a running node owns one engine on a dedicated thread and talks to it by messages.
 
 mod edit;
+pub mod sync;
 mod transfer;
 pub mod view;
 
@@ -52,7 +53,7 @@ pub struct DocMeta {
 }
 
 /// A document as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocInfo {
     /// Its id.
     pub id: DocId,
@@ -62,7 +63,7 @@ pub struct DocInfo {
 }
 
 /// A space as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpaceInfo {
     /// Its id.
     pub id: SpaceId,
@@ -124,6 +125,10 @@ pub struct Engine {
     me: Municipality,
     suffix: [u8; ACTOR_SUFFIX_LEN],
     docs: HashMap<DocId, Automerge>,
+    /// Documents a member announced that this node does not hold yet: (space, kind).
+    pending_docs: HashMap<DocId, (SpaceId, DocKind)>,
+    /// Automerge sync state per (peer key, document) for the current connections.
+    sync_states: HashMap<([u8; 32], DocId), automerge::sync::State>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -165,7 +170,16 @@ impl Engine {
         b.put(Table::Meta, trees::meta::PROFILE, encode(&me));
         b.put(Table::Meta, trees::meta::ACTOR_SUFFIX, suffix.to_vec());
         store.commit(b)?;
-        Ok(Self { dir: dir.clone(), store, key, me, suffix, docs: HashMap::new() })
+        Ok(Self {
+            dir: dir.clone(),
+            store,
+            key,
+            me,
+            suffix,
+            docs: HashMap::new(),
+            pending_docs: HashMap::new(),
+            sync_states: HashMap::new(),
+        })
     }
 
     /// Opens an existing node's data dir.
@@ -181,7 +195,11 @@ impl Engine {
         let store = store::open(&dir.store_path())?;
         let me: Municipality = match store.get(Table::Meta, trees::meta::PROFILE.as_bytes())? {
             Some(b) => decode("profile", &b)?,
-            None => return Err(NodeError::Corrupt("the store has no profile; re-run `twin init --force`".into())),
+            None => {
+                return Err(NodeError::Corrupt(
+                    "the store has no profile; re-run `twin init --force`".into(),
+                ));
+            }
         };
         if me.key != key.public() {
             return Err(NodeError::Corrupt(format!(
@@ -193,7 +211,16 @@ impl Engine {
             .get(Table::Meta, trees::meta::ACTOR_SUFFIX.as_bytes())?
             .and_then(|v| <[u8; ACTOR_SUFFIX_LEN]>::try_from(v.as_slice()).ok())
             .ok_or_else(|| NodeError::Corrupt("the store has no actor suffix".into()))?;
-        Ok(Self { dir: dir.clone(), store, key, me, suffix, docs: HashMap::new() })
+        Ok(Self {
+            dir: dir.clone(),
+            store,
+            key,
+            me,
+            suffix,
+            docs: HashMap::new(),
+            pending_docs: HashMap::new(),
+            sync_states: HashMap::new(),
+        })
     }
 
     /// This municipality.
@@ -272,6 +299,20 @@ impl Engine {
                 out.insert(s.genesis.founder.key.to_bytes(), s.genesis.founder);
             }
         }
+        for (key, rec) in self.peers()? {
+            if let Some(p) = rec.profile {
+                out.insert(key.to_bytes(), p);
+            }
+        }
+        for (_, v) in self.store.scan(Table::Members, &[])? {
+            if let Ok(m) = decode::<twinmesh_protocol::wire::SignedMember>("member", &v) {
+                out.entry(m.member.to_bytes()).or_insert(Municipality {
+                    key: m.member,
+                    name: if m.name.is_empty() { m.member.fmt_short() } else { m.name },
+                    country: String::new(),
+                });
+            }
+        }
         out.insert(self.me.key.to_bytes(), self.me.clone());
         Ok(out)
     }
@@ -335,9 +376,8 @@ impl Engine {
             changes: 0,
             incremental: 0,
         };
-        let change = doc
-            .get_change_by_hash(&hash)
-            .ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
+        let change =
+            doc.get_change_by_hash(&hash).ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
         let sig = signed::sign_change(&self.key, &id, &hash);
         self.persist_changes(&id, meta, &doc, &[(change, sig)])?;
         self.docs.insert(id, doc);
@@ -356,16 +396,18 @@ impl Engine {
 
     fn load_from_store(&self, id: &DocId) -> Result<Automerge, NodeError> {
         let mut doc = match self.store.get(Table::Snapshots, id.as_bytes())? {
-            Some(bytes) => Automerge::load(&bytes)
-                .map_err(|e| NodeError::Corrupt(format!("snapshot of {id}: {e}")))?,
+            Some(bytes) => {
+                Automerge::load(&bytes).map_err(|e| NodeError::Corrupt(format!("snapshot of {id}: {e}")))?
+            }
             None => Automerge::new(),
         };
         let mut changes = Vec::new();
         for (_, bytes) in self.store.scan(Table::Changes, id.as_bytes())? {
-            changes.push(Change::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("change of {id}: {e}")))?);
+            changes.push(
+                Change::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("change of {id}: {e}")))?,
+            );
         }
-        doc.apply_changes(changes)
-            .map_err(|e| NodeError::Corrupt(format!("changes of {id}: {e}")))?;
+        doc.apply_changes(changes).map_err(|e| NodeError::Corrupt(format!("changes of {id}: {e}")))?;
         Ok(doc.with_actor(self.actor()))
     }
 
@@ -373,7 +415,8 @@ impl Engine {
     pub(crate) fn signatures(&self, id: &DocId) -> Result<HashMap<ChangeHash, Signature>, NodeError> {
         let mut out = HashMap::new();
         for (k, v) in self.store.scan(Table::Sigs, id.as_bytes())? {
-            let hash = ChangeHash::try_from(&k[16..]).map_err(|_| NodeError::Corrupt("signature key".into()))?;
+            let hash =
+                ChangeHash::try_from(&k[16..]).map_err(|_| NodeError::Corrupt("signature key".into()))?;
             let sig = Signature::from_slice(&v).ok_or_else(|| NodeError::Corrupt("signature".into()))?;
             out.insert(hash, sig);
         }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::DocExport,
     ids::{DocId, SpaceId},
@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// Whether a change's signature checked out when the history was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignatureStatus {
     /// Signed by the author named in the actor id, for this document.
@@ -31,7 +31,7 @@ pub enum SignatureStatus {
 }
 
 /// One change in a document's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// Change hash (hex).
     pub hash: String,
@@ -56,7 +56,7 @@ pub struct HistoryEntry {
 }
 
 /// What an import added.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportReport {
     /// The document.
     pub doc: DocId,
@@ -81,7 +81,11 @@ impl Engine {
         let changes = doc.get_changes(&[]);
         let to_verify: Vec<ChangeToVerify<'_>> = changes
             .iter()
-            .map(|c| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: sigs.get(&c.hash()).copied() })
+            .map(|c| ChangeToVerify {
+                hash: c.hash(),
+                actor: c.actor_id(),
+                signature: sigs.get(&c.hash()).copied(),
+            })
             .collect();
         let results = signed::verify_batch(id, &to_verify);
         Ok(changes
@@ -139,8 +143,9 @@ impl Engine {
                 )));
             }
         }
-        let incoming = Automerge::load(&export.saved)
-            .map_err(|e| NodeError::InvalidInput(format!("cannot import: the document inside the file is corrupt: {e}")))?;
+        let incoming = Automerge::load(&export.saved).map_err(|e| {
+            NodeError::InvalidInput(format!("cannot import: the document inside the file is corrupt: {e}"))
+        })?;
         match (view::space_of(&incoming), view::kind_of(&incoming)) {
             (Some(s), Some(_)) if s == space_id.to_string() => {}
             _ => {
@@ -166,7 +171,8 @@ impl Engine {
                 )));
             }
             let local = self.load(&id)?;
-            let new: Vec<Change> = changes.iter().filter(|c| local.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
+            let new: Vec<Change> =
+                changes.iter().filter(|c| local.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
             let added = new.len();
             local.apply_changes(new.clone()).map_err(super::edit::am)?;
             let with_sigs: Vec<(Change, Signature)> =
@@ -206,7 +212,11 @@ impl Engine {
         b.put(Table::Snapshots, id.as_bytes().to_vec(), incoming.save());
         for c in &changes {
             if let Some(sig) = sigs.get(&c.hash()) {
-                b.put(Table::Sigs, crate::store::trees::change_key(id.as_bytes(), &c.hash().0), sig.0.to_vec());
+                b.put(
+                    Table::Sigs,
+                    crate::store::trees::change_key(id.as_bytes(), &c.hash().0),
+                    sig.0.to_vec(),
+                );
             }
         }
         b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
@@ -222,10 +232,19 @@ impl Engine {
     }
 
     /// Verifies a set of changes of one document; fails if any is bad.
-    fn verify_all(&self, doc: &DocId, changes: &[Change], sigs: &HashMap<ChangeHash, Signature>) -> Result<(), NodeError> {
+    fn verify_all(
+        &self,
+        doc: &DocId,
+        changes: &[Change],
+        sigs: &HashMap<ChangeHash, Signature>,
+    ) -> Result<(), NodeError> {
         let to_verify: Vec<ChangeToVerify<'_>> = changes
             .iter()
-            .map(|c| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: sigs.get(&c.hash()).copied() })
+            .map(|c| ChangeToVerify {
+                hash: c.hash(),
+                actor: c.actor_id(),
+                signature: sigs.get(&c.hash()).copied(),
+            })
             .collect();
         let rejected: Vec<ChangeRejection> =
             signed::verify_batch(doc, &to_verify).into_iter().filter_map(Result::err).collect();
@@ -246,7 +265,9 @@ impl Engine {
         match at {
             None => Ok(view::build(doc, meta.kind, &names)),
             Some(heads) => {
-                let old = doc.fork_at(heads).map_err(|e| NodeError::InvalidInput(format!("no such version: {e}")))?;
+                let old = doc
+                    .fork_at(heads)
+                    .map_err(|e| NodeError::InvalidInput(format!("no such version: {e}")))?;
                 Ok(view::build(&old, meta.kind, &names))
             }
         }

@@ -82,14 +82,21 @@ pub fn build(doc: &Automerge, kind: DocKind, names: &HashMap<[u8; 32], Municipal
 fn author_name(exid: &ObjId, names: &HashMap<[u8; 32], Municipality>) -> String {
     match exid {
         ObjId::Id(_, actor, _) => match signed::author_of(actor) {
-            Some(key) => names.get(&key.to_bytes()).map(|m| m.name.clone()).unwrap_or_else(|| key.fmt_short()),
+            Some(key) => {
+                names.get(&key.to_bytes()).map(|m| m.name.clone()).unwrap_or_else(|| key.fmt_short())
+            }
             None => "unknown".into(),
         },
         ObjId::Root => "unknown".into(),
     }
 }
 
-fn record(doc: &Automerge, obj: &ObjId, fields: &'static [Field], names: &HashMap<[u8; 32], Municipality>) -> ViewValue {
+fn record(
+    doc: &Automerge,
+    obj: &ObjId,
+    fields: &'static [Field],
+    names: &HashMap<[u8; 32], Municipality>,
+) -> ViewValue {
     let mut out = Vec::new();
     for f in fields {
         out.push((f, field(doc, obj, f, names)));
@@ -97,17 +104,26 @@ fn record(doc: &Automerge, obj: &ObjId, fields: &'static [Field], names: &HashMa
     ViewValue::Record(out)
 }
 
-fn field(doc: &Automerge, obj: &ObjId, f: &'static Field, names: &HashMap<[u8; 32], Municipality>) -> ViewValue {
+fn field(
+    doc: &Automerge,
+    obj: &ObjId,
+    f: &'static Field,
+    names: &HashMap<[u8; 32], Municipality>,
+) -> ViewValue {
     let all = doc.get_all(obj, f.name).unwrap_or_default();
     // Objects: Automerge picks one winner deterministically; `get` returns it.
     if !f.ty.is_scalar() && f.ty != FieldType::ReadOnly {
         let winner = doc.get(obj, f.name).ok().flatten();
         return match (f.ty, winner) {
-            (FieldType::Text, Some((Value::Object(ObjType::Text), id))) => ViewValue::Text(doc.text(&id).unwrap_or_default()),
+            (FieldType::Text, Some((Value::Object(ObjType::Text), id))) => {
+                ViewValue::Text(doc.text(&id).unwrap_or_default())
+            }
             (FieldType::Text, Some((Value::Scalar(s), _))) => ViewValue::Text(s.to_string()),
             (FieldType::Text, _) => ViewValue::Text(String::new()),
             (FieldType::Record(sub), Some((Value::Object(ObjType::Map), id))) => record(doc, &id, sub, names),
-            (FieldType::Record(sub), _) => ViewValue::Record(sub.iter().map(|f| (f, ViewValue::Scalar(Scalar::Null))).collect()),
+            (FieldType::Record(sub), _) => {
+                ViewValue::Record(sub.iter().map(|f| (f, ViewValue::Scalar(Scalar::Null))).collect())
+            }
             (FieldType::List(sub), Some((Value::Object(ObjType::List), id))) => {
                 let mut items = Vec::new();
                 for i in 0..doc.length(&id) {

@@ -21,7 +21,9 @@ pub enum StoreError {
     #[error("the store at {0} is in use by another twin process (is `twin start` running?)")]
     Locked(PathBuf),
     /// The store was written by a newer version of Twinmesh.
-    #[error("the store at {path} has format version {found}; this twin understands version {supported}: upgrade twin")]
+    #[error(
+        "the store at {path} has format version {found}; this twin understands version {supported}: upgrade twin"
+    )]
     TooNew {
         /// Where the store is.
         path: PathBuf,

@@ -69,20 +69,13 @@ fn map_err(path: &Path, e: sled::Error) -> StoreError {
 
 impl Storage for SledStore {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .tree
-            .get(full_key(table, key))
-            .map_err(|e| map_err(&self.path, e))?
-            .map(|v| v.to_vec()))
+        Ok(self.tree.get(full_key(table, key)).map_err(|e| map_err(&self.path, e))?.map(|v| v.to_vec()))
     }
 
     fn scan(&self, table: Table, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
         self.tree
             .scan_prefix(full_key(table, prefix))
-            .map(|r| {
-                r.map(|(k, v)| (k[1..].to_vec(), v.to_vec()))
-                    .map_err(|e| map_err(&self.path, e))
-            })
+            .map(|r| r.map(|(k, v)| (k[1..].to_vec(), v.to_vec())).map_err(|e| map_err(&self.path, e)))
             .collect()
     }
 

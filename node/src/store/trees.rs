@@ -8,12 +8,13 @@
 //! |------------|-------------------------------------|-------|
 //! | Meta       | utf-8 name                          | depends on the name, see [`meta`] |
 //! | Spaces     | space id (32)                       | `SignedSpace` (postcard) |
-//! | Members    | space id (32) ‖ member key (32)     | `MemberRecord` (postcard) |
+//! | Members    | space id (32) ‖ member key (32)     | `SignedMember` (postcard) |
 //! | Docs       | doc id (16)                         | `DocMeta` (postcard) |
 //! | Changes    | doc id (16) ‖ change hash (32)      | raw Automerge change bytes not yet in a snapshot |
 //! | Sigs       | doc id (16) ‖ change hash (32)      | ed25519 signature (64) |
 //! | Snapshots  | doc id (16)                         | saved Automerge document |
 //! | Peers      | peer key (32)                       | `PeerRecord` (postcard) |
+//! | SyncStates | peer key (32) ‖ doc id (16)         | encoded Automerge `sync::State` (shared heads) |
 
 /// Name of the sled tree holding every table. The suffix is the layout version.
 pub const TREE_NAME: &str = "twinmesh-v1";
@@ -41,6 +42,8 @@ pub enum Table {
     Peers = 7,
     /// Space members beyond the founder.
     Members = 8,
+    /// Persisted Automerge sync state per (peer, document).
+    SyncStates = 9,
 }
 
 /// Names of entries in the Meta table.

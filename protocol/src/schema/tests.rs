@@ -50,10 +50,7 @@ fn values_are_typed() {
     assert!(msg.contains("budget/lines/0/amount") && msg.contains("EUR"), "{msg}");
     assert!(parse_value(DocKind::Plan, &amount, "1.234").is_err());
     assert!(parse_value(DocKind::Plan, &amount, "1,000").is_err());
-    assert_eq!(
-        parse_value(DocKind::Plan, &amount, "null").expect("clear"),
-        TypedValue::Scalar(Scalar::Null)
-    );
+    assert_eq!(parse_value(DocKind::Plan, &amount, "null").expect("clear"), TypedValue::Scalar(Scalar::Null));
     assert!(parse_value(DocKind::Plan, &p("start"), "2026-02-30").is_err());
     assert!(parse_value(DocKind::Plan, &p("start"), "2028-02-29").is_ok());
     assert!(parse_value(DocKind::Charter, &p("since"), "1986").is_ok());
@@ -63,10 +60,7 @@ fn values_are_typed() {
     assert!(parse_value(DocKind::Plan, &p("events/0/main_event"), "maybe").is_err());
     assert!(parse_value(DocKind::Plan, &p("indicators/0/target"), "NaN").is_err());
     assert!(parse_value(DocKind::Plan, &p("budget"), "1").is_err());
-    assert_eq!(
-        parse_value(DocKind::Plan, &p("kind"), "minutes"),
-        Err(SchemaError::ReadOnly("kind".into()))
-    );
+    assert_eq!(parse_value(DocKind::Plan, &p("kind"), "minutes"), Err(SchemaError::ReadOnly("kind".into())));
 }
 
 #[test]
@@ -84,7 +78,8 @@ fn templates_fit_their_schema() {
             if in_list && *name == "id" {
                 continue;
             }
-            let field = fields.iter().find(|f| f.name == *name).unwrap_or_else(|| panic!("extra field {name}"));
+            let field =
+                fields.iter().find(|f| f.name == *name).unwrap_or_else(|| panic!("extra field {name}"));
             match (&field.ty, value) {
                 (FieldType::Record(sub), v) => check(sub, v, false),
                 (FieldType::List(sub), TemplateValue::List(items)) => {

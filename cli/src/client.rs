@@ -1,0 +1,84 @@
+//! How a command reaches the node: directly on the store when no node runs, or over the local
+//! HTTP API of the running `twin start` (which holds the store's lock).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use twinmesh_node::{
+    Engine, NodeError,
+    api::{self, Envelope, Request},
+    http::{ApiInfo, info_path, token_path},
+    store::StoreError,
+};
+
+use crate::Ctx;
+
+/// Largest API response read (a base64 export of a large document).
+const MAX_RESPONSE_BYTES: u64 = 128 * 1024 * 1024;
+
+pub(crate) enum Client {
+    Local(Box<Engine>),
+    Remote { url: String, token: String, agent: ureq::Agent },
+}
+
+impl Client {
+    /// Opens the store, or finds the running node that holds it.
+    pub(crate) fn connect(ctx: &Ctx) -> anyhow::Result<Self> {
+        match Engine::open(&ctx.data_dir) {
+            Ok(e) => Ok(Self::Local(Box::new(e))),
+            Err(NodeError::Store(StoreError::Locked(path))) => {
+                let info: ApiInfo = std::fs::read(info_path(&ctx.data_dir))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .ok_or(NodeError::Store(StoreError::Locked(path)))?;
+                let token = std::fs::read_to_string(token_path(&ctx.data_dir))
+                    .context("the running node's API token is unreadable")?
+                    .trim()
+                    .to_string();
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(Duration::from_secs(60)))
+                    .build()
+                    .into();
+                Ok(Self::Remote { url: info.url, token, agent })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sends a request and returns the JSON result.
+    pub(crate) fn call(&mut self, ctx: &Ctx, request: Request) -> anyhow::Result<Value> {
+        let env = Envelope { officer: ctx.officer.clone(), request };
+        match self {
+            Self::Local(engine) => Ok(api::handle(engine, env)?),
+            Self::Remote { url, token, agent } => {
+                let mut resp = agent
+                    .post(format!("{url}/api/v1/rpc"))
+                    .header("Authorization", format!("Bearer {token}"))
+                    .send_json(&env)
+                    .with_context(|| format!("cannot reach the running node at {url}"))?;
+                let status = resp.status();
+                let body: Value = resp
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_RESPONSE_BYTES)
+                    .read_json()
+                    .context("the node sent an unreadable answer")?;
+                if status.is_success() {
+                    Ok(body)
+                } else {
+                    let msg = body.get("error").and_then(Value::as_str).unwrap_or("request failed");
+                    anyhow::bail!("{msg}")
+                }
+            }
+        }
+    }
+
+    /// Sends a request and decodes the result.
+    pub(crate) fn call_as<T: DeserializeOwned>(&mut self, ctx: &Ctx, request: Request) -> anyhow::Result<T> {
+        let v = self.call(ctx, request)?;
+        serde_json::from_value(v).context("unexpected answer from the node")
+    }
+}

@@ -1,0 +1,73 @@
+//! `twin dial`, `twin peers`, `twin sync`: talk to partners through the running node.
+
+use serde_json::Value;
+use twinmesh_node::api::Request;
+use twinmesh_protocol::ids::DocId;
+
+use crate::{Ctx, client::Client, output};
+
+fn running(ctx: &Ctx) -> anyhow::Result<Client> {
+    match super::connect(ctx)? {
+        Client::Local(_) => anyhow::bail!("no node is running on this data dir: start it with `twin start`"),
+        remote => Ok(remote),
+    }
+}
+
+/// `twin dial MULTIADDR`
+pub(crate) fn dial(ctx: &Ctx, addr: String) -> anyhow::Result<()> {
+    let v = running(ctx)?.call(ctx, Request::Dial { addr })?;
+    if ctx.json {
+        return output::json(&v);
+    }
+    println!("connected to {}", v.get("id").and_then(Value::as_str).unwrap_or("?"));
+    Ok(())
+}
+
+/// `twin peers`
+pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
+    let v = running(ctx)?.call(ctx, Request::Peers)?;
+    if ctx.json {
+        return output::json(&v);
+    }
+    let peers = v.as_array().cloned().unwrap_or_default();
+    if peers.is_empty() {
+        println!("no partners yet: connect with `twin dial MULTIADDR`");
+    }
+    for p in peers {
+        let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let connected = p.get("connected").and_then(Value::as_bool).unwrap_or(false);
+        let spaces: Vec<String> = p
+            .get("spaces")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        println!(
+            "{}  {:<24} {:<12} last seen {}  syncing {}  spaces: {}",
+            s("id"),
+            if s("name").is_empty() { "(unknown)".to_string() } else { s("name") },
+            if connected { "connected" } else { "offline" },
+            if s("last_seen_utc").is_empty() { "never".to_string() } else { s("last_seen_utc") },
+            p.get("syncing_documents").and_then(Value::as_u64).unwrap_or(0),
+            if spaces.is_empty() { "-".to_string() } else { spaces.join(", ") }
+        );
+    }
+    Ok(())
+}
+
+/// `twin sync [DOC]`
+pub(crate) fn sync(ctx: &Ctx, doc: Option<DocId>) -> anyhow::Result<()> {
+    let v = running(ctx)?.call(ctx, Request::Sync { doc })?;
+    if ctx.json {
+        return output::json(&v);
+    }
+    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    println!(
+        "synced with {} partner(s): {} change(s) received, {} refused",
+        n("peers"),
+        n("changes_received"),
+        n("changes_rejected")
+    );
+    Ok(())
+}

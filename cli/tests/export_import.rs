@@ -1,0 +1,194 @@
+//! Moving a signed document between two towns' nodes with `doc export` and `doc import`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{Node, SAINT_POL, id_text};
+use serde_json::{Value, json};
+
+const WETTER: &str = "Wetter (Ruhr)";
+
+fn export(node: &Node, doc: &str, name: &str) -> PathBuf {
+    let file = node.scratch().join(name);
+    let out = node.json(&["doc", "export", doc, "--output", file.to_str().expect("utf-8")]);
+    assert_eq!(out["doc"], doc);
+    assert_eq!(out["file"].as_str().map(PathBuf::from), Some(file.clone()));
+    let len = std::fs::metadata(&file).expect("export file written").len();
+    assert_eq!(out["bytes"], json!(len), "reported size differs from the file's");
+    file
+}
+
+fn import(node: &Node, file: &std::path::Path, extra: &[&str]) -> Value {
+    let mut args = vec!["doc", "import", file.to_str().expect("utf-8")];
+    args.extend_from_slice(extra);
+    node.json(&args)
+}
+
+/// Town A's plan: a budget line, an amount changed by a named officer, a summary.
+fn town_a() -> (Node, String, String) {
+    let a = Node::init(SAINT_POL, "FR");
+    let space = a.space("Saint-Pol-sur-Ternoise – Wetter (Ruhr)");
+    let doc = a.doc(&space, "plan", "Youth exchange 2026");
+    a.run(&["doc", "add", &doc, "budget/lines", "amount=3800", "category=travel", "description=Coach"]).ok();
+    a.run(&["doc", "set", &doc, "budget/lines/0/amount", "4150", "--officer", "C. Dufresne"]).ok();
+    a.run(&["doc", "text", &doc, "summary", "Forty young people meet in Wetter."]).ok();
+    (a, space, doc)
+}
+
+#[test]
+fn export_import_round_trip_and_incremental_updates() {
+    let (a, space, doc) = town_a();
+    let a_history = a.history(&doc);
+    assert_eq!(a_history.len(), 4);
+    let file = export(&a, &doc, "plan-v1.twindoc");
+    // Exporting is read-only.
+    assert_eq!(a.history(&doc), a_history);
+
+    // A fresh node B imports it.
+    let b = Node::init(WETTER, "DE");
+    let b_space = b.space("Wetter (Ruhr) – Gołdap");
+    let report = import(&b, &file, &[]);
+    assert_eq!(report["new_document"], true, "{report}");
+    assert_eq!(report["changes_added"], json!(a_history.len()), "{report}");
+    assert_eq!(report["changes_in_file"], json!(a_history.len()), "{report}");
+    assert_eq!(report["title"], "Youth exchange 2026");
+    assert_eq!(id_text(&report["doc"]), doc);
+    assert_eq!(id_text(&report["space"]), space);
+
+    // Same content, same history, signatures verified, authors named.
+    let a_show = a.show(&doc);
+    let b_show = b.show(&doc);
+    assert_eq!(b_show["content"], a_show["content"]);
+    assert_eq!(b_show["content"]["budget"]["lines"][0]["amount"], json!(4150.0));
+    assert_eq!(
+        (&b_show["kind"], &b_show["space"], &b_show["id"]),
+        (&a_show["kind"], &a_show["space"], &a_show["id"])
+    );
+    let b_history = b.history(&doc);
+    let hashes = |h: &[Value]| h.iter().map(|e| e["hash"].clone()).collect::<Vec<_>>();
+    assert_eq!(hashes(&b_history), hashes(&a_history));
+    for (ea, eb) in a_history.iter().zip(&b_history) {
+        assert_eq!(eb["signature"], "verified", "{eb}");
+        assert_eq!(eb["author"], SAINT_POL, "B names the author from the space record: {eb}");
+        for k in ["author_key", "author_id", "officer", "message", "time", "seq"] {
+            assert_eq!(eb[k], ea[k], "{k} differs: A {ea} / B {eb}");
+        }
+    }
+    assert_eq!(b_history[2]["officer"], "C. Dufresne");
+    // B now knows the space, founded by A; the markdown matches A's too.
+    let spaces = b.json(&["space", "list"]);
+    let imported = spaces
+        .as_array()
+        .expect("spaces")
+        .iter()
+        .find(|s| id_text(&s["id"]) == space)
+        .unwrap_or_else(|| panic!("the imported space is not listed: {spaces}"));
+    assert_eq!(imported["founder"]["name"], SAINT_POL);
+    assert_eq!(imported["documents"], 1);
+    assert_eq!(b.list(Some(&space)).len(), 1);
+    assert_eq!(b.list(Some(&space))[0]["changes"], json!(a_history.len()));
+    assert_eq!(
+        b.run(&["doc", "show", &doc, "--markdown"]).ok().stdout,
+        a.run(&["doc", "show", &doc, "--markdown"]).ok().stdout
+    );
+
+    // The same file again adds nothing.
+    let again = import(&b, &file, &[]);
+    assert_eq!(again["new_document"], false, "{again}");
+    assert_eq!(again["changes_added"], 0, "{again}");
+    assert_eq!(b.history(&doc).len(), a_history.len());
+
+    // Into the wrong space: refused, nothing changes.
+    let before = (b.show(&doc), b.history(&doc), b.list(None));
+    let out = b.run(&["doc", "import", file.to_str().expect("utf-8"), "--space", &b_space]);
+    out.fails(&["belongs to space", &space, &b_space]);
+    assert_eq!((b.show(&doc), b.history(&doc), b.list(None)), before);
+    // Into the right one, explicitly: fine.
+    assert_eq!(import(&b, &file, &["--space", &space])["changes_added"], 0);
+
+    // A edits more and re-exports; B gets exactly the new changes.
+    a.run(&["doc", "set", &doc, "status", "submitted", "--officer", "C. Dufresne"]).ok();
+    a.run(&["doc", "add", &doc, "budget/lines", "amount=620", "category=accommodation"]).ok();
+    a.run(&["doc", "text", &doc, "summary", "Forty young people from both towns meet in Wetter."]).ok();
+    let file2 = export(&a, &doc, "plan-v2.twindoc");
+    let report = import(&b, &file2, &[]);
+    assert_eq!(report["new_document"], false, "{report}");
+    assert_eq!(report["changes_added"], 3, "{report}");
+    assert_eq!(report["changes_in_file"], 7, "{report}");
+    assert_eq!(b.show(&doc)["content"], a.show(&doc)["content"]);
+    let b_history = b.history(&doc);
+    assert_eq!(hashes(&b_history), hashes(&a.history(&doc)));
+    assert!(
+        b_history.iter().all(|e| e["signature"] == "verified" && e["author"] == SAINT_POL),
+        "{b_history:?}"
+    );
+    assert_eq!(b.list(Some(&space))[0]["changes"], 7);
+    // The older file is now a subset: nothing new.
+    assert_eq!(import(&b, &file, &[])["changes_added"], 0);
+    assert_eq!(b.history(&doc).len(), 7);
+}
+
+#[test]
+fn edits_flow_back_and_concurrent_edits_show_as_conflicts() {
+    let (a, _space, doc) = town_a();
+    let b = Node::init(WETTER, "DE");
+    let b_key = b.id()["public_key"].clone();
+    import(&b, &export(&a, &doc, "v1.twindoc"), &[]);
+
+    // B edits the imported document; its changes are signed by B and A accepts them.
+    let out = b.json(&["doc", "add", &doc, "budget/lines", "amount=900", "category=venue", "partner=Wetter"]);
+    assert_eq!(out["added"][0], "budget/lines/1");
+    let report = import(&a, &export(&b, &doc, "from-b.twindoc"), &[]);
+    assert_eq!((report["new_document"].clone(), report["changes_added"].clone()), (json!(false), json!(1)));
+    let a_history = a.history(&doc);
+    let last = a_history.last().expect("history");
+    assert_eq!(last["signature"], "verified", "{last}");
+    assert_eq!(last["author_key"], b_key, "{last}");
+    assert_eq!(a.show(&doc)["content"], b.show(&doc)["content"]);
+    assert_eq!(a.show(&doc)["content"]["budget"]["lines"][1]["amount"], json!(900.0));
+
+    // Both change the same amount without seeing each other's edit: a conflict on both sides.
+    a.run(&["doc", "set", &doc, "budget/lines/0/amount", "5000"]).ok();
+    b.run(&["doc", "set", &doc, "budget/lines/0/amount", "6000"]).ok();
+    assert_eq!(import(&b, &export(&a, &doc, "a2.twindoc"), &[])["changes_added"], 1);
+    assert_eq!(import(&a, &export(&b, &doc, "b2.twindoc"), &[])["changes_added"], 1);
+    for (who, node) in [("A", &a), ("B", &b)] {
+        let shown = node.show(&doc);
+        let conflicts = shown["conflicts"].as_array().expect("conflicts");
+        assert_eq!(conflicts.len(), 1, "{who}: {shown}");
+        assert_eq!(conflicts[0]["path"], "budget/lines/0/amount", "{who}");
+        let mut values: Vec<String> = conflicts[0]["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|v| v["value"].as_str().expect("value").to_string())
+            .collect();
+        values.sort();
+        assert_eq!(values, ["5,000.00 EUR", "6,000.00 EUR"], "{who}");
+        let cell = &shown["content"]["budget"]["lines"][0]["amount"]["conflict"];
+        assert_eq!(cell.as_array().map(Vec::len), Some(2), "{who}: {shown}");
+        let md = node.run(&["doc", "show", &doc]).ok();
+        assert!(md.stdout.contains("CONFLICT"), "{who}: the markdown must mark the conflict:\n{}", md.stdout);
+        assert!(
+            md.stderr.contains(&format!("twin doc set {doc} budget/lines/0/amount")),
+            "{who}: {}",
+            md.stderr
+        );
+    }
+    // B's view names A (the space founder) as the author of one of the values.
+    let b_conflict = b.show(&doc)["conflicts"][0]["values"].clone();
+    assert!(b_conflict.as_array().expect("values").iter().any(|v| v["author"] == SAINT_POL), "{b_conflict}");
+    assert!(b_conflict.as_array().expect("values").iter().any(|v| v["author"] == WETTER), "{b_conflict}");
+
+    // Setting the field again resolves it, and the resolution travels.
+    a.run(&["doc", "set", &doc, "budget/lines/0/amount", "5500"]).ok();
+    assert_eq!(import(&b, &export(&a, &doc, "a3.twindoc"), &[])["changes_added"], 1);
+    for node in [&a, &b] {
+        let shown = node.show(&doc);
+        assert_eq!(shown["conflicts"], json!([]));
+        assert_eq!(shown["content"]["budget"]["lines"][0]["amount"], json!(5500.0));
+    }
+    assert_eq!(a.show(&doc)["content"], b.show(&doc)["content"]);
+    assert_eq!(a.history(&doc).len(), b.history(&doc).len());
+}

@@ -1,0 +1,284 @@
+//! The request/response API every front end uses: the CLI (directly on the store, or over HTTP
+//! to a running node) and the local HTTP API. One enum, one handler, so the two paths cannot
+//! drift apart.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use twinmesh_protocol::{
+    ChangeHash,
+    ids::{DocId, SpaceId},
+    schema::{DocKind, Path},
+};
+
+use crate::{
+    engine::{Edit, Engine},
+    error::NodeError,
+    identity::{key_from_peer_id, peer_id},
+    render,
+};
+
+/// One edit, as sent over the API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum EditSpec {
+    /// Set a scalar field.
+    Set {
+        /// Field path.
+        path: String,
+        /// Value as text, parsed by the field's type.
+        value: String,
+    },
+    /// Replace a text field's content (computed as splices).
+    Text {
+        /// Field path.
+        path: String,
+        /// New content.
+        text: String,
+    },
+    /// Append a record to a list.
+    Add {
+        /// List path.
+        list: String,
+        /// Fields to set, as (name, value).
+        #[serde(default)]
+        fields: Vec<(String, String)>,
+    },
+    /// Remove a list record.
+    Remove {
+        /// Record path.
+        item: String,
+    },
+}
+
+impl EditSpec {
+    fn into_edit(self) -> Result<Edit, NodeError> {
+        Ok(match self {
+            Self::Set { path, value } => Edit::Set { path: path.parse::<Path>()?, value },
+            Self::Text { path, text } => Edit::Text { path: path.parse::<Path>()?, text },
+            Self::Add { list, fields } => Edit::Add { list: list.parse::<Path>()?, fields },
+            Self::Remove { item } => Edit::Remove { item: item.parse::<Path>()? },
+        })
+    }
+}
+
+/// A request to a node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
+pub enum Request {
+    /// This node's identity.
+    Id,
+    /// Found a space.
+    SpaceCreate {
+        /// Its name.
+        name: String,
+    },
+    /// List spaces.
+    SpaceList,
+    /// The founder adds a partner municipality (by PeerId) to a space.
+    SpaceAdd {
+        /// The space.
+        space: SpaceId,
+        /// The partner's PeerId.
+        member: String,
+        /// The partner's name, for display until its node introduces itself.
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// The founder and members of a space.
+    SpaceMembers {
+        /// The space.
+        space: SpaceId,
+    },
+    /// Create a document.
+    DocNew {
+        /// Its space.
+        space: SpaceId,
+        /// Its kind.
+        kind: DocKind,
+        /// Its title.
+        title: String,
+    },
+    /// List documents.
+    DocList {
+        /// Only this space.
+        #[serde(default)]
+        space: Option<SpaceId>,
+    },
+    /// Apply edits as one signed change.
+    DocEdit {
+        /// The document.
+        doc: DocId,
+        /// The edits, applied all or nothing.
+        edits: Vec<EditSpec>,
+        /// A message for the history instead of the generated summary.
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// A document's content, conflicts and Markdown rendering.
+    DocShow {
+        /// The document.
+        doc: DocId,
+        /// Show it as it was at this change.
+        #[serde(default)]
+        at: Option<String>,
+    },
+    /// A document's history.
+    DocHistory {
+        /// The document.
+        doc: DocId,
+    },
+    /// An export file (base64 in `data`).
+    DocExport {
+        /// The document.
+        doc: DocId,
+    },
+    /// Import an export file (base64).
+    DocImport {
+        /// The file content, base64.
+        data: String,
+        /// Expected space.
+        #[serde(default)]
+        space: Option<SpaceId>,
+    },
+    /// Connected and known partners (running node only).
+    Peers,
+    /// Connect to a partner's node (running node only).
+    Dial {
+        /// Its multiaddr.
+        addr: String,
+    },
+    /// Sync now with connected partners (running node only).
+    Sync {
+        /// Only this document.
+        #[serde(default)]
+        doc: Option<DocId>,
+    },
+}
+
+impl Request {
+    /// True for requests only a running node can answer.
+    pub fn needs_network(&self) -> bool {
+        matches!(self, Self::Peers | Self::Dial { .. } | Self::Sync { .. })
+    }
+
+    /// The document or space a successful request changed, for announcing to partners.
+    pub fn changes_doc(&self) -> Option<DocId> {
+        match self {
+            Self::DocEdit { doc, .. } => Some(*doc),
+            _ => None,
+        }
+    }
+}
+
+/// A request with the officer who makes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The officer, recorded in the history of changes this request makes.
+    #[serde(default)]
+    pub officer: Option<String>,
+    /// The request.
+    #[serde(flatten)]
+    pub request: Request,
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Value, NodeError> {
+    serde_json::to_value(v).map_err(|e| NodeError::Corrupt(format!("cannot encode response: {e}")))
+}
+
+/// Answers a request with the engine alone. Network requests are refused here; a running node
+/// answers them in its network task.
+pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
+    let officer = env.officer.as_deref();
+    match env.request {
+        Request::Id => {
+            let me = engine.me();
+            Ok(json!({
+                "id": peer_id(&me.key).to_string(),
+                "name": me.name,
+                "country": me.country,
+                "public_key": me.key.to_string(),
+                "data_dir": engine.data_dir().root(),
+            }))
+        }
+        Request::SpaceCreate { name } => to_json(&engine.create_space(&name)?),
+        Request::SpaceList => to_json(&engine.spaces()?),
+        Request::SpaceAdd { space, member, name } => {
+            let key = key_from_peer_id(&member)?;
+            let rec = engine.add_member(&space, key, name.as_deref().unwrap_or(""))?;
+            Ok(json!({"space": space, "member": member, "name": rec.name, "added": rec.added}))
+        }
+        Request::SpaceMembers { space } => {
+            let s = engine.space(&space)?;
+            let names = engine.known_municipalities()?;
+            let mut out = vec![json!({
+                "id": peer_id(&s.genesis.founder.key).to_string(),
+                "name": s.genesis.founder.name,
+                "role": "founder",
+            })];
+            for m in engine.members(&space)? {
+                let name = names.get(&m.member.to_bytes()).map(|p| p.name.clone()).unwrap_or(m.name.clone());
+                out.push(json!({
+                    "id": peer_id(&m.member).to_string(),
+                    "name": name,
+                    "role": "member",
+                    "added": m.added,
+                }));
+            }
+            Ok(Value::Array(out))
+        }
+        Request::DocNew { space, kind, title } => to_json(&engine.create_doc(&space, kind, &title, officer)?),
+        Request::DocList { space } => {
+            if let Some(s) = &space {
+                engine.space(s)?;
+            }
+            to_json(&engine.docs(space.as_ref())?)
+        }
+        Request::DocEdit { doc, edits, message } => {
+            let edits = edits.into_iter().map(EditSpec::into_edit).collect::<Result<Vec<_>, _>>()?;
+            to_json(&engine.edit(&doc, &edits, officer, message.as_deref())?)
+        }
+        Request::DocShow { doc, at } => {
+            let heads = match at {
+                Some(h) => Some(vec![h.parse::<ChangeHash>().map_err(|_| {
+                    NodeError::InvalidInput(format!(
+                        "'{h}' is not a change hash (64 hex characters, see `twin doc history`)"
+                    ))
+                })?]),
+                None => None,
+            };
+            let view = engine.view(&doc, heads.as_deref())?;
+            let meta = engine.doc_meta(&doc)?;
+            let conflicts: Vec<Value> = view
+                .root
+                .conflicts()
+                .into_iter()
+                .map(|(path, vals)| {
+                    json!({
+                        "path": path,
+                        "values": vals.iter().map(|v| json!({"value": v.value.display(), "author": v.author})).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            Ok(json!({
+                "id": doc,
+                "space": meta.space,
+                "kind": meta.kind,
+                "content": view.root.to_json(),
+                "conflicts": conflicts,
+                "markdown": render::markdown(&view),
+            }))
+        }
+        Request::DocHistory { doc } => to_json(&engine.history(&doc)?),
+        Request::DocExport { doc } => {
+            let bytes = engine.export(&doc)?;
+            Ok(json!({"doc": doc, "bytes": bytes.len(), "data": data_encoding::BASE64.encode(&bytes)}))
+        }
+        Request::DocImport { data, space } => {
+            let bytes = data_encoding::BASE64
+                .decode(data.as_bytes())
+                .map_err(|_| NodeError::InvalidInput("import data is not valid base64".into()))?;
+            to_json(&engine.import(&bytes, space.as_ref())?)
+        }
+        Request::Peers | Request::Dial { .. } | Request::Sync { .. } => Err(NodeError::NotRunning),
+    }
+}

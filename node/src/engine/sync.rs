@@ -1,0 +1,473 @@
+//! Membership and document sync with partner nodes.
+//!
+//! The network layer moves [`wire`] messages; everything that decides what to accept lives
+//! here, next to the store: who is a member, which documents differ, and which incoming
+//! changes are signed by a member who may write. Accepted changes are applied in one batch and
+//! persisted with their signatures before the reply is sent.
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{
+    Automerge, Change, ChangeHash, ReadDoc,
+    sync::{self as am_sync, SyncDoc},
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    keys::{PublicKey, Signature},
+    schema::DocKind,
+    signed::{self, ChangeRejection, ChangeToVerify},
+    space::Municipality,
+    time::Timestamp,
+    wire::{DocSummary, DocSync, Refusal, SignedMember, SpaceSummary},
+};
+
+use super::{DocMeta, Engine, decode, encode, now};
+use crate::{
+    error::NodeError,
+    store::{Batch, Table},
+};
+
+/// What this node remembers about a partner node.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PeerRecord {
+    /// The partner's self-declared profile, from its last hello.
+    pub profile: Option<Municipality>,
+    /// Addresses it was reached at (multiaddr text), most recent first.
+    pub addrs: Vec<String>,
+    /// When it was last connected.
+    pub last_seen: Option<Timestamp>,
+}
+
+/// The result of receiving one sync round.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Changes that were new here and were applied.
+    pub applied: usize,
+    /// Changes refused, with the reason.
+    pub rejected: Vec<ChangeRejection>,
+    /// The reply to send, if any.
+    pub reply: Option<DocSync>,
+    /// Space of the document, when known.
+    pub space: Option<SpaceId>,
+}
+
+/// SHA-256 over a document's sorted heads.
+pub fn heads_digest(heads: &[ChangeHash]) -> [u8; 32] {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    let mut h = Sha256::new();
+    for head in sorted {
+        h.update(head.0);
+    }
+    h.finalize().into()
+}
+
+fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {
+    let mut k = peer.to_bytes().to_vec();
+    k.extend_from_slice(doc.as_bytes());
+    k
+}
+
+impl Engine {
+    // ---- membership ----
+
+    /// Members beyond the founder, as signed by the founder.
+    pub fn members(&self, space: &SpaceId) -> Result<Vec<SignedMember>, NodeError> {
+        let mut out = Vec::new();
+        for (_, v) in self.store.scan(Table::Members, space.as_bytes())? {
+            out.push(decode::<SignedMember>("member record", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// True if `key` is the founder of `space` or was added by the founder.
+    pub fn is_member(&self, space: &SpaceId, key: &PublicKey) -> Result<bool, NodeError> {
+        let s = self.space(space)?;
+        if s.genesis.founder.key == *key {
+            return Ok(true);
+        }
+        let mut k = space.as_bytes().to_vec();
+        k.extend_from_slice(&key.to_bytes());
+        Ok(self.store.get(Table::Members, &k)?.is_some())
+    }
+
+    /// The founder adds a partner municipality to a space.
+    pub fn add_member(
+        &mut self,
+        space: &SpaceId,
+        member: PublicKey,
+        name: &str,
+    ) -> Result<SignedMember, NodeError> {
+        let s = self.space(space)?;
+        if s.genesis.founder.key != self.key.public() {
+            return Err(NodeError::NotAllowed(format!(
+                "only the space's founder ({}) can add partners until roles arrive",
+                s.genesis.founder.name
+            )));
+        }
+        if member == self.key.public() {
+            return Err(NodeError::InvalidInput("this node is already the founder of the space".into()));
+        }
+        let rec = SignedMember::create(&self.key, *space, member, name.trim(), now());
+        self.store_member(&rec)?;
+        Ok(rec)
+    }
+
+    fn store_member(&self, rec: &SignedMember) -> Result<(), NodeError> {
+        let mut k = rec.space.as_bytes().to_vec();
+        k.extend_from_slice(&rec.member.to_bytes());
+        let mut b = Batch::default();
+        b.put(Table::Members, k, encode(rec));
+        self.store.commit(b)?;
+        Ok(())
+    }
+
+    // ---- peers ----
+
+    /// Every remembered partner node.
+    pub fn peers(&self) -> Result<Vec<(PublicKey, PeerRecord)>, NodeError> {
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan(Table::Peers, &[])? {
+            let key = PublicKey::from_bytes(&k).map_err(|_| NodeError::Corrupt("peer key".into()))?;
+            out.push((key, decode("peer record", &v)?));
+        }
+        Ok(out)
+    }
+
+    /// A remembered partner, if any.
+    pub fn peer(&self, key: &PublicKey) -> Result<Option<PeerRecord>, NodeError> {
+        self.store.get(Table::Peers, &key.to_bytes())?.map(|v| decode("peer record", &v)).transpose()
+    }
+
+    /// Remembers that a partner was seen at `addr`.
+    pub fn note_peer(
+        &self,
+        key: &PublicKey,
+        addr: Option<String>,
+        profile: Option<Municipality>,
+    ) -> Result<(), NodeError> {
+        let mut rec = self.peer(key)?.unwrap_or_default();
+        if let Some(a) = addr {
+            rec.addrs.retain(|x| *x != a);
+            rec.addrs.insert(0, a);
+            rec.addrs.truncate(8);
+        }
+        if let Some(p) = profile {
+            rec.profile = Some(p);
+        }
+        rec.last_seen = Some(now());
+        let mut b = Batch::default();
+        b.put(Table::Peers, key.to_bytes().to_vec(), encode(&rec));
+        self.store.commit(b)?;
+        Ok(())
+    }
+
+    // ---- summaries ----
+
+    /// Spaces `peer` may read, with what this node holds of each.
+    pub fn hello_for(&mut self, peer: &PublicKey) -> Result<Vec<SpaceSummary>, NodeError> {
+        let mut out = Vec::new();
+        for info in self.spaces()? {
+            if !self.is_member(&info.id, peer)? || !self.is_member(&info.id, &self.key.public())? {
+                continue;
+            }
+            let mut docs = Vec::new();
+            for d in self.docs(Some(&info.id))? {
+                let heads = self.load(&d.id)?.get_heads();
+                docs.push(DocSummary { doc: d.id, kind: d.meta.kind, heads_digest: heads_digest(&heads) });
+            }
+            out.push(SpaceSummary { space: self.space(&info.id)?, members: self.members(&info.id)?, docs });
+        }
+        Ok(out)
+    }
+
+    /// Takes in a partner's hello: learns spaces it shares with us and their members, and
+    /// returns the documents that differ between the two nodes.
+    pub fn on_hello(
+        &mut self,
+        peer: &PublicKey,
+        from: Municipality,
+        spaces: Vec<SpaceSummary>,
+    ) -> Result<Vec<DocId>, NodeError> {
+        if from.key != *peer {
+            return Err(NodeError::NotAllowed("hello profile does not match the connection's key".into()));
+        }
+        self.note_peer(peer, None, Some(from))?;
+        let me = self.key.public();
+        let mut differ = Vec::new();
+        for summary in spaces {
+            let Ok(space_id) = summary.space.verify() else {
+                tracing::warn!(peer = %peer.fmt_short(), "hello carried a badly signed space; ignored");
+                continue;
+            };
+            let founder = summary.space.genesis.founder.key;
+            // Learn the space if we are in it, by the founder's own signature.
+            let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
+            let mut valid_members: Vec<&SignedMember> =
+                summary.members.iter().filter(|m| m.space == space_id && m.verify(&founder)).collect();
+            valid_members.dedup_by_key(|m| m.member);
+            let we_are_in = founder == me || valid_members.iter().any(|m| m.member == me);
+            if !known {
+                if !we_are_in {
+                    continue;
+                }
+                let mut b = Batch::default();
+                b.put(Table::Spaces, space_id.as_bytes().to_vec(), summary.space.to_bytes());
+                self.store.commit(b)?;
+            }
+            for m in &valid_members {
+                if !self.is_member(&space_id, &m.member)? {
+                    self.store_member(m)?;
+                }
+            }
+            if !self.is_member(&space_id, peer)? {
+                continue;
+            }
+            let local: HashMap<DocId, DocMeta> =
+                self.docs(Some(&space_id))?.into_iter().map(|d| (d.id, d.meta)).collect();
+            let mut theirs = HashSet::new();
+            for d in summary.docs.iter().take(twinmesh_protocol::wire::MAX_DOCS_PER_SPACE) {
+                theirs.insert(d.doc);
+                match local.get(&d.doc) {
+                    Some(_) => {
+                        let ours = heads_digest(&self.load(&d.doc)?.get_heads());
+                        if ours != d.heads_digest {
+                            differ.push(d.doc);
+                        }
+                    }
+                    None => {
+                        if self.store.get(Table::Docs, d.doc.as_bytes())?.is_none() {
+                            self.pending_docs.insert(d.doc, (space_id, d.kind));
+                            differ.push(d.doc);
+                        }
+                    }
+                }
+            }
+            differ.extend(local.keys().filter(|id| !theirs.contains(id)));
+        }
+        // Forget sync state kept in memory for this peer: a new connection starts from the
+        // persisted shared heads.
+        self.sync_states.retain(|(p, _), _| *p != peer.to_bytes());
+        Ok(differ)
+    }
+
+    // ---- sync rounds ----
+
+    fn doc_space_kind(&self, doc: &DocId) -> Result<(SpaceId, DocKind), NodeError> {
+        match self.store.get(Table::Docs, doc.as_bytes())? {
+            Some(v) => {
+                let m: DocMeta = decode("document metadata", &v)?;
+                Ok((m.space, m.kind))
+            }
+            None => self.pending_docs.get(doc).copied().ok_or_else(|| NodeError::UnknownDoc(doc.to_string())),
+        }
+    }
+
+    fn doc_for_sync(&mut self, doc: &DocId) -> Result<&mut Automerge, NodeError> {
+        if self.store.get(Table::Docs, doc.as_bytes())?.is_some() {
+            return self.load(doc);
+        }
+        let actor = self.actor();
+        Ok(self.docs.entry(*doc).or_insert_with(|| Automerge::new().with_actor(actor)))
+    }
+
+    fn take_state(&mut self, peer: &PublicKey, doc: &DocId) -> Result<am_sync::State, NodeError> {
+        if let Some(s) = self.sync_states.remove(&(peer.to_bytes(), *doc)) {
+            return Ok(s);
+        }
+        Ok(match self.store.get(Table::SyncStates, &sync_key(peer, doc))? {
+            Some(bytes) => am_sync::State::decode(&bytes).unwrap_or_else(|_| am_sync::State::new()),
+            None => am_sync::State::new(),
+        })
+    }
+
+    fn put_state(&mut self, peer: &PublicKey, doc: &DocId, state: am_sync::State) -> Result<(), NodeError> {
+        let mut b = Batch::default();
+        b.put(Table::SyncStates, sync_key(peer, doc), state.encode());
+        self.sync_states.insert((peer.to_bytes(), *doc), state);
+        if self.store.get(Table::Docs, doc.as_bytes())?.is_some() {
+            self.store.commit(b)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a new sync session with `peer` about `doc`: forgets the in-memory session state
+    /// (keeping the persisted shared heads, so nothing already shared is sent again) and returns
+    /// the opening message.
+    pub fn sync_start(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
+        self.sync_states.remove(&(peer.to_bytes(), *doc));
+        self.sync_generate(peer, doc)
+    }
+
+    /// The next message of a sync session with `peer` about `doc`, or `None` if this side has
+    /// nothing to say. Fails if the peer may not read the document's space.
+    pub fn sync_generate(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
+        let (space, kind) = self.doc_space_kind(doc)?;
+        if !self.is_member(&space, peer)? {
+            return Err(NodeError::NotAllowed(format!(
+                "{} is not a member of the document's space",
+                peer.fmt_short()
+            )));
+        }
+        let mut state = self.take_state(peer, doc)?;
+        let sigs = self.signatures(doc)?;
+        let am_doc = self.doc_for_sync(doc)?;
+        let msg = am_doc.generate_sync_message(&mut state);
+        let out = match msg {
+            None => None,
+            Some(mut m) => {
+                // Stay on the V1 message format: one chunk per change, so that every change can
+                // be checked against its signature on arrival.
+                m.flags = None;
+                let mut signatures = Vec::new();
+                for chunk in m.changes.iter() {
+                    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
+                        if let Some(s) = sigs.get(&c.hash()) {
+                            signatures.push((c.hash().0, *s));
+                        }
+                    }
+                }
+                Some(DocSync { space, doc: *doc, kind, message: Some(m.encode()), signatures })
+            }
+        };
+        self.put_state(peer, doc, state)?;
+        Ok(out)
+    }
+
+    /// Receives one sync round from `peer`: verifies every change it carries (signature, and
+    /// that its author may write to the space), applies the accepted ones in one batch, persists
+    /// them with their signatures, and prepares the reply. Refused changes are reported; the
+    /// valid rest of the round still applies.
+    pub fn sync_receive(&mut self, peer: &PublicKey, msg: DocSync) -> Result<Received, Refusal> {
+        self.sync_receive_inner(peer, msg).map_err(|e| match e {
+            NodeError::NotAllowed(_) => Refusal::NotAMember,
+            NodeError::UnknownDoc(_) | NodeError::UnknownSpace(_) => Refusal::UnknownDoc,
+            other => Refusal::BadMessage(other.to_string()),
+        })
+    }
+
+    fn sync_receive_inner(&mut self, peer: &PublicKey, msg: DocSync) -> Result<Received, NodeError> {
+        let space = msg.space;
+        self.space(&space)?;
+        if !self.is_member(&space, peer)? || !self.is_member(&space, &self.key.public())? {
+            return Err(NodeError::NotAllowed("not a member".into()));
+        }
+        match self.doc_space_kind(&msg.doc) {
+            Ok((s, _)) if s != space => {
+                return Err(NodeError::NotAllowed("document is in another space".into()));
+            }
+            Ok(_) => {}
+            Err(NodeError::UnknownDoc(_)) => {
+                self.pending_docs.insert(msg.doc, (space, msg.kind));
+            }
+            Err(e) => return Err(e),
+        }
+        let doc_id = msg.doc;
+        let mut received = Received { space: Some(space), ..Default::default() };
+        let mut state = self.take_state(peer, &doc_id)?;
+        if let Some(bytes) = &msg.message {
+            let mut m = am_sync::Message::decode(bytes)
+                .map_err(|e| NodeError::InvalidInput(format!("undecodable sync message: {e}")))?;
+            let sigs: HashMap<ChangeHash, Signature> =
+                msg.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
+            let mut parsed = Vec::new();
+            for chunk in m.changes.iter() {
+                match Change::from_bytes(chunk.to_vec()) {
+                    Ok(c) => parsed.push(c),
+                    Err(e) => received.rejected.push(ChangeRejection::Malformed { reason: e.to_string() }),
+                }
+            }
+            let checks: Vec<ChangeToVerify<'_>> = parsed
+                .iter()
+                .map(|c| ChangeToVerify {
+                    hash: c.hash(),
+                    actor: c.actor_id(),
+                    signature: sigs.get(&c.hash()).copied(),
+                })
+                .collect();
+            let results = signed::verify_batch(&doc_id, &checks);
+            let mut accepted = Vec::new();
+            for (c, r) in parsed.into_iter().zip(results) {
+                match r {
+                    Ok(author) if self.is_member(&space, &author)? => accepted.push(c),
+                    Ok(author) => received
+                        .rejected
+                        .push(ChangeRejection::Unauthorized { hash: c.hash(), author: author.to_string() }),
+                    Err(rej) => received.rejected.push(rej),
+                }
+            }
+            let am_doc = self.doc_for_sync(&doc_id)?;
+            let fresh: Vec<bool> =
+                accepted.iter().map(|c| am_doc.get_change_by_hash(&c.hash()).is_none()).collect();
+            m.changes =
+                am_sync::ChunkList::from(accepted.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>());
+            if let Err(e) = am_doc.receive_sync_message(&mut state, m) {
+                self.docs.remove(&doc_id);
+                return Err(NodeError::InvalidInput(format!("sync message could not be applied: {e}")));
+            }
+            let mut to_store = Vec::new();
+            for (c, was_new) in accepted.into_iter().zip(fresh) {
+                // Changes whose dependencies are still missing wait inside Automerge; they are
+                // stored once they apply.
+                if was_new && am_doc.get_change_by_hash(&c.hash()).is_some() {
+                    if let Some(sig) = sigs.get(&c.hash()) {
+                        to_store.push((c, *sig));
+                    }
+                }
+            }
+            received.applied = to_store.len();
+            if !to_store.is_empty() {
+                let meta = match self.store.get(Table::Docs, doc_id.as_bytes())? {
+                    Some(v) => decode::<DocMeta>("document metadata", &v)?,
+                    None => {
+                        let (space, kind) = self.doc_space_kind(&doc_id)?;
+                        DocMeta {
+                            space,
+                            kind,
+                            title: String::new(),
+                            created: now(),
+                            updated: now(),
+                            changes: 0,
+                            incremental: 0,
+                        }
+                    }
+                };
+                let snapshot =
+                    self.docs.remove(&doc_id).ok_or_else(|| NodeError::UnknownDoc(doc_id.to_string()))?;
+                self.persist_changes(&doc_id, meta, &snapshot, &to_store)?;
+                self.docs.insert(doc_id, snapshot);
+                self.pending_docs.remove(&doc_id);
+            }
+            for r in &received.rejected {
+                tracing::warn!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
+            }
+        }
+        self.put_state(peer, &doc_id, state)?;
+        received.reply = self.sync_generate(peer, &doc_id)?;
+        Ok(received)
+    }
+
+    /// The space and heads digest of a document, for announcements.
+    pub fn doc_digest(&mut self, doc: &DocId) -> Result<(SpaceId, [u8; 32]), NodeError> {
+        let meta = self.doc_meta(doc)?;
+        let heads = self.load(doc)?.get_heads();
+        Ok((meta.space, heads_digest(&heads)))
+    }
+
+    /// True if the local copy of `doc` has a different heads digest than `digest`.
+    pub fn differs(&mut self, doc: &DocId, digest: &[u8; 32]) -> Result<bool, NodeError> {
+        if self.store.get(Table::Docs, doc.as_bytes())?.is_none() {
+            return Ok(true);
+        }
+        Ok(self.doc_digest(doc)?.1 != *digest)
+    }
+
+    /// Marks a document announced by a member as wanted, so a sync can create it here.
+    pub fn expect_doc(&mut self, space: SpaceId, doc: DocId, kind: DocKind) {
+        if !self.pending_docs.contains_key(&doc) {
+            self.pending_docs.insert(doc, (space, kind));
+        }
+    }
+}

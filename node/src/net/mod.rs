@@ -1,0 +1,754 @@
+//! The libp2p network: one task owns the Swarm; the rest of the node talks to it through
+//! [`NetCmd`]s on a bounded channel.
+//!
+//! Protocols: TCP and QUIC transports, Noise, Yamux, identify, ping, optional mDNS, gossipsub
+//! (one topic per space, announcing new heads) and the request-response sync protocol
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`].
+//!
+//! Sessions: on a new connection the dialing side sends a `Hello`; the answer tells it which
+//! documents differ, and it runs one Automerge sync session per differing document. A session
+//! is a chain of request/response rounds driven by the side that started it, at most one per
+//! (peer, document) at a time, and at most [`MAX_ROUNDS`] rounds long.
+
+mod codec;
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant},
+};
+
+use futures::StreamExt;
+use libp2p::{
+    Multiaddr, PeerId, StreamProtocol, Swarm, gossipsub, identify, mdns, noise, ping,
+    request_response::{self, OutboundRequestId, ProtocolSupport},
+    swarm::{NetworkBehaviour, SwarmEvent, behaviour::toggle::Toggle, dial_opts::DialOpts},
+    tcp, yamux,
+};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot, watch};
+use twinmesh_protocol::{
+    ids::DocId,
+    keys::{PublicKey, SecretKey},
+    wire::{self, Announce, DocSync, Request as WireRequest, Response as WireResponse},
+};
+
+pub use codec::SyncCodec;
+
+use crate::{
+    api::Request,
+    engine::sync::Received,
+    error::NodeError,
+    identity::{key_of_peer, libp2p_keypair},
+    node::{Config, EngineHandle},
+};
+
+/// Longest sync session, in rounds. Automerge converges in a handful of rounds; a session that
+/// goes on is a peer that keeps offering something we refuse.
+pub const MAX_ROUNDS: u32 = 32;
+
+/// Refused changes from one peer before it is disconnected and ignored for [`BAN_TIME`].
+pub const MAX_REJECTED_PER_PEER: u32 = 64;
+
+/// How long a misbehaving peer is refused.
+pub const BAN_TIME: Duration = Duration::from_secs(600);
+
+/// How long a dial may take before it is reported as failed.
+pub const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Parallel sync sessions the node drives at once, over all peers.
+pub const MAX_SESSIONS: usize = 256;
+
+/// Commands for the network task.
+#[derive(Debug)]
+pub(crate) enum NetCmd {
+    /// An API request that needs the network.
+    Api(Request, oneshot::Sender<Result<Value, NodeError>>),
+    /// A local change to announce.
+    Announce(DocId),
+    /// Send a hello to every connected partner (after spaces or documents were added).
+    Rehello,
+    /// The listen addresses.
+    ListenAddrs(oneshot::Sender<Vec<Multiaddr>>),
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    identify: identify::Behaviour,
+    ping: ping::Behaviour,
+    mdns: Toggle<mdns::tokio::Behaviour>,
+    gossipsub: gossipsub::Behaviour,
+    sync: request_response::Behaviour<SyncCodec>,
+}
+
+#[derive(Debug, Default)]
+struct PeerState {
+    addr: Option<Multiaddr>,
+    applied: u64,
+    rejected: u32,
+    last_sync: Option<std::time::SystemTime>,
+}
+
+#[derive(Debug)]
+enum Pending {
+    Hello,
+    Sync(DocId),
+}
+
+struct SyncWaiter {
+    peers: HashSet<PeerId>,
+    hellos: HashSet<OutboundRequestId>,
+    start_applied: u64,
+    start_rejected: u32,
+    reply: oneshot::Sender<Result<Value, NodeError>>,
+}
+
+struct NetTask {
+    swarm: Swarm<Behaviour>,
+    engine: EngineHandle,
+    connected: HashMap<PeerId, PeerState>,
+    pending: HashMap<OutboundRequestId, (PeerId, Pending)>,
+    sessions: HashMap<(PeerId, DocId), (u32, bool)>,
+    dials: HashMap<libp2p::swarm::ConnectionId, (oneshot::Sender<Result<Value, NodeError>>, Multiaddr)>,
+    banned: HashMap<PeerId, Instant>,
+    waiters: Vec<SyncWaiter>,
+    listen_addrs: Vec<Multiaddr>,
+    subscribed: HashSet<gossipsub::TopicHash>,
+}
+
+fn net_err(e: impl std::fmt::Display) -> NodeError {
+    NodeError::Network(e.to_string())
+}
+
+fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, NodeError> {
+    let keypair = libp2p_keypair(key);
+    let mdns_on = config.mdns;
+    let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(net_err)?
+        .with_quic()
+        .with_behaviour(|key| {
+            let gossip_config = gossipsub::ConfigBuilder::default()
+                .max_transmit_size(wire::MAX_ANNOUNCE_BYTES * 4)
+                .heartbeat_interval(Duration::from_secs(1))
+                .validation_mode(gossipsub::ValidationMode::Strict)
+                .build()
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            let gossipsub =
+                gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), gossip_config)
+                    .map_err(std::io::Error::other)?;
+            let mdns = if mdns_on {
+                Some(mdns::tokio::Behaviour::new(mdns::Config::default(), key.public().to_peer_id())?)
+            } else {
+                None
+            };
+            Ok(Behaviour {
+                identify: identify::Behaviour::new(identify::Config::new(
+                    "/twinmesh/id/1".into(),
+                    key.public(),
+                )),
+                ping: ping::Behaviour::default(),
+                mdns: Toggle::from(mdns),
+                gossipsub,
+                sync: request_response::Behaviour::new(
+                    [(StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full)],
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(30))
+                        .with_max_concurrent_streams(64),
+                ),
+            })
+        })
+        .map_err(net_err)?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
+        .build();
+    Ok(swarm)
+}
+
+/// Starts the network task: listens, redials remembered partners, and runs until `shutdown`.
+pub(crate) async fn spawn(
+    config: &Config,
+    key: &SecretKey,
+    engine: EngineHandle,
+    cmds: mpsc::Receiver<NetCmd>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, NodeError> {
+    let mut swarm = build_swarm(config, key)?;
+    for addr in &config.listen {
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| NodeError::Network(format!("cannot listen on {addr}: {e}")))?;
+    }
+    let mut task = NetTask {
+        swarm,
+        engine,
+        connected: HashMap::new(),
+        pending: HashMap::new(),
+        sessions: HashMap::new(),
+        dials: HashMap::new(),
+        banned: HashMap::new(),
+        waiters: Vec::new(),
+        listen_addrs: Vec::new(),
+        subscribed: HashSet::new(),
+    };
+    // Wait for the listeners to come up, so callers can read the addresses at once.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while task.listen_addrs.len() < config.listen.len() {
+        match tokio::time::timeout_at(deadline, task.swarm.select_next_some()).await {
+            Ok(ev) => task.on_swarm_event(ev).await,
+            Err(_) => break,
+        }
+    }
+    task.subscribe_spaces().await;
+    if config.redial {
+        task.redial_known().await;
+    }
+    Ok(tokio::spawn(task.run(cmds, shutdown)))
+}
+
+impl NetTask {
+    async fn run(mut self, mut cmds: mpsc::Receiver<NetCmd>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                cmd = cmds.recv() => match cmd {
+                    Some(cmd) => self.on_cmd(cmd).await,
+                    None => break,
+                },
+                ev = self.swarm.select_next_some() => self.on_swarm_event(ev).await,
+            }
+        }
+        for (_, w) in self.waiters.drain(..).map(|w| ((), w)) {
+            let _ = w.reply.send(Err(NodeError::Shutdown));
+        }
+        tracing::debug!("network task stopped");
+    }
+
+    async fn subscribe_spaces(&mut self) {
+        let Ok(Ok(spaces)) = self.engine.call(|e| e.spaces()).await else { return };
+        for s in spaces {
+            let topic = gossipsub::IdentTopic::new(wire::space_topic(&s.id));
+            if self.subscribed.insert(topic.hash()) {
+                let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&topic);
+            }
+        }
+    }
+
+    async fn redial_known(&mut self) {
+        let Ok(Ok(peers)) = self.engine.call(|e| e.peers()).await else { return };
+        for (key, rec) in peers {
+            let peer = crate::identity::peer_id(&key);
+            let addrs: Vec<Multiaddr> = rec.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+            if addrs.is_empty() {
+                continue;
+            }
+            let opts = DialOpts::peer_id(peer).addresses(addrs).build();
+            if let Err(e) = self.swarm.dial(opts) {
+                tracing::debug!(%peer, error = %e, "redial failed");
+            }
+        }
+    }
+
+    // ---- commands ----
+
+    async fn on_cmd(&mut self, cmd: NetCmd) {
+        match cmd {
+            NetCmd::ListenAddrs(reply) => {
+                let _ = reply.send(self.listen_addrs.clone());
+            }
+            NetCmd::Announce(doc) => self.announce(doc).await,
+            NetCmd::Rehello => {
+                self.subscribe_spaces().await;
+                let peers: Vec<PeerId> = self.connected.keys().copied().collect();
+                for p in peers {
+                    self.send_hello(p).await;
+                }
+            }
+            NetCmd::Api(req, reply) => match req {
+                Request::Dial { addr } => self.dial(addr, reply),
+                Request::Peers => {
+                    let r = self.peers_json().await;
+                    let _ = reply.send(r);
+                }
+                Request::Sync { doc } => self.start_sync(doc, reply).await,
+                _ => {
+                    let _ = reply.send(Err(NodeError::InvalidInput("not a network request".into())));
+                }
+            },
+        }
+    }
+
+    fn dial(&mut self, addr: String, reply: oneshot::Sender<Result<Value, NodeError>>) {
+        let ma: Multiaddr = match addr.trim().parse() {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::InvalidInput(format!(
+                    "'{addr}' is not a multiaddr (e.g. /ip4/192.0.2.10/tcp/4001): {e}"
+                ))));
+                return;
+            }
+        };
+        let opts = DialOpts::unknown_peer_id().address(ma.clone()).build();
+        let id = opts.connection_id();
+        match self.swarm.dial(opts) {
+            Ok(()) => {
+                self.dials.insert(id, (reply, ma));
+            }
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::Network(format!("cannot dial {ma}: {e}"))));
+            }
+        }
+    }
+
+    async fn peers_json(&mut self) -> Result<Value, NodeError> {
+        let known = self.engine.call(|e| e.peers()).await??;
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for (key, rec) in known {
+            let peer = crate::identity::peer_id(&key);
+            seen.insert(peer);
+            let state = self.connected.get(&peer);
+            let spaces = Self::shared_spaces(self.engine.clone(), key).await;
+            out.push(json!({
+                "id": peer.to_string(),
+                "name": rec.profile.as_ref().map(|p| p.name.clone()),
+                "country": rec.profile.as_ref().map(|p| p.country.clone()),
+                "connected": state.is_some(),
+                "addrs": rec.addrs,
+                "last_seen": rec.last_seen,
+                "last_seen_utc": rec.last_seen.map(|t| t.to_rfc3339()),
+                "syncing_documents": self.sessions.keys().filter(|(p, _)| *p == peer).count(),
+                "changes_received": state.map(|s| s.applied).unwrap_or(0),
+                "changes_rejected": state.map(|s| s.rejected).unwrap_or(0),
+                "spaces": spaces,
+            }));
+        }
+        for (peer, state) in &self.connected {
+            if !seen.contains(peer) {
+                out.push(json!({
+                    "id": peer.to_string(),
+                    "name": Value::Null,
+                    "connected": true,
+                    "addrs": state.addr.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "spaces": [],
+                }));
+            }
+        }
+        Ok(Value::Array(out))
+    }
+
+    async fn shared_spaces(engine: EngineHandle, key: PublicKey) -> Vec<Value> {
+        let r = engine
+            .call(move |e| -> Result<Vec<Value>, NodeError> {
+                let mut out = Vec::new();
+                for s in e.spaces()? {
+                    if e.is_member(&s.id, &key)? {
+                        out.push(json!({"space": s.id, "name": s.name}));
+                    }
+                }
+                Ok(out)
+            })
+            .await;
+        match r {
+            Ok(Ok(v)) => v,
+            _ => Vec::new(),
+        }
+    }
+
+    async fn start_sync(&mut self, doc: Option<DocId>, reply: oneshot::Sender<Result<Value, NodeError>>) {
+        let peers: Vec<PeerId> = self.connected.keys().copied().collect();
+        let mut waiter = SyncWaiter {
+            peers: peers.iter().copied().collect(),
+            hellos: HashSet::new(),
+            start_applied: self.connected.values().map(|s| s.applied).sum(),
+            start_rejected: self.connected.values().map(|s| s.rejected).sum(),
+            reply,
+        };
+        for p in peers {
+            match doc {
+                Some(d) => self.start_session(p, d).await,
+                None => {
+                    if let Some(id) = self.send_hello(p).await {
+                        waiter.hellos.insert(id);
+                    }
+                }
+            }
+        }
+        self.waiters.push(waiter);
+        self.check_waiters();
+    }
+
+    fn check_waiters(&mut self) {
+        let mut i = 0;
+        while i < self.waiters.len() {
+            let w = &self.waiters[i];
+            let busy = !w.hellos.is_empty() || self.sessions.keys().any(|(p, _)| w.peers.contains(p));
+            if busy {
+                i += 1;
+                continue;
+            }
+            let w = self.waiters.swap_remove(i);
+            let applied: u64 = self.connected.values().map(|s| s.applied).sum();
+            let rejected: u32 = self.connected.values().map(|s| s.rejected).sum();
+            let _ = w.reply.send(Ok(json!({
+                "peers": w.peers.len(),
+                "changes_received": applied.saturating_sub(w.start_applied),
+                "changes_rejected": rejected.saturating_sub(w.start_rejected),
+            })));
+        }
+    }
+
+    async fn announce(&mut self, doc: DocId) {
+        let Ok(Ok((space, digest, kind))) = self
+            .engine
+            .call(move |e| e.doc_digest(&doc).and_then(|(s, d)| Ok((s, d, e.doc_meta(&doc)?.kind))))
+            .await
+        else {
+            return;
+        };
+        let topic = gossipsub::IdentTopic::new(wire::space_topic(&space));
+        if self.subscribed.insert(topic.hash()) {
+            let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&topic);
+        }
+        let msg = wire::encode(&Announce { space, doc, kind, heads_digest: digest });
+        match self.swarm.behaviour_mut().gossipsub.publish(topic, msg) {
+            Ok(_) => {}
+            // No partner online: the next hello catches them up.
+            Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {}
+            Err(e) => tracing::debug!(error = %e, "announce not published"),
+        }
+    }
+
+    // ---- hello and sessions ----
+
+    async fn send_hello(&mut self, peer: PeerId) -> Option<OutboundRequestId> {
+        let key = key_of_peer(&peer)?;
+        let (from, spaces) =
+            match self.engine.call(move |e| e.hello_for(&key).map(|s| (e.me().clone(), s))).await {
+                Ok(Ok(v)) => v,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "cannot build hello");
+                    return None;
+                }
+                Err(_) => return None,
+            };
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, WireRequest::Hello { from, spaces });
+        self.pending.insert(id, (peer, Pending::Hello));
+        Some(id)
+    }
+
+    async fn start_session(&mut self, peer: PeerId, doc: DocId) {
+        if let Some(s) = self.sessions.get_mut(&(peer, doc)) {
+            tracing::debug!(%peer, %doc, "session running; will run again");
+            s.1 = true;
+            return;
+        }
+        tracing::debug!(%peer, %doc, "session start");
+        if self.sessions.len() >= MAX_SESSIONS {
+            tracing::debug!(%peer, %doc, "too many sessions; sync deferred to the next hello");
+            return;
+        }
+        let Some(key) = key_of_peer(&peer) else { return };
+        match self.engine.call(move |e| e.sync_start(&key, &doc)).await {
+            Ok(Ok(Some(msg))) => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, WireRequest::Sync(msg));
+                self.pending.insert(id, (peer, Pending::Sync(doc)));
+                self.sessions.insert((peer, doc), (1, false));
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::debug!(%peer, %doc, error = %e, "no sync"),
+            Err(_) => {}
+        }
+    }
+
+    async fn end_session(&mut self, peer: PeerId, doc: DocId) {
+        tracing::debug!(%peer, %doc, "session end");
+        if let Some((_, again)) = self.sessions.remove(&(peer, doc)) {
+            if let Some(s) = self.connected.get_mut(&peer) {
+                s.last_sync = Some(std::time::SystemTime::now());
+            }
+            if again && self.connected.contains_key(&peer) {
+                self.start_session(peer, doc).await;
+            }
+        }
+        self.check_waiters();
+    }
+
+    /// Receives a round from `peer`, with bookkeeping of refused changes.
+    async fn receive(&mut self, peer: PeerId, msg: DocSync) -> Result<Received, wire::Refusal> {
+        let Some(key) = key_of_peer(&peer) else {
+            return Err(wire::Refusal::NotAMember);
+        };
+        let r = match self.engine.call(move |e| e.sync_receive(&key, msg)).await {
+            Ok(r) => r,
+            Err(_) => return Err(wire::Refusal::BadMessage("node shutting down".into())),
+        };
+        if let Ok(rec) = &r {
+            let state = self.connected.entry(peer).or_default();
+            state.applied += rec.applied as u64;
+            state.rejected += rec.rejected.len() as u32;
+            if !rec.rejected.is_empty() {
+                tracing::warn!(%peer, rejected = rec.rejected.len(), first = %rec.rejected[0], "peer sent changes we refused");
+            }
+            if state.rejected > MAX_REJECTED_PER_PEER {
+                tracing::warn!(%peer, "too many refused changes: disconnecting and ignoring this peer for a while");
+                self.banned.insert(peer, Instant::now());
+                let _ = self.swarm.disconnect_peer_id(peer);
+            }
+            if rec.applied > 0 {
+                if let Some(space) = rec.space {
+                    let topic = gossipsub::IdentTopic::new(wire::space_topic(&space));
+                    if self.subscribed.insert(topic.hash()) {
+                        let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&topic);
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    fn is_banned(&mut self, peer: &PeerId) -> bool {
+        match self.banned.get(peer) {
+            Some(t) if t.elapsed() < BAN_TIME => true,
+            Some(_) => {
+                self.banned.remove(peer);
+                false
+            }
+            None => false,
+        }
+    }
+
+    // ---- swarm events ----
+
+    async fn on_swarm_event(&mut self, ev: SwarmEvent<BehaviourEvent>) {
+        match ev {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, "listening");
+                self.listen_addrs.push(address);
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id, connection_id, endpoint, num_established, ..
+            } => {
+                if self.is_banned(&peer_id) || key_of_peer(&peer_id).is_none() {
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                        let _ = reply.send(Err(NodeError::Network(format!(
+                            "{addr} refused: peer is banned or not a Twinmesh node"
+                        ))));
+                    }
+                    return;
+                }
+                let dialed_addr = endpoint.is_dialer().then(|| endpoint.get_remote_address().clone());
+                let state = self.connected.entry(peer_id).or_default();
+                if dialed_addr.is_some() {
+                    state.addr = dialed_addr.clone();
+                }
+                if let Some(key) = key_of_peer(&peer_id) {
+                    let addr = dialed_addr.as_ref().map(|a| {
+                        let mut a = a.clone();
+                        if !a.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_))) {
+                            a.push(libp2p::multiaddr::Protocol::P2p(peer_id));
+                        }
+                        a.to_string()
+                    });
+                    let _ = self.engine.call(move |e| e.note_peer(&key, addr, None)).await;
+                }
+                if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(
+                        json!({"id": peer_id.to_string(), "addr": addr.to_string(), "connected": true}),
+                    ));
+                }
+                tracing::info!(peer = %peer_id, "connected");
+                if num_established.get() == 1 && endpoint.is_dialer() {
+                    self.send_hello(peer_id).await;
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
+                if num_established == 0 {
+                    tracing::info!(peer = %peer_id, "disconnected");
+                    self.connected.remove(&peer_id);
+                    self.sessions.retain(|(p, _), _| *p != peer_id);
+                    for w in &mut self.waiters {
+                        w.peers.remove(&peer_id);
+                    }
+                    self.check_waiters();
+                }
+            }
+            SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
+                if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Err(NodeError::Network(format!("cannot reach {addr}: {error}"))));
+                } else {
+                    tracing::debug!(?peer_id, %error, "outgoing connection failed");
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync_event(ev).await,
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message,
+                ..
+            })) => {
+                if message.data.len() > wire::MAX_ANNOUNCE_BYTES {
+                    return;
+                }
+                let Ok(a) = wire::decode::<Announce>(&message.data) else { return };
+                let Some(key) = key_of_peer(&propagation_source) else { return };
+                let (space, doc, kind, digest) = (a.space, a.doc, a.kind, a.heads_digest);
+                let wanted = self
+                    .engine
+                    .call(move |e| -> Result<bool, NodeError> {
+                        if !e.is_member(&space, &key)? || !e.is_member(&space, &e.me().key)? {
+                            return Ok(false);
+                        }
+                        if e.differs(&doc, &digest)? {
+                            e.expect_doc(space, doc, kind);
+                            return Ok(true);
+                        }
+                        Ok(false)
+                    })
+                    .await;
+                tracing::debug!(%doc, ?wanted, "announce");
+                if let Ok(Ok(true)) = wanted {
+                    self.start_session(propagation_source, doc).await;
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
+                for (peer, addr) in list {
+                    if !self.connected.contains_key(&peer) && !self.is_banned(&peer) {
+                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    async fn on_sync_event(&mut self, ev: request_response::Event<WireRequest, WireResponse>) {
+        match ev {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let response = match request {
+                        WireRequest::Hello { from, spaces } => {
+                            let key = key_of_peer(&peer);
+                            let r = match key {
+                                Some(k) => {
+                                    self.engine
+                                        .call(move |e| -> Result<_, NodeError> {
+                                            e.on_hello(&k, from, spaces)?;
+                                            Ok((e.me().clone(), e.hello_for(&k)?))
+                                        })
+                                        .await
+                                }
+                                None => Ok(Err(NodeError::NotAllowed("no key".into()))),
+                            };
+                            match r {
+                                Ok(Ok((me, spaces))) => {
+                                    self.subscribe_spaces().await;
+                                    WireResponse::Hello { from: me, spaces }
+                                }
+                                Ok(Err(e)) => WireResponse::Refused(wire::Refusal::BadMessage(e.to_string())),
+                                Err(_) => return,
+                            }
+                        }
+                        WireRequest::Sync(msg) => {
+                            let (space, doc, kind) = (msg.space, msg.doc, msg.kind);
+                            match self.receive(peer, msg).await {
+                                Ok(rec) => WireResponse::Sync(rec.reply.unwrap_or(DocSync {
+                                    space,
+                                    doc,
+                                    kind,
+                                    message: None,
+                                    signatures: Vec::new(),
+                                })),
+                                Err(refusal) => WireResponse::Refused(refusal),
+                            }
+                        }
+                    };
+                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
+                }
+                request_response::Message::Response { request_id, response } => {
+                    let Some((peer, kind)) = self.pending.remove(&request_id) else { return };
+                    match (kind, response) {
+                        (Pending::Hello, WireResponse::Hello { from, spaces }) => {
+                            for w in &mut self.waiters {
+                                w.hellos.remove(&request_id);
+                            }
+                            if let Some(key) = key_of_peer(&peer) {
+                                let differ = self.engine.call(move |e| e.on_hello(&key, from, spaces)).await;
+                                self.subscribe_spaces().await;
+                                if let Ok(Ok(docs)) = differ {
+                                    for d in docs {
+                                        self.start_session(peer, d).await;
+                                    }
+                                }
+                            }
+                            self.check_waiters();
+                        }
+                        (Pending::Sync(doc), WireResponse::Sync(msg)) => {
+                            let done_remote = msg.message.is_none();
+                            match self.receive(peer, msg).await {
+                                Ok(rec) => {
+                                    let rounds = self.sessions.get(&(peer, doc)).map(|s| s.0).unwrap_or(0);
+                                    match rec.reply {
+                                        Some(next)
+                                            if rounds < MAX_ROUNDS && self.connected.contains_key(&peer) =>
+                                        {
+                                            let id = self
+                                                .swarm
+                                                .behaviour_mut()
+                                                .sync
+                                                .send_request(&peer, WireRequest::Sync(next));
+                                            self.pending.insert(id, (peer, Pending::Sync(doc)));
+                                            if let Some(s) = self.sessions.get_mut(&(peer, doc)) {
+                                                s.0 += 1;
+                                            }
+                                        }
+                                        Some(_) if rounds >= MAX_ROUNDS => {
+                                            tracing::warn!(%peer, %doc, "sync session hit the round limit");
+                                            self.end_session(peer, doc).await;
+                                        }
+                                        _ => {
+                                            let _ = done_remote;
+                                            self.end_session(peer, doc).await;
+                                        }
+                                    }
+                                }
+                                Err(refusal) => {
+                                    tracing::debug!(%peer, %doc, %refusal, "sync round refused");
+                                    self.end_session(peer, doc).await;
+                                }
+                            }
+                        }
+                        (Pending::Sync(doc), WireResponse::Refused(r)) => {
+                            tracing::info!(%peer, %doc, reason = %r, "partner refused sync");
+                            self.end_session(peer, doc).await;
+                        }
+                        (Pending::Hello, other) => {
+                            for w in &mut self.waiters {
+                                w.hellos.remove(&request_id);
+                            }
+                            tracing::info!(%peer, response = ?std::mem::discriminant(&other), "hello refused");
+                            self.check_waiters();
+                        }
+                        (Pending::Sync(doc), _) => self.end_session(peer, doc).await,
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+                tracing::debug!(%peer, %error, "request failed");
+                if let Some((_, kind)) = self.pending.remove(&request_id) {
+                    for w in &mut self.waiters {
+                        w.hellos.remove(&request_id);
+                    }
+                    if let Pending::Sync(doc) = kind {
+                        self.end_session(peer, doc).await;
+                    }
+                    self.check_waiters();
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                tracing::debug!(%peer, %error, "inbound request failed");
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+}

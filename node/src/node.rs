@@ -1,0 +1,226 @@
+//! The running node: the engine on its own thread, the libp2p network in one task, and the
+//! local HTTP API, tied together by bounded channels.
+//!
+//! ```text
+//!  HTTP API / CLI ──► NodeHandle ──► engine thread (Engine: store + documents)
+//!                          │               ▲
+//!                          ▼               │ closures with a oneshot reply
+//!                    network task (owns the Swarm) ◄──► partner nodes
+//! ```
+
+use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
+
+use libp2p::Multiaddr;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::{
+    api::{self, Envelope, Request},
+    engine::Engine,
+    error::NodeError,
+    identity::DataDir,
+    net,
+};
+
+/// Jobs waiting for the engine thread. Each is a short operation; 64 lets API calls and sync
+/// rounds queue up without a peer being able to make the queue grow without bound.
+const ENGINE_QUEUE: usize = 64;
+
+/// Commands waiting for the network task.
+pub(crate) const NET_QUEUE: usize = 64;
+
+/// How long an API call may wait for the network (a dial, a sync) before it reports a timeout.
+pub const NETWORK_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Node configuration. `Default` is a local-development node: TCP on an OS-chosen port on
+/// loopback, mDNS off, API on an OS-chosen loopback port.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory (must be initialised).
+    pub data_dir: DataDir,
+    /// Addresses to listen on, e.g. `/ip4/0.0.0.0/tcp/4001` and `/ip4/0.0.0.0/udp/4001/quic-v1`.
+    pub listen: Vec<Multiaddr>,
+    /// Discover partners on the local network with mDNS.
+    pub mdns: bool,
+    /// Where to serve the local HTTP API; `None` serves none.
+    pub api: Option<SocketAddr>,
+    /// Redial partners remembered from earlier runs.
+    pub redial: bool,
+}
+
+impl Config {
+    /// A local-development config for `data_dir`.
+    pub fn new(data_dir: DataDir) -> Self {
+        Self {
+            data_dir,
+            listen: vec!["/ip4/127.0.0.1/tcp/0".parse().expect("static multiaddr")],
+            mdns: false,
+            api: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            redial: true,
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut Engine) + Send>;
+
+/// A cloneable handle to the engine thread.
+#[derive(Clone, Debug)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<Job>,
+}
+
+impl EngineHandle {
+    /// Runs `f` on the engine thread and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, NodeError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Engine) -> R + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Box::new(move |e: &mut Engine| {
+                let _ = tx.send(f(e));
+            }))
+            .await
+            .map_err(|_| NodeError::Shutdown)?;
+        rx.await.map_err(|_| NodeError::Shutdown)
+    }
+}
+
+fn spawn_engine(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), NodeError> {
+    let (tx, mut rx) = mpsc::channel::<Job>(ENGINE_QUEUE);
+    let thread = std::thread::Builder::new()
+        .name("twinmesh-engine".into())
+        .spawn(move || {
+            let mut engine = engine;
+            while let Some(job) = rx.blocking_recv() {
+                job(&mut engine);
+            }
+            // Every acknowledged write was flushed; dropping the engine closes the store.
+            drop(engine);
+        })
+        .map_err(|e| NodeError::Network(format!("cannot start the engine thread: {e}")))?;
+    Ok((EngineHandle { tx }, thread))
+}
+
+/// A cloneable handle to a running node.
+#[derive(Clone, Debug)]
+pub struct NodeHandle {
+    engine: EngineHandle,
+    net: mpsc::Sender<net::NetCmd>,
+    peer_id: libp2p::PeerId,
+}
+
+impl NodeHandle {
+    /// This node's PeerId.
+    pub fn peer_id(&self) -> libp2p::PeerId {
+        self.peer_id
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &EngineHandle {
+        &self.engine
+    }
+
+    /// Answers an API request; network requests go to the network task, and changes made here
+    /// are announced to partners.
+    pub async fn request(&self, env: Envelope) -> Result<Value, NodeError> {
+        if env.request.needs_network() {
+            let (tx, rx) = oneshot::channel();
+            self.net.send(net::NetCmd::Api(env.request, tx)).await.map_err(|_| NodeError::Shutdown)?;
+            return match tokio::time::timeout(NETWORK_CALL_TIMEOUT, rx).await {
+                Ok(r) => r.map_err(|_| NodeError::Shutdown)?,
+                Err(_) => Err(NodeError::Network("timed out waiting for the network".into())),
+            };
+        }
+        let changed = env.request.changes_doc();
+        let rehello = matches!(
+            env.request,
+            Request::SpaceAdd { .. }
+                | Request::DocNew { .. }
+                | Request::DocImport { .. }
+                | Request::SpaceCreate { .. }
+        );
+        let result = self.engine.call(move |e| api::handle(e, env)).await??;
+        // Announcements are hints: if the queue is full, the next hello or sync catches up.
+        if let Some(doc) = changed {
+            let _ = self.net.try_send(net::NetCmd::Announce(doc));
+        }
+        if rehello {
+            let _ = self.net.try_send(net::NetCmd::Rehello);
+        }
+        Ok(result)
+    }
+
+    /// The addresses the node listens on.
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.net.send(net::NetCmd::ListenAddrs(tx)).await.map_err(|_| NodeError::Shutdown)?;
+        rx.await.map_err(|_| NodeError::Shutdown)
+    }
+}
+
+/// A running node. Call [`Node::shutdown`] to stop it in order.
+#[must_use = "a node stops when shut down; keep it"]
+pub struct Node {
+    handle: NodeHandle,
+    shutdown: watch::Sender<bool>,
+    net_task: tokio::task::JoinHandle<()>,
+    http: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
+    engine_thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").field("peer_id", &self.handle.peer_id).finish()
+    }
+}
+
+impl Node {
+    /// Opens the store and starts the engine thread, the network and the HTTP API.
+    ///
+    /// # Errors
+    /// The store is locked or missing, a listen address is unusable, or the API port is taken.
+    pub async fn spawn(config: Config) -> Result<Self, NodeError> {
+        let engine = Engine::open(&config.data_dir)?;
+        let key = engine.secret_key().clone();
+        let (engine_handle, engine_thread) = spawn_engine(engine)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (net_tx, net_rx) = mpsc::channel(NET_QUEUE);
+        let peer_id = crate::identity::peer_id(&key.public());
+        let net_task = net::spawn(&config, &key, engine_handle.clone(), net_rx, shutdown_rx.clone()).await?;
+        let handle = NodeHandle { engine: engine_handle, net: net_tx, peer_id };
+        let http = match config.api {
+            Some(addr) => {
+                Some(crate::http::serve(addr, &config.data_dir, handle.clone(), shutdown_rx).await?)
+            }
+            None => None,
+        };
+        Ok(Self { handle, shutdown, net_task, http, engine_thread: Some(engine_thread) })
+    }
+
+    /// A handle for requests.
+    pub fn handle(&self) -> &NodeHandle {
+        &self.handle
+    }
+
+    /// Where the HTTP API listens, if it runs.
+    pub fn api_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(|(a, _)| *a)
+    }
+
+    /// Stops the HTTP API and the network, then lets the engine finish its queue and close
+    /// the store.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some((_, task)) = self.http.take() {
+            let _ = task.await;
+        }
+        let _ = (&mut self.net_task).await;
+        let engine_thread = self.engine_thread.take();
+        drop(self);
+        if let Some(t) = engine_thread {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+    }
+}
