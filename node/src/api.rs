@@ -248,6 +248,7 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             };
             let view = engine.view(&doc, heads.as_deref())?;
             let meta = engine.doc_meta(&doc)?;
+            let current_heads: Vec<String> = engine.heads(&doc)?.iter().map(|h| h.to_string()).collect();
             let conflicts: Vec<Value> = view
                 .root
                 .conflicts()
@@ -265,6 +266,7 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 "kind": meta.kind,
                 "content": view.root.to_json(),
                 "conflicts": conflicts,
+                "heads": current_heads,
                 "markdown": render::markdown(&view),
             }))
         }

@@ -449,6 +449,13 @@ impl Engine {
         Ok(received)
     }
 
+    /// The current heads of a document, sorted.
+    pub fn heads(&mut self, doc: &DocId) -> Result<Vec<ChangeHash>, NodeError> {
+        let mut h = self.load(doc)?.get_heads();
+        h.sort();
+        Ok(h)
+    }
+
     /// The space and heads digest of a document, for announcements.
     pub fn doc_digest(&mut self, doc: &DocId) -> Result<(SpaceId, [u8; 32]), NodeError> {
         let meta = self.doc_meta(doc)?;

@@ -55,6 +55,9 @@ pub const BAN_TIME: Duration = Duration::from_secs(600);
 /// How long a dial may take before it is reported as failed.
 pub const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often remembered partners that are not connected are dialed again.
+pub const REDIAL_INTERVAL: Duration = Duration::from_secs(30);
+
 /// Parallel sync sessions the node drives at once, over all peers.
 pub const MAX_SESSIONS: usize = 256;
 
@@ -160,6 +163,7 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
         })
         .map_err(net_err)?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
+        .with_connection_timeout(DIAL_TIMEOUT)
         .build();
     Ok(swarm)
 }
@@ -207,6 +211,9 @@ pub(crate) async fn spawn(
 
 impl NetTask {
     async fn run(mut self, mut cmds: mpsc::Receiver<NetCmd>, mut shutdown: watch::Receiver<bool>) {
+        let mut redial = tokio::time::interval(REDIAL_INTERVAL);
+        redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        redial.tick().await;
         loop {
             tokio::select! {
                 biased;
@@ -216,6 +223,7 @@ impl NetTask {
                     None => break,
                 },
                 ev = self.swarm.select_next_some() => self.on_swarm_event(ev).await,
+                _ = redial.tick() => self.redial_known().await,
             }
         }
         for (_, w) in self.waiters.drain(..).map(|w| ((), w)) {
@@ -238,6 +246,9 @@ impl NetTask {
         let Ok(Ok(peers)) = self.engine.call(|e| e.peers()).await else { return };
         for (key, rec) in peers {
             let peer = crate::identity::peer_id(&key);
+            if self.connected.contains_key(&peer) || self.is_banned(&peer) {
+                continue;
+            }
             let addrs: Vec<Multiaddr> = rec.addrs.iter().filter_map(|a| a.parse().ok()).collect();
             if addrs.is_empty() {
                 continue;

@@ -1,0 +1,274 @@
+//! An honest node facing a misbehaving partner that speaks the wire protocol directly:
+//! forged, tampered, unsigned, replayed and unauthorized changes are refused, the valid rest of
+//! a round still applies, the node stays up, and a peer that keeps sending bad changes is cut off.
+
+mod common;
+
+use std::time::Duration;
+
+use automerge::{
+    Automerge, Change, ReadDoc,
+    sync::{ChunkList, Message, MessageVersion},
+    transaction::{CommitOptions, Transactable},
+};
+use common::*;
+use futures::StreamExt;
+use libp2p::{
+    PeerId, StreamProtocol, Swarm, noise,
+    request_response::{self, ProtocolSupport},
+    swarm::SwarmEvent,
+    tcp, yamux,
+};
+use twinmesh_node::{
+    api::Request,
+    identity::{libp2p_keypair, peer_id},
+    net::SyncCodec,
+};
+use twinmesh_protocol::{
+    export::DocExport,
+    ids::{DocId, SpaceId},
+    keys::{SecretKey, Signature},
+    schema::DocKind,
+    signed::{actor_id, sign_change},
+    wire::{self, DocSync, Refusal, Response},
+};
+
+type Rr = request_response::Behaviour<SyncCodec>;
+
+fn attacker_swarm(key: &SecretKey) -> Swarm<Rr> {
+    libp2p::SwarmBuilder::with_existing_identity(libp2p_keypair(key))
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .expect("tcp")
+        .with_behaviour(|_| {
+            request_response::Behaviour::new(
+                [(StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full)],
+                request_response::Config::default(),
+            )
+        })
+        .expect("behaviour")
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build()
+}
+
+async fn connect(swarm: &mut Swarm<Rr>, addr: &str) -> PeerId {
+    swarm.dial(addr.parse::<libp2p::Multiaddr>().expect("addr")).expect("dial");
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            if let SwarmEvent::ConnectionEstablished { peer_id, .. } = swarm.select_next_some().await {
+                return peer_id;
+            }
+        }
+    })
+    .await
+    .expect("connected in time")
+}
+
+/// Sends one request and waits for its response; `None` if the connection closed instead.
+async fn ask(swarm: &mut Swarm<Rr>, peer: PeerId, req: wire::Request) -> Option<Response> {
+    swarm.behaviour_mut().send_request(&peer, req);
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            match swarm.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    message: request_response::Message::Response { response, .. },
+                    ..
+                }) => return Some(response),
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { .. }) => return None,
+                SwarmEvent::ConnectionClosed { num_established: 0, .. } => return None,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("answer or disconnect in time")
+}
+
+/// A change on top of the document `saved`, made by `actor_key`'s actor id.
+fn change_on(saved: &[u8], actor_key: &SecretKey, field: &str, value: &str) -> Change {
+    let mut doc = Automerge::load(saved).expect("load").with_actor(actor_id(&actor_key.public(), [9; 16]));
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, field, value).expect("put");
+    let (hash, _) =
+        tx.commit_with(CommitOptions::default().with_message(format!("{field} = {value}")).with_time(0));
+    doc.get_change_by_hash(&hash.expect("a change")).expect("change")
+}
+
+fn round(
+    space: SpaceId,
+    doc: DocId,
+    changes: &[&Change],
+    signatures: Vec<([u8; 32], Signature)>,
+) -> wire::Request {
+    let mut heads: Vec<_> = changes.iter().map(|c| c.hash()).collect();
+    heads.sort();
+    let msg = Message {
+        heads,
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>()),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    wire::Request::Sync(DocSync { space, doc, kind: DocKind::Plan, message: Some(msg.encode()), signatures })
+}
+
+async fn export(node: &TestNode, doc: &str) -> DocExport {
+    let v = node.ok(Request::DocExport { doc: doc.parse().expect("doc") }).await;
+    let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
+    DocExport::from_bytes(&bytes).expect("export")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let mallory = SecretKey::from_bytes([0x66; 32]);
+    let outsider = SecretKey::from_bytes([0x77; 32]);
+    let (space, doc) = space_with_plan(&a, &[]).await;
+    a.ok(Request::SpaceAdd {
+        space: space.parse().expect("space"),
+        member: peer_id(&mallory.public()).to_string(),
+        name: Some("Mallory".into()),
+    })
+    .await;
+    let other_doc = a
+        .ok(Request::DocNew {
+            space: space.parse().expect("space"),
+            kind: DocKind::Minutes,
+            title: "M1".into(),
+        })
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let space_id: SpaceId = space.parse().expect("space");
+    let doc_id: DocId = doc.parse().expect("doc");
+    let other_id: DocId = other_doc.parse().expect("doc");
+    let saved = export(&a, &doc).await.saved;
+    let other_saved = export(&a, &other_doc).await.saved;
+    let a_public = twinmesh_node::identity::key_from_peer_id(&a.id().await).expect("a key");
+    let heads_before = a.heads(&doc).await.expect("heads");
+
+    // 1. A valid change by a member: applies.
+    let valid = change_on(&saved, &mallory, "acronym", "VALID");
+    // 2. Forged: claims A's actor id, but only Mallory could sign it.
+    let mut forged_doc = Automerge::load(&saved).expect("load");
+    forged_doc.set_actor(actor_id(&a_public, [1; 16]));
+    let mut tx = forged_doc.transaction();
+    tx.put(automerge::ROOT, "status", "awarded").expect("put");
+    let (fh, _) = tx.commit_with(CommitOptions::default().with_time(0));
+    let forged = forged_doc.get_change_by_hash(&fh.expect("hash")).expect("change");
+    // 3. Tampered: Mallory signed one change, and sends another under that signature.
+    let signed_one = change_on(&saved, &mallory, "working_language", "FR");
+    let tampered = change_on(&saved, &mallory, "working_language", "DE");
+    // 4. Unsigned.
+    let unsigned = change_on(&saved, &mallory, "funding_profile", "NONE");
+    // 5. Replayed: a properly signed change of another document.
+    let replayed = change_on(&other_saved, &mallory, "location", "Elsewhere");
+    // 6. Unauthorized: well signed by a key that is not a member.
+    let stranger_change = change_on(&saved, &outsider, "start", "2026-01-01");
+
+    let sigs = vec![
+        (valid.hash().0, sign_change(&mallory, &doc_id, &valid.hash())),
+        (forged.hash().0, sign_change(&mallory, &doc_id, &forged.hash())),
+        (tampered.hash().0, sign_change(&mallory, &doc_id, &signed_one.hash())),
+        (replayed.hash().0, sign_change(&mallory, &other_id, &replayed.hash())),
+        (stranger_change.hash().0, sign_change(&outsider, &doc_id, &stranger_change.hash())),
+    ];
+    let mut swarm = attacker_swarm(&mallory);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let resp = ask(
+        &mut swarm,
+        peer,
+        round(space_id, doc_id, &[&valid, &forged, &tampered, &unsigned, &replayed, &stranger_change], sigs),
+    )
+    .await;
+    assert!(matches!(resp, Some(Response::Sync(_))), "honest node answers the round: {resp:?}");
+
+    // Only the valid change applied; the node is up and its history is all verified.
+    let v = a.show(&doc).await.expect("A still serves");
+    assert_eq!(v["content"]["acronym"], "VALID");
+    assert_eq!(v["content"]["status"], "drafting", "forged change refused");
+    assert_eq!(v["content"]["working_language"], "EN", "tampered change refused");
+    assert_eq!(v["content"]["funding_profile"], "CERV-2025-CITIZENS-TOWN-TT", "unsigned change refused");
+    assert!(v["content"]["start"].is_null(), "non-member's change refused");
+    assert_ne!(Some(v["heads"].clone()), Some(heads_before));
+    let other = a.show(&other_doc).await.expect("other doc");
+    assert!(other["content"]["location"].is_null(), "replayed change refused");
+    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    assert!(hist.as_array().expect("hist").iter().all(|e| e["signature"] == "verified"));
+    assert!(hist.as_array().expect("hist").iter().any(|e| e["author"] == "Mallory"));
+
+    // A non-member asking for the document is refused.
+    let mut nosy = attacker_swarm(&outsider);
+    let p2 = connect(&mut nosy, &a.addr().await).await;
+    let r = ask(
+        &mut nosy,
+        p2,
+        wire::Request::Sync(DocSync {
+            space: space_id,
+            doc: doc_id,
+            kind: DocKind::Plan,
+            message: None,
+            signatures: vec![],
+        }),
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Refused(Refusal::NotAMember))), "{r:?}");
+
+    // A flood of bad changes gets the peer disconnected; the node keeps serving.
+    let mut cut_off = false;
+    for i in 0..20 {
+        let bad: Vec<Change> =
+            (0..8).map(|j| change_on(&saved, &mallory, "acronym", &format!("BAD{i}-{j}"))).collect();
+        let refs: Vec<&Change> = bad.iter().collect();
+        if ask(&mut swarm, peer, round(space_id, doc_id, &refs, vec![])).await.is_none() {
+            cut_off = true;
+            break;
+        }
+    }
+    assert!(cut_off, "a peer that keeps sending invalid changes is disconnected");
+    let v = a.show(&doc).await.expect("A still serves after the flood");
+    assert_eq!(v["content"]["acronym"], "VALID");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_frames_do_not_hurt_the_node() {
+    use std::io::Write;
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let (_space, doc) = space_with_plan(&a, &[]).await;
+    // Raw TCP garbage at the libp2p port: the handshake fails, the node carries on.
+    let addr = a.addr().await;
+    let port: u16 = addr.split('/').nth(4).expect("port").parse().expect("port");
+    for payload in [vec![0u8; 10], vec![0xff; 100_000], b"GET / HTTP/1.1\r\n\r\n".to_vec()] {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_write_timeout(Some(Duration::from_secs(2))).expect("timeout");
+        let _ = s.write_all(&payload);
+    }
+    assert!(a.show(&doc).await.is_ok());
+    // A member sending an undecodable sync message gets a refusal, not a crash.
+    let m = SecretKey::from_bytes([0x42; 32]);
+    let space = a.ok(Request::SpaceList).await[0]["id"].as_str().expect("space").to_string();
+    a.ok(Request::SpaceAdd {
+        space: space.parse().expect("space"),
+        member: peer_id(&m.public()).to_string(),
+        name: None,
+    })
+    .await;
+    let mut swarm = attacker_swarm(&m);
+    let peer = connect(&mut swarm, &addr).await;
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Sync(DocSync {
+            space: space.parse().expect("space"),
+            doc: doc.parse().expect("doc"),
+            kind: DocKind::Plan,
+            message: Some(vec![0x42, 1, 2, 3]),
+            signatures: vec![],
+        }),
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Refused(Refusal::BadMessage(_)))), "{r:?}");
+    assert!(a.show(&doc).await.is_ok());
+}

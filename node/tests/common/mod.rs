@@ -1,0 +1,167 @@
+//! Shared harness: real nodes on loopback, each with its own temp data dir.
+#![allow(dead_code, unreachable_pub)]
+
+use std::{future::Future, time::Duration};
+
+use serde_json::Value;
+use twinmesh_node::{
+    Config, DataDir, Engine, Node,
+    api::{EditSpec, Envelope, Request},
+};
+
+/// Every wait in these tests is bounded by this.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct TestNode {
+    pub dir: tempfile::TempDir,
+    pub node: Option<Node>,
+    pub name: String,
+}
+
+pub fn init(name: &str, country: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Engine::init(&DataDir::new(dir.path()), name, country, false).expect("init");
+    dir
+}
+
+pub fn config(dir: &tempfile::TempDir) -> Config {
+    let mut c = Config::new(DataDir::new(dir.path()));
+    c.api = None;
+    c.mdns = false;
+    c
+}
+
+impl TestNode {
+    pub async fn start(name: &str, country: &str) -> Self {
+        let dir = init(name, country);
+        let node = Node::spawn(config(&dir)).await.expect("spawn");
+        Self { dir, node: Some(node), name: name.into() }
+    }
+
+    pub fn node(&self) -> &Node {
+        self.node.as_ref().expect("node running")
+    }
+
+    pub async fn req(&self, request: Request) -> Result<Value, twinmesh_node::NodeError> {
+        self.node().handle().request(Envelope { officer: None, request }).await
+    }
+
+    pub async fn ok(&self, request: Request) -> Value {
+        self.req(request).await.expect("request succeeds")
+    }
+
+    pub async fn id(&self) -> String {
+        self.ok(Request::Id).await["id"].as_str().expect("id").to_string()
+    }
+
+    pub async fn addr(&self) -> String {
+        let addrs = self.node().handle().listen_addrs().await.expect("addrs");
+        format!("{}/p2p/{}", addrs[0], self.node().handle().peer_id())
+    }
+
+    pub async fn dial(&self, other: &TestNode) {
+        let addr = other.addr().await;
+        self.ok(Request::Dial { addr }).await;
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(n) = self.node.take() {
+            n.shutdown().await;
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.node = Some(Node::spawn(config(&self.dir)).await.expect("respawn"));
+    }
+
+    pub async fn set(&self, doc: &str, path: &str, value: &str) -> Value {
+        self.ok(Request::DocEdit {
+            doc: doc.parse().expect("doc id"),
+            edits: vec![EditSpec::Set { path: path.into(), value: value.into() }],
+            message: None,
+        })
+        .await
+    }
+
+    pub async fn edit(&self, doc: &str, edits: Vec<EditSpec>) -> Value {
+        self.ok(Request::DocEdit { doc: doc.parse().expect("doc id"), edits, message: None }).await
+    }
+
+    pub async fn show(&self, doc: &str) -> Result<Value, twinmesh_node::NodeError> {
+        self.req(Request::DocShow { doc: doc.parse().expect("doc id"), at: None }).await
+    }
+
+    pub async fn heads(&self, doc: &str) -> Option<Value> {
+        self.show(doc).await.ok().map(|v| v["heads"].clone())
+    }
+}
+
+/// Polls `f` until it returns true, failing the test after [`TIMEOUT`].
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        if f().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A space founded by `founder` with `members` added, and a plan in it. Returns (space, doc).
+pub async fn space_with_plan(founder: &TestNode, members: &[&TestNode]) -> (String, String) {
+    let space = founder.ok(Request::SpaceCreate { name: "St-Pol – Warstein".into() }).await["id"]
+        .as_str()
+        .expect("space id")
+        .to_string();
+    for m in members {
+        founder
+            .ok(Request::SpaceAdd {
+                space: space.parse().expect("space"),
+                member: m.id().await,
+                name: Some(m.name.clone()),
+            })
+            .await;
+    }
+    let doc = founder
+        .ok(Request::DocNew {
+            space: space.parse().expect("space"),
+            kind: twinmesh_protocol::schema::DocKind::Plan,
+            title: "CIRCLE60".into(),
+        })
+        .await["id"]
+        .as_str()
+        .expect("doc id")
+        .to_string();
+    founder
+        .edit(
+            &doc,
+            vec![EditSpec::Add {
+                list: "budget/lines".into(),
+                fields: vec![("amount".into(), "3000".into())],
+            }],
+        )
+        .await;
+    (space, doc)
+}
+
+/// True once every node reports the same heads for `doc`.
+pub async fn converged(nodes: &[&TestNode], doc: &str) -> bool {
+    let mut first = None;
+    for n in nodes {
+        let Some(h) = n.heads(doc).await else { return false };
+        match &first {
+            None => first = Some(h),
+            Some(f) if *f != h => return false,
+            _ => {}
+        }
+    }
+    true
+}

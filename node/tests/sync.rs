@@ -1,0 +1,174 @@
+//! Real nodes on loopback: live sync, concurrent edits, conflicts, restarts, three towns.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use twinmesh_node::api::{EditSpec, Request};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_towns_sync_live_and_converge_after_concurrent_edits() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let mut b = TestNode::start("Warstein", "DE").await;
+    let (space, doc) = space_with_plan(&a, &[&b]).await;
+    b.dial(&a).await;
+
+    // The partner receives the space and the document.
+    eventually("B holds the plan", || async { converged(&[&a, &b], &doc).await }).await;
+    let docs = b.ok(Request::DocList { space: Some(space.parse().expect("space")) }).await;
+    assert_eq!(docs.as_array().map(Vec::len), Some(1));
+
+    // A live edit on A shows on B quickly.
+    let t0 = std::time::Instant::now();
+    a.set(&doc, "budget/lines/0/amount", "3800").await;
+    eventually("B sees A's edit", || async {
+        b.show(&doc).await.map(|v| v["content"]["budget"]["lines"][0]["amount"] == 3800.0).unwrap_or(false)
+    })
+    .await;
+    let live = t0.elapsed();
+    assert!(live < Duration::from_secs(5), "live edit took {live:?}");
+
+    // B goes offline; both towns edit the same amount and different fields.
+    b.stop().await;
+    a.set(&doc, "budget/lines/0/amount", "3800.50").await;
+    a.edit(&doc, vec![EditSpec::Text { path: "summary".into(), text: "Forty young people.".into() }]).await;
+    {
+        let mut engine =
+            twinmesh_node::Engine::open(&twinmesh_node::DataDir::new(b.dir.path())).expect("offline open");
+        let id = doc.parse().expect("doc");
+        engine
+            .edit(
+                &id,
+                &[twinmesh_node::engine::Edit::Set {
+                    path: "budget/lines/0/amount".parse().expect("path"),
+                    value: "4150".into(),
+                }],
+                Some("J. Becker"),
+                None,
+            )
+            .expect("offline edit");
+        engine
+            .edit(
+                &id,
+                &[twinmesh_node::engine::Edit::Set {
+                    path: "acronym".parse().expect("path"),
+                    value: "CIRCLE60".into(),
+                }],
+                None,
+                None,
+            )
+            .expect("offline edit");
+    }
+    b.restart().await;
+    b.dial(&a).await;
+    eventually("heads converge after B's restart", || async { converged(&[&a, &b], &doc).await }).await;
+
+    let va = a.show(&doc).await.expect("show a");
+    let vb = b.show(&doc).await.expect("show b");
+    assert_eq!(va["content"], vb["content"], "identical content on both nodes");
+    assert_eq!(va["content"]["acronym"], "CIRCLE60");
+    assert_eq!(va["content"]["summary"], "Forty young people.");
+    // The concurrent amount is a conflict showing both values and both authors.
+    let conflict = &va["content"]["budget"]["lines"][0]["amount"]["conflict"];
+    let vals: Vec<(f64, String)> = conflict
+        .as_array()
+        .expect("conflict on the amount")
+        .iter()
+        .map(|c| (c["value"].as_f64().expect("num"), c["author"].as_str().expect("author").to_string()))
+        .collect();
+    assert!(vals.contains(&(3800.5, "Saint-Pol-sur-Ternoise".into())), "{vals:?}");
+    assert!(vals.contains(&(4150.0, "Warstein".into())), "{vals:?}");
+    assert_eq!(va["conflicts"][0]["path"], "budget/lines/0/amount");
+    let md = va["markdown"].as_str().expect("markdown");
+    assert!(md.contains("CONFLICT") && md.contains("4,150.00 EUR (Warstein)"), "{md}");
+
+    // Setting the field again resolves the conflict everywhere.
+    b.set(&doc, "budget/lines/0/amount", "4000").await;
+    eventually("conflict resolved on A", || async {
+        a.show(&doc).await.map(|v| v["content"]["budget"]["lines"][0]["amount"] == 4000.0).unwrap_or(false)
+    })
+    .await;
+
+    // History on A names both towns, with every signature verified.
+    let hist = a.ok(Request::DocHistory { doc: doc.parse().expect("doc") }).await;
+    let entries = hist.as_array().expect("history");
+    assert!(entries.iter().all(|e| e["signature"] == "verified"));
+    assert!(entries.iter().any(|e| e["author"] == "Warstein" && e["officer"] == "J. Becker"));
+    assert!(entries.iter().any(|e| e["author"] == "Saint-Pol-sur-Ternoise"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_towns_converge_through_a_partner() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let c = TestNode::start("Hebden Royd", "GB").await;
+    let (_space, doc) = space_with_plan(&a, &[&b, &c]).await;
+    // A line of towns: C only knows B, B knows A.
+    b.dial(&a).await;
+    eventually("B has the plan", || async { converged(&[&a, &b], &doc).await }).await;
+    c.dial(&b).await;
+    eventually("C has the plan through B", || async { converged(&[&a, &b, &c], &doc).await }).await;
+
+    // Concurrent edits on all three.
+    let ((), (), ()) = tokio::join!(
+        async {
+            a.set(&doc, "acronym", "CIRCLE60").await;
+        },
+        async {
+            b.edit(
+                &doc,
+                vec![EditSpec::Add {
+                    list: "partners".into(),
+                    fields: vec![("town".into(), "Warstein".into())],
+                }],
+            )
+            .await;
+        },
+        async {
+            c.edit(
+                &doc,
+                vec![EditSpec::Add {
+                    list: "partners".into(),
+                    fields: vec![("town".into(), "Hebden Bridge".into())],
+                }],
+            )
+            .await;
+        },
+    );
+    eventually("three towns converge", || async { converged(&[&a, &b, &c], &doc).await }).await;
+    let va = a.show(&doc).await.expect("a");
+    let vc = c.show(&doc).await.expect("c");
+    assert_eq!(va["content"], vc["content"]);
+    assert_eq!(va["content"]["acronym"], "CIRCLE60");
+    assert_eq!(va["content"]["partners"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_members_get_nothing() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let stranger = TestNode::start("Elsewhere", "IT").await;
+    let (_space, doc) = space_with_plan(&a, &[]).await;
+    stranger.dial(&a).await;
+    // A sync round trip completes, and the stranger holds no space and no document.
+    let r = stranger.ok(Request::Sync { doc: None }).await;
+    assert_eq!(r["peers"], 1);
+    assert_eq!(stranger.ok(Request::SpaceList).await.as_array().map(Vec::len), Some(0));
+    assert!(stranger.show(&doc).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialing_an_unreachable_address_fails_quickly_with_a_clear_message() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    // A port nobody listens on.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    let t0 = std::time::Instant::now();
+    let err =
+        a.req(Request::Dial { addr: format!("/ip4/127.0.0.1/tcp/{port}") }).await.expect_err("unreachable");
+    assert!(t0.elapsed() < Duration::from_secs(15));
+    assert!(err.to_string().contains("cannot reach"), "{err}");
+    let err = a.req(Request::Dial { addr: "not-an-address".into() }).await.expect_err("malformed");
+    assert!(err.to_string().contains("not a multiaddr"), "{err}");
+}
