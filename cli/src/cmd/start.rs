@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 use twinmesh_node::{Config, Engine, Node, NodeError};
 
-use crate::{Ctx, output};
+use crate::Ctx;
 
 #[derive(Debug, Args)]
 pub(crate) struct StartArgs {
@@ -58,7 +58,8 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
         let full: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
         let api = node.api_addr().map(|a| format!("http://{a}")).unwrap_or_default();
         if ctx.json {
-            output::json(&json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "data_dir": ctx.data_dir.root() }))?;
+            // One line per event, so a supervisor can read events as they come.
+            println!("{}", json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "data_dir": ctx.data_dir.root() }));
         } else {
             println!("Twinmesh node for {} ({}) is running.", me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
             println!("id:       {pid}");
@@ -71,7 +72,9 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
         }
         shutdown_signal().await?;
         node.shutdown().await;
-        if !ctx.json {
+        if ctx.json {
+            println!("{}", json!({ "event": "stopped" }));
+        } else {
             println!("stopped");
         }
         anyhow::Ok(())

@@ -127,7 +127,9 @@ impl Engine {
                 .ok_or_else(|| NodeError::Corrupt(format!("no signature stored for change {}", c.hash)))?;
             signatures.push((c.hash.0, *sig));
         }
-        Ok(DocExport { doc_id: *id, space, saved: doc.save(), signatures }.to_bytes())
+        let saved = doc.save();
+        let members = self.members(&meta.space)?;
+        Ok(DocExport { doc_id: *id, space, saved, signatures, members }.to_bytes())
     }
 
     /// Imports an exported document. Every change must carry a valid signature for this
@@ -158,7 +160,22 @@ impl Engine {
         let sigs: HashMap<ChangeHash, Signature> =
             export.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
         let changes = incoming.get_changes(&[]);
-        self.verify_all(&export.doc_id, &changes, &sigs)?;
+        // Writers: the founder, members this node knows, and members in the file that the
+        // founder signed.
+        let founder = export.space.genesis.founder.key;
+        let mut writers: std::collections::HashSet<[u8; 32]> =
+            std::collections::HashSet::from([founder.to_bytes()]);
+        for m in &export.members {
+            if m.space == space_id && m.verify(&founder) {
+                writers.insert(m.member.to_bytes());
+            }
+        }
+        if self.store.get(Table::Spaces, space_id.as_bytes())?.is_some() {
+            for m in self.members(&space_id)? {
+                writers.insert(m.member.to_bytes());
+            }
+        }
+        self.verify_all(&export.doc_id, &changes, &sigs, &writers)?;
 
         let id = export.doc_id;
         let existing = self.store.get(Table::Docs, id.as_bytes())?;
@@ -209,6 +226,11 @@ impl Engine {
         if self.store.get(Table::Spaces, space_id.as_bytes())?.is_none() {
             b.put(Table::Spaces, space_id.as_bytes().to_vec(), export.space.to_bytes());
         }
+        for m in export.members.iter().filter(|m| m.space == space_id && m.verify(&founder)) {
+            let mut k = space_id.as_bytes().to_vec();
+            k.extend_from_slice(&m.member.to_bytes());
+            b.put(Table::Members, k, super::encode(m));
+        }
         b.put(Table::Snapshots, id.as_bytes().to_vec(), incoming.save());
         for c in &changes {
             if let Some(sig) = sigs.get(&c.hash()) {
@@ -231,12 +253,14 @@ impl Engine {
         })
     }
 
-    /// Verifies a set of changes of one document; fails if any is bad.
+    /// Verifies a set of changes of one document, and that each author may write; fails if
+    /// any change is bad.
     fn verify_all(
         &self,
         doc: &DocId,
         changes: &[Change],
         sigs: &HashMap<ChangeHash, Signature>,
+        writers: &std::collections::HashSet<[u8; 32]>,
     ) -> Result<(), NodeError> {
         let to_verify: Vec<ChangeToVerify<'_>> = changes
             .iter()
@@ -246,8 +270,17 @@ impl Engine {
                 signature: sigs.get(&c.hash()).copied(),
             })
             .collect();
-        let rejected: Vec<ChangeRejection> =
-            signed::verify_batch(doc, &to_verify).into_iter().filter_map(Result::err).collect();
+        let rejected: Vec<ChangeRejection> = signed::verify_batch(doc, &to_verify)
+            .into_iter()
+            .zip(changes)
+            .filter_map(|(r, c)| match r {
+                Ok(author) if writers.contains(&author.to_bytes()) => None,
+                Ok(author) => {
+                    Some(ChangeRejection::Unauthorized { hash: c.hash(), author: author.to_string() })
+                }
+                Err(e) => Some(e),
+            })
+            .collect();
         match rejected.first() {
             None => Ok(()),
             Some(first) => {
