@@ -108,10 +108,10 @@ pub(crate) fn read_key(path: &Path) -> Result<SecretKey, NodeError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(path = %path.display(), "key file is readable by other users; run chmod 600");
-            }
+        if let Ok(meta) = fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "key file is readable by other users; run chmod 600");
         }
     }
     Ok(SecretKey::from_bytes(arr))

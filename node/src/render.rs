@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use twinmesh_protocol::schema::{DocKind, Field, FieldType, Scalar, format_eur};
+use twinmesh_protocol::schema::{Field, FieldType, Scalar, format_eur};
 
 use crate::engine::view::{DocView, ViewValue};
 
@@ -17,7 +17,7 @@ pub fn markdown(view: &DocView) -> String {
     let title = fields.iter().find(|(f, _)| f.name == "title").map(|(_, v)| inline(v)).unwrap_or_default();
     let _ = writeln!(out, "# {}\n", if title.is_empty() { "(untitled)" } else { &title });
     let _ = writeln!(out, "*{}*\n", view.kind.label());
-    record_body(&mut out, fields, 2, view.kind);
+    record_body(&mut out, fields, 2);
     out
 }
 
@@ -25,7 +25,7 @@ fn skip(f: &Field) -> bool {
     matches!(f.name, "title" | "kind" | "schema" | "space")
 }
 
-fn record_body(out: &mut String, fields: &[(&'static Field, ViewValue)], level: usize, kind: DocKind) {
+fn record_body(out: &mut String, fields: &[(&'static Field, ViewValue)], level: usize) {
     // Scalars first, as a two-column table.
     let scalars: Vec<_> = fields.iter().filter(|(f, _)| !skip(f) && is_inline(f)).collect();
     if !scalars.is_empty() {
@@ -45,11 +45,11 @@ fn record_body(out: &mut String, fields: &[(&'static Field, ViewValue)], level: 
             }
             ViewValue::Record(sub) => {
                 let _ = writeln!(out, "{h} {}\n", f.label);
-                record_body(out, sub, level + 1, kind);
+                record_body(out, sub, level + 1);
             }
             ViewValue::List(items) => {
                 let _ = writeln!(out, "{h} {}\n", f.label);
-                list(out, f, items, level + 1, kind);
+                list(out, f, items, level + 1);
             }
             other => {
                 let _ = writeln!(out, "{h} {}\n\n{}\n", f.label, inline(other));
@@ -66,7 +66,7 @@ fn sums(list: &Field, col: &Field) -> bool {
     col.ty == FieldType::Money || (list.name == "participants" && col.ty == FieldType::Int)
 }
 
-fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], level: usize, kind: DocKind) {
+fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], level: usize) {
     let FieldType::List(cols) = list_field.ty else { return };
     if items.is_empty() {
         out.push_str("*(none yet)*\n\n");
@@ -129,7 +129,7 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
                 }
                 ViewValue::List(sub) if !sub.is_empty() => {
                     let _ = writeln!(out, "**{}**\n", f.label);
-                    list(out, f, sub, level + 1, kind);
+                    list(out, f, sub, level + 1);
                 }
                 _ => {}
             }

@@ -323,10 +323,10 @@ impl Engine {
                 m.flags = None;
                 let mut signatures = Vec::new();
                 for chunk in m.changes.iter() {
-                    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
-                        if let Some(s) = sigs.get(&c.hash()) {
-                            signatures.push((c.hash().0, *s));
-                        }
+                    if let Ok(c) = Change::from_bytes(chunk.to_vec())
+                        && let Some(s) = sigs.get(&c.hash())
+                    {
+                        signatures.push((c.hash().0, *s));
                     }
                 }
                 Some(DocSync { space, doc: *doc, kind, message: Some(m.encode()), signatures })
@@ -411,10 +411,11 @@ impl Engine {
             for (c, was_new) in accepted.into_iter().zip(fresh) {
                 // Changes whose dependencies are still missing wait inside Automerge; they are
                 // stored once they apply.
-                if was_new && am_doc.get_change_by_hash(&c.hash()).is_some() {
-                    if let Some(sig) = sigs.get(&c.hash()) {
-                        to_store.push((c, *sig));
-                    }
+                if was_new
+                    && am_doc.get_change_by_hash(&c.hash()).is_some()
+                    && let Some(sig) = sigs.get(&c.hash())
+                {
+                    to_store.push((c, *sig));
                 }
             }
             received.applied = to_store.len();
@@ -473,8 +474,6 @@ impl Engine {
 
     /// Marks a document announced by a member as wanted, so a sync can create it here.
     pub fn expect_doc(&mut self, space: SpaceId, doc: DocId, kind: DocKind) {
-        if !self.pending_docs.contains_key(&doc) {
-            self.pending_docs.insert(doc, (space, kind));
-        }
+        self.pending_docs.entry(doc).or_insert((space, kind));
     }
 }

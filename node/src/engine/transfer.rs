@@ -137,13 +137,13 @@ impl Engine {
     pub fn import(&mut self, bytes: &[u8], into_space: Option<&SpaceId>) -> Result<ImportReport, NodeError> {
         let export = DocExport::from_bytes(bytes)?;
         let space_id = export.space.verify()?;
-        if let Some(want) = into_space {
-            if *want != space_id {
-                return Err(NodeError::InvalidInput(format!(
-                    "the file's document belongs to space {space_id} ({}), not {want}",
-                    export.space.genesis.name
-                )));
-            }
+        if let Some(want) = into_space
+            && *want != space_id
+        {
+            return Err(NodeError::InvalidInput(format!(
+                "the file's document belongs to space {space_id} ({}), not {want}",
+                export.space.genesis.name
+            )));
         }
         let incoming = Automerge::load(&export.saved).map_err(|e| {
             NodeError::InvalidInput(format!("cannot import: the document inside the file is corrupt: {e}"))

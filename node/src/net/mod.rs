@@ -506,12 +506,12 @@ impl NetTask {
                 self.banned.insert(peer, Instant::now());
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
-            if rec.applied > 0 {
-                if let Some(space) = rec.space {
-                    let topic = gossipsub::IdentTopic::new(wire::space_topic(&space));
-                    if self.subscribed.insert(topic.hash()) {
-                        let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&topic);
-                    }
+            if rec.applied > 0
+                && let Some(space) = rec.space
+            {
+                let topic = gossipsub::IdentTopic::new(wire::space_topic(&space));
+                if self.subscribed.insert(topic.hash()) {
+                    let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&topic);
                 }
             }
         }
@@ -574,16 +574,14 @@ impl NetTask {
                     self.send_hello(peer_id).await;
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
-                if num_established == 0 {
-                    tracing::info!(peer = %peer_id, "disconnected");
-                    self.connected.remove(&peer_id);
-                    self.sessions.retain(|(p, _), _| *p != peer_id);
-                    for w in &mut self.waiters {
-                        w.peers.remove(&peer_id);
-                    }
-                    self.check_waiters();
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                tracing::info!(peer = %peer_id, "disconnected");
+                self.connected.remove(&peer_id);
+                self.sessions.retain(|(p, _), _| *p != peer_id);
+                for w in &mut self.waiters {
+                    w.peers.remove(&peer_id);
                 }
+                self.check_waiters();
             }
             SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
                 if let Some((reply, addr)) = self.dials.remove(&connection_id) {

@@ -42,6 +42,9 @@ pub enum StoreError {
     },
 }
 
+/// Key-value pairs read by a scan, in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// One write of a batch.
 #[derive(Debug, Clone)]
 pub enum Write {
@@ -81,7 +84,7 @@ pub trait Storage: Send {
     /// Reads one value.
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Reads every entry of `table` whose key starts with `prefix`, in key order.
-    fn scan(&self, table: Table, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan(&self, table: Table, prefix: &[u8]) -> Result<Entries, StoreError>;
     /// Applies `batch` atomically and flushes it to disk before returning.
     fn commit(&self, batch: Batch) -> Result<(), StoreError>;
     /// Bytes the store occupies on disk.

@@ -72,7 +72,7 @@ impl Storage for SledStore {
         Ok(self.tree.get(full_key(table, key)).map_err(|e| map_err(&self.path, e))?.map(|v| v.to_vec()))
     }
 
-    fn scan(&self, table: Table, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan(&self, table: Table, prefix: &[u8]) -> Result<super::Entries, StoreError> {
         self.tree
             .scan_prefix(full_key(table, prefix))
             .map(|r| r.map(|(k, v)| (k[1..].to_vec(), v.to_vec())).map_err(|e| map_err(&self.path, e)))

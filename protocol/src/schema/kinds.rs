@@ -400,10 +400,10 @@ fn txt(v: &str) -> V {
 }
 
 fn set(root: &mut V, name: &'static str, value: V) {
-    if let V::Map(entries) = root {
-        if let Some(slot) = entries.iter_mut().find(|(n, _)| *n == name) {
-            slot.1 = value;
-        }
+    if let V::Map(entries) = root
+        && let Some(slot) = entries.iter_mut().find(|(n, _)| *n == name)
+    {
+        slot.1 = value;
     }
 }
 
