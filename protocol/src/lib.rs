@@ -32,6 +32,7 @@
 pub mod export;
 pub mod ids;
 pub mod keys;
+pub mod membership;
 pub mod schema;
 pub mod signed;
 pub mod space;
