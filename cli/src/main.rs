@@ -96,18 +96,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A running node logs what it does; one-shot commands print only their result or a
+    // one-line error, so libraries stay quiet unless TWIN_LOG asks otherwise.
+    let default_filter = if matches!(cli.command, Command::Start(_)) {
+        "warn,twinmesh_node=info,twinmesh_cli=info"
+    } else {
+        "off,twinmesh_node=warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TWIN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,twinmesh=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let msg = e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ");
+            // Error types that embed their cause in their own message would otherwise print it
+            // twice: skip causes already said.
+            let mut msg = String::new();
+            for cause in e.chain().map(|c| c.to_string()) {
+                if !msg.contains(&cause) {
+                    if !msg.is_empty() {
+                        msg.push_str(": ");
+                    }
+                    msg.push_str(&cause);
+                }
+            }
             if json {
                 println!("{}", serde_json::json!({ "error": msg }));
             }

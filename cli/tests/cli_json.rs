@@ -418,3 +418,89 @@ fn money_is_formatted_with_thousands_separators() {
     let out = node.json(&["doc", "set", &doc, "budget/lump_sum_requested", "1234567"]);
     assert_eq!(out["message"], format!("budget/lump_sum_requested: empty -> '{}'", eur(1_234_567)));
 }
+
+/// While `twin start` holds the store, commands reach the node through its local API: the
+/// answers must be the same as without a node, edits must land, and errors must read the same.
+#[test]
+fn commands_give_the_same_answers_through_a_running_node() {
+    let fx = common::Fixture::plan();
+    let (node, doc, space) = (&fx.node, fx.doc.as_str(), fx.space.as_str());
+    node.run(&["doc", "set", doc, "budget/lines/0/amount", "4150", "--officer", "C. Dufresne"]).ok();
+    let reads: Vec<Vec<&str>> = vec![
+        vec!["id", "--json"],
+        vec!["space", "list", "--json"],
+        vec!["doc", "list", "--json"],
+        vec!["doc", "list", space, "--json"],
+        vec!["doc", "show", doc, "--json"],
+        vec!["doc", "show", doc, "--markdown"],
+        vec!["doc", "history", doc, "--json"],
+        vec!["doc", "history", doc],
+    ];
+    let local: Vec<String> = reads.iter().map(|a| node.run(a).ok().stdout).collect();
+    let first_hash = node.history(doc)[0]["hash"].as_str().expect("hash").to_string();
+    let at_local = node.json(&["doc", "show", doc, "--at", &first_hash]);
+    let bad_local: Vec<String> = [
+        &["doc", "show", "aaaaaaaaaaaaaaaaaaaaaaaaaa"][..],
+        &["doc", "set", doc, "budget/lines/0/amount", "abc"],
+        &["doc", "text", doc, "acronym", "x"],
+    ]
+    .iter()
+    .map(|a| node.run(a).fails(&[]))
+    .collect();
+
+    let running = node.start();
+    assert!(node.dir().join("store").exists());
+    for (args, want) in reads.iter().zip(&local) {
+        let got = node.run(args).ok().stdout;
+        assert_eq!(&got, want, "`twin {}` answers differently through the running node", args.join(" "));
+    }
+    assert_eq!(node.json(&["doc", "show", doc, "--at", &first_hash]), at_local);
+    for (args, want) in [
+        &["doc", "show", "aaaaaaaaaaaaaaaaaaaaaaaaaa"][..],
+        &["doc", "set", doc, "budget/lines/0/amount", "abc"],
+        &["doc", "text", doc, "acronym", "x"],
+    ]
+    .iter()
+    .zip(&bad_local)
+    {
+        let got = node.run(args).fails(&[]);
+        assert_eq!(&got, want, "`twin {}` fails differently through the running node", args.join(" "));
+    }
+
+    // Edits through the node: officer recorded, text from a file and from stdin.
+    let set = node.json(&["doc", "set", doc, "status", "submitted", "--officer", "M. Vogel"]);
+    assert_eq!(set["message"], "status: 'drafting' -> 'submitted'");
+    let file = node.scratch().join("context.txt");
+    std::fs::write(&file, "Seit 1972 verschwistert.\n").expect("write");
+    node.json(&["doc", "text", doc, "context", "--file", file.to_str().expect("utf-8")]);
+    node.run_stdin(&["doc", "text", doc, "methodology", "--json"], b"Workshops.").json();
+    let added = node.json(&["doc", "add", doc, "budget/lines", "amount=250.50", "category=materials"]);
+    assert_eq!(added["added"][0], "budget/lines/1");
+    let new_doc = node.doc(space, "minutes", "Steering group");
+    // Export and import through the node.
+    let export = node.scratch().join("through-node.twindoc");
+    node.json(&["doc", "export", doc, "--output", export.to_str().expect("utf-8")]);
+    let other = Node::init("Wetter (Ruhr)", "DE");
+    let report = other.json(&["doc", "import", export.to_str().expect("utf-8")]);
+    assert_eq!(report["changes_added"], 8, "{report}");
+
+    let (status, rest, stderr) = running.terminate();
+    assert!(status.success(), "twin start: {status}; {stderr}");
+    assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+    assert!(!node.dir().join("api.json").exists(), "api.json must be removed when the node stops");
+
+    // Everything done through the node is in the store.
+    let c = node.show(doc)["content"].clone();
+    assert_eq!(c["status"], "submitted");
+    assert_eq!(c["context"], "Seit 1972 verschwistert.\n");
+    assert_eq!(c["methodology"], "Workshops.");
+    assert_eq!(c["budget"]["lines"][1]["amount"], json!(250.5));
+    assert_eq!(other.show(doc)["content"], c);
+    let history = node.history(doc);
+    assert_eq!(history.len(), 8);
+    assert!(history.iter().all(|e| e["signature"] == "verified" && e["author"] == SAINT_POL), "{history:?}");
+    assert_eq!(history[4]["message"], "status: 'drafting' -> 'submitted'");
+    assert_eq!(history[4]["officer"], "M. Vogel");
+    assert_eq!(node.list(None).len(), 2);
+    assert_eq!(node.show(&new_doc)["kind"], "minutes");
+}

@@ -131,20 +131,40 @@ fn export_import_round_trip_and_incremental_updates() {
 
 #[test]
 fn edits_flow_back_and_concurrent_edits_show_as_conflicts() {
-    let (a, _space, doc) = town_a();
+    let (a, space, doc) = town_a();
     let b = Node::init(WETTER, "DE");
-    let b_key = b.id()["public_key"].clone();
+    let b_id = b.id();
+    let b_key = b_id["public_key"].clone();
     import(&b, &export(&a, &doc, "v1.twindoc"), &[]);
 
-    // B edits the imported document; its changes are signed by B and A accepts them.
+    // B is no member of A's space yet: its node refuses to edit the copy.
+    let refused =
+        b.run(&["doc", "add", &doc, "budget/lines", "amount=900", "category=venue", "partner=Wetter"]);
+    refused.failed_with(&["not a member"]);
+
+    // A, an admin, adds B to the space; a fresh export carries the membership log to B.
+    let added = a.json(&["space", "add", &space, b_id["id"].as_str().expect("id"), "--name", WETTER]);
+    assert!(added.is_object(), "{added}");
+    let members = a.json(&["space", "members", &space]);
+    assert!(
+        members["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .any(|m| m["id"] == b_id["id"] && m["role"] == "editor"),
+        "B is not listed as a member: {members}"
+    );
+    import(&b, &export(&a, &doc, "v1b.twindoc"), &[]);
     let out = b.json(&["doc", "add", &doc, "budget/lines", "amount=900", "category=venue", "partner=Wetter"]);
     assert_eq!(out["added"][0], "budget/lines/1");
-    let report = import(&a, &export(&b, &doc, "from-b.twindoc"), &[]);
+    let from_b = export(&b, &doc, "from-b.twindoc");
+    let report = import(&a, &from_b, &[]);
     assert_eq!((report["new_document"].clone(), report["changes_added"].clone()), (json!(false), json!(1)));
     let a_history = a.history(&doc);
     let last = a_history.last().expect("history");
     assert_eq!(last["signature"], "verified", "{last}");
     assert_eq!(last["author_key"], b_key, "{last}");
+    assert_eq!(last["author"], WETTER, "{last}");
     assert_eq!(a.show(&doc)["content"], b.show(&doc)["content"]);
     assert_eq!(a.show(&doc)["content"]["budget"]["lines"][1]["amount"], json!(900.0));
 
@@ -176,10 +196,18 @@ fn edits_flow_back_and_concurrent_edits_show_as_conflicts() {
             md.stderr
         );
     }
-    // B's view names A (the space founder) as the author of one of the values.
-    let b_conflict = b.show(&doc)["conflicts"][0]["values"].clone();
-    assert!(b_conflict.as_array().expect("values").iter().any(|v| v["author"] == SAINT_POL), "{b_conflict}");
-    assert!(b_conflict.as_array().expect("values").iter().any(|v| v["author"] == WETTER), "{b_conflict}");
+    // Both views name both towns as the authors of the two values.
+    for node in [&a, &b] {
+        let values = node.show(&doc)["conflicts"][0]["values"].clone();
+        let mut authors: Vec<&str> = values
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|v| v["author"].as_str().expect("author"))
+            .collect();
+        authors.sort();
+        assert_eq!(authors, [SAINT_POL, WETTER], "{values}");
+    }
 
     // Setting the field again resolves it, and the resolution travels.
     a.run(&["doc", "set", &doc, "budget/lines/0/amount", "5500"]).ok();

@@ -49,6 +49,8 @@ impl Running {
             .spawn()
             .expect("spawn twin start");
         let stdout = child.stdout.take().expect("stdout");
+        // From here on the process is owned by a guard that kills it, even if we panic.
+        let mut guard = Self { child, started: Value::Null };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -60,7 +62,8 @@ impl Running {
         let line = rx.recv_timeout(TIMEOUT).expect("node announced its start in time");
         let started: Value = serde_json::from_str(&line).expect("start event");
         assert_eq!(started["event"], "started");
-        Self { child, started }
+        guard.started = started;
+        guard
     }
 
     fn addr(&self) -> String {

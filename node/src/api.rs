@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use twinmesh_protocol::{
     ChangeHash,
     ids::{DocId, SpaceId},
+    membership::Role,
     schema::{DocKind, Path},
 };
 
@@ -74,7 +75,7 @@ pub enum Request {
     },
     /// List spaces.
     SpaceList,
-    /// The founder adds a partner municipality (by PeerId) to a space.
+    /// An admin adds a partner municipality (by PeerId) to a space.
     SpaceAdd {
         /// The space.
         space: SpaceId,
@@ -83,11 +84,50 @@ pub enum Request {
         /// The partner's name, for display until its node introduces itself.
         #[serde(default)]
         name: Option<String>,
+        /// Its role (default editor).
+        #[serde(default)]
+        role: Option<Role>,
     },
-    /// The founder and members of a space.
+    /// Members of a space with their roles, and the membership log.
     SpaceMembers {
         /// The space.
         space: SpaceId,
+    },
+    /// An admin changes a member's role.
+    SpaceRole {
+        /// The space.
+        space: SpaceId,
+        /// The member (PeerId or name).
+        member: String,
+        /// The new role.
+        role: Role,
+    },
+    /// An admin removes a member.
+    SpaceRemove {
+        /// The space.
+        space: SpaceId,
+        /// The member (PeerId or name).
+        member: String,
+    },
+    /// This town leaves a space.
+    SpaceLeave {
+        /// The space.
+        space: SpaceId,
+    },
+    /// An admin issues a one-time invitation ticket.
+    SpaceInvite {
+        /// The space.
+        space: SpaceId,
+        /// The role the invited town gets.
+        role: Role,
+        /// Validity in seconds (default 7 days).
+        #[serde(default)]
+        valid_secs: Option<u64>,
+    },
+    /// Join a space with a ticket (running node only: it dials the inviter).
+    SpaceJoin {
+        /// The ticket text.
+        ticket: String,
     },
     /// Create a document.
     DocNew {
@@ -158,7 +198,14 @@ pub enum Request {
 impl Request {
     /// True for requests only a running node can answer.
     pub fn needs_network(&self) -> bool {
-        matches!(self, Self::Peers | Self::Dial { .. } | Self::Sync { .. })
+        matches!(
+            self,
+            Self::Peers
+                | Self::Dial { .. }
+                | Self::Sync { .. }
+                | Self::SpaceJoin { .. }
+                | Self::SpaceInvite { .. }
+        )
     }
 
     /// The document or space a successful request changed, for announcing to partners.
@@ -179,6 +226,84 @@ pub struct Envelope {
     /// The request.
     #[serde(flatten)]
     pub request: Request,
+}
+
+fn hex(h: &[u8; 32]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Finds a member by PeerId, or by its exact (case-insensitive) name.
+fn find_member(
+    engine: &Engine,
+    space: &SpaceId,
+    who: &str,
+) -> Result<twinmesh_protocol::keys::PublicKey, NodeError> {
+    if let Ok(k) = key_from_peer_id(who) {
+        return Ok(k);
+    }
+    let m = engine.membership(space)?;
+    let found: Vec<_> = m.members.values().filter(|x| x.name.eq_ignore_ascii_case(who.trim())).collect();
+    match found.as_slice() {
+        [one] => Ok(one.key),
+        [] => Err(NodeError::InvalidInput(format!(
+            "no member '{who}' in this space (see `twin space members`)"
+        ))),
+        _ => Err(NodeError::InvalidInput(format!("several members are named '{who}': use the id"))),
+    }
+}
+
+/// Members with their roles, and the log with each operation's outcome.
+pub fn members_json(engine: &Engine, space: &SpaceId) -> Result<Value, NodeError> {
+    let m = engine.membership(space)?;
+    let names = engine.known_municipalities()?;
+    let name_of = |k: &twinmesh_protocol::keys::PublicKey| {
+        names.get(&k.to_bytes()).map(|p| p.name.clone()).unwrap_or_else(|| k.fmt_short())
+    };
+    let members: Vec<Value> = m
+        .members
+        .values()
+        .map(|x| {
+            json!({
+                "id": peer_id(&x.key).to_string(),
+                "name": x.name,
+                "role": x.role,
+                "active": x.active,
+                "added_by": x.added_by.map(|k| name_of(&k)),
+                "added": x.added,
+                "added_utc": x.added.to_rfc3339(),
+            })
+        })
+        .collect();
+    let log: Vec<Value> = m
+        .log
+        .iter()
+        .map(|o| {
+            let (what, who) = match &o.op.body {
+                twinmesh_protocol::membership::OpBody::Add { member, role, .. } => {
+                    (format!("add as {role}"), member)
+                }
+                twinmesh_protocol::membership::OpBody::SetRole { member, role, .. } => {
+                    (format!("set role {role}"), member)
+                }
+                twinmesh_protocol::membership::OpBody::Remove { member, .. } if *member == o.op.author => {
+                    ("leave".to_string(), member)
+                }
+                twinmesh_protocol::membership::OpBody::Remove { member, .. } => {
+                    ("remove".to_string(), member)
+                }
+            };
+            json!({
+                "op": o.hash,
+                "by": name_of(&o.op.author),
+                "what": what,
+                "member": name_of(who),
+                "time_utc": o.op.time.to_rfc3339(),
+                "applied": o.rejected.is_none(),
+                "rejected_because": o.rejected,
+            })
+        })
+        .collect();
+    Ok(json!({ "space": space, "members": members, "log": log }))
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<Value, NodeError> {
@@ -202,29 +327,37 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
         }
         Request::SpaceCreate { name } => to_json(&engine.create_space(&name)?),
         Request::SpaceList => to_json(&engine.spaces()?),
-        Request::SpaceAdd { space, member, name } => {
+        Request::SpaceAdd { space, member, name, role } => {
             let key = key_from_peer_id(&member)?;
-            let rec = engine.add_member(&space, key, name.as_deref().unwrap_or(""))?;
-            Ok(json!({"space": space, "member": member, "name": rec.name, "added": rec.added}))
+            let op = engine.add_member(
+                &space,
+                key,
+                name.as_deref().unwrap_or(""),
+                role.unwrap_or(Role::Editor),
+            )?;
+            Ok(
+                json!({"space": space, "member": member, "role": role.unwrap_or(Role::Editor), "op": hex(&op.hash())}),
+            )
         }
-        Request::SpaceMembers { space } => {
-            let s = engine.space(&space)?;
-            let names = engine.known_municipalities()?;
-            let mut out = vec![json!({
-                "id": peer_id(&s.genesis.founder.key).to_string(),
-                "name": s.genesis.founder.name,
-                "role": "founder",
-            })];
-            for m in engine.members(&space)? {
-                let name = names.get(&m.member.to_bytes()).map(|p| p.name.clone()).unwrap_or(m.name.clone());
-                out.push(json!({
-                    "id": peer_id(&m.member).to_string(),
-                    "name": name,
-                    "role": "member",
-                    "added": m.added,
-                }));
-            }
-            Ok(Value::Array(out))
+        Request::SpaceMembers { space } => members_json(engine, &space),
+        Request::SpaceRole { space, member, role } => {
+            let key = find_member(engine, &space, &member)?;
+            let op = engine.set_role(&space, key, role)?;
+            Ok(
+                json!({"space": space, "member": peer_id(&key).to_string(), "role": role, "op": hex(&op.hash())}),
+            )
+        }
+        Request::SpaceRemove { space, member } => {
+            let key = find_member(engine, &space, &member)?;
+            let op = engine.remove_member(&space, key)?;
+            Ok(
+                json!({"space": space, "member": peer_id(&key).to_string(), "removed": true, "op": hex(&op.hash())}),
+            )
+        }
+        Request::SpaceLeave { space } => {
+            let me = engine.me().key;
+            let op = engine.remove_member(&space, me)?;
+            Ok(json!({"space": space, "left": true, "op": hex(&op.hash())}))
         }
         Request::DocNew { space, kind, title } => to_json(&engine.create_doc(&space, kind, &title, officer)?),
         Request::DocList { space } => {
@@ -281,6 +414,10 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 .map_err(|_| NodeError::InvalidInput("import data is not valid base64".into()))?;
             to_json(&engine.import(&bytes, space.as_ref())?)
         }
-        Request::Peers | Request::Dial { .. } | Request::Sync { .. } => Err(NodeError::NotRunning),
+        Request::Peers
+        | Request::Dial { .. }
+        | Request::Sync { .. }
+        | Request::SpaceJoin { .. }
+        | Request::SpaceInvite { .. } => Err(NodeError::NotRunning),
     }
 }

@@ -129,6 +129,7 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
         space: space.parse().expect("space"),
         member: peer_id(&mallory.public()).to_string(),
         name: Some("Mallory".into()),
+        role: None,
     })
     .await;
     let other_doc = a
@@ -253,6 +254,7 @@ async fn malformed_frames_do_not_hurt_the_node() {
         space: space.parse().expect("space"),
         member: peer_id(&m.public()).to_string(),
         name: None,
+        role: None,
     })
     .await;
     let mut swarm = attacker_swarm(&m);

@@ -3,7 +3,7 @@
 //! ```text
 //! "TWINDOC" 0x01        8 bytes of magic, the last one the format version
 //! postcard(DocExport)  the rest of the file: doc id, signed space record, saved document,
-//!                      a signature per change, the space's member records
+//!                      a signature per change, the space's membership log
 //! ```
 //! A plain Automerge file carries no signatures, so it is refused with a message that says so.
 
@@ -32,8 +32,8 @@ pub struct DocExport {
     pub saved: Vec<u8>,
     /// `(change hash, signature)` for every change in `saved`.
     pub signatures: Vec<([u8; 32], Signature)>,
-    /// The space's member records, so the importer can check that every author may write.
-    pub members: Vec<crate::wire::SignedMember>,
+    /// The space's membership log, so the importer can check that every author may write.
+    pub log: Vec<crate::membership::SignedOp>,
 }
 
 /// Why an export file cannot be read.
@@ -105,7 +105,7 @@ mod tests {
             space,
             saved: vec![1, 2, 3],
             signatures: vec![([4; 32], key.sign(b"x"))],
-            members: vec![],
+            log: vec![],
         }
     }
 

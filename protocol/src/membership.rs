@@ -272,8 +272,11 @@ impl Membership {
                 }
             }
         }
-        let named: HashSet<[u8; 32]> =
-            by_hash.values().filter(|o| applied_set.contains(&o.hash())).flat_map(|o| o.op.parents.clone()).collect();
+        let named: HashSet<[u8; 32]> = by_hash
+            .values()
+            .filter(|o| applied_set.contains(&o.hash()))
+            .flat_map(|o| o.op.parents.clone())
+            .collect();
         let mut heads: Vec<[u8; 32]> = applied_set.iter().filter(|h| !named.contains(*h)).copied().collect();
         heads.sort();
         Self { members, log, heads }
@@ -408,10 +411,19 @@ mod tests {
     }
 
     fn op(author: &SecretKey, space: &SignedSpace, parents: Vec<[u8; 32]>, body: OpBody) -> SignedOp {
-        SignedOp::sign(author, MemberOp { space: space.id(), author: author.public(), parents, time: Timestamp(1), body })
+        SignedOp::sign(
+            author,
+            MemberOp { space: space.id(), author: author.public(), parents, time: Timestamp(1), body },
+        )
     }
 
-    fn add(author: &SecretKey, s: &SignedSpace, parents: Vec<[u8; 32]>, who: &SecretKey, role: Role) -> SignedOp {
+    fn add(
+        author: &SecretKey,
+        s: &SignedSpace,
+        parents: Vec<[u8; 32]>,
+        who: &SecretKey,
+        role: Role,
+    ) -> SignedOp {
         op(author, s, parents, OpBody::Add { member: who.public(), name: "x".into(), role })
     }
 
@@ -482,10 +494,15 @@ mod tests {
         let s = space(&a);
         let doc = DocId::from_bytes([5; 16]);
         let add_b = add(&a, &s, vec![], &b, Role::Editor);
-        let rm = op(&a, &s, vec![add_b.hash()], OpBody::Remove {
-            member: b.public(),
-            cutoff: vec![DocCutoff { doc, actors: vec![(vec![7; 48], 4)] }],
-        });
+        let rm = op(
+            &a,
+            &s,
+            vec![add_b.hash()],
+            OpBody::Remove {
+                member: b.public(),
+                cutoff: vec![DocCutoff { doc, actors: vec![(vec![7; 48], 4)] }],
+            },
+        );
         let m = Membership::compute(&s, &[add_b, rm]);
         assert_eq!(m.write_right(&b.public(), &doc, &[7; 48]), WriteRight::UpTo(4));
         assert_eq!(m.write_right(&b.public(), &doc, &[8; 48]), WriteRight::UpTo(0));
@@ -500,7 +517,7 @@ mod tests {
         let s = space(&a);
         let add_b = add(&a, &s, vec![], &b, Role::Admin);
         let b_adds_c = add(&b, &s, vec![add_b.hash()], &c, Role::Editor);
-        let m = Membership::compute(&s, &[b_adds_c.clone()]);
+        let m = Membership::compute(&s, std::slice::from_ref(&b_adds_c));
         assert!(!m.can_read(&c.public()));
         let m = Membership::compute(&s, &[b_adds_c, add_b]);
         assert!(m.can_read(&c.public()));

@@ -30,28 +30,13 @@ pub fn space_topic(space: &SpaceId) -> String {
     format!("twinmesh/space/v1/{space}")
 }
 
-/// A member added to a space by its founder, with the founder's signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedMember {
-    /// The space.
-    pub space: SpaceId,
-    /// The member's key.
-    pub member: crate::keys::PublicKey,
-    /// The member's name as the founder entered it (may be empty).
-    pub name: String,
-    /// When the founder added it (ms since the epoch).
-    pub added: crate::time::Timestamp,
-    /// The founder's signature over `"twinmesh/member/v1" ‖ postcard(space, member, name, added)`.
-    pub signature: Signature,
-}
-
 /// What a node holds of one space, sent to a member of that space only.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpaceSummary {
     /// The space's genesis record.
     pub space: SignedSpace,
-    /// Members beyond the founder.
-    pub members: Vec<SignedMember>,
+    /// The space's membership log.
+    pub log: Vec<crate::membership::SignedOp>,
     /// Every document: id, kind and a digest of its heads.
     pub docs: Vec<DocSummary>,
 }
@@ -94,6 +79,15 @@ pub enum Request {
     },
     /// A sync round.
     Sync(DocSync),
+    /// Redeem an invitation ticket: "add me to this space".
+    Join {
+        /// The space.
+        space: SpaceId,
+        /// The ticket's one-time secret.
+        secret: [u8; 16],
+        /// The joiner's profile (its key must be the connection's).
+        from: Municipality,
+    },
 }
 
 /// A response on the sync protocol.
@@ -108,6 +102,13 @@ pub enum Response {
     },
     /// The next sync round.
     Sync(DocSync),
+    /// The joiner was added: the space record and its log, now including the joiner.
+    Joined {
+        /// The space.
+        space: SignedSpace,
+        /// Its membership log.
+        log: Vec<crate::membership::SignedOp>,
+    },
     /// The request was refused.
     Refused(Refusal),
 }
@@ -124,6 +125,9 @@ pub enum Refusal {
     /// The message could not be processed.
     #[error("bad message: {0}")]
     BadMessage(String),
+    /// The invitation is unknown, used, expired or does not match.
+    #[error("invitation refused: {0}")]
+    Invitation(String),
 }
 
 /// A gossipsub announcement: a document of a space has new heads.
@@ -142,41 +146,6 @@ pub struct Announce {
 /// Largest gossip announcement accepted, in bytes.
 pub const MAX_ANNOUNCE_BYTES: usize = 1024;
 
-/// Domain prefix of member records.
-pub const MEMBER_DOMAIN: &[u8] = b"twinmesh/member/v1";
-
-impl SignedMember {
-    fn payload(
-        space: &SpaceId,
-        member: &crate::keys::PublicKey,
-        name: &str,
-        added: crate::time::Timestamp,
-    ) -> Vec<u8> {
-        let mut out = MEMBER_DOMAIN.to_vec();
-        out.extend(postcard::to_stdvec(&(space, member, name, added)).unwrap_or_default());
-        out
-    }
-
-    /// The founder adds a member.
-    pub fn create(
-        founder: &crate::keys::SecretKey,
-        space: SpaceId,
-        member: crate::keys::PublicKey,
-        name: &str,
-        added: crate::time::Timestamp,
-    ) -> Self {
-        let signature = founder.sign(&Self::payload(&space, &member, name, added));
-        Self { space, member, name: name.to_string(), added, signature }
-    }
-
-    /// Checks that `founder` signed this record.
-    pub fn verify(&self, founder: &crate::keys::PublicKey) -> bool {
-        founder
-            .verify(&Self::payload(&self.space, &self.member, &self.name, self.added), &self.signature)
-            .is_ok()
-    }
-}
-
 /// Encodes a message body (without the length prefix).
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     postcard::to_stdvec(msg).unwrap_or_default()
@@ -194,23 +163,7 @@ pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{keys::SecretKey, time::Timestamp};
-
-    #[test]
-    fn member_records_bind_every_field() {
-        let founder = SecretKey::from_bytes([1; 32]);
-        let member = SecretKey::from_bytes([2; 32]).public();
-        let space = SpaceId::from_bytes([3; 32]);
-        let rec = SignedMember::create(&founder, space, member, "Warstein", Timestamp(5));
-        assert!(rec.verify(&founder.public()));
-        assert!(!rec.verify(&member));
-        let mut other = rec.clone();
-        other.space = SpaceId::from_bytes([4; 32]);
-        assert!(!other.verify(&founder.public()));
-        let mut renamed = rec.clone();
-        renamed.name = "Somewhere".into();
-        assert!(!renamed.verify(&founder.public()));
-    }
+    use crate::keys::SecretKey;
 
     #[test]
     fn decode_rejects_garbage_without_panicking() {

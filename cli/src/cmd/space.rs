@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use serde_json::Value;
 use twinmesh_node::{api::Request, engine::SpaceInfo};
-use twinmesh_protocol::ids::SpaceId;
+use twinmesh_protocol::{ids::SpaceId, membership::Role};
 
 use crate::{Ctx, output};
 
@@ -16,7 +16,8 @@ pub(crate) enum SpaceCmd {
     },
     /// List the spaces this node belongs to.
     List,
-    /// Add a partner municipality to a space you founded (by its id, from its `twin id`).
+    /// Add a partner municipality directly by its id (from its `twin id`); admins only.
+    /// `twin space invite` is the way when you cannot exchange ids.
     Add {
         /// The space.
         space: SpaceId,
@@ -25,12 +26,69 @@ pub(crate) enum SpaceCmd {
         /// The partner's name, shown until its node introduces itself.
         #[arg(long)]
         name: Option<String>,
+        /// Its role: viewer, editor or admin.
+        #[arg(long, default_value = "editor")]
+        role: Role,
     },
-    /// The municipalities of a space.
+    /// The municipalities of a space, their roles, and the membership log.
     Members {
         /// The space.
         space: SpaceId,
     },
+    /// Issue a one-time invitation ticket (admins only; needs the running node, whose
+    /// addresses go into the ticket).
+    Invite {
+        /// The space.
+        space: SpaceId,
+        /// The role the invited town gets.
+        #[arg(long, default_value = "editor")]
+        role: Role,
+        /// How long the ticket is valid: e.g. 7d, 12h, 30m.
+        #[arg(long, default_value = "7d", value_parser = parse_duration_secs)]
+        expires: u64,
+    },
+    /// Join a space with a ticket from `twin space invite` (needs the running node: it dials
+    /// the inviting town).
+    Join {
+        /// The ticket text (twinmesh:...).
+        ticket: String,
+    },
+    /// Change a member's role (admins only).
+    Role {
+        /// The space.
+        space: SpaceId,
+        /// The member: its id or its name.
+        member: String,
+        /// viewer, editor or admin.
+        role: Role,
+    },
+    /// Remove a member (admins only). Its changes up to now stay; later ones are refused.
+    Remove {
+        /// The space.
+        space: SpaceId,
+        /// The member: its id or its name.
+        member: String,
+    },
+    /// Leave a space.
+    Leave {
+        /// The space.
+        space: SpaceId,
+    },
+}
+
+/// Parses `7d`, `12h`, `30m`, `90s` into seconds.
+fn parse_duration_secs(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration like 7d, 12h or 30m"))?;
+    let mult = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" | "" => 1,
+        _ => return Err(format!("'{s}' is not a duration like 7d, 12h or 30m")),
+    };
+    n.checked_mul(mult).filter(|v| *v > 0).ok_or_else(|| format!("'{s}' is not a usable duration"))
 }
 
 pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
@@ -58,23 +116,86 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
                 );
             }
         }
-        SpaceCmd::Add { space, member, name } => {
-            let v = client.call(ctx, Request::SpaceAdd { space, member: member.clone(), name })?;
+        SpaceCmd::Add { space, member, name, role } => {
+            let v = client
+                .call(ctx, Request::SpaceAdd { space, member: member.clone(), name, role: Some(role) })?;
             if ctx.json {
                 return output::json(&v);
             }
-            println!("added {member} to {space}");
+            println!("added {member} to {space} as {role}");
         }
         SpaceCmd::Members { space } => {
             let v = client.call(ctx, Request::SpaceMembers { space })?;
             if ctx.json {
                 return output::json(&v);
             }
-            for m in v.as_array().into_iter().flatten() {
-                let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                println!("{}  {:<8} {}", s("id"), s("role"), s("name"));
+            let s = |m: &Value, k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            for m in v["members"].as_array().into_iter().flatten() {
+                let active = m.get("active").and_then(Value::as_bool).unwrap_or(false);
+                println!(
+                    "{}  {:<7} {:<24} {}",
+                    s(m, "id"),
+                    s(m, "role"),
+                    s(m, "name"),
+                    if active { format!("added {}", s(m, "added_utc")) } else { "removed".to_string() }
+                );
             }
+            println!("log:");
+            for o in v["log"].as_array().into_iter().flatten() {
+                let applied = o.get("applied").and_then(Value::as_bool).unwrap_or(false);
+                println!(
+                    "  {}  {} {}: {}{}",
+                    s(o, "time_utc"),
+                    s(o, "by"),
+                    s(o, "what"),
+                    s(o, "member"),
+                    if applied {
+                        String::new()
+                    } else {
+                        format!("  [rejected: {}]", s(o, "rejected_because"))
+                    }
+                );
+            }
+        }
+        SpaceCmd::Invite { space, role, expires } => {
+            let v = client.call(ctx, Request::SpaceInvite { space, role, valid_secs: Some(expires) })?;
+            if ctx.json {
+                return output::json(&v);
+            }
+            println!("{}", s_of(&v, "ticket"));
+        }
+        SpaceCmd::Join { ticket } => {
+            let v = client.call(ctx, Request::SpaceJoin { ticket })?;
+            if ctx.json {
+                return output::json(&v);
+            }
+            println!("joined {}", s_of(&v, "space"));
+        }
+        SpaceCmd::Role { space, member, role } => {
+            let v = client.call(ctx, Request::SpaceRole { space, member, role })?;
+            if ctx.json {
+                return output::json(&v);
+            }
+            println!("{} is now {role}", s_of(&v, "member"));
+        }
+        SpaceCmd::Remove { space, member } => {
+            let v = client.call(ctx, Request::SpaceRemove { space, member })?;
+            if ctx.json {
+                return output::json(&v);
+            }
+            println!("removed {}", s_of(&v, "member"));
+        }
+        SpaceCmd::Leave { space } => {
+            let v = client.call(ctx, Request::SpaceLeave { space })?;
+            if ctx.json {
+                return output::json(&v);
+            }
+            println!("left {space}");
         }
     }
     Ok(())
+}
+
+fn s_of(v: &Value, k: &str) -> String {
+    v.get(k).and_then(Value::as_str).unwrap_or("").to_string()
 }

@@ -20,6 +20,10 @@ pub(crate) const TWIN: &str = env!("CARGO_BIN_EXE_twin");
 /// Upper bound for one short `twin` command (they take ~50 ms; this leaves room for a loaded CI).
 pub(crate) const CMD_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `twin start` arguments for tests: loopback, free ports, no mDNS.
+pub(crate) const START_ARGS: &[&str] =
+    &["--listen", "/ip4/127.0.0.1/tcp/0", "--api", "127.0.0.1:0", "--no-mdns"];
+
 /// The name the tour's town uses.
 pub(crate) const SAINT_POL: &str = "Saint-Pol-sur-Ternoise";
 
@@ -287,9 +291,12 @@ impl Node {
         running
     }
 
-    /// Starts `twin start EXTRA...` in the background, without waiting.
+    /// Starts `twin start EXTRA...` in the background, without waiting. The node listens on
+    /// loopback only, on ports the system picks, without mDNS: tests run side by side and must
+    /// neither collide on the default ports nor discover each other.
     pub(crate) fn spawn_start(&self, extra: &[&str]) -> Running {
         let mut args = vec!["start"];
+        args.extend_from_slice(START_ARGS);
         args.extend_from_slice(extra);
         let mut cmd = twin_cmd(&self.data, &args);
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -438,7 +445,7 @@ pub(crate) fn eur(euros: u64) -> String {
     let digits = euros.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);

@@ -152,7 +152,7 @@ fn object_at(tx: &mut Transaction<'_>, kind: schema::DocKind, path: &[Seg]) -> R
                         FieldType::List(_) => ObjType::List,
                         other => {
                             return Err(NodeError::InvalidInput(format!(
-                                "'{walked}' is a {} field",
+                                "'{walked}' holds {}, not a record or list",
                                 other.name()
                             )));
                         }
@@ -209,6 +209,7 @@ impl Engine {
         message_override: Option<&str>,
     ) -> Result<EditOutcome, NodeError> {
         let meta = self.doc_meta(id)?;
+        self.check_can_write(&meta.space)?;
         let kind = meta.kind;
         let doc = self.load(id)?;
         let mut tx = doc.transaction();
@@ -242,7 +243,7 @@ impl Engine {
                         let resolved = schema::resolve(kind, path)?;
                         if resolved.ty != FieldType::Text {
                             return Err(NodeError::InvalidInput(format!(
-                                "'{path}' is a {} field, not text: use `twin doc set`",
+                                "'{path}' holds {}, not text: use `twin doc set`",
                                 resolved.ty.name()
                             )));
                         }
@@ -261,7 +262,7 @@ impl Engine {
                             FieldType::List(f) => f,
                             other => {
                                 return Err(NodeError::InvalidInput(format!(
-                                    "'{list}' is a {} field, not a list",
+                                    "'{list}' holds {}, not a list",
                                     other.name()
                                 )));
                             }

@@ -4,6 +4,7 @@
 //! a running node owns one engine on a dedicated thread and talks to it by messages.
 
 mod edit;
+mod members;
 pub mod sync;
 mod transfer;
 pub mod view;
@@ -22,6 +23,7 @@ use twinmesh_protocol::{
 };
 
 pub use edit::{Edit, EditOutcome};
+pub use members::{Invite, Ticket};
 pub use transfer::{HistoryEntry, ImportReport, SignatureStatus};
 
 use crate::{
@@ -86,7 +88,7 @@ pub fn now() -> Timestamp {
     Timestamp(ms)
 }
 
-fn random<const N: usize>() -> [u8; N] {
+pub(crate) fn random<const N: usize>() -> [u8; N] {
     let mut b = [0u8; N];
     rand::Rng::fill(&mut rand::rng(), &mut b[..]);
     b
@@ -129,6 +131,8 @@ pub struct Engine {
     pending_docs: HashMap<DocId, (SpaceId, DocKind)>,
     /// Automerge sync state per (peer key, document) for the current connections.
     sync_states: HashMap<([u8; 32], DocId), automerge::sync::State>,
+    /// Membership per space, computed from its log; dropped when the log changes.
+    memberships: std::cell::RefCell<HashMap<SpaceId, twinmesh_protocol::membership::Membership>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -151,18 +155,18 @@ impl Engine {
         }
         let country = validate_country(country)?;
         let key_path = dir.key_path();
-        if key_path.exists() {
-            if !force {
-                return Err(NodeError::AlreadyInitialized(dir.root().to_path_buf()));
-            }
-            let backup = dir.root().join(format!("identity.key.replaced-{}", now().as_millis()));
-            std::fs::rename(&key_path, &backup).map_err(|e| NodeError::io(&key_path, e))?;
-            tracing::warn!(backup = %backup.display(), "replaced the node identity; old key kept");
+        if key_path.exists() && !force {
+            return Err(NodeError::AlreadyInitialized(dir.root().to_path_buf()));
         }
         create_private_dir(dir.root())?;
-        let key = SecretKey::from_bytes(random());
-        // Open the store first: if it is locked, nothing is written.
+        // Open the store first: if it is locked (a node runs), nothing is touched.
         let store = store::open(&dir.store_path())?;
+        if key_path.exists() {
+            let backup = dir.root().join(format!("identity.key.replaced-{}", now().as_millis()));
+            std::fs::rename(&key_path, &backup).map_err(|e| NodeError::io(&key_path, e))?;
+            tracing::info!(backup = %backup.display(), "replaced the node identity; old key kept");
+        }
+        let key = SecretKey::from_bytes(random());
         identity::write_key(&key_path, &key)?;
         let me = Municipality { key: key.public(), name: name.trim().to_string(), country };
         let suffix = random::<ACTOR_SUFFIX_LEN>();
@@ -179,6 +183,7 @@ impl Engine {
             docs: HashMap::new(),
             pending_docs: HashMap::new(),
             sync_states: HashMap::new(),
+            memberships: Default::default(),
         })
     }
 
@@ -220,6 +225,7 @@ impl Engine {
             docs: HashMap::new(),
             pending_docs: HashMap::new(),
             sync_states: HashMap::new(),
+            memberships: Default::default(),
         })
     }
 
@@ -304,14 +310,12 @@ impl Engine {
                 out.insert(key.to_bytes(), p);
             }
         }
-        for (_, v) in self.store.scan(Table::Members, &[])? {
-            if let Ok(m) = decode::<twinmesh_protocol::wire::SignedMember>("member", &v) {
-                out.entry(m.member.to_bytes()).or_insert(Municipality {
-                    key: m.member,
-                    name: if m.name.is_empty() { m.member.fmt_short() } else { m.name },
-                    country: String::new(),
-                });
-            }
+        for (key, name) in self.member_names()? {
+            out.entry(key).or_insert_with(|| Municipality {
+                key: PublicKey::from_bytes(&key).unwrap_or(self.me.key),
+                name,
+                country: String::new(),
+            });
         }
         out.insert(self.me.key.to_bytes(), self.me.clone());
         Ok(out)
@@ -351,6 +355,7 @@ impl Engine {
         officer: Option<&str>,
     ) -> Result<DocInfo, NodeError> {
         self.space(space)?;
+        self.check_can_write(space)?;
         if title.trim().is_empty() || title.len() > schema::MAX_SCALAR_LEN {
             return Err(NodeError::InvalidInput("a document title must be 1 to 1000 characters".into()));
         }

@@ -20,7 +20,7 @@ use twinmesh_protocol::{
     signed::{self, ChangeRejection, ChangeToVerify},
     space::Municipality,
     time::Timestamp,
-    wire::{DocSummary, DocSync, Refusal, SignedMember, SpaceSummary},
+    wire::{DocSummary, DocSync, Refusal, SpaceSummary},
 };
 
 use super::{DocMeta, Engine, decode, encode, now};
@@ -71,59 +71,6 @@ fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {
 }
 
 impl Engine {
-    // ---- membership ----
-
-    /// Members beyond the founder, as signed by the founder.
-    pub fn members(&self, space: &SpaceId) -> Result<Vec<SignedMember>, NodeError> {
-        let mut out = Vec::new();
-        for (_, v) in self.store.scan(Table::Members, space.as_bytes())? {
-            out.push(decode::<SignedMember>("member record", &v)?);
-        }
-        Ok(out)
-    }
-
-    /// True if `key` is the founder of `space` or was added by the founder.
-    pub fn is_member(&self, space: &SpaceId, key: &PublicKey) -> Result<bool, NodeError> {
-        let s = self.space(space)?;
-        if s.genesis.founder.key == *key {
-            return Ok(true);
-        }
-        let mut k = space.as_bytes().to_vec();
-        k.extend_from_slice(&key.to_bytes());
-        Ok(self.store.get(Table::Members, &k)?.is_some())
-    }
-
-    /// The founder adds a partner municipality to a space.
-    pub fn add_member(
-        &mut self,
-        space: &SpaceId,
-        member: PublicKey,
-        name: &str,
-    ) -> Result<SignedMember, NodeError> {
-        let s = self.space(space)?;
-        if s.genesis.founder.key != self.key.public() {
-            return Err(NodeError::NotAllowed(format!(
-                "only the space's founder ({}) can add partners until roles arrive",
-                s.genesis.founder.name
-            )));
-        }
-        if member == self.key.public() {
-            return Err(NodeError::InvalidInput("this node is already the founder of the space".into()));
-        }
-        let rec = SignedMember::create(&self.key, *space, member, name.trim(), now());
-        self.store_member(&rec)?;
-        Ok(rec)
-    }
-
-    fn store_member(&self, rec: &SignedMember) -> Result<(), NodeError> {
-        let mut k = rec.space.as_bytes().to_vec();
-        k.extend_from_slice(&rec.member.to_bytes());
-        let mut b = Batch::default();
-        b.put(Table::Members, k, encode(rec));
-        self.store.commit(b)?;
-        Ok(())
-    }
-
     // ---- peers ----
 
     /// Every remembered partner node.
@@ -178,49 +125,45 @@ impl Engine {
                 let heads = self.load(&d.id)?.get_heads();
                 docs.push(DocSummary { doc: d.id, kind: d.meta.kind, heads_digest: heads_digest(&heads) });
             }
-            out.push(SpaceSummary { space: self.space(&info.id)?, members: self.members(&info.id)?, docs });
+            out.push(SpaceSummary { space: self.space(&info.id)?, log: self.member_ops(&info.id)?, docs });
         }
         Ok(out)
     }
 
-    /// Takes in a partner's hello: learns spaces it shares with us and their members, and
-    /// returns the documents that differ between the two nodes.
+    /// Takes in a partner's hello: learns spaces it shares with us and their membership logs,
+    /// and returns the documents that differ between the two nodes, and whether any log grew
+    /// (so other partners can be told).
     pub fn on_hello(
         &mut self,
         peer: &PublicKey,
         from: Municipality,
         spaces: Vec<SpaceSummary>,
-    ) -> Result<Vec<DocId>, NodeError> {
+    ) -> Result<(Vec<DocId>, bool), NodeError> {
         if from.key != *peer {
             return Err(NodeError::NotAllowed("hello profile does not match the connection's key".into()));
         }
         self.note_peer(peer, None, Some(from))?;
         let me = self.key.public();
         let mut differ = Vec::new();
+        let mut log_changed = false;
         for summary in spaces {
             let Ok(space_id) = summary.space.verify() else {
                 tracing::warn!(peer = %peer.fmt_short(), "hello carried a badly signed space; ignored");
                 continue;
             };
-            let founder = summary.space.genesis.founder.key;
-            // Learn the space if we are in it, by the founder's own signature.
+            // Learn the space if its log (checked op by op) makes us a member.
             let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
-            let mut valid_members: Vec<&SignedMember> =
-                summary.members.iter().filter(|m| m.space == space_id && m.verify(&founder)).collect();
-            valid_members.dedup_by_key(|m| m.member);
-            let we_are_in = founder == me || valid_members.iter().any(|m| m.member == me);
             if !known {
-                if !we_are_in {
+                let m = twinmesh_protocol::membership::Membership::compute(&summary.space, &summary.log);
+                if !m.can_read(&me) {
                     continue;
                 }
                 let mut b = Batch::default();
                 b.put(Table::Spaces, space_id.as_bytes().to_vec(), summary.space.to_bytes());
                 self.store.commit(b)?;
             }
-            for m in &valid_members {
-                if !self.is_member(&space_id, &m.member)? {
-                    self.store_member(m)?;
-                }
+            if self.merge_ops(&space_id, summary.log)? {
+                log_changed = true;
             }
             if !self.is_member(&space_id, peer)? {
                 continue;
@@ -250,7 +193,7 @@ impl Engine {
         // Forget sync state kept in memory for this peer: a new connection starts from the
         // persisted shared heads.
         self.sync_states.retain(|(p, _), _| *p != peer.to_bytes());
-        Ok(differ)
+        Ok((differ, log_changed))
     }
 
     // ---- sync rounds ----
@@ -388,16 +331,44 @@ impl Engine {
                 })
                 .collect();
             let results = signed::verify_batch(&doc_id, &checks);
-            let mut accepted = Vec::new();
+            let mut signed_ok: Vec<(Change, Signature)> = Vec::new();
             for (c, r) in parsed.into_iter().zip(results) {
                 match r {
-                    Ok(author) if self.is_member(&space, &author)? => accepted.push(c),
-                    Ok(author) => received
-                        .rejected
-                        .push(ChangeRejection::Unauthorized { hash: c.hash(), author: author.to_string() }),
+                    Ok(_) => {
+                        if let Some(s) = sigs.get(&c.hash()) {
+                            signed_ok.push((c, *s));
+                        }
+                    }
                     Err(rej) => received.rejected.push(rej),
                 }
             }
+            // Authors are checked against the membership log; quarantined changes join the
+            // pool, since a change in this round may make one of them valid.
+            let incoming: HashSet<ChangeHash> = signed_ok.iter().map(|(c, _)| c.hash()).collect();
+            let quarantined = self.quarantined(&doc_id)?;
+            let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
+            let mut pool = signed_ok;
+            pool.extend(quarantined.into_iter().filter(|(c, _)| !incoming.contains(&c.hash())));
+            let (ok, bad) = self.classify(&space, &doc_id, pool)?;
+            let mut qb = Batch::default();
+            let new_bad: Vec<(Change, Signature)> = bad
+                .iter()
+                .filter(|(c, _, _)| incoming.contains(&c.hash()) && !q_hashes.contains(&c.hash()))
+                .map(|(c, s, _)| (c.clone(), *s))
+                .collect();
+            for (c, _, why) in &bad {
+                if incoming.contains(&c.hash()) {
+                    received.rejected.push(why.clone());
+                }
+            }
+            let promoted: Vec<ChangeHash> =
+                ok.iter().filter(|(c, _)| q_hashes.contains(&c.hash())).map(|(c, _)| c.hash()).collect();
+            self.quarantine_batch(&mut qb, &doc_id, &new_bad, &promoted)?;
+            if !qb.is_empty() {
+                self.store.commit(qb)?;
+            }
+            let sigs: HashMap<ChangeHash, Signature> = ok.iter().map(|(c, s)| (c.hash(), *s)).collect();
+            let accepted: Vec<Change> = ok.into_iter().map(|(c, _)| c).collect();
             let am_doc = self.doc_for_sync(&doc_id)?;
             let fresh: Vec<bool> =
                 accepted.iter().map(|c| am_doc.get_change_by_hash(&c.hash()).is_none()).collect();

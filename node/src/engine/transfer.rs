@@ -53,6 +53,16 @@ pub struct HistoryEntry {
     pub seq: u64,
     /// Signature check result.
     pub signature: SignatureStatus,
+    /// True if the change is part of the document; false if it was refused and kept aside.
+    #[serde(default = "yes")]
+    pub accepted: bool,
+    /// Why a refused change was refused.
+    #[serde(default)]
+    pub refused_because: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What an import added.
@@ -77,6 +87,7 @@ impl Engine {
     pub fn history(&mut self, id: &DocId) -> Result<Vec<HistoryEntry>, NodeError> {
         let sigs = self.signatures(id)?;
         let names = self.known_municipalities()?;
+        let refused = self.rejected_changes(id)?;
         let doc = self.load(id)?;
         let changes = doc.get_changes(&[]);
         let to_verify: Vec<ChangeToVerify<'_>> = changes
@@ -88,30 +99,42 @@ impl Engine {
             })
             .collect();
         let results = signed::verify_batch(id, &to_verify);
-        Ok(changes
+        let entry = |c: &Change, signature: SignatureStatus, refused_because: Option<String>| {
+            let key = signed::author_of(c.actor_id());
+            let (message, officer) = parse_message(c.message().unwrap_or(""));
+            HistoryEntry {
+                hash: c.hash().to_string(),
+                author_key: key.map(|k| k.to_string()),
+                author_id: key.map(|k| crate::identity::peer_id(&k).to_string()),
+                author: key.and_then(|k| names.get(&k.to_bytes()).map(|m| m.name.clone())),
+                officer,
+                time: Timestamp(c.timestamp()),
+                time_utc: Timestamp(c.timestamp()).to_rfc3339(),
+                message,
+                seq: c.seq(),
+                signature,
+                accepted: refused_because.is_none(),
+                refused_because,
+            }
+        };
+        let mut out: Vec<HistoryEntry> = changes
             .iter()
             .zip(results)
             .map(|(c, r)| {
-                let key = signed::author_of(c.actor_id());
-                let (message, officer) = parse_message(c.message().unwrap_or(""));
-                HistoryEntry {
-                    hash: c.hash().to_string(),
-                    author_key: key.map(|k| k.to_string()),
-                    author_id: key.map(|k| crate::identity::peer_id(&k).to_string()),
-                    author: key.and_then(|k| names.get(&k.to_bytes()).map(|m| m.name.clone())),
-                    officer,
-                    time: Timestamp(c.timestamp()),
-                    time_utc: Timestamp(c.timestamp()).to_rfc3339(),
-                    message,
-                    seq: c.seq(),
-                    signature: match r {
-                        Ok(_) => SignatureStatus::Verified,
-                        Err(ChangeRejection::Unsigned { .. }) => SignatureStatus::Missing,
-                        Err(_) => SignatureStatus::Invalid,
-                    },
-                }
+                let status = match r {
+                    Ok(_) => SignatureStatus::Verified,
+                    Err(ChangeRejection::Unsigned { .. }) => SignatureStatus::Missing,
+                    Err(_) => SignatureStatus::Invalid,
+                };
+                entry(c, status, None)
             })
-            .collect())
+            .collect();
+        // Refused changes were signature-checked on arrival; they are listed after the
+        // document's own history.
+        for (c, why) in refused {
+            out.push(entry(&c, SignatureStatus::Verified, Some(why)));
+        }
+        Ok(out)
     }
 
     /// Writes a document with every change's signature, for `twin doc import` elsewhere.
@@ -128,8 +151,8 @@ impl Engine {
             signatures.push((c.hash.0, *sig));
         }
         let saved = doc.save();
-        let members = self.members(&meta.space)?;
-        Ok(DocExport { doc_id: *id, space, saved, signatures, members }.to_bytes())
+        let log = self.member_ops(&meta.space)?;
+        Ok(DocExport { doc_id: *id, space, saved, signatures, log }.to_bytes())
     }
 
     /// Imports an exported document. Every change must carry a valid signature for this
@@ -160,27 +183,20 @@ impl Engine {
         let sigs: HashMap<ChangeHash, Signature> =
             export.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
         let changes = incoming.get_changes(&[]);
-        // Writers: the founder, members this node knows, and members in the file that the
-        // founder signed.
-        let founder = export.space.genesis.founder.key;
-        let mut writers: std::collections::HashSet<[u8; 32]> =
-            std::collections::HashSet::from([founder.to_bytes()]);
-        for m in &export.members {
-            if m.space == space_id && m.verify(&founder) {
-                writers.insert(m.member.to_bytes());
-            }
-        }
+        // Authors are checked against the membership log: this node's and the file's.
+        let mut ops = export.log.clone();
         if self.store.get(Table::Spaces, space_id.as_bytes())?.is_some() {
-            for m in self.members(&space_id)? {
-                writers.insert(m.member.to_bytes());
-            }
+            ops.extend(self.member_ops(&space_id)?);
         }
-        self.verify_all(&export.doc_id, &changes, &sigs, &writers)?;
-
+        let membership = twinmesh_protocol::membership::Membership::compute(&export.space, &ops);
+        self.verify_all(&export.doc_id, &changes, &sigs, &membership)?;
         let id = export.doc_id;
         let existing = self.store.get(Table::Docs, id.as_bytes())?;
         if let Some(existing) = existing {
             let meta: DocMeta = super::decode("document metadata", &existing)?;
+            if meta.space == space_id {
+                self.merge_ops(&space_id, export.log.clone())?;
+            }
             if meta.space != space_id {
                 return Err(NodeError::InvalidInput(format!(
                     "document {id} exists here in another space ({})",
@@ -226,11 +242,6 @@ impl Engine {
         if self.store.get(Table::Spaces, space_id.as_bytes())?.is_none() {
             b.put(Table::Spaces, space_id.as_bytes().to_vec(), export.space.to_bytes());
         }
-        for m in export.members.iter().filter(|m| m.space == space_id && m.verify(&founder)) {
-            let mut k = space_id.as_bytes().to_vec();
-            k.extend_from_slice(&m.member.to_bytes());
-            b.put(Table::Members, k, super::encode(m));
-        }
         b.put(Table::Snapshots, id.as_bytes().to_vec(), incoming.save());
         for c in &changes {
             if let Some(sig) = sigs.get(&c.hash()) {
@@ -243,6 +254,7 @@ impl Engine {
         }
         b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
         self.store.commit(b)?;
+        self.merge_ops(&space_id, export.log)?;
         Ok(ImportReport {
             doc: id,
             space: space_id,
@@ -260,7 +272,7 @@ impl Engine {
         doc: &DocId,
         changes: &[Change],
         sigs: &HashMap<ChangeHash, Signature>,
-        writers: &std::collections::HashSet<[u8; 32]>,
+        membership: &twinmesh_protocol::membership::Membership,
     ) -> Result<(), NodeError> {
         let to_verify: Vec<ChangeToVerify<'_>> = changes
             .iter()
@@ -270,21 +282,21 @@ impl Engine {
                 signature: sigs.get(&c.hash()).copied(),
             })
             .collect();
-        let rejected: Vec<ChangeRejection> = signed::verify_batch(doc, &to_verify)
-            .into_iter()
-            .zip(changes)
-            .filter_map(|(r, c)| match r {
-                Ok(author) if writers.contains(&author.to_bytes()) => None,
-                Ok(author) => {
-                    Some(ChangeRejection::Unauthorized { hash: c.hash(), author: author.to_string() })
-                }
-                Err(e) => Some(e),
-            })
-            .collect();
+        let mut rejected = Vec::new();
+        let mut pool = Vec::new();
+        for (r, c) in signed::verify_batch(doc, &to_verify).into_iter().zip(changes) {
+            match (r, sigs.get(&c.hash())) {
+                (Ok(_), Some(s)) => pool.push((c.clone(), *s)),
+                (Ok(_), None) => rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
+                (Err(e), _) => rejected.push(e),
+            }
+        }
+        let (_, bad) = super::members::classify_with(membership, doc, pool);
+        rejected.extend(bad.into_iter().map(|(_, _, why)| why));
         match rejected.first() {
             None => Ok(()),
             Some(first) => {
-                tracing::warn!(doc = %doc, count = rejected.len(), first = %first, "refused changes");
+                tracing::debug!(doc = %doc, count = rejected.len(), first = %first, "refused changes");
                 Err(NodeError::Rejected { count: rejected.len(), first: first.clone() })
             }
         }

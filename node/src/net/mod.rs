@@ -95,6 +95,7 @@ struct PeerState {
 enum Pending {
     Hello,
     Sync(DocId),
+    Join(oneshot::Sender<Result<Value, NodeError>>),
 }
 
 struct SyncWaiter {
@@ -282,6 +283,16 @@ impl NetTask {
                     let _ = reply.send(r);
                 }
                 Request::Sync { doc } => self.start_sync(doc, reply).await,
+                Request::SpaceInvite { space, role, valid_secs } => {
+                    let pid = *self.swarm.local_peer_id();
+                    let addrs: Vec<String> =
+                        self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+                    let ms =
+                        valid_secs.unwrap_or(7 * 24 * 3600).saturating_mul(1000).min(i64::MAX as u64) as i64;
+                    let r = self.engine.call(move |e| e.invite(&space, role, ms, addrs)).await;
+                    let _ = reply.send(r.and_then(|x| x).map(|t| json!({"ticket": t, "role": role})));
+                }
+                Request::SpaceJoin { ticket } => self.join(ticket, reply).await,
                 _ => {
                     let _ = reply.send(Err(NodeError::InvalidInput("not a network request".into())));
                 }
@@ -309,6 +320,36 @@ impl NetTask {
                 let _ = reply.send(Err(NodeError::Network(format!("cannot dial {ma}: {e}"))));
             }
         }
+    }
+
+    async fn rehello_except(&mut self, except: PeerId) {
+        let peers: Vec<PeerId> = self.connected.keys().copied().filter(|p| *p != except).collect();
+        for p in peers {
+            self.send_hello(p).await;
+        }
+    }
+
+    async fn join(&mut self, ticket: String, reply: oneshot::Sender<Result<Value, NodeError>>) {
+        let now = crate::engine::now();
+        let t = match crate::engine::Ticket::decode(&ticket, now) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
+        let me = match self.engine.call(|e| e.me().clone()).await {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
+        let inviter = crate::identity::peer_id(&t.inviter);
+        let addrs: Vec<Multiaddr> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        let req = WireRequest::Join { space: t.space, secret: t.secret, from: me };
+        let id = self.swarm.behaviour_mut().sync.send_request_with_addresses(&inviter, req, addrs);
+        self.pending.insert(id, (inviter, Pending::Join(reply)));
     }
 
     async fn peers_json(&mut self) -> Result<Value, NodeError> {
@@ -642,20 +683,42 @@ impl NetTask {
                                 Some(k) => {
                                     self.engine
                                         .call(move |e| -> Result<_, NodeError> {
-                                            e.on_hello(&k, from, spaces)?;
-                                            Ok((e.me().clone(), e.hello_for(&k)?))
+                                            let (_, changed) = e.on_hello(&k, from, spaces)?;
+                                            Ok((e.me().clone(), e.hello_for(&k)?, changed))
                                         })
                                         .await
                                 }
                                 None => Ok(Err(NodeError::NotAllowed("no key".into()))),
                             };
                             match r {
-                                Ok(Ok((me, spaces))) => {
+                                Ok(Ok((me, spaces, changed))) => {
                                     self.subscribe_spaces().await;
+                                    if changed {
+                                        self.rehello_except(peer).await;
+                                    }
                                     WireResponse::Hello { from: me, spaces }
                                 }
                                 Ok(Err(e)) => WireResponse::Refused(wire::Refusal::BadMessage(e.to_string())),
                                 Err(_) => return,
+                            }
+                        }
+                        WireRequest::Join { space, secret, from } => {
+                            let Some(key) = key_of_peer(&peer) else { return };
+                            if from.key != key {
+                                WireResponse::Refused(wire::Refusal::Invitation(
+                                    "profile does not match the connection".into(),
+                                ))
+                            } else {
+                                match self.engine.call(move |e| e.redeem(&space, &secret, from)).await {
+                                    Ok(Ok((space, log))) => {
+                                        self.rehello_except(peer).await;
+                                        WireResponse::Joined { space, log }
+                                    }
+                                    Ok(Err(e)) => {
+                                        WireResponse::Refused(wire::Refusal::Invitation(e.to_string()))
+                                    }
+                                    Err(_) => return,
+                                }
                             }
                         }
                         WireRequest::Sync(msg) => {
@@ -684,7 +747,10 @@ impl NetTask {
                             if let Some(key) = key_of_peer(&peer) {
                                 let differ = self.engine.call(move |e| e.on_hello(&key, from, spaces)).await;
                                 self.subscribe_spaces().await;
-                                if let Ok(Ok(docs)) = differ {
+                                if let Ok(Ok((docs, log_changed))) = differ {
+                                    if log_changed {
+                                        self.rehello_except(peer).await;
+                                    }
                                     for d in docs {
                                         self.start_session(peer, d).await;
                                     }
@@ -727,6 +793,25 @@ impl NetTask {
                                 }
                             }
                         }
+                        (Pending::Join(reply), WireResponse::Joined { space, log }) => {
+                            let r = self.engine.call(move |e| e.accept_join(space, log)).await;
+                            let result = match r {
+                                Ok(Ok(id)) => {
+                                    self.subscribe_spaces().await;
+                                    self.send_hello(peer).await;
+                                    Ok(json!({"space": id, "joined": true, "inviter": peer.to_string()}))
+                                }
+                                Ok(Err(e)) => Err(e),
+                                Err(e) => Err(e),
+                            };
+                            let _ = reply.send(result);
+                        }
+                        (Pending::Join(reply), WireResponse::Refused(r)) => {
+                            let _ = reply.send(Err(NodeError::NotAllowed(r.to_string())));
+                        }
+                        (Pending::Join(reply), _) => {
+                            let _ = reply.send(Err(NodeError::Network("unexpected answer to a join".into())));
+                        }
                         (Pending::Sync(doc), WireResponse::Refused(r)) => {
                             tracing::info!(%peer, %doc, reason = %r, "partner refused sync");
                             self.end_session(peer, doc).await;
@@ -748,8 +833,14 @@ impl NetTask {
                     for w in &mut self.waiters {
                         w.hellos.remove(&request_id);
                     }
-                    if let Pending::Sync(doc) = kind {
-                        self.end_session(peer, doc).await;
+                    match kind {
+                        Pending::Sync(doc) => self.end_session(peer, doc).await,
+                        Pending::Join(reply) => {
+                            let _ = reply.send(Err(NodeError::Network(format!(
+                                "cannot reach the inviting town's node ({error}); it may be offline: try again later"
+                            ))));
+                        }
+                        Pending::Hello => {}
                     }
                     self.check_waiters();
                 }

@@ -9,6 +9,8 @@ pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
     tree: sled::Tree,
+    /// Our own exclusive lock on `DIR.lock`, held for the store's lifetime (see [`SledStore::open`]).
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -26,8 +28,41 @@ fn full_key(table: Table, key: &[u8]) -> Vec<u8> {
 
 impl SledStore {
     /// Opens (creating if needed) the store in `dir`, and checks its layout version.
+    ///
+    /// sled 0.34 writes a snapshot on every open as `snap.<lsn>.generating` and renames it when
+    /// done. A process killed between the two leaves a partial file that sorts last, and every
+    /// later open fails with "Read corrupted data" (upstream issue #1527; we reproduced it with
+    /// SIGKILL, even on read-only commands). Such a file is never needed: the previous snapshot
+    /// and the log are intact. So we take our own exclusive lock first (so no other process is
+    /// mid-open), remove stale `*.generating` files, then open sled.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.to_path_buf();
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Backend { path: path.clone(), message: e.to_string() })?;
+        let lock_path = dir.join("twinmesh.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::Backend { path: path.clone(), message: e.to_string() })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(path)),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StoreError::Backend { path, message: format!("cannot lock the store: {e}") });
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with("snap.") && name.ends_with(".generating") {
+                    tracing::info!(file = %name, "removing a snapshot file left by an interrupted run");
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
         let db = sled::Config::new()
             .path(dir)
             // Our own flush after each batch is the durability point; sled's background
@@ -36,7 +71,7 @@ impl SledStore {
             .open()
             .map_err(|e| map_err(&path, e))?;
         let tree = db.open_tree(trees::TREE_NAME).map_err(|e| map_err(&path, e))?;
-        let store = Self { path, db, tree };
+        let store = Self { path, db, tree, _lock: lock };
         match store.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes())? {
             None => {
                 let mut b = Batch::default();
@@ -100,6 +135,21 @@ impl Storage for SledStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stale_snapshot_file_does_not_brick_the_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let s = SledStore::open(dir.path()).expect("open");
+            let mut b = Batch::default();
+            b.put(Table::Docs, b"k".to_vec(), b"v".to_vec());
+            s.commit(b).expect("commit");
+        }
+        // What a kill between sled's snapshot write and its rename leaves behind.
+        std::fs::write(dir.path().join("snap.FFFFFFFFFFFFFFFF.generating"), b"").expect("write");
+        let s = SledStore::open(dir.path()).expect("opens despite the stale file");
+        assert_eq!(s.get(Table::Docs, b"k").expect("get"), Some(b"v".to_vec()));
+    }
 
     #[test]
     fn batches_are_durable_across_reopen_and_the_lock_is_reported() {

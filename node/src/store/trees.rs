@@ -8,7 +8,9 @@
 //! |------------|-------------------------------------|-------|
 //! | Meta       | utf-8 name                          | depends on the name, see [`meta`] |
 //! | Spaces     | space id (32)                       | `SignedSpace` (postcard) |
-//! | Members    | space id (32) ‖ member key (32)     | `SignedMember` (postcard) |
+//! | MemberOps  | space id (32) ‖ op hash (32)        | `SignedOp` (postcard): the membership log |
+//! | Quarantine | doc id (16) ‖ change hash (32)      | signature (64) ‖ change bytes: signed changes not (yet) valid |
+//! | Invites    | sha256(secret) (32)                 | `Invite` (postcard) |
 //! | Docs       | doc id (16)                         | `DocMeta` (postcard) |
 //! | Changes    | doc id (16) ‖ change hash (32)      | raw Automerge change bytes not yet in a snapshot |
 //! | Sigs       | doc id (16) ‖ change hash (32)      | ed25519 signature (64) |
@@ -40,10 +42,15 @@ pub enum Table {
     Snapshots = 6,
     /// Known partner nodes.
     Peers = 7,
-    /// Space members beyond the founder.
-    Members = 8,
+    /// Membership log operations.
+    MemberOps = 8,
     /// Persisted Automerge sync state per (peer, document).
     SyncStates = 9,
+    /// Signed changes whose author may not write (kept in case a valid change comes to
+    /// depend on them, and for the history view).
+    Quarantine = 10,
+    /// Invitations this node issued.
+    Invites = 11,
 }
 
 /// Names of entries in the Meta table.

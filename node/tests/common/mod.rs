@@ -127,6 +127,7 @@ pub async fn space_with_plan(founder: &TestNode, members: &[&TestNode]) -> (Stri
                 space: space.parse().expect("space"),
                 member: m.id().await,
                 name: Some(m.name.clone()),
+                role: None,
             })
             .await;
     }

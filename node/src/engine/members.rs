@@ -1,0 +1,605 @@
+//! Membership of spaces (the signed log), invitations, and which changes are valid.
+//!
+//! Validity of a document's changes is a function of the set of signed changes a node holds and
+//! the membership log, so every honest node that holds the same changes and the same log ends
+//! with the same document:
+//!
+//! 1. A change is *directly valid* if its author is an active admin or editor, or lost write
+//!    access and the change's seq is within the cutoff recorded for that actor and document.
+//! 2. Every ancestor of a valid change is valid too: a current writer built on it, so rejecting
+//!    it would split the document.
+//! 3. Everything else is kept in quarantine (never applied, never served), and looked at again
+//!    when the log or the set of changes grows.
+//!
+//! When the log changes, each document of the space is checked again; if it holds a change that
+//! is no longer valid, it is rebuilt from its valid changes.
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    keys::{PublicKey, Signature},
+    membership::{DocCutoff, MemberOp, Membership, OpBody, Role, SignedOp, WriteRight},
+    signed::{self, ChangeRejection},
+    space::{Municipality, SignedSpace},
+    time::Timestamp,
+};
+
+use super::{DocMeta, Engine, decode, encode, now, random};
+use crate::{
+    error::NodeError,
+    store::{Batch, Table, trees},
+};
+
+/// Signed changes with their signatures.
+pub(crate) type SignedChanges = Vec<(Change, Signature)>;
+
+/// Changes refused, with the reason.
+pub(crate) type Refused = Vec<(Change, Signature, ChangeRejection)>;
+
+/// Most quarantined changes kept per document; beyond it new ones are dropped (and logged).
+pub(crate) const MAX_QUARANTINE_PER_DOC: usize = 4096;
+
+/// An invitation this node issued.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invite {
+    /// The space.
+    pub space: SpaceId,
+    /// The role the joiner gets.
+    pub role: Role,
+    /// When it stops being valid.
+    pub expires: Timestamp,
+    /// Set once redeemed.
+    pub used_by: Option<PublicKey>,
+}
+
+/// What an invitation ticket carries. Encoded as `twinmesh:` + base32(postcard) and signed by
+/// the inviter, so any alteration is caught before dialing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ticket {
+    /// The space.
+    pub space: SpaceId,
+    /// Its name, for the joiner's confirmation.
+    pub space_name: String,
+    /// The inviting node.
+    pub inviter: PublicKey,
+    /// Where to reach it.
+    pub addrs: Vec<String>,
+    /// One-time secret.
+    pub secret: [u8; 16],
+    /// The role offered.
+    pub role: Role,
+    /// Expiry.
+    pub expires: Timestamp,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SignedTicket {
+    ticket: Ticket,
+    signature: Signature,
+}
+
+const TICKET_PREFIX: &str = "twinmesh:";
+const TICKET_DOMAIN: &[u8] = b"twinmesh/ticket/v1";
+
+impl Ticket {
+    /// Encodes and signs a ticket.
+    pub fn encode(&self, key: &twinmesh_protocol::keys::SecretKey) -> String {
+        let mut payload = TICKET_DOMAIN.to_vec();
+        payload.extend(encode(self));
+        let signed = SignedTicket { ticket: self.clone(), signature: key.sign(&payload) };
+        format!(
+            "{TICKET_PREFIX}{}",
+            data_encoding::BASE32_NOPAD.encode(&encode(&signed)).to_ascii_lowercase()
+        )
+    }
+
+    /// Decodes a ticket and checks the inviter's signature and the expiry.
+    pub fn decode(text: &str, now: Timestamp) -> Result<Self, NodeError> {
+        let bad = |why: &str| NodeError::InvalidInput(format!("invalid invitation ticket: {why}"));
+        let body = text
+            .trim()
+            .strip_prefix(TICKET_PREFIX)
+            .ok_or_else(|| bad("it does not start with 'twinmesh:'"))?;
+        let bytes = data_encoding::BASE32_NOPAD
+            .decode(body.to_ascii_uppercase().as_bytes())
+            .map_err(|_| bad("it is damaged (not base32)"))?;
+        let signed: SignedTicket =
+            twinmesh_protocol::wire::decode(&bytes).map_err(|_| bad("it is damaged or truncated"))?;
+        let mut payload = TICKET_DOMAIN.to_vec();
+        payload.extend(encode(&signed.ticket));
+        signed.ticket.inviter.verify(&payload, &signed.signature).map_err(|_| bad("it was altered"))?;
+        if signed.ticket.expires < now {
+            return Err(bad(&format!("it expired at {}", signed.ticket.expires.to_rfc3339())));
+        }
+        Ok(signed.ticket)
+    }
+}
+
+fn op_key(space: &SpaceId, hash: &[u8; 32]) -> Vec<u8> {
+    let mut k = space.as_bytes().to_vec();
+    k.extend_from_slice(hash);
+    k
+}
+
+impl Engine {
+    // ---- the log ----
+
+    /// Every operation of a space's log, as stored.
+    pub fn member_ops(&self, space: &SpaceId) -> Result<Vec<SignedOp>, NodeError> {
+        let mut out = Vec::new();
+        for (_, v) in self.store.scan(Table::MemberOps, space.as_bytes())? {
+            out.push(decode::<SignedOp>("membership operation", &v)?);
+        }
+        Ok(out)
+    }
+
+    /// The membership of a space, computed from its log (cached until the log changes).
+    pub fn membership(&self, space: &SpaceId) -> Result<Membership, NodeError> {
+        if let Some(m) = self.memberships.borrow().get(space) {
+            return Ok(m.clone());
+        }
+        let s = self.space(space)?;
+        let m = Membership::compute(&s, &self.member_ops(space)?);
+        self.memberships.borrow_mut().insert(*space, m.clone());
+        Ok(m)
+    }
+
+    /// True if `key` is an active member of `space` (any role): it may read.
+    pub fn is_member(&self, space: &SpaceId, key: &PublicKey) -> Result<bool, NodeError> {
+        Ok(self.membership(space)?.can_read(key))
+    }
+
+    /// Fails unless this node may write to `space`.
+    pub(crate) fn check_can_write(&self, space: &SpaceId) -> Result<(), NodeError> {
+        let m = self.membership(space)?;
+        match m.role(&self.key.public()) {
+            Some(r) if r.can_write() => Ok(()),
+            Some(r) => {
+                Err(NodeError::NotAllowed(format!("this town is a {r} in this space and cannot edit")))
+            }
+            None if m.member(&self.key.public()).is_some() => {
+                Err(NodeError::NotAllowed("this town is no longer a member of this space".into()))
+            }
+            None => Err(NodeError::NotAllowed("this town is not a member of this space".into())),
+        }
+    }
+
+    fn sign_op(&mut self, space: &SpaceId, body: OpBody) -> Result<SignedOp, NodeError> {
+        let m = self.membership(space)?;
+        let op = SignedOp::sign(
+            &self.key,
+            MemberOp {
+                space: *space,
+                author: self.key.public(),
+                parents: m.heads.clone(),
+                time: now(),
+                body,
+            },
+        );
+        // Check it applies before storing it: a refused op would only clutter the log.
+        let mut ops = self.member_ops(space)?;
+        ops.push(op.clone());
+        let after = Membership::compute(&self.space(space)?, &ops);
+        if let Some(r) = after.log.iter().find(|o| o.hash == hex(&op.hash())).and_then(|o| o.rejected.clone())
+        {
+            return Err(NodeError::NotAllowed(r));
+        }
+        self.merge_ops(space, vec![op.clone()])?;
+        Ok(op)
+    }
+
+    /// An admin adds a municipality with a role.
+    pub fn add_member(
+        &mut self,
+        space: &SpaceId,
+        member: PublicKey,
+        name: &str,
+        role: Role,
+    ) -> Result<SignedOp, NodeError> {
+        if member == self.key.public() {
+            return Err(NodeError::InvalidInput("this town is already in the space".into()));
+        }
+        self.sign_op(space, OpBody::Add { member, name: name.trim().to_string(), role })
+    }
+
+    /// An admin changes a member's role.
+    pub fn set_role(
+        &mut self,
+        space: &SpaceId,
+        member: PublicKey,
+        role: Role,
+    ) -> Result<SignedOp, NodeError> {
+        let cutoff = if role.can_write() { Vec::new() } else { self.cutoff_for(space, &member)? };
+        self.sign_op(space, OpBody::SetRole { member, role, cutoff })
+    }
+
+    /// An admin removes a member, or this town leaves (when `member` is this town).
+    pub fn remove_member(&mut self, space: &SpaceId, member: PublicKey) -> Result<SignedOp, NodeError> {
+        let cutoff = self.cutoff_for(space, &member)?;
+        self.sign_op(space, OpBody::Remove { member, cutoff })
+    }
+
+    /// The highest seq of each of `member`'s actors in each document of `space`, as held here.
+    fn cutoff_for(&mut self, space: &SpaceId, member: &PublicKey) -> Result<Vec<DocCutoff>, NodeError> {
+        let mut out = Vec::new();
+        for d in self.docs(Some(space))? {
+            let doc = self.load(&d.id)?;
+            let mut actors: HashMap<Vec<u8>, u64> = HashMap::new();
+            for c in doc.get_changes_meta(&[]) {
+                if signed::author_of(&c.actor) == Some(*member) {
+                    let e = actors.entry(c.actor.to_bytes().to_vec()).or_insert(0);
+                    *e = (*e).max(c.seq);
+                }
+            }
+            if !actors.is_empty() {
+                let mut actors: Vec<_> = actors.into_iter().collect();
+                actors.sort();
+                out.push(DocCutoff { doc: d.id, actors });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores operations new to this node (checked by signature and space) and, if the
+    /// membership changed, checks every document of the space again. Returns true if anything
+    /// was new.
+    pub fn merge_ops(&mut self, space: &SpaceId, ops: Vec<SignedOp>) -> Result<bool, NodeError> {
+        let mut b = Batch::default();
+        let mut seen = HashSet::new();
+        for op in ops.into_iter().take(twinmesh_protocol::membership::MAX_LOG_OPS) {
+            let h = op.hash();
+            if op.op.space != *space || !seen.insert(h) || !op.verify() {
+                continue;
+            }
+            if self.store.get(Table::MemberOps, &op_key(space, &h))?.is_none() {
+                b.put(Table::MemberOps, op_key(space, &h), encode(&op));
+            }
+        }
+        if b.is_empty() {
+            return Ok(false);
+        }
+        self.store.commit(b)?;
+        self.memberships.borrow_mut().remove(space);
+        self.revalidate_space(space)?;
+        Ok(true)
+    }
+
+    /// Names of members this node knows, by key.
+    pub(crate) fn member_names(&self) -> Result<HashMap<[u8; 32], String>, NodeError> {
+        let mut out = HashMap::new();
+        for s in self.store.scan(Table::Spaces, &[])? {
+            if let Some(id) = SpaceId::from_slice(&s.0)
+                && let Ok(m) = self.membership(&id)
+            {
+                for (k, mem) in m.members {
+                    out.entry(k).or_insert(mem.name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- validity of changes ----
+
+    pub(crate) fn quarantined(&self, doc: &DocId) -> Result<Vec<(Change, Signature)>, NodeError> {
+        let mut out = Vec::new();
+        for (_, v) in self.store.scan(Table::Quarantine, doc.as_bytes())? {
+            if v.len() < 64 {
+                continue;
+            }
+            let sig =
+                Signature::from_slice(&v[..64]).ok_or_else(|| NodeError::Corrupt("quarantine".into()))?;
+            if let Ok(c) = Change::from_bytes(v[64..].to_vec()) {
+                out.push((c, sig));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Quarantined changes of a document with the reason they are not applied, for history.
+    pub(crate) fn rejected_changes(&self, doc: &DocId) -> Result<Vec<(Change, String)>, NodeError> {
+        let meta = self.doc_meta(doc)?;
+        let m = self.membership(&meta.space)?;
+        Ok(self
+            .quarantined(doc)?
+            .into_iter()
+            .map(|(c, _)| {
+                let why = match signed::author_of(c.actor_id()) {
+                    Some(k) => match m.write_right(&k, doc, c.actor_id().to_bytes()) {
+                        WriteRight::Writer => "waiting for its dependencies".to_string(),
+                        WriteRight::UpTo(n) => {
+                            format!("made after the author lost write access (seq {} > cutoff {n})", c.seq())
+                        }
+                        WriteRight::None => "the author may not write to this space".to_string(),
+                    },
+                    None => "no author".to_string(),
+                };
+                (c, why)
+            })
+            .collect())
+    }
+
+    /// Splits signed changes into those valid under the space's membership (rule in the module
+    /// docs) and the rest. `held` are changes already in the document (valid by construction,
+    /// used only as dependency targets).
+    pub(crate) fn classify(
+        &self,
+        space: &SpaceId,
+        doc: &DocId,
+        pool: Vec<(Change, Signature)>,
+    ) -> Result<(SignedChanges, Refused), NodeError> {
+        Ok(classify_with(&self.membership(space)?, doc, pool))
+    }
+}
+
+/// Splits changes by validity under membership `m`.
+pub(crate) fn classify_with(m: &Membership, doc: &DocId, pool: SignedChanges) -> (SignedChanges, Refused) {
+    {
+        let by_hash: HashMap<ChangeHash, usize> =
+            pool.iter().enumerate().map(|(i, (c, _))| (c.hash(), i)).collect();
+        let mut valid = vec![false; pool.len()];
+        let mut stack = Vec::new();
+        for (i, (c, _)) in pool.iter().enumerate() {
+            let ok = match signed::author_of(c.actor_id()) {
+                Some(k) => match m.write_right(&k, doc, c.actor_id().to_bytes()) {
+                    WriteRight::Writer => true,
+                    WriteRight::UpTo(n) => c.seq() <= n,
+                    WriteRight::None => false,
+                },
+                None => false,
+            };
+            if ok {
+                valid[i] = true;
+                stack.push(i);
+            }
+        }
+        // Ancestors of valid changes are valid.
+        while let Some(i) = stack.pop() {
+            for d in pool[i].0.deps() {
+                if let Some(&j) = by_hash.get(d)
+                    && !valid[j]
+                {
+                    valid[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        let mut ok = Vec::new();
+        let mut bad = Vec::new();
+        for ((c, s), v) in pool.into_iter().zip(valid) {
+            if v {
+                ok.push((c, s));
+            } else {
+                let author = signed::author_of(c.actor_id()).map(|k| k.to_string()).unwrap_or_default();
+                let hash = c.hash();
+                bad.push((c, s, ChangeRejection::Unauthorized { hash, author }));
+            }
+        }
+        (ok, bad)
+    }
+}
+
+impl Engine {
+    /// Adds changes to quarantine and removes the given hashes from it, in one batch.
+    pub(crate) fn quarantine_batch(
+        &self,
+        b: &mut Batch,
+        doc: &DocId,
+        add: &[(Change, Signature)],
+        remove: &[ChangeHash],
+    ) -> Result<(), NodeError> {
+        let held = self.store.scan(Table::Quarantine, doc.as_bytes())?.len();
+        for (i, (c, s)) in add.iter().enumerate() {
+            if held + i >= MAX_QUARANTINE_PER_DOC {
+                tracing::warn!(%doc, "quarantine full; dropping refused changes");
+                break;
+            }
+            let mut v = s.0.to_vec();
+            v.extend_from_slice(c.raw_bytes());
+            b.put(Table::Quarantine, trees::change_key(doc.as_bytes(), &c.hash().0), v);
+        }
+        for h in remove {
+            b.remove(Table::Quarantine, trees::change_key(doc.as_bytes(), &h.0));
+        }
+        Ok(())
+    }
+
+    /// Checks every document of a space against the current membership: applies quarantined
+    /// changes that became valid, and rebuilds documents that hold changes that no longer are.
+    pub(crate) fn revalidate_space(&mut self, space: &SpaceId) -> Result<(), NodeError> {
+        for d in self.docs(Some(space))? {
+            self.revalidate_doc(space, &d.id, d.meta)?;
+        }
+        Ok(())
+    }
+
+    fn revalidate_doc(&mut self, space: &SpaceId, id: &DocId, meta: DocMeta) -> Result<(), NodeError> {
+        let sigs = self.signatures(id)?;
+        let quarantined = self.quarantined(id)?;
+        let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
+        let held: Vec<Change> = self.load(id)?.get_changes(&[]);
+        let held_hashes: HashSet<ChangeHash> = held.iter().map(|c| c.hash()).collect();
+        let mut pool: Vec<(Change, Signature)> =
+            held.into_iter().filter_map(|c| sigs.get(&c.hash()).map(|s| (c.clone(), *s))).collect();
+        pool.extend(quarantined.into_iter().filter(|(c, _)| !held_hashes.contains(&c.hash())));
+        let (ok, bad) = self.classify(space, id, pool)?;
+        let doc_stays_valid = bad.iter().all(|(c, _, _)| !held_hashes.contains(&c.hash()));
+        let newly_valid: Vec<(Change, Signature)> =
+            ok.iter().filter(|(c, _)| q_hashes.contains(&c.hash())).cloned().collect();
+        if doc_stays_valid && newly_valid.is_empty() {
+            return Ok(());
+        }
+        let mut b = Batch::default();
+        let bad_pairs: Vec<(Change, Signature)> = bad
+            .iter()
+            .filter(|(c, _, _)| !q_hashes.contains(&c.hash()))
+            .map(|(c, s, _)| (c.clone(), *s))
+            .collect();
+        let remove_q: Vec<ChangeHash> = newly_valid.iter().map(|(c, _)| c.hash()).collect();
+        self.quarantine_batch(&mut b, id, &bad_pairs, &remove_q)?;
+        if doc_stays_valid {
+            // Only additions: apply them like a sync round would.
+            let doc = self.load(id)?;
+            doc.apply_changes(newly_valid.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
+            self.store.commit(b)?;
+            let snapshot = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
+            let applied: Vec<(Change, Signature)> = newly_valid
+                .into_iter()
+                .filter(|(c, _)| snapshot.get_change_by_hash(&c.hash()).is_some())
+                .collect();
+            self.persist_changes(id, meta, &snapshot, &applied)?;
+            self.docs.insert(*id, snapshot);
+            return Ok(());
+        }
+        // Rebuild from the valid changes.
+        tracing::warn!(doc = %id, removed = bad_pairs.len(), "rebuilding document without changes that are no longer valid");
+        let mut doc = Automerge::new().with_actor(self.actor());
+        doc.apply_changes(ok.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
+        for (k, _) in self.store.scan(Table::Changes, id.as_bytes())? {
+            b.remove(Table::Changes, k);
+        }
+        for (c, s) in &ok {
+            b.put(Table::Sigs, trees::change_key(id.as_bytes(), &c.hash().0), s.0.to_vec());
+        }
+        for (k, _) in self.store.scan(Table::SyncStates, &[])? {
+            if k.len() == 48 && k[32..] == id.as_bytes()[..] {
+                b.remove(Table::SyncStates, k);
+            }
+        }
+        self.sync_states.retain(|(_, d), _| d != id);
+        b.put(Table::Snapshots, id.as_bytes().to_vec(), doc.save());
+        let mut meta = meta;
+        meta.changes = doc.get_changes_meta(&[]).len() as u64;
+        meta.incremental = 0;
+        meta.title = super::view::title(&doc);
+        meta.updated = now();
+        b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
+        self.store.commit(b)?;
+        self.docs.insert(*id, doc);
+        Ok(())
+    }
+
+    // ---- invitations ----
+
+    /// An admin issues a one-time invitation ticket.
+    pub fn invite(
+        &mut self,
+        space: &SpaceId,
+        role: Role,
+        valid_for_ms: i64,
+        addrs: Vec<String>,
+    ) -> Result<String, NodeError> {
+        let s = self.space(space)?;
+        if !self.membership(space)?.is_admin(&self.key.public()) {
+            return Err(NodeError::NotAllowed("only an admin of the space can invite".into()));
+        }
+        let secret: [u8; 16] = random();
+        let expires = Timestamp(now().as_millis().saturating_add(valid_for_ms));
+        let invite = Invite { space: *space, role, expires, used_by: None };
+        let mut b = Batch::default();
+        b.put(Table::Invites, Sha256::digest(secret).to_vec(), encode(&invite));
+        self.store.commit(b)?;
+        let ticket = Ticket {
+            space: *space,
+            space_name: s.genesis.name,
+            inviter: self.key.public(),
+            addrs,
+            secret,
+            role,
+            expires,
+        };
+        Ok(ticket.encode(&self.key))
+    }
+
+    /// Redeems an invitation presented by `joiner` over an authenticated connection: checks it,
+    /// marks it used, and adds the joiner with the invitation's role.
+    pub fn redeem(
+        &mut self,
+        space: &SpaceId,
+        secret: &[u8; 16],
+        joiner: Municipality,
+    ) -> Result<(SignedSpace, Vec<SignedOp>), NodeError> {
+        let key = Sha256::digest(secret).to_vec();
+        let refuse = |why: &str| NodeError::NotAllowed(why.to_string());
+        let bytes = self
+            .store
+            .get(Table::Invites, &key)?
+            .ok_or_else(|| refuse("unknown invitation (altered ticket?)"))?;
+        let mut invite: Invite = decode("invitation", &bytes)?;
+        if invite.space != *space {
+            return Err(refuse("the invitation is for another space"));
+        }
+        if let Some(by) = invite.used_by {
+            if by != joiner.key {
+                return Err(refuse("this invitation was already used"));
+            }
+        } else {
+            if invite.expires < now() {
+                return Err(refuse("this invitation has expired"));
+            }
+            if !self.membership(space)?.can_read(&joiner.key) {
+                self.add_member(space, joiner.key, &joiner.name, invite.role)?;
+            }
+            invite.used_by = Some(joiner.key);
+            let mut b = Batch::default();
+            b.put(Table::Invites, key, encode(&invite));
+            self.store.commit(b)?;
+        }
+        Ok((self.space(space)?, self.member_ops(space)?))
+    }
+
+    /// Takes in the answer of a successful join: the space and its log.
+    pub fn accept_join(&mut self, space: SignedSpace, log: Vec<SignedOp>) -> Result<SpaceId, NodeError> {
+        let id = space.verify()?;
+        let m = Membership::compute(&space, &log);
+        if !m.can_read(&self.key.public()) {
+            return Err(NodeError::NotAllowed("the inviter's log does not include this town".into()));
+        }
+        if self.store.get(Table::Spaces, id.as_bytes())?.is_none() {
+            let mut b = Batch::default();
+            b.put(Table::Spaces, id.as_bytes().to_vec(), space.to_bytes());
+            self.store.commit(b)?;
+        }
+        self.merge_ops(&id, log)?;
+        Ok(id)
+    }
+}
+
+pub(crate) fn hex(h: &[u8; 32]) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tickets_detect_alteration_and_expiry() {
+        let key = twinmesh_protocol::keys::SecretKey::from_bytes([1; 32]);
+        let t = Ticket {
+            space: SpaceId::from_bytes([2; 32]),
+            space_name: "S".into(),
+            inviter: key.public(),
+            addrs: vec!["/ip4/127.0.0.1/tcp/1".into()],
+            secret: [3; 16],
+            role: Role::Editor,
+            expires: Timestamp(1000),
+        };
+        let text = t.encode(&key);
+        assert!(Ticket::decode(&text, Timestamp(999)).is_ok());
+        let err = Ticket::decode(&text, Timestamp(1001)).expect_err("expired");
+        assert!(err.to_string().contains("expired"), "{err}");
+        // Flip one character in the middle.
+        let mut chars: Vec<char> = text.chars().collect();
+        let mid = chars.len() / 2;
+        chars[mid] = if chars[mid] == 'a' { 'b' } else { 'a' };
+        let altered: String = chars.into_iter().collect();
+        assert!(Ticket::decode(&altered, Timestamp(0)).is_err());
+        assert!(Ticket::decode("hello", Timestamp(0)).is_err());
+        assert!(Ticket::decode(&text[..text.len() - 5], Timestamp(0)).is_err());
+    }
+}
