@@ -113,15 +113,20 @@ impl Engine {
 
     // ---- summaries ----
 
-    /// Spaces `peer` may read, with what this node holds of each.
+    /// The spaces `peer` belongs or belonged to: their logs, and the documents it may read.
     pub fn hello_for(&mut self, peer: &PublicKey) -> Result<Vec<SpaceSummary>, NodeError> {
         let mut out = Vec::new();
         for info in self.spaces()? {
-            if !self.is_member(&info.id, peer)? || !self.is_member(&info.id, &self.key.public())? {
+            // The log goes to anyone who ever was a member, so that a removed admin learns
+            // about concurrent removals and every node ends with the same membership.
+            // Documents go only to current members, and only while we are one.
+            let m = self.membership(&info.id)?;
+            if m.member(peer).is_none() {
                 continue;
             }
+            let readers = m.can_read(peer) && m.can_read(&self.key.public());
             let mut docs = Vec::new();
-            for d in self.docs(Some(&info.id))? {
+            for d in self.docs(Some(&info.id))?.into_iter().filter(|_| readers) {
                 let heads = self.load(&d.id)?.get_heads();
                 docs.push(DocSummary { doc: d.id, kind: d.meta.kind, heads_digest: heads_digest(&heads) });
             }
@@ -165,7 +170,7 @@ impl Engine {
             if self.merge_ops(&space_id, summary.log)? {
                 log_changed = true;
             }
-            if !self.is_member(&space_id, peer)? {
+            if !self.is_member(&space_id, peer)? || !self.is_member(&space_id, &me)? {
                 continue;
             }
             let local: HashMap<DocId, DocMeta> =

@@ -224,7 +224,15 @@ impl NetTask {
                     None => break,
                 },
                 ev = self.swarm.select_next_some() => self.on_swarm_event(ev).await,
-                _ = redial.tick() => self.redial_known().await,
+                _ = redial.tick() => {
+                    self.redial_known().await;
+                    // Anti-entropy: compare summaries with every partner now and then, in case
+                    // an announcement was missed.
+                    let peers: Vec<PeerId> = self.connected.keys().copied().collect();
+                    for p in peers {
+                        self.send_hello(p).await;
+                    }
+                }
             }
         }
         for (_, w) in self.waiters.drain(..).map(|w| ((), w)) {
@@ -526,8 +534,11 @@ impl NetTask {
         self.check_waiters();
     }
 
-    /// Receives a round from `peer`, with bookkeeping of refused changes.
+    /// Receives a round from `peer`, with bookkeeping of refused changes. Changes new to this
+    /// node are announced to the other partners, so edits travel on through every member
+    /// (store and forward).
     async fn receive(&mut self, peer: PeerId, msg: DocSync) -> Result<Received, wire::Refusal> {
+        let doc = msg.doc;
         let Some(key) = key_of_peer(&peer) else {
             return Err(wire::Refusal::NotAMember);
         };
@@ -547,13 +558,8 @@ impl NetTask {
                 self.banned.insert(peer, Instant::now());
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
-            if rec.applied > 0
-                && let Some(space) = rec.space
-            {
-                let topic = gossipsub::IdentTopic::new(wire::space_topic(&space));
-                if self.subscribed.insert(topic.hash()) {
-                    let _ = self.swarm.behaviour_mut().gossipsub.subscribe(&topic);
-                }
+            if rec.applied > 0 && rec.space.is_some() {
+                self.announce(doc).await;
             }
         }
         r
@@ -661,6 +667,13 @@ impl NetTask {
                     self.start_session(propagation_source, doc).await;
                 }
             }
+            // A partner joined a space's topic (it just learned the space): compare.
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
+                peer_id,
+                topic,
+            })) if self.subscribed.contains(&topic) => {
+                self.send_hello(peer_id).await;
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
                 for (peer, addr) in list {
                     if !self.connected.contains_key(&peer) && !self.is_banned(&peer) {
@@ -694,7 +707,13 @@ impl NetTask {
                                 Ok(Ok((me, spaces, changed))) => {
                                     self.subscribe_spaces().await;
                                     if changed {
-                                        self.rehello_except(peer).await;
+                                        // Tell everyone, the sender too: it may hold documents
+                                        // of a space we just learned, and only the side that
+                                        // sends a hello compares documents.
+                                        let peers: Vec<PeerId> = self.connected.keys().copied().collect();
+                                        for p in peers {
+                                            self.send_hello(p).await;
+                                        }
                                     }
                                     WireResponse::Hello { from: me, spaces }
                                 }

@@ -63,13 +63,24 @@ impl SledStore {
                 }
             }
         }
-        let db = sled::Config::new()
-            .path(dir)
-            // Our own flush after each batch is the durability point; sled's background
-            // flusher only adds I/O.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| map_err(&path, e))?;
+        // We hold our own lock, so a sled lock failure can only come from this process: sled's
+        // threads of a store dropped a moment ago may still hold its file lock. Retry briefly.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let db = loop {
+            let opened = sled::Config::new()
+                .path(dir)
+                // Our own flush after each batch is the durability point; sled's background
+                // flusher only adds I/O.
+                .flush_every_ms(None)
+                .open()
+                .map_err(|e| map_err(&path, e));
+            match opened {
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
         let tree = db.open_tree(trees::TREE_NAME).map_err(|e| map_err(&path, e))?;
         let store = Self { path, db, tree, _lock: lock };
         match store.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes())? {

@@ -3,6 +3,19 @@
 
 use std::{future::Future, time::Duration};
 
+use futures::StreamExt;
+use libp2p::{
+    PeerId, StreamProtocol, Swarm, noise,
+    request_response::{self, ProtocolSupport},
+    swarm::SwarmEvent,
+    tcp, yamux,
+};
+use twinmesh_node::{identity::libp2p_keypair, net::SyncCodec};
+use twinmesh_protocol::{
+    keys::SecretKey,
+    wire::{self, Response},
+};
+
 use serde_json::Value;
 use twinmesh_node::{
     Config, DataDir, Engine, Node,
@@ -165,4 +178,57 @@ pub async fn converged(nodes: &[&TestNode], doc: &str) -> bool {
         }
     }
     true
+}
+
+// ---- a peer that speaks the wire protocol directly ----
+
+type Rr = request_response::Behaviour<SyncCodec>;
+
+pub fn attacker_swarm(key: &SecretKey) -> Swarm<Rr> {
+    libp2p::SwarmBuilder::with_existing_identity(libp2p_keypair(key))
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .expect("tcp")
+        .with_behaviour(|_| {
+            request_response::Behaviour::new(
+                [(StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full)],
+                request_response::Config::default(),
+            )
+        })
+        .expect("behaviour")
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build()
+}
+
+pub async fn connect(swarm: &mut Swarm<Rr>, addr: &str) -> PeerId {
+    swarm.dial(addr.parse::<libp2p::Multiaddr>().expect("addr")).expect("dial");
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            if let SwarmEvent::ConnectionEstablished { peer_id, .. } = swarm.select_next_some().await {
+                return peer_id;
+            }
+        }
+    })
+    .await
+    .expect("connected in time")
+}
+
+/// Sends one request and waits for its response; `None` if the connection closed instead.
+pub async fn ask(swarm: &mut Swarm<Rr>, peer: PeerId, req: wire::Request) -> Option<Response> {
+    swarm.behaviour_mut().send_request(&peer, req);
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            match swarm.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    message: request_response::Message::Response { response, .. },
+                    ..
+                }) => return Some(response),
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { .. }) => return None,
+                SwarmEvent::ConnectionClosed { num_established: 0, .. } => return None,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("answer or disconnect in time")
 }

@@ -1,0 +1,341 @@
+//! Partnerships: roles, removal racing edits, concurrent membership ops, invitations, and
+//! membership ops forged by non-admins. Real nodes on loopback.
+
+mod common;
+
+use common::*;
+use twinmesh_node::{
+    DataDir, Engine,
+    api::{EditSpec, Request},
+    identity::{key_from_peer_id, peer_id},
+};
+use twinmesh_protocol::{
+    keys::SecretKey,
+    membership::{MemberOp, OpBody, Role, SignedOp},
+    space::Municipality,
+    time::Timestamp,
+    wire::{self, Response},
+};
+
+async fn members(node: &TestNode, space: &str) -> serde_json::Value {
+    node.ok(Request::SpaceMembers { space: space.parse().expect("space") }).await
+}
+
+fn role_of(members: &serde_json::Value, id: &str) -> Option<(String, bool)> {
+    members["members"]
+        .as_array()?
+        .iter()
+        .find(|m| m["id"] == id)
+        .map(|m| (m["role"].as_str().unwrap_or_default().to_string(), m["active"].as_bool().unwrap_or(false)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewers_read_but_cannot_write() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let v = TestNode::start("Hebden Royd", "GB").await;
+    let (space, doc) = space_with_plan(&a, &[]).await;
+    a.ok(Request::SpaceAdd {
+        space: space.parse().expect("space"),
+        member: v.id().await,
+        name: Some("Hebden Royd".into()),
+        role: Some(Role::Viewer),
+    })
+    .await;
+    v.dial(&a).await;
+    eventually("the viewer reads the plan", || async { converged(&[&a, &v], &doc).await }).await;
+    let err = v
+        .req(Request::DocEdit {
+            doc: doc.parse().expect("doc"),
+            edits: vec![EditSpec::Set { path: "acronym".into(), value: "X".into() }],
+            message: None,
+        })
+        .await
+        .expect_err("a viewer cannot edit");
+    assert!(err.to_string().contains("viewer"), "{err}");
+
+    // A viewer's change crafted by hand is refused by the admin's node, and shown as refused.
+    let a_export = a.ok(Request::DocExport { doc: doc.parse().expect("doc") }).await;
+    let bytes =
+        data_encoding::BASE64.decode(a_export["data"].as_str().expect("data").as_bytes()).expect("b64");
+    let saved = twinmesh_protocol::export::DocExport::from_bytes(&bytes).expect("export").saved;
+    let v_key = read_key(&v);
+    let mut d = automerge::Automerge::load(&saved)
+        .expect("load")
+        .with_actor(twinmesh_protocol::signed::actor_id(&v_key.public(), [3; 16]));
+    let mut tx = d.transaction();
+    automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "acronym", "VIEWER").expect("put");
+    let (h, _) = tx.commit();
+    let change = automerge::ReadDoc::get_change_by_hash(&d, &h.expect("hash")).expect("change");
+    let doc_id: twinmesh_protocol::ids::DocId = doc.parse().expect("doc");
+    let sig = twinmesh_protocol::signed::sign_change(&v_key, &doc_id, &change.hash());
+    let mut swarm = attacker_swarm(&SecretKey::from_bytes(v_key.to_bytes()));
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let msg = automerge::sync::Message {
+        heads: vec![change.hash()],
+        need: vec![],
+        have: vec![],
+        changes: automerge::sync::ChunkList::from(vec![change.raw_bytes().to_vec()]),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Sync(wire::DocSync {
+            space: space.parse().expect("space"),
+            doc: doc_id,
+            kind: twinmesh_protocol::schema::DocKind::Plan,
+            message: Some(msg.encode()),
+            signatures: vec![(change.hash().0, sig)],
+        }),
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
+    let shown = a.show(&doc).await.expect("show");
+    assert!(shown["content"]["acronym"].is_null(), "the viewer's change was applied: {shown}");
+    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    let refused: Vec<_> = hist.as_array().expect("hist").iter().filter(|e| e["accepted"] == false).collect();
+    assert_eq!(refused.len(), 1, "{hist}");
+    assert!(refused[0]["refused_because"].as_str().expect("reason").contains("may not write"));
+}
+
+fn read_key(node: &TestNode) -> SecretKey {
+    let bytes = std::fs::read(node.dir.path().join("identity.key")).expect("key");
+    SecretKey::from_bytes(bytes.try_into().expect("32 bytes"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removal_racing_the_removed_members_edits_does_not_split_the_document() {
+    let mut a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let mut m = TestNode::start("Mallow", "IE").await;
+    let (space, doc) = space_with_plan(&a, &[&b, &m]).await;
+    b.dial(&a).await;
+    m.dial(&b).await;
+    eventually("all three hold the plan", || async { converged(&[&a, &b, &m], &doc).await }).await;
+
+    // A goes offline and removes M there, having seen none of M's next edits.
+    a.stop().await;
+    let m_id = m.id().await;
+    {
+        let mut ea = Engine::open(&DataDir::new(a.dir.path())).expect("offline A");
+        ea.remove_member(&space.parse().expect("space"), key_from_peer_id(&m_id).expect("key"))
+            .expect("remove");
+    }
+    // Meanwhile M edits twice; B receives both and builds on the first.
+    m.set(&doc, "acronym", "M-FIRST").await;
+    eventually("B has M's first edit", || async {
+        b.show(&doc).await.map(|v| v["content"]["acronym"] == "M-FIRST").unwrap_or(false)
+    })
+    .await;
+    b.set(&doc, "acronym", "B-ON-TOP").await;
+    b.set(&doc, "working_language", "DE").await;
+    m.set(&doc, "funding_profile", "M-LATE").await;
+    eventually("B has M's late edit", || async {
+        b.show(&doc).await.map(|v| v["content"]["funding_profile"] == "M-LATE").unwrap_or(false)
+    })
+    .await;
+    m.stop().await;
+
+    // A comes back; the removal reaches B; B and A end identical.
+    a.restart().await;
+    b.dial(&a).await;
+    eventually("A and B converge", || async { converged(&[&a, &b], &doc).await }).await;
+    let va = a.show(&doc).await.expect("a");
+    let vb = b.show(&doc).await.expect("b");
+    assert_eq!(va["content"], vb["content"]);
+    assert_eq!(va["content"]["working_language"], "DE", "B's edit is kept");
+    assert_eq!(va["content"]["acronym"], "B-ON-TOP");
+    assert_eq!(
+        va["content"]["funding_profile"], "CERV-2025-CITIZENS-TOWN-TT",
+        "M's edit after its removal, which nobody built on, is refused everywhere"
+    );
+    // M's first edit stays in the history because B built on it.
+    let hist = a.ok(Request::DocHistory { doc: doc.parse().expect("doc") }).await;
+    let entries = hist.as_array().expect("hist");
+    assert!(
+        entries.iter().any(|e| e["author"] == "Mallow"
+            && e["accepted"] == true
+            && e["message"].as_str().is_some_and(|m| m.contains("M-FIRST"))),
+        "{hist}"
+    );
+    let mb = members(&b, &space).await;
+    assert_eq!(role_of(&mb, &m_id), Some(("editor".into(), false)));
+
+    // M comes back and keeps editing: nothing of it reaches A or B any more.
+    m.restart().await;
+    m.set(&doc, "end", "2026-12-31").await;
+    m.dial(&b).await;
+    let _ = m.req(Request::Sync { doc: None }).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(b.show(&doc).await.expect("b")["content"]["end"].is_null());
+    assert!(converged(&[&a, &b], &doc).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_removing_each_other_resolve_the_same_everywhere() {
+    let mut a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let mut b = TestNode::start("Warstein", "DE").await;
+    let c = TestNode::start("Hebden Royd", "GB").await;
+    let (space, doc) = space_with_plan(&a, &[&c]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    a.ok(Request::SpaceAdd {
+        space: sp,
+        member: b.id().await,
+        name: Some("Warstein".into()),
+        role: Some(Role::Admin),
+    })
+    .await;
+    b.dial(&a).await;
+    c.dial(&a).await;
+    eventually("all hold the plan", || async { converged(&[&a, &b, &c], &doc).await }).await;
+    let (a_id, b_id) = (a.id().await, b.id().await);
+    a.stop().await;
+    b.stop().await;
+    {
+        let mut ea = Engine::open(&DataDir::new(a.dir.path())).expect("A");
+        ea.remove_member(&sp, key_from_peer_id(&b_id).expect("b")).expect("A removes B");
+        let mut eb = Engine::open(&DataDir::new(b.dir.path())).expect("B");
+        eb.remove_member(&sp, key_from_peer_id(&a_id).expect("a")).expect("B removes A");
+    }
+    a.restart().await;
+    b.restart().await;
+    a.dial(&c).await;
+    b.dial(&c).await;
+    eventually("the logs meet", || async {
+        let (ma, mb, mc) = (members(&a, &space).await, members(&b, &space).await, members(&c, &space).await);
+        ma["log"].as_array().map(Vec::len) == Some(4)
+            && ma["members"] == mb["members"]
+            && mb["members"] == mc["members"]
+    })
+    .await;
+    let mc = members(&c, &space).await;
+    let active_admins: Vec<_> = mc["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter(|m| m["role"] == "admin" && m["active"] == true)
+        .collect();
+    assert_eq!(active_admins.len(), 1, "exactly one of the two admins remains: {mc}");
+    assert_eq!(mc["log"].as_array().expect("log").iter().filter(|o| o["applied"] == false).count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn membership_ops_forged_by_non_admins_are_ignored() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let (space, _doc) = space_with_plan(&a, &[]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    let editor = SecretKey::from_bytes([0x51; 32]);
+    let stranger = SecretKey::from_bytes([0x52; 32]);
+    a.ok(Request::SpaceAdd {
+        space: sp,
+        member: peer_id(&editor.public()).to_string(),
+        name: Some("Ed".into()),
+        role: None,
+    })
+    .await;
+    let signed_space = {
+        let v = a.ok(Request::DocExport { doc: _doc.parse().expect("doc") }).await;
+        let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
+        let e = twinmesh_protocol::export::DocExport::from_bytes(&bytes).expect("export");
+        (e.space, e.log)
+    };
+    let heads: Vec<[u8; 32]> = signed_space.1.iter().map(|o| o.hash()).collect();
+    // The editor makes the stranger an admin: not allowed.
+    let by_editor = SignedOp::sign(
+        &editor,
+        MemberOp {
+            space: sp,
+            author: editor.public(),
+            parents: heads.clone(),
+            time: Timestamp(1),
+            body: OpBody::Add { member: stranger.public(), name: "X".into(), role: Role::Admin },
+        },
+    );
+    // An op claiming the founder as author, signed by the editor: a bad signature.
+    let a_key = key_from_peer_id(&a.id().await).expect("a");
+    let mut forged = by_editor.clone();
+    forged.op.author = a_key;
+    let mut swarm = attacker_swarm(&editor);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let mut log = signed_space.1.clone();
+    log.push(by_editor);
+    log.push(forged);
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Hello {
+            from: Municipality { key: editor.public(), name: "Ed".into(), country: "FR".into() },
+            spaces: vec![wire::SpaceSummary { space: signed_space.0, log, docs: vec![] }],
+        },
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    let m = members(&a, &space).await;
+    assert_eq!(role_of(&m, &peer_id(&stranger.public()).to_string()), None, "{m}");
+    let log = m["log"].as_array().expect("log");
+    assert_eq!(log.len(), 2, "the badly signed op is dropped, the editor's kept as rejected: {m}");
+    assert!(log.iter().any(|o| o["applied"] == false
+        && o["rejected_because"].as_str().is_some_and(|r| r.contains("only an admin"))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitation_tickets_are_single_use_expire_and_survive_restarts() {
+    let mut a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let mut b = TestNode::start("Warstein", "DE").await;
+    let c = TestNode::start("Hebden Royd", "GB").await;
+    let (space, doc) = space_with_plan(&a, &[]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    let ticket =
+        a.ok(Request::SpaceInvite { space: sp, role: Role::Editor, valid_secs: None }).await["ticket"]
+            .as_str()
+            .expect("ticket")
+            .to_string();
+    // The inviter restarts (same port is not guaranteed, so re-issue addresses after restart).
+    a.restart().await;
+    let ticket2 =
+        a.ok(Request::SpaceInvite { space: sp, role: Role::Viewer, valid_secs: None }).await["ticket"]
+            .as_str()
+            .expect("ticket")
+            .to_string();
+    // An altered ticket is refused before anything is sent.
+    let mut altered: Vec<char> = ticket2.chars().collect();
+    let i = altered.len() / 2;
+    altered[i] = if altered[i] == 'a' { 'b' } else { 'a' };
+    let err = b.req(Request::SpaceJoin { ticket: altered.into_iter().collect() }).await.expect_err("altered");
+    assert!(err.to_string().contains("invalid invitation ticket"), "{err}");
+
+    // B joins with the second ticket (the first names addresses from before the restart).
+    let joined = b.ok(Request::SpaceJoin { ticket: ticket2.clone() }).await;
+    assert_eq!(joined["joined"], true);
+    eventually("B receives the plan", || async { converged(&[&a, &b], &doc).await }).await;
+    let m = members(&a, &space).await;
+    assert_eq!(role_of(&m, &b.id().await), Some(("viewer".into(), true)));
+    // Used: C cannot join with the same ticket.
+    let err = c.req(Request::SpaceJoin { ticket: ticket2 }).await.expect_err("used");
+    assert!(err.to_string().contains("already used"), "{err}");
+    // Expired.
+    let t0 =
+        a.ok(Request::SpaceInvite { space: sp, role: Role::Editor, valid_secs: Some(0) }).await["ticket"]
+            .as_str()
+            .expect("ticket")
+            .to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let err = c.req(Request::SpaceJoin { ticket: t0 }).await.expect_err("expired");
+    assert!(err.to_string().contains("expired"), "{err}");
+    // The first ticket, issued before the inviter's restart, still holds: the invitation was
+    // stored. Its addresses are stale (a new port), so C first connects to A by hand.
+    c.dial(&a).await;
+    let joined = c.ok(Request::SpaceJoin { ticket }).await;
+    assert_eq!(joined["joined"], true);
+    let m = members(&a, &space).await;
+    assert_eq!(role_of(&m, &c.id().await), Some(("editor".into(), true)));
+    // B restarts and is still a member, syncing.
+    b.restart().await;
+    b.dial(&a).await;
+    a.set(&doc, "acronym", "AFTER").await;
+    eventually("B still syncs after its restart", || async {
+        b.show(&doc).await.map(|v| v["content"]["acronym"] == "AFTER").unwrap_or(false)
+    })
+    .await;
+}
