@@ -47,6 +47,9 @@ enum Command {
     /// Shared documents.
     #[command(subcommand)]
     Doc(cmd::doc::DocCmd),
+    /// Sync by file: bundles of signed changes carried by e-mail or USB stick.
+    #[command(subcommand)]
+    Bundle(cmd::bundle::BundleCmd),
     /// Connect the running node to a partner's node; the address is remembered.
     Dial {
         /// The partner's address, e.g. /ip4/192.0.2.10/tcp/4001/p2p/12D3KooW...
@@ -88,6 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Start(a) => cmd::start::run(&ctx, a),
         Command::Space(c) => cmd::space::run(&ctx, c),
         Command::Doc(c) => cmd::doc::run(&ctx, c),
+        Command::Bundle(c) => cmd::bundle::run(&ctx, c),
         Command::Dial { multiaddr } => cmd::net::dial(&ctx, multiaddr),
         Command::Peers => cmd::net::peers(&ctx),
         Command::Sync { doc } => cmd::net::sync(&ctx, doc),

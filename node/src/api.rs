@@ -180,6 +180,19 @@ pub enum Request {
         #[serde(default)]
         space: Option<SpaceId>,
     },
+    /// A bundle of a space's signed changes (base64 in `data`).
+    BundleExport {
+        /// The space.
+        space: SpaceId,
+        /// Only what this partner (PeerId or member name) lacks, as of the last sync with it.
+        #[serde(default)]
+        partner: Option<String>,
+    },
+    /// Import a bundle (base64).
+    BundleImport {
+        /// The file content, base64.
+        data: String,
+    },
     /// Connected and known partners (running node only).
     Peers,
     /// Connect to a partner's node (running node only).
@@ -404,6 +417,23 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             }))
         }
         Request::DocHistory { doc } => to_json(&engine.history(&doc)?),
+        Request::BundleExport { space, partner } => {
+            let key = match partner {
+                Some(p) => Some(find_member(engine, &space, &p)?),
+                None => None,
+            };
+            let out = engine.bundle_export(&space, key.as_ref())?;
+            let mut v = to_json(&out)?;
+            v["data"] = json!(data_encoding::BASE64.encode(&out.bytes));
+            v["bytes"] = json!(out.bytes.len());
+            Ok(v)
+        }
+        Request::BundleImport { data } => {
+            let bytes = data_encoding::BASE64
+                .decode(data.as_bytes())
+                .map_err(|_| NodeError::InvalidInput("bundle data is not valid base64".into()))?;
+            to_json(&engine.bundle_import(&bytes)?)
+        }
         Request::DocExport { doc } => {
             let bytes = engine.export(&doc)?;
             Ok(json!({"doc": doc, "bytes": bytes.len(), "data": data_encoding::BASE64.encode(&bytes)}))

@@ -139,6 +139,7 @@ impl NodeHandle {
             Request::SpaceAdd { .. }
                 | Request::DocNew { .. }
                 | Request::DocImport { .. }
+                | Request::BundleImport { .. }
                 | Request::SpaceCreate { .. }
         );
         let result = self.engine.call(move |e| api::handle(e, env)).await??;

@@ -48,6 +48,9 @@ pub enum ExportError {
     /// The file does not start with the export magic.
     #[error("not a Twinmesh document export (unknown file format)")]
     NotAnExport,
+    /// The file does not start with the bundle magic.
+    #[error("not a Twinmesh bundle (unknown file format)")]
+    NotABundle,
     /// The format version is newer than this program knows.
     #[error("export format version {0} is not supported by this version of twin; upgrade twin")]
     UnsupportedVersion(u8),
@@ -88,6 +91,59 @@ impl DocExport {
             return Err(ExportError::Corrupt(format!("{} unexpected trailing bytes", rest.len())));
         }
         Ok(export)
+    }
+}
+
+/// Magic bytes of a bundle file; the last byte is the format version.
+pub const BUNDLE_MAGIC: &[u8; 8] = b"TWINBDL\x01";
+
+/// Signed changes of one document in a bundle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleDoc {
+    /// The document.
+    pub doc: DocId,
+    /// Its kind.
+    pub kind: crate::schema::DocKind,
+    /// Raw Automerge change bytes with the author's signature, in causal order.
+    pub changes: Vec<(Vec<u8>, Signature)>,
+}
+
+/// A sneakernet bundle: signed changes of a space's documents, for `twin bundle import`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bundle {
+    /// The space.
+    pub space: SignedSpace,
+    /// Its membership log.
+    pub log: Vec<crate::membership::SignedOp>,
+    /// The documents' changes.
+    pub docs: Vec<BundleDoc>,
+}
+
+impl Bundle {
+    /// Encodes the bundle file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = BUNDLE_MAGIC.to_vec();
+        out.extend(postcard::to_stdvec(self).unwrap_or_default());
+        out
+    }
+
+    /// Decodes a bundle file (structure only; the importer verifies every change).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ExportError> {
+        if bytes.len() > MAX_EXPORT_BYTES {
+            return Err(ExportError::TooLarge(bytes.len()));
+        }
+        if bytes.len() < BUNDLE_MAGIC.len() || bytes[..7] != BUNDLE_MAGIC[..7] {
+            return Err(ExportError::NotABundle);
+        }
+        if bytes[7] != BUNDLE_MAGIC[7] {
+            return Err(ExportError::UnsupportedVersion(bytes[7]));
+        }
+        let (b, rest) = postcard::take_from_bytes::<Self>(&bytes[8..])
+            .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(ExportError::Corrupt(format!("{} unexpected trailing bytes", rest.len())));
+        }
+        Ok(b)
     }
 }
 

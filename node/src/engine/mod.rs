@@ -3,6 +3,7 @@
 //! The engine is synchronous and owns the store. The CLI uses it directly when no node runs;
 //! a running node owns one engine on a dedicated thread and talks to it by messages.
 
+mod bundle;
 mod edit;
 mod members;
 pub mod sync;
@@ -22,6 +23,7 @@ use twinmesh_protocol::{
     time::Timestamp,
 };
 
+pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
 pub use members::{Invite, Ticket};
 pub use transfer::{HistoryEntry, ImportReport, SignatureStatus};

@@ -1,0 +1,83 @@
+//! `twin bundle export|import`: sync by a file carried between towns.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use serde_json::{Value, json};
+use twinmesh_node::api::Request;
+use twinmesh_protocol::ids::SpaceId;
+
+use crate::{Ctx, output};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BundleCmd {
+    /// Write a file of signed changes of a space's documents, to carry to a partner.
+    Export {
+        /// The space.
+        space: SpaceId,
+        /// Only what this partner (id or name) lacks, as of the last sync with it.
+        #[arg(long = "for", value_name = "PARTNER")]
+        partner: Option<String>,
+        /// The file to write.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Import a bundle: every change is verified as if it came over the network; if any fails,
+    /// nothing is applied.
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+    },
+}
+
+pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
+    let mut client = super::connect(ctx)?;
+    match c {
+        BundleCmd::Export { space, partner, output } => {
+            let v = client.call(ctx, Request::BundleExport { space, partner })?;
+            let bytes = data_encoding::BASE64
+                .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
+                .context("the node sent a malformed bundle")?;
+            super::doc::write_atomically(&output, &bytes)?;
+            let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+            if ctx.json {
+                return output::json(&json!({
+                    "file": output,
+                    "bytes": bytes.len(),
+                    "documents": n("documents"),
+                    "changes": n("changes"),
+                    "incremental": v.get("incremental").cloned().unwrap_or(Value::Null),
+                }));
+            }
+            println!(
+                "wrote {} ({} document(s), {} change(s), {} bytes)",
+                output.display(),
+                n("documents"),
+                n("changes"),
+                bytes.len()
+            );
+        }
+        BundleCmd::Import { file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let v = client.call(ctx, Request::BundleImport { data: data_encoding::BASE64.encode(&bytes) })?;
+            if ctx.json {
+                return output::json(&v);
+            }
+            let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+            println!(
+                "{} of {} change(s) were new, in {} document(s) ({} new){}",
+                n("changes_added"),
+                n("changes_in_bundle"),
+                n("documents"),
+                n("new_documents"),
+                if n("changes_waiting") > 0 {
+                    format!("; {} wait for earlier changes", n("changes_waiting"))
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(())
+}

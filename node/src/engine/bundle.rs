@@ -1,0 +1,223 @@
+//! Sneakernet bundles: a file of signed changes of a space's documents, carried by e-mail or
+//! USB stick, and imported with exactly the checks a sync round applies.
+
+use std::collections::HashSet;
+
+use automerge::{Automerge, Change, ChangeHash, ReadDoc, sync as am_sync};
+use serde::{Deserialize, Serialize};
+use twinmesh_protocol::{
+    export::{Bundle, BundleDoc},
+    ids::{DocId, SpaceId},
+    keys::{PublicKey, Signature},
+    membership::Membership,
+    signed::{self, ChangeRejection, ChangeToVerify},
+};
+
+use super::{DocMeta, Engine, decode, now};
+use crate::{error::NodeError, store::Table};
+
+/// What a bundle import did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleReport {
+    /// The space.
+    pub space: SpaceId,
+    /// Documents in the bundle.
+    pub documents: usize,
+    /// Documents new to this node.
+    pub new_documents: usize,
+    /// Changes in the bundle.
+    pub changes_in_bundle: usize,
+    /// Changes this node did not have and applied.
+    pub changes_added: usize,
+    /// Changes that wait for earlier changes this node has not seen yet.
+    pub changes_waiting: usize,
+}
+
+/// What a bundle export wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleExport {
+    /// The file content.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// Documents included.
+    pub documents: usize,
+    /// Changes included.
+    pub changes: usize,
+    /// True if only what the partner lacks (as of the last sync with it) was included.
+    pub incremental: bool,
+}
+
+impl Engine {
+    /// Writes a bundle of a space's documents. With `partner`, only the changes made since the
+    /// last sync with that partner (the shared heads of the persisted sync state) are included;
+    /// documents never synced with it are included whole.
+    pub fn bundle_export(
+        &mut self,
+        space: &SpaceId,
+        partner: Option<&PublicKey>,
+    ) -> Result<BundleExport, NodeError> {
+        let s = self.space(space)?;
+        if !self.is_member(space, &self.key.public())? {
+            return Err(NodeError::NotAllowed("this town is not a member of this space".into()));
+        }
+        let log = self.member_ops(space)?;
+        let mut docs = Vec::new();
+        let mut total = 0;
+        let mut incremental = false;
+        for d in self.docs(Some(space))? {
+            let sigs = self.signatures(&d.id)?;
+            let since: Vec<ChangeHash> = match partner {
+                Some(p) => {
+                    let mut k = p.to_bytes().to_vec();
+                    k.extend_from_slice(d.id.as_bytes());
+                    match self.store.get(Table::SyncStates, &k)? {
+                        Some(bytes) => {
+                            am_sync::State::decode(&bytes).map(|st| st.shared_heads).unwrap_or_default()
+                        }
+                        None => Vec::new(),
+                    }
+                }
+                None => Vec::new(),
+            };
+            let doc = self.load(&d.id)?;
+            let since: Vec<ChangeHash> =
+                since.into_iter().filter(|h| doc.get_change_by_hash(h).is_some()).collect();
+            incremental |= !since.is_empty();
+            let changes = doc.get_changes(&since);
+            if changes.is_empty() {
+                continue;
+            }
+            let mut out = Vec::with_capacity(changes.len());
+            for c in changes {
+                let sig = sigs.get(&c.hash()).ok_or_else(|| {
+                    NodeError::Corrupt(format!("no signature stored for change {}", c.hash()))
+                })?;
+                out.push((c.raw_bytes().to_vec(), *sig));
+            }
+            total += out.len();
+            docs.push(BundleDoc { doc: d.id, kind: d.meta.kind, changes: out });
+        }
+        let n = docs.len();
+        let bytes = Bundle { space: s, log, docs }.to_bytes();
+        Ok(BundleExport { bytes, documents: n, changes: total, incremental })
+    }
+
+    /// Imports a bundle. Every change is checked as a sync round checks it (signature for its
+    /// document, author allowed by the membership log); if any fails, nothing is applied.
+    pub fn bundle_import(&mut self, bytes: &[u8]) -> Result<BundleReport, NodeError> {
+        let bundle = Bundle::from_bytes(bytes)?;
+        let space_id = bundle.space.verify()?;
+        let mut ops = bundle.log.clone();
+        let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
+        if known {
+            ops.extend(self.member_ops(&space_id)?);
+        }
+        let membership = Membership::compute(&bundle.space, &ops);
+        if !membership.can_read(&self.key.public()) {
+            return Err(NodeError::NotAllowed(format!(
+                "this bundle is for space '{}', of which this town is not a member",
+                bundle.space.genesis.name
+            )));
+        }
+        // Check everything before applying anything.
+        let mut parsed: Vec<(DocId, twinmesh_protocol::schema::DocKind, super::members::SignedChanges)> =
+            Vec::new();
+        let mut total = 0;
+        for d in &bundle.docs {
+            if let Some(v) = self.store.get(Table::Docs, d.doc.as_bytes())? {
+                let meta: DocMeta = decode("document metadata", &v)?;
+                if meta.space != space_id {
+                    return Err(NodeError::InvalidInput(format!(
+                        "document {} belongs to another space here",
+                        d.doc
+                    )));
+                }
+            }
+            let mut changes = Vec::with_capacity(d.changes.len());
+            for (raw, sig) in &d.changes {
+                let c = Change::from_bytes(raw.clone()).map_err(|e| {
+                    NodeError::InvalidInput(format!("cannot import: a change in the bundle is corrupt: {e}"))
+                })?;
+                changes.push((c, *sig));
+            }
+            let checks: Vec<ChangeToVerify<'_>> = changes
+                .iter()
+                .map(|(c, s)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: Some(*s) })
+                .collect();
+            let mut rejected: Vec<ChangeRejection> =
+                signed::verify_batch(&d.doc, &checks).into_iter().filter_map(Result::err).collect();
+            if rejected.is_empty() {
+                let (_, bad) = super::members::classify_with(&membership, &d.doc, changes.clone());
+                rejected.extend(bad.into_iter().map(|(_, _, why)| why));
+            }
+            if let Some(first) = rejected.first() {
+                return Err(NodeError::Rejected { count: rejected.len(), first: first.clone() });
+            }
+            total += changes.len();
+            parsed.push((d.doc, d.kind, changes));
+        }
+        // Apply: the log first, then each document in one batch call.
+        if !known {
+            let mut b = crate::store::Batch::default();
+            b.put(Table::Spaces, space_id.as_bytes().to_vec(), bundle.space.to_bytes());
+            self.store.commit(b)?;
+        }
+        self.merge_ops(&space_id, bundle.log)?;
+        let mut report = BundleReport {
+            space: space_id,
+            documents: parsed.len(),
+            new_documents: 0,
+            changes_in_bundle: total,
+            changes_added: 0,
+            changes_waiting: 0,
+        };
+        for (doc_id, kind, changes) in parsed {
+            let existing = self.store.get(Table::Docs, doc_id.as_bytes())?;
+            let meta = match existing {
+                Some(v) => decode::<DocMeta>("document metadata", &v)?,
+                None => {
+                    report.new_documents += 1;
+                    DocMeta {
+                        space: space_id,
+                        kind,
+                        title: String::new(),
+                        created: now(),
+                        updated: now(),
+                        changes: 0,
+                        incremental: 0,
+                    }
+                }
+            };
+            let mut doc = match self.store.get(Table::Docs, doc_id.as_bytes())? {
+                Some(_) => {
+                    self.load(&doc_id)?;
+                    self.docs.remove(&doc_id).ok_or_else(|| NodeError::UnknownDoc(doc_id.to_string()))?
+                }
+                None => Automerge::new().with_actor(self.actor()),
+            };
+            let had: HashSet<ChangeHash> = changes
+                .iter()
+                .map(|(c, _)| c.hash())
+                .filter(|h| doc.get_change_by_hash(h).is_some())
+                .collect();
+            let fresh: Vec<(Change, Signature)> =
+                changes.into_iter().filter(|(c, _)| !had.contains(&c.hash())).collect();
+            doc.apply_changes(fresh.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
+            let applied: Vec<(Change, Signature)> =
+                fresh.iter().filter(|(c, _)| doc.get_change_by_hash(&c.hash()).is_some()).cloned().collect();
+            report.changes_waiting += fresh.len() - applied.len();
+            report.changes_added += applied.len();
+            if applied.is_empty() {
+                if meta.changes > 0 {
+                    self.docs.insert(doc_id, doc);
+                } else {
+                    report.new_documents = report.new_documents.saturating_sub(1);
+                }
+                continue;
+            }
+            self.persist_changes(&doc_id, meta, &doc, &applied)?;
+            self.docs.insert(doc_id, doc);
+        }
+        Ok(report)
+    }
+}
