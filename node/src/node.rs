@@ -137,6 +137,9 @@ impl NodeHandle {
         let rehello = matches!(
             env.request,
             Request::SpaceAdd { .. }
+                | Request::SpaceRole { .. }
+                | Request::SpaceRemove { .. }
+                | Request::SpaceLeave { .. }
                 | Request::DocNew { .. }
                 | Request::DocImport { .. }
                 | Request::BundleImport { .. }

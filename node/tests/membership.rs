@@ -162,14 +162,23 @@ async fn a_removal_racing_the_removed_members_edits_does_not_split_the_document(
     let mb = members(&b, &space).await;
     assert_eq!(role_of(&mb, &m_id), Some(("editor".into(), false)));
 
-    // M comes back and keeps editing: nothing of it reaches A or B any more.
+    // M comes back and keeps editing: nothing of it reaches A or B any more, and nothing new
+    // reaches M. (M's node still believes it is a member until it hears of its removal.)
     m.restart().await;
-    m.set(&doc, "end", "2026-12-31").await;
+    let _ = m
+        .req(Request::DocEdit {
+            doc: doc.parse().expect("doc"),
+            edits: vec![EditSpec::Set { path: "end".into(), value: "2026-12-31".into() }],
+            message: None,
+        })
+        .await;
     m.dial(&b).await;
+    b.set(&doc, "start", "2026-03-01").await;
     let _ = m.req(Request::Sync { doc: None }).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(b.show(&doc).await.expect("b")["content"]["end"].is_null());
-    assert!(converged(&[&a, &b], &doc).await);
+    assert!(m.show(&doc).await.expect("m")["content"]["start"].is_null(), "a removed town got a new edit");
+    eventually("A and B still converge", || async { converged(&[&a, &b], &doc).await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,6 +339,21 @@ async fn invitation_tickets_are_single_use_expire_and_survive_restarts() {
     assert_eq!(joined["joined"], true);
     let m = members(&a, &space).await;
     assert_eq!(role_of(&m, &c.id().await), Some(("editor".into(), true)));
+    // Roles change and towns leave; the log carries both to the partners.
+    a.ok(Request::SpaceRole { space: sp, member: "Warstein".into(), role: Role::Editor }).await;
+    let err = a.req(Request::SpaceRemove { space: sp, member: a.id().await }).await.expect_err("last admin");
+    assert!(err.to_string().contains("last admin"), "{err}");
+    c.ok(Request::SpaceLeave { space: sp }).await;
+    let c_id = c.id().await;
+
+    eventually("A sees C leave", || async {
+        role_of(&members(&a, &space).await, &c_id) == Some(("editor".into(), false))
+    })
+    .await;
+    eventually("B sees its new role", || async {
+        role_of(&members(&b, &space).await, &b.id().await) == Some(("editor".into(), true))
+    })
+    .await;
     // B restarts and is still a member, syncing.
     b.restart().await;
     b.dial(&a).await;
