@@ -52,9 +52,12 @@ enum Command {
     Bundle(cmd::bundle::BundleCmd),
     /// Connect the running node to a partner's node; the address is remembered.
     Dial {
-        /// The partner's address, e.g. /ip4/192.0.2.10/tcp/4001/p2p/12D3KooW...
+        /// The partner's address, e.g. /ip4/192.0.2.10/tcp/4001/p2p/12D3KooW..., or just its
+        /// id (12D3KooW...) to find its address through connected partners.
         multiaddr: String,
     },
+    /// The running node's addresses, reachability (AutoNAT) and relay reservations.
+    Status,
     /// Connected and known partners: names, last seen, sync activity, shared spaces.
     Peers,
     /// Sync now with connected partners and report what moved.
@@ -94,6 +97,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bundle(c) => cmd::bundle::run(&ctx, c),
         Command::Dial { multiaddr } => cmd::net::dial(&ctx, multiaddr),
         Command::Peers => cmd::net::peers(&ctx),
+        Command::Status => cmd::net::status(&ctx),
         Command::Sync { doc } => cmd::net::sync(&ctx, doc),
     }
 }

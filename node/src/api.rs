@@ -193,6 +193,8 @@ pub enum Request {
         /// The file content, base64.
         data: String,
     },
+    /// Network status: addresses, reachability, relay reservations (running node only).
+    Status,
     /// Connected and known partners (running node only).
     Peers,
     /// Connect to a partner's node (running node only).
@@ -214,6 +216,7 @@ impl Request {
         matches!(
             self,
             Self::Peers
+                | Self::Status
                 | Self::Dial { .. }
                 | Self::Sync { .. }
                 | Self::SpaceJoin { .. }
@@ -445,6 +448,7 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             to_json(&engine.import(&bytes, space.as_ref())?)
         }
         Request::Peers
+        | Request::Status
         | Request::Dial { .. }
         | Request::Sync { .. }
         | Request::SpaceJoin { .. }

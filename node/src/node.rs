@@ -46,6 +46,12 @@ pub struct Config {
     pub api: Option<SocketAddr>,
     /// Redial partners remembered from earlier runs.
     pub redial: bool,
+    /// Serve as a libp2p relay (v2) for other nodes (`twin start --relay`). A relay forwards
+    /// encrypted streams; it learns nothing of the documents of spaces it is not a member of.
+    pub relay_server: bool,
+    /// Relays to reserve a slot on, so partners can reach this node through them
+    /// (e.g. `/dns4/relay.example.org/tcp/4001/p2p/12D3KooW...`).
+    pub relays: Vec<Multiaddr>,
 }
 
 impl Config {
@@ -57,6 +63,8 @@ impl Config {
             mdns: false,
             api: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             redial: true,
+            relay_server: false,
+            relays: Vec::new(),
         }
     }
 }

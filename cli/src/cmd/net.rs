@@ -23,6 +23,35 @@ pub(crate) fn dial(ctx: &Ctx, addr: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `twin status`
+pub(crate) fn status(ctx: &Ctx) -> anyhow::Result<()> {
+    let v = running(ctx)?.call(ctx, Request::Status)?;
+    if ctx.json {
+        return output::json(&v);
+    }
+    let list = |k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    println!("id:           {}", v.get("id").and_then(Value::as_str).unwrap_or(""));
+    for a in list("listen") {
+        println!("listen:       {a}");
+    }
+    for a in list("external") {
+        println!("external:     {a}");
+    }
+    println!("reachability: {}", v.get("reachability").and_then(Value::as_str).unwrap_or("unknown"));
+    for r in list("relay_reservations") {
+        println!("relay:        {r}");
+    }
+    println!("partners:     {} connected", v.get("connected_peers").and_then(Value::as_u64).unwrap_or(0));
+    Ok(())
+}
+
 /// `twin peers`
 pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
     let v = running(ctx)?.call(ctx, Request::Peers)?;

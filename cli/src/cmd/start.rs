@@ -17,6 +17,14 @@ pub(crate) struct StartArgs {
     /// Do not discover partners on the local network (mDNS).
     #[arg(long)]
     no_mdns: bool,
+    /// Also act as a relay for other towns' nodes (run this on a publicly reachable machine).
+    /// A relay forwards encrypted streams and learns nothing of the documents.
+    #[arg(long)]
+    relay: bool,
+    /// Reserve a slot on this relay so partners can reach this node through it; repeatable.
+    /// E.g. /dns4/relay.example.org/tcp/4001/p2p/12D3KooW...
+    #[arg(long = "relay-via", value_name = "MULTIADDR")]
+    relay_via: Vec<libp2p::Multiaddr>,
     /// Local HTTP API address (loopback only by default; port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
     api: SocketAddr,
@@ -45,9 +53,14 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
         a.listen
     };
     config.mdns = !a.no_mdns;
+    config.relay_server = a.relay;
+    config.relays = a.relay_via;
     config.api = Some(a.api);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
+        // Register the signal handlers before announcing that the node runs, so a supervisor
+        // that stops us right after reading the announcement gets a clean shutdown.
+        let shutdown = shutdown_signal()?;
         let node = Node::spawn(config).await?;
         let me: serde_json::Value = node
             .handle()
@@ -70,7 +83,7 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
             println!("data dir: {}", ctx.data_dir.root().display());
             println!("Press Ctrl-C to stop.");
         }
-        shutdown_signal().await?;
+        shutdown.await;
         node.shutdown().await;
         if ctx.json {
             println!("{}", json!({ "event": "stopped" }));
@@ -81,16 +94,24 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
     })
 }
 
-async fn shutdown_signal() -> anyhow::Result<()> {
+/// Registers SIGINT and SIGTERM handlers now, and returns a future that resolves on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r?,
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }

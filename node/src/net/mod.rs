@@ -19,7 +19,9 @@ use std::{
 
 use futures::StreamExt;
 use libp2p::{
-    Multiaddr, PeerId, StreamProtocol, Swarm, gossipsub, identify, mdns, noise, ping,
+    Multiaddr, PeerId, StreamProtocol, Swarm, autonat, dcutr, gossipsub, identify, kad, mdns,
+    multiaddr::Protocol,
+    noise, ping, relay,
     request_response::{self, OutboundRequestId, ProtocolSupport},
     swarm::{NetworkBehaviour, SwarmEvent, behaviour::toggle::Toggle, dial_opts::DialOpts},
     tcp, yamux,
@@ -81,6 +83,16 @@ struct Behaviour {
     mdns: Toggle<mdns::tokio::Behaviour>,
     gossipsub: gossipsub::Behaviour,
     sync: request_response::Behaviour<SyncCodec>,
+    /// Relay v2 server, when this node is a public relay.
+    relay: Toggle<relay::Behaviour>,
+    /// Reservations on relays and connections through them.
+    relay_client: relay::client::Behaviour,
+    /// Hole punching: upgrades a relayed connection to a direct one where possible.
+    dcutr: dcutr::Behaviour,
+    /// Tells this node whether it is reachable from outside.
+    autonat: autonat::Behaviour,
+    /// Finds a partner's current addresses from its PeerId.
+    kad: kad::Behaviour<kad::store::MemoryStore>,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +129,10 @@ struct NetTask {
     waiters: Vec<SyncWaiter>,
     listen_addrs: Vec<Multiaddr>,
     subscribed: HashSet<gossipsub::TopicHash>,
+    lookups: HashMap<kad::QueryId, (PeerId, oneshot::Sender<Result<Value, NodeError>>)>,
+    nat: String,
+    reservations: HashSet<PeerId>,
+    relay_server: bool,
 }
 
 fn net_err(e: impl std::fmt::Display) -> NodeError {
@@ -126,12 +142,24 @@ fn net_err(e: impl std::fmt::Display) -> NodeError {
 fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, NodeError> {
     let keypair = libp2p_keypair(key);
     let mdns_on = config.mdns;
+    let relay_on = config.relay_server;
     let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
         .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
         .map_err(net_err)?
         .with_quic()
-        .with_behaviour(|key| {
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(net_err)?
+        .with_behaviour(|key, relay_client| {
+            let me = key.public().to_peer_id();
+            let mut kad = kad::Behaviour::with_config(
+                me,
+                kad::store::MemoryStore::new(me),
+                kad::Config::new(StreamProtocol::new("/twinmesh/kad/1")),
+            );
+            // Answer queries even before AutoNAT confirms reachability: partners are few and
+            // often on private networks.
+            kad.set_mode(Some(kad::Mode::Server));
             let gossip_config = gossipsub::ConfigBuilder::default()
                 .max_transmit_size(wire::MAX_ANNOUNCE_BYTES * 4)
                 .heartbeat_interval(Duration::from_secs(1))
@@ -160,6 +188,11 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
                         .with_request_timeout(Duration::from_secs(30))
                         .with_max_concurrent_streams(64),
                 ),
+                relay: Toggle::from(relay_on.then(|| relay::Behaviour::new(me, relay::Config::default()))),
+                relay_client,
+                dcutr: dcutr::Behaviour::new(me),
+                autonat: autonat::Behaviour::new(me, autonat::Config::default()),
+                kad,
             })
         })
         .map_err(net_err)?
@@ -194,6 +227,10 @@ pub(crate) async fn spawn(
         waiters: Vec::new(),
         listen_addrs: Vec::new(),
         subscribed: HashSet::new(),
+        lookups: HashMap::new(),
+        nat: "unknown".into(),
+        reservations: HashSet::new(),
+        relay_server: config.relay_server,
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -201,6 +238,15 @@ pub(crate) async fn spawn(
         match tokio::time::timeout_at(deadline, task.swarm.select_next_some()).await {
             Ok(ev) => task.on_swarm_event(ev).await,
             Err(_) => break,
+        }
+    }
+    for relay in &config.relays {
+        let circuit = relay.clone().with(Protocol::P2pCircuit);
+        if let Err(e) = task.swarm.listen_on(circuit.clone()) {
+            tracing::warn!(relay = %relay, error = %e, "cannot reserve a slot on the relay");
+        }
+        if let Some(Protocol::P2p(peer)) = relay.iter().last() {
+            task.swarm.behaviour_mut().kad.add_address(&peer, relay.clone());
         }
     }
     task.subscribe_spaces().await;
@@ -291,6 +337,18 @@ impl NetTask {
                     let _ = reply.send(r);
                 }
                 Request::Sync { doc } => self.start_sync(doc, reply).await,
+                Request::Status => {
+                    let pid = *self.swarm.local_peer_id();
+                    let _ = reply.send(Ok(json!({
+                        "id": pid.to_string(),
+                        "listen": self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect::<Vec<_>>(),
+                        "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
+                        "reachability": self.nat,
+                        "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+                        "connected_peers": self.connected.len(),
+                        "sessions": self.sessions.len(),
+                    })));
+                }
                 Request::SpaceInvite { space, role, valid_secs } => {
                     let pid = *self.swarm.local_peer_id();
                     let addrs: Vec<String> =
@@ -309,11 +367,21 @@ impl NetTask {
     }
 
     fn dial(&mut self, addr: String, reply: oneshot::Sender<Result<Value, NodeError>>) {
+        // A bare PeerId: find its addresses through the partners (Kademlia), then dial.
+        if let Ok(peer) = addr.trim().parse::<PeerId>() {
+            if self.connected.contains_key(&peer) {
+                let _ = reply.send(Ok(json!({"id": peer.to_string(), "connected": true})));
+                return;
+            }
+            let q = self.swarm.behaviour_mut().kad.get_closest_peers(peer);
+            self.lookups.insert(q, (peer, reply));
+            return;
+        }
         let ma: Multiaddr = match addr.trim().parse() {
             Ok(a) => a,
             Err(e) => {
                 let _ = reply.send(Err(NodeError::InvalidInput(format!(
-                    "'{addr}' is not a multiaddr (e.g. /ip4/192.0.2.10/tcp/4001): {e}"
+                    "'{addr}' is not a multiaddr (e.g. /ip4/192.0.2.10/tcp/4001) or a municipality id: {e}"
                 ))));
                 return;
             }
@@ -582,6 +650,11 @@ impl NetTask {
         match ev {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
+                // A relay is run on a public address by its operator: its listen addresses are
+                // its external addresses (the relay protocol is only offered with one).
+                if self.relay_server && !address.iter().any(|p| matches!(p, Protocol::P2pCircuit)) {
+                    self.swarm.add_external_address(address.clone());
+                }
                 self.listen_addrs.push(address);
             }
             SwarmEvent::ConnectionEstablished {
@@ -673,6 +746,71 @@ impl NetTask {
                 topic,
             })) if self.subscribed.contains(&topic) => {
                 self.send_hello(peer_id).await;
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                for addr in info.listen_addrs {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id,
+                result: kad::QueryResult::GetClosestPeers(result),
+                step,
+                ..
+            })) => {
+                if let Some((target, reply)) = self.lookups.remove(&id) {
+                    let found: Vec<Multiaddr> = match &result {
+                        Ok(ok) => ok
+                            .peers
+                            .iter()
+                            .filter(|p| p.peer_id == target)
+                            .flat_map(|p| p.addrs.clone())
+                            .collect(),
+                        Err(_) => Vec::new(),
+                    };
+                    if found.is_empty() {
+                        if step.last {
+                            let _ = reply.send(Err(NodeError::Network(format!(
+                                "no partner knows an address of {target}; give its address instead"
+                            ))));
+                        } else {
+                            self.lookups.insert(id, (target, reply));
+                        }
+                    } else {
+                        let opts = DialOpts::peer_id(target).addresses(found.clone()).build();
+                        let cid = opts.connection_id();
+                        match self.swarm.dial(opts) {
+                            Ok(()) => {
+                                self.dials.insert(cid, (reply, found[0].clone()));
+                            }
+                            Err(e) => {
+                                let _ =
+                                    reply.send(Err(NodeError::Network(format!("cannot dial {target}: {e}"))));
+                            }
+                        }
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Autonat(autonat::Event::StatusChanged { new, .. })) => {
+                tracing::info!(status = ?new, "reachability");
+                self.nat = match new {
+                    autonat::NatStatus::Public(a) => format!("public ({a})"),
+                    autonat::NatStatus::Private => "private (reachable through relays only)".into(),
+                    autonat::NatStatus::Unknown => "unknown".into(),
+                };
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
+                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+            )) => {
+                tracing::info!(relay = %relay_peer_id, "reserved a slot on the relay");
+                self.reservations.insert(relay_peer_id);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(ev)) => {
+                tracing::debug!(?ev, "hole punching");
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
                 for (peer, addr) in list {

@@ -46,8 +46,15 @@ pub fn config(dir: &tempfile::TempDir) -> Config {
 
 impl TestNode {
     pub async fn start(name: &str, country: &str) -> Self {
+        Self::start_with(name, country, |_| {}).await
+    }
+
+    /// Starts a node with a tweaked config (kept for restarts).
+    pub async fn start_with(name: &str, country: &str, tweak: impl Fn(&mut Config)) -> Self {
         let dir = init(name, country);
-        let node = Node::spawn(config(&dir)).await.expect("spawn");
+        let mut c = config(&dir);
+        tweak(&mut c);
+        let node = Node::spawn(c).await.expect("spawn");
         Self { dir, node: Some(node), name: name.into() }
     }
 
