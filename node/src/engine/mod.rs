@@ -4,6 +4,7 @@
 //! a running node owns one engine on a dedicated thread and talks to it by messages.
 
 mod edit;
+mod splice;
 pub mod sync;
 mod transfer;
 pub mod view;
