@@ -312,7 +312,6 @@ impl Engine {
             )));
         }
         let mut state = self.take_state(peer, doc)?;
-        let sigs = self.signatures(doc)?;
         let am_doc = self.doc_for_sync(doc)?;
         let msg = am_doc.generate_sync_message(&mut state);
         let out = match msg {
@@ -321,12 +320,17 @@ impl Engine {
                 // Stay on the V1 message format: one chunk per change, so that every change can
                 // be checked against its signature on arrival.
                 m.flags = None;
+                // Look up only the signatures of the changes sent: reading every signature of
+                // the document made each round cost time proportional to its history.
                 let mut signatures = Vec::new();
                 for chunk in m.changes.iter() {
-                    if let Ok(c) = Change::from_bytes(chunk.to_vec())
-                        && let Some(s) = sigs.get(&c.hash())
-                    {
-                        signatures.push((c.hash().0, *s));
+                    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
+                        let key = crate::store::trees::change_key(doc.as_bytes(), &c.hash().0);
+                        if let Some(s) =
+                            self.store.get(Table::Sigs, &key)?.and_then(|v| Signature::from_slice(&v))
+                        {
+                            signatures.push((c.hash().0, s));
+                        }
                     }
                 }
                 Some(DocSync { space, doc: *doc, kind, message: Some(m.encode()), signatures })
