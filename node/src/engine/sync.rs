@@ -403,8 +403,16 @@ impl Engine {
                 }
             }
             let am_doc = self.doc_for_sync(&doc_id)?;
-            let fresh: Vec<bool> =
-                accepted.iter().map(|c| am_doc.get_change_by_hash(&c.hash()).is_none()).collect();
+            // `get_change_by_hash` rebuilds a present change from the whole op set, so asking it
+            // per change costs history x changes. When nothing waits in Automerge's queue, a
+            // change is applied exactly when it is not missing, which the change graph answers.
+            let fresh: Vec<bool> = if am_doc.get_missing_deps(&[]).is_empty() {
+                let hashes: Vec<ChangeHash> = accepted.iter().map(Change::hash).collect();
+                let missing: HashSet<ChangeHash> = am_doc.get_missing_deps(&hashes).into_iter().collect();
+                hashes.iter().map(|h| missing.contains(h)).collect()
+            } else {
+                accepted.iter().map(|c| am_doc.get_change_by_hash(&c.hash()).is_none()).collect()
+            };
             m.changes =
                 am_sync::ChunkList::from(accepted.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>());
             if let Err(e) = am_doc.receive_sync_message(&mut state, m) {
@@ -412,11 +420,13 @@ impl Engine {
                 return Err(NodeError::InvalidInput(format!("sync message could not be applied: {e}")));
             }
             let mut to_store = Vec::new();
+            // With an empty queue every change received is applied.
+            let all_applied = am_doc.get_missing_deps(&[]).is_empty();
             for (c, was_new) in accepted.into_iter().zip(fresh) {
                 // Changes whose dependencies are still missing wait inside Automerge; they are
                 // stored once they apply.
                 if was_new
-                    && am_doc.get_change_by_hash(&c.hash()).is_some()
+                    && (all_applied || am_doc.get_change_by_hash(&c.hash()).is_some())
                     && let Some(sig) = sigs.get(&c.hash())
                 {
                     to_store.push((c, *sig));
