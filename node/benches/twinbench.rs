@@ -868,6 +868,11 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
                 let w0 = wire_stats();
                 let t0 = now_ns();
                 req(b.handle(), Request::Dial { addr: addr.clone() }).await;
+                // The hello and its answer; a just-restarted node loads its documents first.
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while wire_stats().frames < w0.frames + 2 && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
                 settle(Duration::from_millis(300), Duration::from_secs(10)).await;
                 let w1 = wire_stats();
                 times.push((w1.last_write_ns.saturating_sub(t0)) as f64 / 1e6);
