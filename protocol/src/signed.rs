@@ -150,8 +150,11 @@ pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<P
     let mut sigs = Vec::new();
     let mut keys: Vec<VerifyingKey> = Vec::new();
     let mut batch_idx = Vec::new();
+    // Most changes of a batch share a handful of actors: decompress each author key once.
+    let mut authors: std::collections::HashMap<&ActorId, Option<PublicKey>> =
+        std::collections::HashMap::new();
     for (i, c) in changes.iter().enumerate() {
-        let Some(key) = author_of(c.actor) else {
+        let Some(key) = *authors.entry(c.actor).or_insert_with(|| author_of(c.actor)) else {
             results.push(Err(ChangeRejection::NoAuthor { hash: c.hash, actor: c.actor.to_hex_string() }));
             continue;
         };
@@ -186,15 +189,61 @@ pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<P
     results
 }
 
-/// True if the signature's `R` is a point of small order (or not a point at all), which strict
-/// verification rejects and batch verification might not.
+/// True if the signature's `R` decodes to a point of small order, which strict verification
+/// rejects and batch verification might not.
+///
+/// Compares `R` with the complete list of encodings of small-order points instead of
+/// decompressing it (a field square root, about as costly as the batch check of one signature).
+/// An `R` that is not a point at all is not caught here: batch verification fails on it, and the
+/// one-by-one strict check that follows names the change, so the answer is the same.
 fn has_small_order_r(sig: &Signature) -> bool {
-    let mut r = [0u8; 32];
-    r.copy_from_slice(&sig.0[..32]);
-    match curve25519_dalek::edwards::CompressedEdwardsY(r).decompress() {
-        Some(point) => point.is_small_order(),
-        None => true,
-    }
+    small_order_encodings().iter().any(|e| e[..] == sig.0[..32])
+}
+
+/// Every 32-byte string that curve25519-dalek decompresses to a point of small order.
+///
+/// The small-order points are the eight torsion points. An encoding is the y coordinate as a
+/// 255-bit little-endian number (decompression reduces it mod p, so `y + p` also decodes when it
+/// fits in 255 bits, i.e. when y < 19) plus the sign bit of x. So the candidates are `y` and
+/// `y + p`, each with both sign bits; the list keeps those that decompress to a small-order
+/// point, using the library's own decompression.
+fn small_order_encodings() -> &'static [[u8; 32]] {
+    static LIST: std::sync::OnceLock<Vec<[u8; 32]>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        // p = 2^255 - 19, little-endian.
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        let mut out: Vec<[u8; 32]> = Vec::new();
+        for point in curve25519_dalek::constants::EIGHT_TORSION {
+            let mut y = point.compress().to_bytes();
+            y[31] &= 0x7f;
+            let mut candidates = vec![y];
+            // y + p, when it fits in 255 bits.
+            let mut sum = [0u8; 32];
+            let mut carry = 0u16;
+            for i in 0..32 {
+                let v = u16::from(y[i]) + u16::from(p[i]) + carry;
+                sum[i] = v as u8;
+                carry = v >> 8;
+            }
+            if carry == 0 && sum[31] & 0x80 == 0 {
+                candidates.push(sum);
+            }
+            for c in candidates {
+                for sign in [0u8, 0x80] {
+                    let mut e = c;
+                    e[31] |= sign;
+                    let small = CompressedEdwardsY(e).decompress().is_some_and(|pt| pt.is_small_order());
+                    if small && !out.contains(&e) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        out
+    })
 }
 
 #[cfg(test)]
@@ -268,6 +317,79 @@ mod tests {
         assert_eq!(res[2], Err(ChangeRejection::Unsigned { hash: h[2] }));
         assert!(matches!(res[3], Err(ChangeRejection::NoAuthor { .. })));
         assert_eq!(res[4], Ok(good.public()));
+    }
+
+    /// The encoding list gives the same answer as decompressing `R`, for every encoding of a
+    /// small-order point (canonical or not, both sign bits) and for points of large order.
+    #[test]
+    fn small_order_list_matches_decompression() {
+        use curve25519_dalek::edwards::CompressedEdwardsY;
+        let list = small_order_encodings();
+        // The 14 encodings known from "Taming the many EdDSAs" (Chalkias et al., 2020).
+        assert_eq!(list.len(), 14, "{list:?}");
+        for e in list {
+            assert!(CompressedEdwardsY(*e).decompress().is_some_and(|p| p.is_small_order()));
+        }
+        // Every 255-bit value below 64 and from 2^255 - 64 up (where y = 0, 1, -1 and the
+        // non-canonical encodings p, p + 1 live), with both sign bits.
+        let mut checked = 0;
+        for low in 0u8..64 {
+            for high in [false, true] {
+                for sign in [0u8, 0x80] {
+                    let mut e = if high { [0xffu8; 32] } else { [0u8; 32] };
+                    if high {
+                        e[0] = 0xc0 + low;
+                        e[31] = 0x7f;
+                    } else {
+                        e[0] = low;
+                    }
+                    e[31] |= sign;
+                    let by_decompression =
+                        CompressedEdwardsY(e).decompress().is_some_and(|p| p.is_small_order());
+                    let mut sig = Signature([0; 64]);
+                    sig.0[..32].copy_from_slice(&e);
+                    assert_eq!(has_small_order_r(&sig), by_decompression, "{e:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 256);
+        // Large-order points (real signatures' R values) are not in the list.
+        for n in 1..50u8 {
+            let sig = sign_change(&key(n), &DocId::from_bytes([n; 16]), &ChangeHash([n; 32]));
+            assert!(!has_small_order_r(&sig));
+        }
+    }
+
+    #[test]
+    fn r_that_is_not_a_point_is_rejected_alone_and_in_a_batch() {
+        let k = key(1);
+        let doc = DocId::from_bytes([1; 16]);
+        let hash = ChangeHash([2; 32]);
+        let mut sig = sign_change(&k, &doc, &hash);
+        // Find a y that is not on the curve.
+        let mut y = 2u8;
+        loop {
+            let mut r = [0u8; 32];
+            r[0] = y;
+            if curve25519_dalek::edwards::CompressedEdwardsY(r).decompress().is_none() {
+                sig.0[..32].copy_from_slice(&r);
+                break;
+            }
+            y += 1;
+        }
+        assert!(verify_change(&k.public(), &doc, &hash, &sig).is_err());
+        let actor = actor_id(&k.public(), [0; ACTOR_SUFFIX_LEN]);
+        let good = sign_change(&k, &doc, &ChangeHash([3; 32]));
+        let res = verify_batch(
+            &doc,
+            &[
+                ChangeToVerify { hash, actor: &actor, signature: Some(sig) },
+                ChangeToVerify { hash: ChangeHash([3; 32]), actor: &actor, signature: Some(good) },
+            ],
+        );
+        assert_eq!(res[0], Err(ChangeRejection::BadSignature { hash }));
+        assert_eq!(res[1], Ok(k.public()));
     }
 
     #[test]

@@ -139,7 +139,11 @@ pub(crate) fn am(e: automerge::AutomergeError) -> NodeError {
 
 /// Finds the object at `path` (a record or list), creating missing records the schema has
 /// (documents written by an older schema version may lack them).
-fn object_at(tx: &mut Transaction<'_>, kind: schema::DocKind, path: &[Seg]) -> Result<ObjId, NodeError> {
+pub(super) fn object_at(
+    tx: &mut Transaction<'_>,
+    kind: schema::DocKind,
+    path: &[Seg],
+) -> Result<ObjId, NodeError> {
     let mut obj = automerge::ROOT;
     for (i, seg) in path.iter().enumerate() {
         let walked = Path(path[..=i].to_vec());
@@ -179,7 +183,7 @@ fn object_at(tx: &mut Transaction<'_>, kind: schema::DocKind, path: &[Seg]) -> R
     Ok(obj)
 }
 
-fn split_last(path: &Path) -> Result<(&[Seg], &str), NodeError> {
+pub(super) fn split_last(path: &Path) -> Result<(&[Seg], &str), NodeError> {
     match path.0.split_last() {
         Some((Seg::Key(k), parent)) => Ok((parent, k.as_str())),
         _ => Err(NodeError::InvalidInput(format!("'{path}' does not name a field"))),

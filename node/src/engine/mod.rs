@@ -6,6 +6,7 @@
 mod bundle;
 mod edit;
 mod members;
+mod splice;
 pub mod sync;
 mod transfer;
 pub mod view;

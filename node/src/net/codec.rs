@@ -1,10 +1,56 @@
 //! Length-prefixed postcard frames for the sync protocol, with a hard size limit.
 
-use std::io;
+use std::{
+    io,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use twinmesh_protocol::wire::{self, MAX_MESSAGE_BYTES, Request, Response};
+
+static FRAMES: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+static SYNC_BYTES: AtomicU64 = AtomicU64::new(0);
+static LAST_WRITE_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Frames of `/twinmesh/sync/1` written by every node in this process since it started, for
+/// benchmarks and diagnostics. Counts the 4-byte length prefix; not the Noise/Yamux framing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WireStats {
+    /// Frames written (requests and responses).
+    pub frames: u64,
+    /// Bytes of all frames.
+    pub bytes: u64,
+    /// Bytes of frames carrying a `DocSync`.
+    pub sync_bytes: u64,
+    /// When the last frame was written, in nanoseconds since the Unix epoch.
+    pub last_write_ns: u64,
+}
+
+/// The counters so far.
+pub fn wire_stats() -> WireStats {
+    WireStats {
+        frames: FRAMES.load(Ordering::Relaxed),
+        bytes: BYTES.load(Ordering::Relaxed),
+        sync_bytes: SYNC_BYTES.load(Ordering::Relaxed),
+        last_write_ns: LAST_WRITE_NS.load(Ordering::Relaxed),
+    }
+}
+
+fn count(len: usize, is_sync: bool) {
+    let len = len as u64 + 4;
+    FRAMES.fetch_add(1, Ordering::Relaxed);
+    BYTES.fetch_add(len, Ordering::Relaxed);
+    if is_sync {
+        SYNC_BYTES.fetch_add(len, Ordering::Relaxed);
+    }
+    let ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    LAST_WRITE_NS.fetch_max(ns, Ordering::Relaxed);
+}
 
 /// The request-response codec of `/twinmesh/sync/1`.
 #[derive(Debug, Clone, Default)]
@@ -25,12 +71,17 @@ async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u
     Ok(buf)
 }
 
-async fn write_frame<T: AsyncWrite + Unpin + Send>(io: &mut T, body: Vec<u8>) -> io::Result<()> {
+async fn write_frame<T: AsyncWrite + Unpin + Send>(
+    io: &mut T,
+    body: Vec<u8>,
+    is_sync: bool,
+) -> io::Result<()> {
     if body.len() > MAX_MESSAGE_BYTES {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "message over the size limit"));
     }
     io.write_all(&(body.len() as u32).to_be_bytes()).await?;
     io.write_all(&body).await?;
+    count(body.len(), is_sync);
     io.close().await
 }
 
@@ -65,7 +116,8 @@ impl libp2p::request_response::Codec for SyncCodec {
         io: &mut T,
         req: Request,
     ) -> io::Result<()> {
-        write_frame(io, wire::encode(&req)).await
+        let is_sync = matches!(req, Request::Sync(_));
+        write_frame(io, wire::encode(&req), is_sync).await
     }
 
     async fn write_response<T: AsyncWrite + Unpin + Send>(
@@ -74,7 +126,8 @@ impl libp2p::request_response::Codec for SyncCodec {
         io: &mut T,
         res: Response,
     ) -> io::Result<()> {
-        write_frame(io, wire::encode(&res)).await
+        let is_sync = matches!(res, Response::Sync(_));
+        write_frame(io, wire::encode(&res), is_sync).await
     }
 }
 

@@ -34,7 +34,7 @@ use twinmesh_protocol::{
     wire::{self, Announce, DocSync, Request as WireRequest, Response as WireResponse},
 };
 
-pub use codec::SyncCodec;
+pub use codec::{SyncCodec, WireStats, wire_stats};
 
 use crate::{
     api::Request,
