@@ -150,7 +150,10 @@ fn a_node_killed_mid_sync_and_mid_edit_loses_nothing_it_acknowledged() {
         .collect();
     assert!(!acknowledged.is_empty(), "no edit was acknowledged at all");
     for v in &acknowledged {
-        assert!(messages.iter().any(|m| m.contains(&format!("'{v}'"))), "acknowledged edit {v} is lost");
+        assert!(
+            messages.iter().any(|m| m.contains(&format!("'{v}'"))),
+            "acknowledged edit {v} is lost; acknowledged: {acknowledged:?}; B's history: {messages:?}"
+        );
     }
     // And B converges with A again (B redials A, remembered across the kills).
     let deadline = Instant::now() + TIMEOUT;

@@ -88,10 +88,17 @@ pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
 /// `twin sync [DOC]`
 pub(crate) fn sync(ctx: &Ctx, doc: Option<DocId>) -> anyhow::Result<()> {
     let v = running(ctx)?.call(ctx, Request::Sync { doc })?;
+    let unreachable = v.get("unreachable").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
+    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    if unreachable > 0 && n("peers") == 0 {
+        anyhow::bail!("could not reach any of {unreachable} connected partner(s); nothing was synced");
+    }
     if ctx.json {
         return output::json(&v);
     }
-    let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+    if unreachable > 0 {
+        eprintln!("warning: {unreachable} partner(s) did not answer");
+    }
     println!(
         "synced with {} partner(s): {} change(s) received, {} refused",
         n("peers"),

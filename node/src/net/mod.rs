@@ -112,6 +112,8 @@ enum Pending {
 
 struct SyncWaiter {
     peers: HashSet<PeerId>,
+    /// Partners whose hello failed (unreachable, timed out).
+    failed: HashSet<PeerId>,
     hellos: HashSet<OutboundRequestId>,
     start_applied: u64,
     start_rejected: u32,
@@ -179,7 +181,13 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
                     "/twinmesh/id/1".into(),
                     key.public(),
                 )),
-                ping: ping::Behaviour::default(),
+                // A partner that stops answering pings is disconnected (libp2p keeps a silent
+                // connection open otherwise, and it would never be redialled).
+                ping: ping::Behaviour::new(
+                    ping::Config::new()
+                        .with_interval(Duration::from_secs(10))
+                        .with_timeout(Duration::from_secs(10)),
+                ),
                 mdns: Toggle::from(mdns),
                 gossipsub,
                 sync: request_response::Behaviour::new(
@@ -487,6 +495,7 @@ impl NetTask {
         let peers: Vec<PeerId> = self.connected.keys().copied().collect();
         let mut waiter = SyncWaiter {
             peers: peers.iter().copied().collect(),
+            failed: HashSet::new(),
             hellos: HashSet::new(),
             start_applied: self.connected.values().map(|s| s.applied).sum(),
             start_rejected: self.connected.values().map(|s| s.rejected).sum(),
@@ -518,8 +527,10 @@ impl NetTask {
             let w = self.waiters.swap_remove(i);
             let applied: u64 = self.connected.values().map(|s| s.applied).sum();
             let rejected: u32 = self.connected.values().map(|s| s.rejected).sum();
+            let unreachable: Vec<String> = w.failed.iter().map(|p| p.to_string()).collect();
             let _ = w.reply.send(Ok(json!({
-                "peers": w.peers.len(),
+                "peers": w.peers.len().saturating_sub(w.failed.len()),
+                "unreachable": unreachable,
                 "changes_received": applied.saturating_sub(w.start_applied),
                 "changes_rejected": rejected.saturating_sub(w.start_rejected),
             })));
@@ -809,6 +820,14 @@ impl NetTask {
                 tracing::info!(relay = %relay_peer_id, "reserved a slot on the relay");
                 self.reservations.insert(relay_peer_id);
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(e @ ping::Failure::Timeout),
+            })) => {
+                tracing::info!(%peer, error = %e, "partner stopped answering; closing the connection");
+                self.swarm.close_connection(connection);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Dcutr(ev)) => {
                 tracing::debug!(?ev, "hole punching");
             }
@@ -988,7 +1007,9 @@ impl NetTask {
                 tracing::debug!(%peer, %error, "request failed");
                 if let Some((_, kind)) = self.pending.remove(&request_id) {
                     for w in &mut self.waiters {
-                        w.hellos.remove(&request_id);
+                        if w.hellos.remove(&request_id) {
+                            w.failed.insert(peer);
+                        }
                     }
                     match kind {
                         Pending::Sync(doc) => self.end_session(peer, doc).await,
