@@ -110,6 +110,21 @@ fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, N
     postcard::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("stored {what}: {e}")))
 }
 
+/// What [`signed::verify_batch`] needs of each change, with the signature that came with it.
+pub(crate) fn checks<'a>(
+    changes: &'a [Change],
+    sigs: &HashMap<ChangeHash, Signature>,
+) -> Vec<signed::ChangeToVerify<'a>> {
+    changes
+        .iter()
+        .map(|c| signed::ChangeToVerify {
+            hash: c.hash(),
+            actor: c.actor_id(),
+            signature: sigs.get(&c.hash()).copied(),
+        })
+        .collect()
+}
+
 /// Checks an ISO 3166-1 alpha-2 country code (two ASCII letters), returning it upper-cased.
 pub fn validate_country(code: &str) -> Result<String, NodeError> {
     let c = code.trim().to_ascii_uppercase();
@@ -177,17 +192,7 @@ impl Engine {
         b.put(Table::Meta, trees::meta::PROFILE, encode(&me));
         b.put(Table::Meta, trees::meta::ACTOR_SUFFIX, suffix.to_vec());
         store.commit(b)?;
-        Ok(Self {
-            dir: dir.clone(),
-            store,
-            key,
-            me,
-            suffix,
-            docs: HashMap::new(),
-            pending_docs: HashMap::new(),
-            sync_states: HashMap::new(),
-            memberships: Default::default(),
-        })
+        Ok(Self::assemble(dir, store, key, me, suffix))
     }
 
     /// Opens an existing node's data dir.
@@ -219,7 +224,17 @@ impl Engine {
             .get(Table::Meta, trees::meta::ACTOR_SUFFIX.as_bytes())?
             .and_then(|v| <[u8; ACTOR_SUFFIX_LEN]>::try_from(v.as_slice()).ok())
             .ok_or_else(|| NodeError::Corrupt("the store has no actor suffix".into()))?;
-        Ok(Self {
+        Ok(Self::assemble(dir, store, key, me, suffix))
+    }
+
+    fn assemble(
+        dir: &DataDir,
+        store: Box<dyn Storage>,
+        key: SecretKey,
+        me: Municipality,
+        suffix: [u8; ACTOR_SUFFIX_LEN],
+    ) -> Self {
+        Self {
             dir: dir.clone(),
             store,
             key,
@@ -229,7 +244,7 @@ impl Engine {
             pending_docs: HashMap::new(),
             sync_states: HashMap::new(),
             memberships: Default::default(),
-        })
+        }
     }
 
     /// This municipality.

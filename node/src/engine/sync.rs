@@ -17,7 +17,7 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
     schema::DocKind,
-    signed::{self, ChangeRejection, ChangeToVerify},
+    signed::{self, ChangeRejection},
     space::Municipality,
     time::Timestamp,
     wire::{DocSummary, DocSync, Refusal, SpaceSummary},
@@ -331,14 +331,7 @@ impl Engine {
                     Err(e) => received.rejected.push(ChangeRejection::Malformed { reason: e.to_string() }),
                 }
             }
-            let checks: Vec<ChangeToVerify<'_>> = parsed
-                .iter()
-                .map(|c| ChangeToVerify {
-                    hash: c.hash(),
-                    actor: c.actor_id(),
-                    signature: sigs.get(&c.hash()).copied(),
-                })
-                .collect();
+            let checks = super::checks(&parsed, &sigs);
             let results = signed::verify_batch(&doc_id, &checks);
             let mut signed_ok: Vec<(Change, Signature)> = Vec::new();
             for (c, r) in parsed.into_iter().zip(results) {

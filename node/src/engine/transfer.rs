@@ -8,7 +8,7 @@ use twinmesh_protocol::{
     export::DocExport,
     ids::{DocId, SpaceId},
     keys::Signature,
-    signed::{self, ChangeRejection, ChangeToVerify},
+    signed::{self, ChangeRejection},
     time::Timestamp,
 };
 
@@ -90,14 +90,7 @@ impl Engine {
         let refused = self.rejected_changes(id)?;
         let doc = self.load(id)?;
         let changes = doc.get_changes(&[]);
-        let to_verify: Vec<ChangeToVerify<'_>> = changes
-            .iter()
-            .map(|c| ChangeToVerify {
-                hash: c.hash(),
-                actor: c.actor_id(),
-                signature: sigs.get(&c.hash()).copied(),
-            })
-            .collect();
+        let to_verify = super::checks(&changes, &sigs);
         let results = signed::verify_batch(id, &to_verify);
         let entry = |c: &Change, signature: SignatureStatus, refused_because: Option<String>| {
             let key = signed::author_of(c.actor_id());
@@ -274,14 +267,7 @@ impl Engine {
         sigs: &HashMap<ChangeHash, Signature>,
         membership: &twinmesh_protocol::membership::Membership,
     ) -> Result<(), NodeError> {
-        let to_verify: Vec<ChangeToVerify<'_>> = changes
-            .iter()
-            .map(|c| ChangeToVerify {
-                hash: c.hash(),
-                actor: c.actor_id(),
-                signature: sigs.get(&c.hash()).copied(),
-            })
-            .collect();
+        let to_verify = super::checks(changes, sigs);
         let mut rejected = Vec::new();
         let mut pool = Vec::new();
         for (r, c) in signed::verify_batch(doc, &to_verify).into_iter().zip(changes) {
