@@ -220,10 +220,12 @@ impl Engine {
                 me.name
             )));
         }
-        let suffix = store
-            .get(Table::Meta, trees::meta::ACTOR_SUFFIX.as_bytes())?
-            .and_then(|v| <[u8; ACTOR_SUFFIX_LEN]>::try_from(v.as_slice()).ok())
-            .ok_or_else(|| NodeError::Corrupt("the store has no actor suffix".into()))?;
+        // A fresh actor suffix for every opening of the store. If a crash ever loses the tail
+        // of what this node wrote (or a backup is restored), changes that partners already hold
+        // can then never collide with new ones on the same (actor, seq): Automerge would refuse
+        // the document as corrupt. We saw exactly that after SIGKILL with sled 0.34 (see
+        // docs/operations.md). The cost is one more actor id in a document per run.
+        let suffix = random::<ACTOR_SUFFIX_LEN>();
         Ok(Self::assemble(dir, store, key, me, suffix))
     }
 

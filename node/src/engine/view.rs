@@ -154,14 +154,21 @@ fn field(
             Some(s) => ViewValue::Scalar(s),
             None => ViewValue::Raw(format!("{}", all[0].0)),
         },
-        _ => ViewValue::Conflict(
-            all.iter()
+        _ => {
+            let mut vals: Vec<ConflictValue> = all
+                .iter()
                 .map(|(v, id)| ConflictValue {
                     value: typed(v).unwrap_or_else(|| Scalar::Str(format!("{v}"))),
                     author: author_name(id, names),
                 })
-                .collect(),
-        ),
+                .collect();
+            // Automerge's order of concurrent values depends on each node's actor table; sort so
+            // every node shows the same conflict the same way.
+            vals.sort_by(|a, b| {
+                a.author.cmp(&b.author).then_with(|| a.value.display().cmp(&b.value.display()))
+            });
+            ViewValue::Conflict(vals)
+        }
     }
 }
 

@@ -59,7 +59,8 @@ pub mod meta {
     pub const STORE_VERSION: &str = "store_version";
     /// `Municipality` (postcard): this node's key, name and country.
     pub const PROFILE: &str = "profile";
-    /// 16 random bytes: the actor-id suffix of this installation.
+    /// 16 random bytes written at init. No longer read: every opening of the store picks a
+    /// fresh actor suffix (see `Engine::open`). Kept so older stores stay readable.
     pub const ACTOR_SUFFIX: &str = "actor_suffix";
 }
 
