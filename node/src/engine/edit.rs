@@ -337,17 +337,31 @@ impl Engine {
         };
         let msg = message(&summary_text, officer);
         let (hash, _) =
-            tx.commit_with(CommitOptions::default().with_message(msg.clone()).with_time(now().as_millis()));
+            tx.commit_with(CommitOptions::default().with_message(msg).with_time(now().as_millis()));
+        self.sign_and_persist(id, meta, hash, summary_text, added)
+    }
+
+    /// Signs the change a local transaction just committed and persists it with its signature;
+    /// the caller may acknowledge the edit once this returns.
+    pub(crate) fn sign_and_persist(
+        &mut self,
+        id: &DocId,
+        meta: super::DocMeta,
+        hash: Option<automerge::ChangeHash>,
+        summary: String,
+        added: Option<(String, String)>,
+    ) -> Result<EditOutcome, NodeError> {
         let Some(hash) = hash else {
             return Ok(EditOutcome { doc: *id, change: None, message: "no change".into(), added: None });
         };
-        let change =
-            doc.get_change_by_hash(&hash).ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
-        let sig = signed::sign_change(&self.key, id, &hash);
         let snapshot = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
+        let change = snapshot
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
+        let sig = signed::sign_change(&self.key, id, &hash);
         self.persist_changes(id, meta, &snapshot, &[(change, sig)])?;
         self.docs.insert(*id, snapshot);
-        Ok(EditOutcome { doc: *id, change: Some(hash.to_string()), message: summary_text, added })
+        Ok(EditOutcome { doc: *id, change: Some(hash.to_string()), message: summary, added })
     }
 }
 

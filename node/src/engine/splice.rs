@@ -8,7 +8,6 @@ use automerge::{
 use twinmesh_protocol::{
     ids::DocId,
     schema::{self, FieldType, Path},
-    signed,
 };
 
 use super::{
@@ -65,15 +64,6 @@ impl Engine {
         let msg = message(&summary, officer);
         let (hash, _) =
             tx.commit_with(CommitOptions::default().with_message(msg).with_time(now().as_millis()));
-        let Some(hash) = hash else {
-            return Ok(EditOutcome { doc: *id, change: None, message: "no change".into(), added: None });
-        };
-        let change =
-            doc.get_change_by_hash(&hash).ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
-        let sig = signed::sign_change(&self.key, id, &hash);
-        let snapshot = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
-        self.persist_changes(id, meta, &snapshot, &[(change, sig)])?;
-        self.docs.insert(*id, snapshot);
-        Ok(EditOutcome { doc: *id, change: Some(hash.to_string()), message: summary, added: None })
+        self.sign_and_persist(id, meta, hash, summary, None)
     }
 }
