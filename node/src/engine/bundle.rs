@@ -13,7 +13,7 @@ use twinmesh_protocol::{
     signed::{self, ChangeRejection, ChangeToVerify},
 };
 
-use super::{DocMeta, Engine, decode, now};
+use super::{DocMeta, Engine, decode};
 use crate::{error::NodeError, store::Table};
 
 /// What a bundle import did.
@@ -173,27 +173,19 @@ impl Engine {
         };
         for (doc_id, kind, changes) in parsed {
             let existing = self.store.get(Table::Docs, doc_id.as_bytes())?;
+            let is_new = existing.is_none();
             let meta = match existing {
                 Some(v) => decode::<DocMeta>("document metadata", &v)?,
                 None => {
                     report.new_documents += 1;
-                    DocMeta {
-                        space: space_id,
-                        kind,
-                        title: String::new(),
-                        created: now(),
-                        updated: now(),
-                        changes: 0,
-                        incremental: 0,
-                    }
+                    DocMeta::arriving(space_id, kind)
                 }
             };
-            let mut doc = match self.store.get(Table::Docs, doc_id.as_bytes())? {
-                Some(_) => {
-                    self.load(&doc_id)?;
-                    self.docs.remove(&doc_id).ok_or_else(|| NodeError::UnknownDoc(doc_id.to_string()))?
-                }
-                None => Automerge::new().with_actor(self.actor()),
+            let mut doc = if is_new {
+                Automerge::new().with_actor(self.actor())
+            } else {
+                self.load(&doc_id)?;
+                self.docs.remove(&doc_id).ok_or_else(|| NodeError::UnknownDoc(doc_id.to_string()))?
             };
             let had: HashSet<ChangeHash> = changes
                 .iter()

@@ -57,6 +57,14 @@ pub struct DocMeta {
     pub incremental: u32,
 }
 
+impl DocMeta {
+    /// Metadata for a document that arrives from a partner (by sync or bundle) and is new here.
+    pub(crate) fn arriving(space: SpaceId, kind: DocKind) -> Self {
+        let t = now();
+        Self { space, kind, title: String::new(), created: t, updated: t, changes: 0, incremental: 0 }
+    }
+}
+
 /// A document as listed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocInfo {

@@ -407,15 +407,7 @@ impl Engine {
                     Some(v) => decode::<DocMeta>("document metadata", &v)?,
                     None => {
                         let (space, kind) = self.doc_space_kind(&doc_id)?;
-                        DocMeta {
-                            space,
-                            kind,
-                            title: String::new(),
-                            created: now(),
-                            updated: now(),
-                            changes: 0,
-                            incremental: 0,
-                        }
+                        DocMeta::arriving(space, kind)
                     }
                 };
                 let snapshot =
