@@ -212,3 +212,62 @@ async fn malformed_frames_do_not_hurt_the_node() {
     assert!(matches!(r, Some(Response::Refused(Refusal::BadMessage(_)))), "{r:?}");
     assert!(a.show(&doc).await.is_ok());
 }
+
+/// Regression (seen in CI after a partition healed through two paths): a change that arrives
+/// before the change it depends on used to wait inside Automerge and apply later without its
+/// signature being stored. Now it is held with its signature, survives a restart, and applies
+/// with it once its dependency arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_arrives_before_its_dependency_waits_then_applies_signed() {
+    let mut a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let member = SecretKey::from_bytes([0x51; 32]);
+    let (space, doc) = space_with_plan(&a, &[]).await;
+    a.ok(Request::SpaceAdd {
+        space: space.parse().expect("space"),
+        member: peer_id(&member.public()).to_string(),
+        name: Some("Warstein".into()),
+        role: None,
+    })
+    .await;
+    let space_id: SpaceId = space.parse().expect("space");
+    let doc_id: DocId = doc.parse().expect("doc");
+    let saved = export(&a, &doc).await.saved;
+    // Two changes by the member, the second on top of the first.
+    let first = change_on(&saved, &member, "acronym", "FIRST");
+    let mut d = Automerge::load(&saved).expect("load");
+    d.apply_changes([first.clone()]).expect("apply");
+    let second = change_on(&d.save(), &member, "working_language", "DE");
+    assert_eq!(second.deps(), &[first.hash()][..], "the second depends on the first");
+    let sig = |c: &Change| (c.hash().0, sign_change(&member, &doc_id, &c.hash()));
+
+    // The second alone: nothing applies, nothing is refused, the change is held.
+    let mut swarm = attacker_swarm(&member);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(&mut swarm, peer, round(space_id, doc_id, &[&second], vec![sig(&second)])).await;
+    assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
+    let v = a.show(&doc).await.expect("show");
+    assert!(v["content"]["working_language"] == "EN", "held, not applied: {}", v["content"]);
+    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    let held = hist.as_array().expect("history").iter().find(|e| e["hash"] == second.hash().to_string());
+    assert_eq!(held.map(|e| e["accepted"].clone()), Some(false.into()), "{hist}");
+    drop(swarm);
+
+    // The held change survives a restart; then the first arrives and both apply, signed.
+    a.restart().await;
+    let mut swarm = attacker_swarm(&member);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(&mut swarm, peer, round(space_id, doc_id, &[&first], vec![sig(&first)])).await;
+    assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
+    let v = a.show(&doc).await.expect("show");
+    assert_eq!(v["content"]["acronym"], "FIRST");
+    assert_eq!(v["content"]["working_language"], "DE", "the held change applied with its dependency");
+    let check_history = |hist: serde_json::Value| {
+        let entries = hist.as_array().expect("history").clone();
+        assert!(entries.iter().all(|e| e["signature"] == "verified" && e["accepted"] == true), "{hist}");
+        assert_eq!(entries.iter().filter(|e| e["author"] == "Warstein").count(), 2, "{hist}");
+    };
+    check_history(a.ok(Request::DocHistory { doc: doc_id }).await);
+    a.restart().await;
+    check_history(a.ok(Request::DocHistory { doc: doc_id }).await);
+    assert_eq!(a.show(&doc).await.expect("show")["content"]["working_language"], "DE");
+}

@@ -8,13 +8,16 @@ use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::{Bundle, BundleDoc},
     ids::{DocId, SpaceId},
-    keys::{PublicKey, Signature},
+    keys::PublicKey,
     membership::Membership,
     signed::{self, ChangeRejection, ChangeToVerify},
 };
 
 use super::{DocMeta, Engine, decode};
-use crate::{error::NodeError, store::Table};
+use crate::{
+    error::NodeError,
+    store::{Batch, Table},
+};
 
 /// What a bundle import did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,34 +184,27 @@ impl Engine {
                     DocMeta::arriving(space_id, kind)
                 }
             };
-            let mut doc = if is_new {
-                Automerge::new().with_actor(self.actor())
+            if is_new {
+                let doc = Automerge::new().with_actor(self.actor());
+                self.docs.insert(doc_id, doc);
             } else {
                 self.load(&doc_id)?;
-                self.docs.remove(&doc_id).ok_or_else(|| NodeError::UnknownDoc(doc_id.to_string()))?
-            };
-            let had: HashSet<ChangeHash> = changes
-                .iter()
-                .map(|(c, _)| c.hash())
-                .filter(|h| doc.get_change_by_hash(h).is_some())
-                .collect();
-            let fresh: Vec<(Change, Signature)> =
-                changes.into_iter().filter(|(c, _)| !had.contains(&c.hash())).collect();
-            doc.apply_changes(fresh.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
-            let applied: Vec<(Change, Signature)> =
-                fresh.iter().filter(|(c, _)| doc.get_change_by_hash(&c.hash()).is_some()).cloned().collect();
-            report.changes_waiting += fresh.len() - applied.len();
-            report.changes_added += applied.len();
-            if applied.is_empty() {
-                if meta.changes > 0 {
-                    self.docs.insert(doc_id, doc);
-                } else {
-                    report.new_documents = report.new_documents.saturating_sub(1);
-                }
-                continue;
             }
-            self.persist_changes(&doc_id, meta, &doc, &applied)?;
-            self.docs.insert(doc_id, doc);
+            // Changes held from earlier rounds may be completed by this bundle.
+            let held = self.quarantined(&doc_id)?;
+            let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
+            let (mut pool, _) = self.classify(&space_id, &doc_id, held)?;
+            pool.extend(changes);
+            let admitted =
+                self.admit(&doc_id, meta, pool, &held_hashes, Batch::default(), |doc, ready| {
+                    doc.apply_changes(ready).map_err(super::edit::am)
+                })?;
+            report.changes_waiting += admitted.waiting;
+            report.changes_added += admitted.applied;
+            if is_new && admitted.applied == 0 {
+                self.docs.remove(&doc_id);
+                report.new_documents = report.new_documents.saturating_sub(1);
+            }
         }
         Ok(report)
     }

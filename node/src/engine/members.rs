@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use twinmesh_protocol::{
@@ -439,25 +439,22 @@ impl Engine {
             .filter(|(c, _, _)| !q_hashes.contains(&c.hash()))
             .map(|(c, s, _)| (c.clone(), *s))
             .collect();
-        let remove_q: Vec<ChangeHash> = newly_valid.iter().map(|(c, _)| c.hash()).collect();
-        self.quarantine_batch(&mut b, id, &bad_pairs, &remove_q)?;
         if doc_stays_valid {
-            // Only additions: apply them like a sync round would.
-            let doc = self.load(id)?;
-            doc.apply_changes(newly_valid.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
-            self.store.commit(b)?;
-            let snapshot = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
-            let applied: Vec<(Change, Signature)> = newly_valid
-                .into_iter()
-                .filter(|(c, _)| snapshot.get_change_by_hash(&c.hash()).is_some())
-                .collect();
-            self.persist_changes(id, meta, &snapshot, &applied)?;
-            self.docs.insert(*id, snapshot);
+            // Only additions: admit them as a sync round would.
+            self.quarantine_batch(&mut b, id, &bad_pairs, &[])?;
+            self.load(id)?;
+            self.admit(id, meta, newly_valid, &q_hashes, b, |doc, ready| {
+                doc.apply_changes(ready).map_err(super::edit::am)
+            })?;
             return Ok(());
         }
-        // Rebuild from the valid changes.
+        // Rebuild from the valid changes; those still waiting for a dependency stay held.
         tracing::warn!(doc = %id, removed = bad_pairs.len(), "rebuilding document without changes that are no longer valid");
         let mut doc = Automerge::new().with_actor(self.actor());
+        let (ok, _waiting) = super::admit::split_ready(&doc, ok);
+        let remove_q: Vec<ChangeHash> =
+            ok.iter().map(|(c, _)| c.hash()).filter(|h| q_hashes.contains(h)).collect();
+        self.quarantine_batch(&mut b, id, &bad_pairs, &remove_q)?;
         doc.apply_changes(ok.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
         for (k, _) in self.store.scan(Table::Changes, id.as_bytes())? {
             b.remove(Table::Changes, k);

@@ -3,6 +3,7 @@
 //! The engine is synchronous and owns the store. The CLI uses it directly when no node runs;
 //! a running node owns one engine on a dedicated thread and talks to it by messages.
 
+mod admit;
 mod bundle;
 mod edit;
 mod members;
@@ -462,11 +463,22 @@ impl Engine {
     pub(crate) fn persist_changes(
         &mut self,
         id: &DocId,
-        mut meta: DocMeta,
+        meta: DocMeta,
         doc: &Automerge,
         changes: &[(Change, Signature)],
     ) -> Result<(), NodeError> {
-        let mut b = Batch::default();
+        self.persist_changes_with(id, meta, doc, changes, Batch::default())
+    }
+
+    /// [`Engine::persist_changes`], committing `b`'s writes in the same batch.
+    pub(crate) fn persist_changes_with(
+        &mut self,
+        id: &DocId,
+        mut meta: DocMeta,
+        doc: &Automerge,
+        changes: &[(Change, Signature)],
+        mut b: Batch,
+    ) -> Result<(), NodeError> {
         for (change, sig) in changes {
             let key = trees::change_key(id.as_bytes(), &change.hash().0);
             b.put(Table::Changes, key.clone(), change.raw_bytes().to_vec());

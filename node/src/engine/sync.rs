@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::{
-    Automerge, Change, ChangeHash, ReadDoc,
+    Automerge, Change, ChangeHash,
     sync::{self as am_sync, SyncDoc},
 };
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,8 @@ pub struct Received {
     pub applied: usize,
     /// Changes refused, with the reason.
     pub rejected: Vec<ChangeRejection>,
+    /// Valid changes held until the changes they depend on arrive.
+    pub waiting: usize,
     /// The reply to send, if any.
     pub reply: Option<DocSync>,
     /// Space of the document, when known.
@@ -344,8 +346,8 @@ impl Engine {
                     Err(rej) => received.rejected.push(rej),
                 }
             }
-            // Authors are checked against the membership log; quarantined changes join the
-            // pool, since a change in this round may make one of them valid.
+            // Authors are checked against the membership log; held changes join the pool, since
+            // a change in this round may make one of them valid, or bring what it waits for.
             let incoming: HashSet<ChangeHash> = signed_ok.iter().map(|(c, _)| c.hash()).collect();
             let quarantined = self.quarantined(&doc_id)?;
             let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
@@ -363,59 +365,25 @@ impl Engine {
                     received.rejected.push(why.clone());
                 }
             }
-            let promoted: Vec<ChangeHash> =
-                ok.iter().filter(|(c, _)| q_hashes.contains(&c.hash())).map(|(c, _)| c.hash()).collect();
-            self.quarantine_batch(&mut qb, &doc_id, &new_bad, &promoted)?;
-            if !qb.is_empty() {
-                self.store.commit(qb)?;
-            }
-            let sigs: HashMap<ChangeHash, Signature> = ok.iter().map(|(c, s)| (c.hash(), *s)).collect();
-            let accepted: Vec<Change> = ok.into_iter().map(|(c, _)| c).collect();
-            let am_doc = self.doc_for_sync(&doc_id)?;
-            // `get_change_by_hash` rebuilds a present change from the whole op set, so asking it
-            // per change costs history x changes. When nothing waits in Automerge's queue, a
-            // change is applied exactly when it is not missing, which the change graph answers.
-            let fresh: Vec<bool> = if am_doc.get_missing_deps(&[]).is_empty() {
-                let hashes: Vec<ChangeHash> = accepted.iter().map(Change::hash).collect();
-                let missing: HashSet<ChangeHash> = am_doc.get_missing_deps(&hashes).into_iter().collect();
-                hashes.iter().map(|h| missing.contains(h)).collect()
-            } else {
-                accepted.iter().map(|c| am_doc.get_change_by_hash(&c.hash()).is_none()).collect()
-            };
-            m.changes =
-                am_sync::ChunkList::from(accepted.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>());
-            if let Err(e) = am_doc.receive_sync_message(&mut state, m) {
-                self.docs.remove(&doc_id);
-                return Err(NodeError::InvalidInput(format!("sync message could not be applied: {e}")));
-            }
-            let mut to_store = Vec::new();
-            // With an empty queue every change received is applied.
-            let all_applied = am_doc.get_missing_deps(&[]).is_empty();
-            for (c, was_new) in accepted.into_iter().zip(fresh) {
-                // Changes whose dependencies are still missing wait inside Automerge; they are
-                // stored once they apply.
-                if was_new
-                    && (all_applied || am_doc.get_change_by_hash(&c.hash()).is_some())
-                    && let Some(sig) = sigs.get(&c.hash())
-                {
-                    to_store.push((c, *sig));
+            self.quarantine_batch(&mut qb, &doc_id, &new_bad, &[])?;
+            let meta = match self.store.get(Table::Docs, doc_id.as_bytes())? {
+                Some(v) => decode::<DocMeta>("document metadata", &v)?,
+                None => {
+                    let (space, kind) = self.doc_space_kind(&doc_id)?;
+                    DocMeta::arriving(space, kind)
                 }
-            }
-            received.applied = to_store.len();
-            if !to_store.is_empty() {
-                let meta = match self.store.get(Table::Docs, doc_id.as_bytes())? {
-                    Some(v) => decode::<DocMeta>("document metadata", &v)?,
-                    None => {
-                        let (space, kind) = self.doc_space_kind(&doc_id)?;
-                        DocMeta::arriving(space, kind)
-                    }
-                };
-                let snapshot =
-                    self.docs.remove(&doc_id).ok_or_else(|| NodeError::UnknownDoc(doc_id.to_string()))?;
-                self.persist_changes(&doc_id, meta, &snapshot, &to_store)?;
-                self.docs.insert(doc_id, snapshot);
-                self.pending_docs.remove(&doc_id);
-            }
+            };
+            self.doc_for_sync(&doc_id)?;
+            // Only changes whose dependencies are present reach Automerge (see `admit`).
+            let admitted = self.admit(&doc_id, meta, ok, &q_hashes, qb, |doc, ready| {
+                m.changes = am_sync::ChunkList::from(
+                    ready.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>(),
+                );
+                doc.receive_sync_message(&mut state, m)
+                    .map_err(|e| NodeError::InvalidInput(format!("sync message could not be applied: {e}")))
+            })?;
+            received.applied = admitted.applied;
+            received.waiting = admitted.waiting;
             for r in &received.rejected {
                 tracing::warn!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
             }

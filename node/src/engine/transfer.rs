@@ -1,8 +1,8 @@
 //! History, export and import of signed documents.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::DocExport,
@@ -196,19 +196,19 @@ impl Engine {
                     meta.space
                 )));
             }
-            let local = self.load(&id)?;
-            let new: Vec<Change> =
-                changes.iter().filter(|c| local.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
-            let added = new.len();
-            local.apply_changes(new.clone()).map_err(super::edit::am)?;
+            self.load(&id)?;
             let with_sigs: Vec<(Change, Signature)> =
-                new.into_iter().filter_map(|c| sigs.get(&c.hash()).map(|s| (c, *s))).collect();
-            let snapshot = self.docs.remove(&id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
-            if !with_sigs.is_empty() {
-                self.persist_changes(&id, meta, &snapshot, &with_sigs)?;
-            }
-            let title = view::title(&snapshot);
-            self.docs.insert(id, snapshot);
+                changes.iter().filter_map(|c| sigs.get(&c.hash()).map(|s| (c.clone(), *s))).collect();
+            let held = self.quarantined(&id)?;
+            let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
+            let (mut pool, _) = self.classify(&space_id, &id, held)?;
+            pool.extend(with_sigs);
+            let added = self
+                .admit(&id, meta, pool, &held_hashes, Batch::default(), |doc, ready| {
+                    doc.apply_changes(ready).map_err(super::edit::am)
+                })?
+                .applied;
+            let title = self.docs.get(&id).map(view::title).unwrap_or_default();
             return Ok(ImportReport {
                 doc: id,
                 space: space_id,
