@@ -41,9 +41,13 @@ pub(crate) fn present(doc: &Automerge, hashes: &[ChangeHash]) -> HashSet<ChangeH
 /// Splits `pool` into the changes `doc` can apply now, in dependency order, and those that
 /// wait for a change neither `doc` nor the pool holds. Changes `doc` already has, and
 /// duplicates, are dropped.
-pub(crate) fn split_ready(doc: &Automerge, pool: SignedChanges) -> (SignedChanges, SignedChanges) {
+#[allow(clippy::type_complexity)]
+pub(crate) fn split_ready<T>(
+    doc: &Automerge,
+    pool: Vec<(Change, T)>,
+) -> (Vec<(Change, T)>, Vec<(Change, T)>) {
     let mut seen = HashSet::new();
-    let mut pool: SignedChanges = pool.into_iter().filter(|(c, _)| seen.insert(c.hash())).collect();
+    let mut pool: Vec<(Change, T)> = pool.into_iter().filter(|(c, _)| seen.insert(c.hash())).collect();
     let hashes: Vec<ChangeHash> = pool.iter().map(|(c, _)| c.hash()).collect();
     let had = present(doc, &hashes);
     pool.retain(|(c, _)| !had.contains(&c.hash()));
@@ -87,9 +91,9 @@ pub(crate) fn split_ready(doc: &Automerge, pool: SignedChanges) -> (SignedChange
             }
         }
     }
-    let mut slots: Vec<Option<(Change, _)>> = pool.into_iter().map(Some).collect();
-    let ready: SignedChanges = order.iter().filter_map(|&i| slots[i].take()).collect();
-    let waiting: SignedChanges = slots.into_iter().flatten().collect();
+    let mut slots: Vec<Option<(Change, T)>> = pool.into_iter().map(Some).collect();
+    let ready: Vec<(Change, T)> = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let waiting: Vec<(Change, T)> = slots.into_iter().flatten().collect();
     (ready, waiting)
 }
 
@@ -141,6 +145,32 @@ impl Engine {
         self.docs.insert(*id, doc);
         self.pending_docs.remove(id);
         Ok(result)
+    }
+}
+
+impl Engine {
+    /// Moves stored changes that cannot apply (their dependencies are not stored) out of the
+    /// document's change table into the quarantine, with their signatures, so they apply when
+    /// a partner sends what they wait for. Stores written before [`Engine::admit`] existed
+    /// could hold such changes; loading must not hide them in Automerge's queue, where they
+    /// would also hide every later change built on them.
+    pub(crate) fn strand(&mut self, id: &DocId, stranded: Vec<Change>) -> Result<(), NodeError> {
+        let sigs = self.signatures(id)?;
+        tracing::warn!(doc = %id, count = stranded.len(), "stored changes wait for changes that are not stored; holding them until a partner sends those");
+        let mut b = Batch::default();
+        let mut held = Vec::new();
+        for c in stranded {
+            b.remove(
+                crate::store::Table::Changes,
+                crate::store::trees::change_key(id.as_bytes(), &c.hash().0),
+            );
+            if let Some(s) = sigs.get(&c.hash()) {
+                held.push((c, *s));
+            }
+        }
+        self.quarantine_batch(&mut b, id, &held, &[])?;
+        self.store.commit(b)?;
+        Ok(())
     }
 }
 
@@ -196,5 +226,81 @@ mod tests {
         doc.apply_changes(ready.into_iter().map(|(c, _)| c)).expect("test doc");
         assert!(doc.get_missing_deps(&[]).is_empty());
         assert_eq!(doc.get_changes(&[]).len(), 5);
+    }
+
+    #[test]
+    fn a_stored_change_whose_dependency_is_not_stored_is_held_then_applies() {
+        use automerge::{ReadDoc, transaction::CommitOptions};
+        use twinmesh_protocol::{schema::DocKind, signed};
+
+        use crate::{
+            identity::DataDir,
+            store::{Table, trees},
+        };
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = DataDir::new(dir.path());
+        let mut e = Engine::init(&data, "Warstein", "DE", false).expect("init");
+        let space = e.create_space("Twinning").expect("space").id;
+        let id = e.create_doc(&space, DocKind::Plan, "Plan", None).expect("doc").id;
+        // Two changes by this town on top of the document; only the second is stored, as a
+        // store written before `admit` existed could hold it.
+        let key = e.secret_key().clone();
+        let mut d = e.load(&id).expect("load").fork().with_actor(signed::actor_id(&key.public(), [7; 16]));
+        let mut commit = |field: &str, value: &str| {
+            let mut tx = d.transaction();
+            tx.put(automerge::ROOT, field, value).expect("put");
+            let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
+            let h = h.expect("a change");
+            (d.get_change_by_hash(&h).expect("change"), signed::sign_change(&key, &id, &h))
+        };
+        let first = commit("acronym", "FIRST");
+        let second = commit("working_language", "DE");
+        let mut b = Batch::default();
+        let k = trees::change_key(id.as_bytes(), &second.0.hash().0);
+        b.put(Table::Changes, k.clone(), second.0.raw_bytes().to_vec());
+        b.put(Table::Sigs, k, second.1.0.to_vec());
+        e.store.commit(b).expect("commit");
+        drop(e);
+
+        // Opening and loading works; the stranded change is held, not hidden in a queue.
+        let mut e = Engine::open(&data).expect("open");
+        let doc = e.load(&id).expect("load");
+        assert!(doc.get_missing_deps(&[]).is_empty(), "nothing waits inside Automerge");
+        assert_eq!(doc.get_changes(&[]).len(), 1);
+        let held = e.quarantined(&id).expect("quarantine");
+        assert_eq!(held.iter().map(|(c, _)| c.hash()).collect::<Vec<_>>(), vec![second.0.hash()]);
+        let stored = e.store.scan(Table::Changes, id.as_bytes()).expect("scan");
+        assert!(
+            !stored.iter().any(|(k, _)| k.ends_with(&second.0.hash().0)),
+            "moved out of the change table"
+        );
+
+        // The missing change arrives: both apply, signed, and survive a reopen.
+        let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
+        let mut pool = held;
+        pool.push(first);
+        let meta = e.doc_meta(&id).expect("meta");
+        let admitted = e
+            .admit(&id, meta, pool, &held_hashes, Batch::default(), |doc, ready| {
+                doc.apply_changes(ready).map_err(crate::engine::edit::am)
+            })
+            .expect("admit");
+        assert_eq!(admitted, Admitted { applied: 2, waiting: 0 });
+        drop(e);
+        let mut e = Engine::open(&data).expect("reopen");
+        let doc = e.load(&id).expect("load");
+        assert_eq!(doc.get_changes(&[]).len(), 3);
+        assert!(doc.get(automerge::ROOT, "working_language").expect("get").is_some());
+        assert!(e.quarantined(&id).expect("quarantine").is_empty());
+        let history = e.history(&id).expect("history");
+        assert_eq!(history.len(), 3);
+        assert!(
+            history
+                .iter()
+                .all(|h| h.accepted
+                    && matches!(h.signature, super::super::transfer::SignatureStatus::Verified)),
+            "{history:?}"
+        );
     }
 }

@@ -422,18 +422,24 @@ impl Engine {
     pub(crate) fn load(&mut self, id: &DocId) -> Result<&mut Automerge, NodeError> {
         if !self.docs.contains_key(id) {
             self.doc_meta(id)?;
-            let doc = self.load_from_store(id)?;
+            let (doc, stranded) = self.load_from_store(id)?;
+            if !stranded.is_empty() {
+                self.strand(id, stranded)?;
+            }
             self.docs.insert(*id, doc);
         }
         self.docs.get_mut(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))
     }
 
-    fn load_from_store(&self, id: &DocId) -> Result<Automerge, NodeError> {
-        let mut doc = match self.store.get(Table::Snapshots, id.as_bytes())? {
+    /// The document from its snapshot and incremental changes, and the stored changes that
+    /// cannot apply because a change they depend on is not stored (see [`Engine::strand`]).
+    fn load_from_store(&self, id: &DocId) -> Result<(Automerge, Vec<Change>), NodeError> {
+        let snapshot = self.store.get(Table::Snapshots, id.as_bytes())?;
+        let base = || match &snapshot {
             Some(bytes) => {
-                Automerge::load(&bytes).map_err(|e| NodeError::Corrupt(format!("snapshot of {id}: {e}")))?
+                Automerge::load(bytes).map_err(|e| NodeError::Corrupt(format!("snapshot of {id}: {e}")))
             }
-            None => Automerge::new(),
+            None => Ok(Automerge::new()),
         };
         let mut changes = Vec::new();
         for (_, bytes) in self.store.scan(Table::Changes, id.as_bytes())? {
@@ -441,8 +447,18 @@ impl Engine {
                 Change::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("change of {id}: {e}")))?,
             );
         }
-        doc.apply_changes(changes).map_err(|e| NodeError::Corrupt(format!("changes of {id}: {e}")))?;
-        Ok(doc.with_actor(self.actor()))
+        let mut doc = base()?;
+        doc.apply_changes(changes.clone())
+            .map_err(|e| NodeError::Corrupt(format!("changes of {id}: {e}")))?;
+        if doc.get_missing_deps(&[]).is_empty() {
+            return Ok((doc.with_actor(self.actor()), Vec::new()));
+        }
+        // Some stored change waits for one that is not stored: apply only what can apply.
+        let mut doc = base()?;
+        let (ready, stranded) = admit::split_ready(&doc, changes.into_iter().map(|c| (c, ())).collect());
+        doc.apply_changes(ready.into_iter().map(|(c, _)| c))
+            .map_err(|e| NodeError::Corrupt(format!("changes of {id}: {e}")))?;
+        Ok((doc.with_actor(self.actor()), stranded.into_iter().map(|(c, _)| c).collect()))
     }
 
     /// Stored signatures of a document, by change hash.
