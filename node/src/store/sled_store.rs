@@ -64,8 +64,10 @@ impl SledStore {
             }
         }
         // We hold our own lock, so a sled lock failure can only come from this process: sled's
-        // threads of a store dropped a moment ago may still hold its file lock. Retry briefly.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        // threads of a store dropped a moment ago may still hold its file lock (released when
+        // the last of them lets go, which took over 3 s on a loaded 2-core CI machine while
+        // tests ran in parallel). Retry for a while: no other process can be in the way.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
         let db = loop {
             let opened = sled::Config::new()
                 .path(dir)
