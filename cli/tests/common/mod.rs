@@ -263,6 +263,16 @@ impl Node {
         id_text(&self.json(&["doc", "new", space, "--kind", kind, "--title", title])["id"])
     }
 
+    /// `doc show DOC --json`, or `None` if the command fails (e.g. the document has not
+    /// arrived yet).
+    pub(crate) fn try_show(&self, doc: &str) -> Option<Value> {
+        let out = self.run(&["doc", "show", doc, "--json"]);
+        if !out.status.success() {
+            return None;
+        }
+        serde_json::from_str(&out.stdout).ok()
+    }
+
     /// `doc show DOC --json`.
     #[track_caller]
     pub(crate) fn show(&self, doc: &str) -> Value {
@@ -289,6 +299,19 @@ impl Node {
         let mut running = self.spawn_start(&[]);
         running.wait_for_line(|l| l.contains("is running"), Duration::from_secs(20));
         running
+    }
+
+    /// Starts `twin --json start` and waits (bounded) for its `started` event, which names the
+    /// listen addresses and the API.
+    #[track_caller]
+    pub(crate) fn start_json(&self) -> (Running, Value) {
+        let mut running = self.spawn_start(&["--json"]);
+        let line = running.wait_for_line(
+            |l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["event"] == "started"),
+            Duration::from_secs(30),
+        );
+        let started: Value = serde_json::from_str(&line).expect("the started event is JSON");
+        (running, started)
     }
 
     /// Starts `twin start EXTRA...` in the background, without waiting. The node listens on
@@ -397,6 +420,19 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.kill_now();
     }
+}
+
+/// Polls `f` every 20 ms until it holds; panics after `limit`. Returns how long it took.
+#[track_caller]
+pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        if f() {
+            return t0.elapsed();
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out after {limit:?} waiting for {what}");
 }
 
 /// Lower-case RFC 4648 base32 without padding: how Twinmesh prints ids.
