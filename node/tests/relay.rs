@@ -63,3 +63,31 @@ async fn a_partner_is_found_from_its_id_alone() {
     let err = b.req(Request::Dial { addr: unknown.to_string() }).await.expect_err("unknown");
     assert!(err.to_string().contains("no partner knows an address"), "{err}");
 }
+
+/// DCUtR: a connection that starts through a relay is upgraded to a direct one where the
+/// towns can reach each other (here: loopback, so the hole punch must succeed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relayed_connection_is_upgraded_to_a_direct_one_by_hole_punching() {
+    let relay =
+        TestNode::start_with("Relay of the twinning association", "EU", |c| c.relay_server = true).await;
+    let relay_addr: libp2p::Multiaddr = relay.addr().await.parse().expect("addr");
+    let a =
+        TestNode::start_with("Saint-Pol-sur-Ternoise", "FR", |c| c.relays = vec![relay_addr.clone()]).await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let (_space, doc) = space_with_plan(&a, &[&b]).await;
+    eventually("A holds a reservation on the relay", || async {
+        a.ok(Request::Status).await["relay_reservations"].as_array().is_some_and(|r| !r.is_empty())
+    })
+    .await;
+    let a_id = a.id().await;
+    b.ok(Request::Dial { addr: format!("{relay_addr}/p2p-circuit/p2p/{a_id}") }).await;
+    let peer_a = || async {
+        let peers = b.ok(Request::Peers).await;
+        peers.as_array().into_iter().flatten().find(|p| p["id"] == a_id.as_str()).cloned()
+    };
+    eventually("B's connection to A is direct after the hole punch", || async {
+        peer_a().await.is_some_and(|p| p["connection"] == "direct" && p["hole_punch"] == "succeeded")
+    })
+    .await;
+    eventually("and the towns sync over it", || async { converged(&[&a, &b], &doc).await }).await;
+}

@@ -76,7 +76,11 @@ pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
             "{}  {:<24} {:<12} last seen {}  syncing {}  spaces: {}",
             s("id"),
             if s("name").is_empty() { "(unknown)".to_string() } else { s("name") },
-            if connected { "connected" } else { "offline" },
+            match (connected, s("connection").as_str()) {
+                (false, _) => "offline",
+                (true, "relayed") => "via relay",
+                (true, _) => "connected",
+            },
             if s("last_seen_utc").is_empty() { "never".to_string() } else { s("last_seen_utc") },
             p.get("syncing_documents").and_then(Value::as_u64).unwrap_or(0),
             if spaces.is_empty() { "-".to_string() } else { spaces.join(", ") }

@@ -98,9 +98,20 @@ struct Behaviour {
 #[derive(Debug, Default)]
 struct PeerState {
     addr: Option<Multiaddr>,
+    /// Open connections, and whether each goes through a relay.
+    links: HashMap<libp2p::swarm::ConnectionId, bool>,
+    /// The outcome of the last hole punch (DCUtR) with this partner.
+    hole_punch: Option<String>,
     applied: u64,
     rejected: u32,
     last_sync: Option<std::time::SystemTime>,
+}
+
+impl PeerState {
+    /// "direct" when some connection is direct, else "relayed".
+    fn connection(&self) -> &'static str {
+        if self.links.values().any(|relayed| !relayed) { "direct" } else { "relayed" }
+    }
 }
 
 #[derive(Debug)]
@@ -450,6 +461,8 @@ impl NetTask {
                 "name": rec.profile.as_ref().map(|p| p.name.clone()),
                 "country": rec.profile.as_ref().map(|p| p.country.clone()),
                 "connected": state.is_some(),
+                "connection": state.map(PeerState::connection),
+                "hole_punch": state.and_then(|s| s.hole_punch.clone()),
                 "addrs": rec.addrs,
                 "last_seen": rec.last_seen,
                 "last_seen_utc": rec.last_seen.map(|t| t.to_rfc3339()),
@@ -465,6 +478,7 @@ impl NetTask {
                     "id": peer.to_string(),
                     "name": Value::Null,
                     "connected": true,
+                    "connection": state.connection(),
                     "addrs": state.addr.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                     "spaces": [],
                 }));
@@ -682,6 +696,7 @@ impl NetTask {
                 }
                 let dialed_addr = endpoint.is_dialer().then(|| endpoint.get_remote_address().clone());
                 let state = self.connected.entry(peer_id).or_default();
+                state.links.insert(connection_id, endpoint.is_relayed());
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
                 }
@@ -703,6 +718,13 @@ impl NetTask {
                 tracing::info!(peer = %peer_id, "connected");
                 if num_established.get() == 1 && endpoint.is_dialer() {
                     self.send_hello(peer_id).await;
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established, .. }
+                if num_established > 0 =>
+            {
+                if let Some(state) = self.connected.get_mut(&peer_id) {
+                    state.links.remove(&connection_id);
                 }
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
@@ -828,8 +850,15 @@ impl NetTask {
                 tracing::info!(%peer, error = %e, "partner stopped answering; closing the connection");
                 self.swarm.close_connection(connection);
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(ev)) => {
-                tracing::debug!(?ev, "hole punching");
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(dcutr::Event { remote_peer_id, result })) => {
+                let outcome = match &result {
+                    Ok(_) => "succeeded".to_string(),
+                    Err(e) => format!("failed: {e}"),
+                };
+                tracing::info!(peer = %remote_peer_id, %outcome, "hole punching (direct connection through NAT)");
+                if let Some(state) = self.connected.get_mut(&remote_peer_id) {
+                    state.hole_punch = Some(outcome);
+                }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
                 for (peer, addr) in list {
