@@ -52,6 +52,9 @@ pub struct Config {
     /// Relays to reserve a slot on, so partners can reach this node through them
     /// (e.g. `/dns4/relay.example.org/tcp/4001/p2p/12D3KooW...`).
     pub relays: Vec<Multiaddr>,
+    /// An HTTP proxy for every outgoing TCP connection (`twin start --proxy`), for town halls
+    /// that reach the internet only through one.
+    pub proxy: Option<crate::net::town_tcp::Proxy>,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             redial: true,
             relay_server: false,
             relays: Vec::new(),
+            proxy: None,
         }
     }
 }

@@ -91,3 +91,74 @@ async fn a_relayed_connection_is_upgraded_to_a_direct_one_by_hole_punching() {
     .await;
     eventually("and the towns sync over it", || async { converged(&[&a, &b], &doc).await }).await;
 }
+
+/// A minimal HTTP CONNECT proxy on loopback, as a town hall's proxy would behave: it records
+/// every CONNECT target, and tunnels it (or answers 403 when `allow` is false).
+async fn http_proxy(allow: bool) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+                    let Ok(b) = client.read_u8().await else { return };
+                    head.push(b);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let target = head.split_whitespace().nth(1).unwrap_or_default().to_string();
+                log.lock().expect("log").push(target.clone());
+                if !allow {
+                    let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n").await;
+                    return;
+                }
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (addr, seen)
+}
+
+/// Town halls often reach the internet only through an HTTP proxy: with `proxy` set, the
+/// node's TCP connections go through CONNECT tunnels; a proxy that refuses gives a clear
+/// error. Partners can also be named by DNS name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_town_behind_an_http_proxy_reaches_its_partner_and_names_resolve() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let (proxy, seen) = http_proxy(true).await;
+    let proxy_url: twinmesh_node::net::town_tcp::Proxy =
+        format!("http://{proxy}").parse().expect("proxy url");
+    let b = TestNode::start_with("Warstein", "DE", |c| c.proxy = Some(proxy_url.clone())).await;
+    let (_space, doc) = space_with_plan(&a, &[&b]).await;
+    b.dial(&a).await;
+    eventually("B syncs with A through the proxy", || async { converged(&[&a, &b], &doc).await }).await;
+    let a_addr = a.addr().await;
+    let a_port = a_addr.split('/').nth(4).expect("port").to_string();
+    assert!(
+        seen.lock().expect("log").iter().any(|t| *t == format!("127.0.0.1:{a_port}")),
+        "the proxy tunnelled the connection to A: {:?}",
+        seen.lock().expect("log")
+    );
+
+    // A proxy that refuses: the dial fails, saying so.
+    let (refusing, _) = http_proxy(false).await;
+    let refusing_url: twinmesh_node::net::town_tcp::Proxy =
+        format!("http://{refusing}").parse().expect("url");
+    let c = TestNode::start_with("Hebden Royd", "GB", |cfg| cfg.proxy = Some(refusing_url.clone())).await;
+    let err = c.req(Request::Dial { addr: a_addr.clone() }).await.expect_err("the proxy refuses");
+    assert!(err.to_string().contains("refused to connect") && err.to_string().contains("403"), "{err}");
+
+    // Without a proxy, a partner named by DNS name is reached.
+    let d = TestNode::start("Warstein", "DE").await;
+    let a_id = a.id().await;
+    d.ok(Request::Dial { addr: format!("/dns4/localhost/tcp/{a_port}/p2p/{a_id}") }).await;
+}

@@ -25,6 +25,11 @@ pub(crate) struct StartArgs {
     /// E.g. /dns4/relay.example.org/tcp/4001/p2p/12D3KooW...
     #[arg(long = "relay-via", value_name = "MULTIADDR")]
     relay_via: Vec<libp2p::Multiaddr>,
+    /// Send every outgoing TCP connection through this HTTP proxy (CONNECT), for town halls
+    /// that reach the internet only through one: http://HOST:PORT or
+    /// http://USER:PASSWORD@HOST:PORT. Noise runs inside the tunnel.
+    #[arg(long, env = "TWIN_PROXY", value_name = "URL")]
+    proxy: Option<twinmesh_node::net::town_tcp::Proxy>,
     /// Local HTTP API address (loopback only by default; port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
     api: SocketAddr,
@@ -55,6 +60,7 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
     config.mdns = !a.no_mdns;
     config.relay_server = a.relay;
     config.relays = a.relay_via;
+    config.proxy = a.proxy;
     config.api = Some(a.api);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {

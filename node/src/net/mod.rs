@@ -11,6 +11,7 @@
 //! (peer, document) at a time, and at most [`MAX_ROUNDS`] rounds long.
 
 mod codec;
+pub mod town_tcp;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -24,7 +25,7 @@ use libp2p::{
     noise, ping, relay,
     request_response::{self, OutboundRequestId, ProtocolSupport},
     swarm::{NetworkBehaviour, SwarmEvent, behaviour::toggle::Toggle, dial_opts::DialOpts},
-    tcp, yamux,
+    yamux,
 };
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -156,11 +157,19 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
     let keypair = libp2p_keypair(key);
     let mdns_on = config.mdns;
     let relay_on = config.relay_server;
+    let proxy = config.proxy.clone();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
-        .map_err(net_err)?
         .with_quic()
+        // TCP with DNS names and an optional HTTP proxy for dials (see `tcp.rs`).
+        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            use libp2p::Transport as _;
+            Ok(self::town_tcp::TownTcp::new(libp2p::tcp::Config::default().nodelay(true), proxy)
+                .upgrade(libp2p::core::upgrade::Version::V1)
+                .authenticate(noise::Config::new(key)?)
+                .multiplex(yamux::Config::default()))
+        })
+        .map_err(net_err)?
         .with_relay_client(noise::Config::new, yamux::Config::default)
         .map_err(net_err)?
         .with_behaviour(|key, relay_client| {
