@@ -85,6 +85,10 @@ pub enum NodeError {
     /// The node's engine thread has stopped.
     #[error("the node has shut down")]
     Shutdown,
+
+    /// A request failed inside the node (a bug); the node carries on.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl NodeError {

@@ -95,7 +95,13 @@ impl EngineHandle {
             }))
             .await
             .map_err(|_| NodeError::Shutdown)?;
-        rx.await.map_err(|_| NodeError::Shutdown)
+        rx.await.map_err(|_| {
+            if self.tx.is_closed() {
+                NodeError::Shutdown
+            } else {
+                NodeError::Internal("the request failed inside the node; see the node's log".into())
+            }
+        })
     }
 }
 
@@ -106,7 +112,15 @@ fn spawn_engine(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), NodeEr
         .spawn(move || {
             let mut engine = engine;
             while let Some(job) = rx.blocking_recv() {
-                job(&mut engine);
+                // A bug reached by one request (a panic, e.g. inside a dependency on data from
+                // a peer) must not stop the node: the request fails, in-memory caches are
+                // dropped (the store holds everything acknowledged), and the next job runs.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut engine))).is_err() {
+                    tracing::error!(
+                        "a request failed with an internal error; reloading documents from the store"
+                    );
+                    engine.drop_caches();
+                }
             }
             // Every acknowledged write was flushed; dropping the engine closes the store.
             drop(engine);

@@ -211,6 +211,64 @@ async fn malformed_frames_do_not_hurt_the_node() {
     .await;
     assert!(matches!(r, Some(Response::Refused(Refusal::BadMessage(_)))), "{r:?}");
     assert!(a.show(&doc).await.is_ok());
+
+    // A Bloom filter with entries but no bits: answering it divided by zero inside Automerge,
+    // which stopped the node's engine. Now the round is refused and the node carries on.
+    let zero_bits = automerge::sync::BloomFilter::try_from(&[1u8, 0, 7][..]).expect("bloom");
+    let msg = Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![automerge::sync::Have { last_sync: vec![], bloom: zero_bits }],
+        changes: ChunkList::from(Vec::<Vec<u8>>::new()),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Sync(DocSync {
+            space: space.parse().expect("space"),
+            doc: doc.parse().expect("doc"),
+            kind: DocKind::Plan,
+            message: Some(msg.encode()),
+            signatures: vec![],
+        }),
+    )
+    .await;
+    assert!(matches!(&r, Some(Response::Refused(Refusal::BadMessage(m))) if m.contains("Bloom")), "{r:?}");
+    assert!(a.show(&doc).await.is_ok(), "the node still answers");
+
+    // A compressed change chunk (inflated by Automerge without a bound) is refused, signed or not.
+    let saved = export(&a, &doc).await.saved;
+    let mut big = change_on(&saved, &m, "acronym", &"A".repeat(4000));
+    let compressed = big.bytes().to_vec();
+    assert_eq!(compressed[8], 2, "a compressed chunk");
+    let doc_id: DocId = doc.parse().expect("doc");
+    let mut heads = vec![big.hash()];
+    heads.sort();
+    let msg = Message {
+        heads,
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(vec![compressed]),
+        flags: None,
+        version: MessageVersion::V1,
+    };
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Sync(DocSync {
+            space: space.parse().expect("space"),
+            doc: doc_id,
+            kind: DocKind::Plan,
+            message: Some(msg.encode()),
+            signatures: vec![(big.hash().0, sign_change(&m, &doc_id, &big.hash()))],
+        }),
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
+    let v = a.show(&doc).await.expect("show");
+    assert_ne!(v["content"]["acronym"], "A".repeat(4000), "the compressed change was not applied");
 }
 
 /// Regression (seen in CI after a partition healed through two paths): a change that arrives
@@ -244,7 +302,11 @@ async fn a_change_that_arrives_before_its_dependency_waits_then_applies_signed()
     let mut swarm = attacker_swarm(&member);
     let peer = connect(&mut swarm, &a.addr().await).await;
     let r = ask(&mut swarm, peer, round(space_id, doc_id, &[&second], vec![sig(&second)])).await;
-    assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
+    // The reply asks for what the held change waits for, not for the held change itself.
+    let Some(Response::Sync(reply)) = r else { panic!("a sync reply: {r:?}") };
+    let reply = Message::decode(&reply.message.expect("a message")).expect("decodes");
+    assert!(reply.need.contains(&first.hash()), "asks for the missing dependency: {:?}", reply.need);
+    assert!(!reply.need.contains(&second.hash()), "not for the change it holds: {:?}", reply.need);
     let v = a.show(&doc).await.expect("show");
     assert!(v["content"]["working_language"] == "EN", "held, not applied: {}", v["content"]);
     let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
@@ -270,4 +332,38 @@ async fn a_change_that_arrives_before_its_dependency_waits_then_applies_signed()
     a.restart().await;
     check_history(a.ok(Request::DocHistory { doc: doc_id }).await);
     assert_eq!(a.show(&doc).await.expect("show")["content"]["working_language"], "DE");
+}
+
+/// An export file whose saved document carries an extra change chunk with a missing
+/// dependency: Automerge would keep it queued, unverified, and apply it later. Refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_carrying_an_orphan_change_is_refused() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let member = SecretKey::from_bytes([0x52; 32]);
+    let (space, doc) = space_with_plan(&a, &[]).await;
+    a.ok(Request::SpaceAdd {
+        space: space.parse().expect("space"),
+        member: peer_id(&member.public()).to_string(),
+        name: Some("Warstein".into()),
+        role: None,
+    })
+    .await;
+    let doc_id: DocId = doc.parse().expect("doc");
+    let mut file = export(&a, &doc).await;
+    let first = change_on(&file.saved, &member, "acronym", "FIRST");
+    let mut d = Automerge::load(&file.saved).expect("load");
+    d.apply_changes([first.clone()]).expect("apply");
+    let orphan = change_on(&d.save(), &member, "working_language", "DE");
+    // The document, then the orphan alone (its dependency `first` is left out).
+    file.saved.extend_from_slice(orphan.raw_bytes());
+    file.signatures.push((orphan.hash().0, sign_change(&member, &doc_id, &orphan.hash())));
+    let b = TestNode::start("Hebden Royd", "GB").await;
+    let data = data_encoding::BASE64.encode(&file.to_bytes());
+    let err = b.req(Request::DocImport { data, space: None }).await.expect_err("refused");
+    assert!(err.to_string().contains("dependencies are missing"), "{err}");
+    assert_eq!(
+        b.ok(Request::DocList { space: None }).await.as_array().map(Vec::len),
+        Some(0),
+        "nothing imported"
+    );
 }

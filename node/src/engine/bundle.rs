@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc, sync as am_sync};
+use automerge::{Automerge, ChangeHash, ReadDoc, sync as am_sync};
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::{Bundle, BundleDoc},
@@ -138,7 +138,7 @@ impl Engine {
             }
             let mut changes = Vec::with_capacity(d.changes.len());
             for (raw, sig) in &d.changes {
-                let c = Change::from_bytes(raw.clone()).map_err(|e| {
+                let c = super::parse_incoming_change(raw.clone()).map_err(|e| {
                     NodeError::InvalidInput(format!("cannot import: a change in the bundle is corrupt: {e}"))
                 })?;
                 changes.push((c, *sig));

@@ -522,10 +522,32 @@ impl Engine {
         Ok(())
     }
 
+    /// Forgets every in-memory copy (documents, sync states, membership caches); the next
+    /// request reloads them from the store. Used after a request failed half-way.
+    pub(crate) fn drop_caches(&mut self) {
+        self.docs.clear();
+        self.pending_docs.clear();
+        self.sync_states.clear();
+        self.memberships.borrow_mut().clear();
+    }
+
     /// The author key of a change's actor, if it is of the Twinmesh form.
     pub fn author_of(actor: &automerge::ActorId) -> Option<PublicKey> {
         signed::author_of(actor)
     }
+}
+
+/// Chunk type byte of a compressed Automerge change (after 4 magic and 4 checksum bytes).
+const COMPRESSED_CHANGE_CHUNK: u8 = 2;
+
+/// Parses a change that came from a partner or a file. Compressed change chunks are refused:
+/// honest nodes send raw chunks (Automerge's sync and our bundles do), and Automerge inflates
+/// a compressed one without any size bound.
+pub(crate) fn parse_incoming_change(bytes: Vec<u8>) -> Result<Change, String> {
+    if bytes.get(8) == Some(&COMPRESSED_CHANGE_CHUNK) {
+        return Err("compressed change chunks are not accepted".into());
+    }
+    Change::from_bytes(bytes).map_err(|e| e.to_string())
 }
 
 fn create_private_dir(path: &std::path::Path) -> Result<(), NodeError> {

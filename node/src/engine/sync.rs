@@ -55,6 +55,38 @@ pub struct Received {
     pub space: Option<SpaceId>,
 }
 
+/// Refuses Bloom filters Automerge would choke on when answering: an empty bit array with
+/// entries (a division by zero) or an absurd probe count (a huge allocation).
+fn check_blooms(m: &am_sync::Message) -> Result<(), NodeError> {
+    fn leb(b: &[u8]) -> Option<(u64, &[u8])> {
+        let mut v: u64 = 0;
+        for (i, byte) in b.iter().enumerate().take(10) {
+            v |= u64::from(byte & 0x7f) << (7 * i);
+            if byte & 0x80 == 0 {
+                return Some((v, &b[i + 1..]));
+            }
+        }
+        None
+    }
+    if m.have.len() > 1 {
+        return Err(NodeError::InvalidInput("more than one Bloom filter in the sync message".into()));
+    }
+    for have in &m.have {
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            continue; // no entries: never probed
+        }
+        let ok = leb(&bytes)
+            .and_then(|(_, r)| leb(r))
+            .and_then(|(_, r)| leb(r))
+            .is_some_and(|(probes, bits)| (1..=64).contains(&probes) && !bits.is_empty());
+        if !ok {
+            return Err(NodeError::InvalidInput("malformed Bloom filter in the sync message".into()));
+        }
+    }
+    Ok(())
+}
+
 /// SHA-256 over a document's sorted heads.
 pub fn heads_digest(heads: &[ChangeHash]) -> [u8; 32] {
     let mut sorted = heads.to_vec();
@@ -270,6 +302,7 @@ impl Engine {
                 // Stay on the V1 message format: one chunk per change, so that every change can
                 // be checked against its signature on arrival.
                 m.flags = None;
+                self.ask_for_what_held_changes_wait_for(doc, &mut m)?;
                 // Look up only the signatures of the changes sent: reading every signature of
                 // the document made each round cost time proportional to its history.
                 let mut signatures = Vec::new();
@@ -288,6 +321,37 @@ impl Engine {
         };
         self.put_state(peer, doc, state)?;
         Ok(out)
+    }
+
+    /// Changes held because a dependency is missing are invisible to Automerge, which would
+    /// ask the partner for the held changes themselves (already sent, so never resent in this
+    /// session) instead of what they wait for — after a Bloom filter false positive the two
+    /// nodes would never converge. The message asks for the missing dependencies instead.
+    fn ask_for_what_held_changes_wait_for(
+        &mut self,
+        doc: &DocId,
+        m: &mut am_sync::Message,
+    ) -> Result<(), NodeError> {
+        let held = self.quarantined(doc)?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
+        let deps: Vec<ChangeHash> = held
+            .iter()
+            .flat_map(|(c, _)| c.deps().iter().copied())
+            .filter(|d| !held_hashes.contains(d))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let Some(am_doc) = self.docs.get(doc) else { return Ok(()) };
+        let present = super::admit::present(am_doc, &deps);
+        let mut need: Vec<ChangeHash> = m.need.iter().filter(|h| !held_hashes.contains(h)).copied().collect();
+        need.extend(deps.into_iter().filter(|d| !present.contains(d)));
+        need.sort();
+        need.dedup();
+        m.need = need;
+        Ok(())
     }
 
     /// Receives one sync round from `peer`: verifies every change it carries (signature, and
@@ -324,13 +388,14 @@ impl Engine {
         if let Some(bytes) = &msg.message {
             let mut m = am_sync::Message::decode(bytes)
                 .map_err(|e| NodeError::InvalidInput(format!("undecodable sync message: {e}")))?;
+            check_blooms(&m)?;
             let sigs: HashMap<ChangeHash, Signature> =
                 msg.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
             let mut parsed = Vec::new();
             for chunk in m.changes.iter() {
-                match Change::from_bytes(chunk.to_vec()) {
+                match super::parse_incoming_change(chunk.to_vec()) {
                     Ok(c) => parsed.push(c),
-                    Err(e) => received.rejected.push(ChangeRejection::Malformed { reason: e.to_string() }),
+                    Err(reason) => received.rejected.push(ChangeRejection::Malformed { reason }),
                 }
             }
             let checks = super::checks(&parsed, &sigs);

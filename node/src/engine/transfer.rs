@@ -164,6 +164,13 @@ impl Engine {
         let incoming = Automerge::load(&export.saved).map_err(|e| {
             NodeError::InvalidInput(format!("cannot import: the document inside the file is corrupt: {e}"))
         })?;
+        // A saved document may carry extra change chunks whose dependencies are missing;
+        // Automerge would keep them queued, unverified, and apply them later (see admit.rs).
+        if !automerge::ReadDoc::get_missing_deps(&incoming, &[]).is_empty() {
+            return Err(NodeError::InvalidInput(
+                "cannot import: the file holds changes whose dependencies are missing".into(),
+            ));
+        }
         match (view::space_of(&incoming), view::kind_of(&incoming)) {
             (Some(s), Some(_)) if s == space_id.to_string() => {}
             _ => {
