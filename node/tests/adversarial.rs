@@ -367,3 +367,48 @@ async fn an_export_carrying_an_orphan_change_is_refused() {
         "nothing imported"
     );
 }
+
+/// A member that signs two different changes with the same sequence number (equivocation)
+/// made Automerge refuse every later round that carried the second one, so the document
+/// stopped syncing. Now that change is refused on its own and the rest of the round applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_equivocating_change_is_refused_and_the_rest_still_applies() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let cheat = SecretKey::from_bytes([0x53; 32]);
+    let honest = SecretKey::from_bytes([0x54; 32]);
+    let (space, doc) = space_with_plan(&a, &[]).await;
+    for (k, name) in [(&cheat, "Cheat"), (&honest, "Warstein")] {
+        a.ok(Request::SpaceAdd {
+            space: space.parse().expect("space"),
+            member: peer_id(&k.public()).to_string(),
+            name: Some(name.into()),
+            role: None,
+        })
+        .await;
+    }
+    let (space_id, doc_id): (SpaceId, DocId) = (space.parse().expect("space"), doc.parse().expect("doc"));
+    let saved = export(&a, &doc).await.saved;
+    // Two versions of "the same" edit: same actor, same sequence number, different content.
+    let first = change_on(&saved, &cheat, "acronym", "ONE");
+    let second = change_on(&saved, &cheat, "acronym", "TWO");
+    assert_eq!((first.actor_id(), first.seq()), (second.actor_id(), second.seq()));
+    let fair = change_on(&saved, &honest, "working_language", "DE");
+    let sig = |k: &SecretKey, c: &Change| (c.hash().0, sign_change(k, &doc_id, &c.hash()));
+
+    let mut swarm = attacker_swarm(&cheat);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(&mut swarm, peer, round(space_id, doc_id, &[&first], vec![sig(&cheat, &first)])).await;
+    assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
+    let r = ask(
+        &mut swarm,
+        peer,
+        round(space_id, doc_id, &[&second, &fair], vec![sig(&cheat, &second), sig(&honest, &fair)]),
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Sync(_))), "the round is answered, not refused: {r:?}");
+    let v = a.show(&doc).await.expect("show");
+    assert_eq!(v["content"]["acronym"], "ONE", "the second version is refused");
+    assert_eq!(v["content"]["working_language"], "DE", "the rest of the round applies");
+    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    assert!(hist.as_array().expect("history").iter().all(|e| e["signature"] == "verified"), "{hist}");
+}

@@ -12,18 +12,57 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
-use twinmesh_protocol::ids::DocId;
+use twinmesh_protocol::{ids::DocId, signed::ChangeRejection};
 
 use super::{DocMeta, Engine, members::SignedChanges};
 use crate::{error::NodeError, store::Batch};
 
 /// What [`Engine::admit`] did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Admitted {
     /// Changes applied and stored.
     pub applied: usize,
     /// Changes held until their dependencies arrive.
     pub waiting: usize,
+    /// Changes refused here: equivocations (a second, different change with an author's
+    /// sequence number already used) and the pool's changes built on them.
+    pub refused: Vec<ChangeRejection>,
+}
+
+/// Why an equivocating change is refused.
+fn equivocation(c: &Change) -> ChangeRejection {
+    ChangeRejection::Malformed {
+        reason: format!(
+            "equivocation: change {} reuses sequence number {} of its author's actor for different content",
+            c.hash(),
+            c.seq()
+        ),
+    }
+}
+
+/// Removes from `ready` (in dependency order) the changes that share an actor and sequence
+/// number with another change of the pool or, when `doc` is given, that `doc` refuses on
+/// their own; and every change of `ready` built on a removed one. Returns the refusals.
+fn drop_equivocations(ready: &mut SignedChanges, doc: Option<&Automerge>) -> Vec<ChangeRejection> {
+    let mut by_seq: HashMap<(Vec<u8>, u64), HashSet<ChangeHash>> = HashMap::new();
+    for (c, _) in ready.iter() {
+        by_seq.entry((c.actor_id().to_bytes().to_vec(), c.seq())).or_default().insert(c.hash());
+    }
+    let mut probe = doc.map(Automerge::fork);
+    let mut bad: HashSet<ChangeHash> = HashSet::new();
+    let mut refused = Vec::new();
+    for (c, _) in ready.iter() {
+        let twice = by_seq.get(&(c.actor_id().to_bytes().to_vec(), c.seq())).is_some_and(|h| h.len() > 1);
+        let on_bad = c.deps().iter().any(|d| bad.contains(d));
+        let refused_alone =
+            !twice && !on_bad && probe.as_mut().is_some_and(|p| p.apply_changes([c.clone()]).is_err());
+        if twice || on_bad || refused_alone {
+            bad.insert(c.hash());
+            refused.push(equivocation(c));
+        }
+    }
+    ready.retain(|(c, _)| !bad.contains(&c.hash()));
+    refused
 }
 
 /// The hashes among `hashes` that `doc` holds.
@@ -114,17 +153,30 @@ impl Engine {
         ok: SignedChanges,
         held: &HashSet<ChangeHash>,
         mut writes: Batch,
-        apply: impl FnOnce(&mut Automerge, Vec<Change>) -> Result<(), NodeError>,
+        mut apply: impl FnMut(&mut Automerge, Vec<Change>) -> Result<(), NodeError>,
     ) -> Result<Admitted, NodeError> {
         let mut doc = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
-        let (ready, waiting) = split_ready(&doc, ok);
+        let (mut ready, waiting) = split_ready(&doc, ok);
+        let mut refused = drop_equivocations(&mut ready, None);
         let to_hold: SignedChanges =
             waiting.iter().filter(|(c, _)| !held.contains(&c.hash())).cloned().collect();
         let released: Vec<ChangeHash> =
             ready.iter().map(|(c, _)| c.hash()).filter(|h| held.contains(h)).collect();
         self.quarantine_batch(&mut writes, id, &to_hold, &released)?;
-        // On failure the in-memory copy is dropped: the store still has the last good state.
-        apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect())?;
+        // Automerge checks a batch before changing anything, so a refused batch leaves `doc`
+        // as it was. A change that reuses an author's sequence number for other content (a
+        // member signing two versions of one edit) makes it refuse the whole batch: find such
+        // changes, refuse them, and apply the rest, or one bad change would stop the document
+        // from syncing for good. On any other failure the in-memory copy is dropped: the
+        // store still has the last good state.
+        if let Err(e) = apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect()) {
+            let more = drop_equivocations(&mut ready, Some(&doc));
+            if more.is_empty() {
+                return Err(e);
+            }
+            refused.extend(more);
+            apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect())?;
+        }
         let applied = present(&doc, &ready.iter().map(|(c, _)| c.hash()).collect::<Vec<_>>());
         if applied.len() != ready.len() || !doc.get_missing_deps(&[]).is_empty() {
             return Err(NodeError::Corrupt(format!(
@@ -133,7 +185,7 @@ impl Engine {
                 ready.len()
             )));
         }
-        let result = Admitted { applied: ready.len(), waiting: waiting.len() };
+        let result = Admitted { applied: ready.len(), waiting: waiting.len(), refused };
         if ready.is_empty() {
             if !writes.is_empty() {
                 self.store.commit(writes)?;
@@ -203,6 +255,30 @@ mod tests {
         assert!(waiting.is_empty());
         let hashes: Vec<_> = ready.iter().map(|(c, _)| c.hash()).collect();
         assert_eq!(hashes, cs.iter().map(Change::hash).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn two_versions_of_one_sequence_number_in_a_pool_are_both_refused_with_what_builds_on_them() {
+        let base = chain(1);
+        let fork = |v: i64| {
+            let mut d = AutoCommit::new().with_actor(automerge::ActorId::from([7u8; 16]));
+            d.apply_changes(base.clone()).expect("base");
+            d.put(automerge::ROOT, "k", v).expect("test doc");
+            d.commit();
+            d
+        };
+        let (mut one, mut two) = (fork(1), fork(2));
+        let a = one.get_last_local_change().expect("change");
+        let b = two.get_last_local_change().expect("change");
+        assert_eq!((a.actor_id(), a.seq()), (b.actor_id(), b.seq()));
+        assert_ne!(a.hash(), b.hash());
+        one.put(automerge::ROOT, "k", 3).expect("test doc");
+        one.commit();
+        let on_a = one.get_last_local_change().expect("change");
+        let mut ready = signed(&[a.clone(), b.clone(), on_a.clone()]);
+        let refused = drop_equivocations(&mut ready, None);
+        assert_eq!(refused.len(), 3);
+        assert!(ready.is_empty());
     }
 
     #[test]
@@ -286,7 +362,7 @@ mod tests {
                 doc.apply_changes(ready).map_err(crate::engine::edit::am)
             })
             .expect("admit");
-        assert_eq!(admitted, Admitted { applied: 2, waiting: 0 });
+        assert_eq!(admitted, Admitted { applied: 2, waiting: 0, refused: vec![] });
         drop(e);
         let mut e = Engine::open(&data).expect("reopen");
         let doc = e.load(&id).expect("load");

@@ -398,6 +398,8 @@ impl Engine {
                     Err(reason) => received.rejected.push(ChangeRejection::Malformed { reason }),
                 }
             }
+            // The chunks are parsed; what reaches Automerge is set below (admitted changes only).
+            m.changes = am_sync::ChunkList::from(Vec::<Vec<u8>>::new());
             let checks = super::checks(&parsed, &sigs);
             let results = signed::verify_batch(&doc_id, &checks);
             let mut signed_ok: Vec<(Change, Signature)> = Vec::new();
@@ -441,6 +443,7 @@ impl Engine {
             self.doc_for_sync(&doc_id)?;
             // Only changes whose dependencies are present reach Automerge (see `admit`).
             let admitted = self.admit(&doc_id, meta, ok, &q_hashes, qb, |doc, ready| {
+                let mut m = m.clone();
                 m.changes = am_sync::ChunkList::from(
                     ready.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>(),
                 );
@@ -449,6 +452,7 @@ impl Engine {
             })?;
             received.applied = admitted.applied;
             received.waiting = admitted.waiting;
+            received.rejected.extend(admitted.refused);
             for r in &received.rejected {
                 tracing::warn!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
             }
