@@ -225,7 +225,13 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     });
     warstein.restart(&rt);
     warstein.ok("POST", "/api/v1/peers", Some(json!({"addr": stpol.p2p_addr(&rt)})));
-    let conflict_box = "section[data-list='budget/lines'] tbody tr:nth-child(1) .conflict";
+    wait_for("both nodes hold both amounts", TIMEOUT, || {
+        [&stpol, &warstein].iter().all(|n| {
+            let c = n.ok("GET", &format!("/api/v1/docs/{doc}"), None)["conflicts"].clone();
+            c.as_array().is_some_and(|c| c.len() == 1)
+        })
+    });
+    let conflict_box = "section[data-list='budget/lines'] tbody tr:nth-child(1) .conflict:not([hidden])";
     for (who, browser) in [("Saint-Pol", &a), ("Warstein", &b)] {
         wait_for(&format!("{who}'s browser shows the conflict"), TIMEOUT, || {
             let t = browser.text(conflict_box);
@@ -249,7 +255,9 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     a.click(&format!("{conflict_box} li:nth-child(2) button"));
     for (who, browser) in [("Saint-Pol", &a), ("Warstein", &b)] {
         wait_for(&format!("{who}'s browser shows the resolved amount"), TIMEOUT, || {
-            browser.value(first_amount) == "4150.00" && browser.text(conflict_box).is_empty()
+            browser.value(first_amount) == "4150.00"
+                && browser.js("return document.querySelectorAll('.conflict:not([hidden])').length;", vec![])
+                    == json!(0)
         });
     }
     let shown: Value = stpol.ok("GET", &format!("/api/v1/docs/{doc}"), None);

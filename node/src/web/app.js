@@ -148,10 +148,10 @@ function setLive(on) {
 async function eventLoop() {
   let backoff = 500;
   for (;;) {
-    if (!S.token) return;
+    if (!S.token) { S.loopStarted = false; return; }
     try {
       const r = await fetch('/api/v1/events', { headers: { Authorization: `Bearer ${S.token}` } });
-      if (r.status === 401) { signOut(); return; }
+      if (r.status === 401) { S.loopStarted = false; signOut(); return; }
       if (!r.ok || !r.body) throw new Error(`events: ${r.status}`);
       setLive(true);
       backoff = 500;
@@ -744,6 +744,14 @@ function textWidget(ed, f, path, value, single, rowLabel) {
   if (rowLabel) el.setAttribute('aria-label', `${rowLabel}: ${f.label}`);
   const w = { base: value || '', server: value || '', inflight: false, again: false, timer: null };
   el.value = w.base;
+  // Prose boxes grow with their text (CSSOM styles are allowed by the page's CSP).
+  const fit = () => {
+    if (single || !el.isConnected) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.max(el.scrollHeight + 2, 56)}px`;
+  };
+  el.addEventListener('input', fit);
+  requestAnimationFrame(fit);
   const flush = async () => {
     clearTimeout(w.timer);
     if (w.inflight) { w.again = true; return; }
@@ -779,6 +787,7 @@ function textWidget(ed, f, path, value, single, rowLabel) {
     if (w.inflight || el.value !== w.base) return;
     w.base = text;
     setTextKeepingCursor(el, text);
+    fit();
   };
   ed.widgets.set(path, w);
   if (rowLabel) return el;
@@ -985,7 +994,7 @@ async function start() {
     }
     return;
   }
-  eventLoop();
+  if (!S.loopStarted) { S.loopStarted = true; eventLoop(); }
   route();
 }
 
@@ -998,6 +1007,7 @@ document.addEventListener('DOMContentLoaded', () => {
   const o = document.getElementById('officer');
   o.value = localStorage.getItem(OFFICER_KEY) || '';
   o.addEventListener('change', () => localStorage.setItem(OFFICER_KEY, o.value.trim()));
+  document.getElementById('signout').addEventListener('click', signOut);
   takeTokenFromUrl();
   start();
 });

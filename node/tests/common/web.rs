@@ -266,11 +266,11 @@ impl Browser {
                 None,
                 Some(json!({"using": "css selector", "value": css}).to_string()),
             );
-            if status == 200 {
-                if let Some(Value::String(id)) = v["value"].as_object().and_then(|o| o.values().next()) {
-                    found = id.clone();
-                    return true;
-                }
+            if status == 200
+                && let Some(Value::String(id)) = v["value"].as_object().and_then(|o| o.values().next())
+            {
+                found = id.clone();
+                return true;
             }
             false
         });
