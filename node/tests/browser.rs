@@ -146,6 +146,20 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     );
     assert_eq!(caret, json!([true, 19, 19]), "Warstein's caret moved with its text (was after 'Forty ')");
 
+    // Keyboard and screen-reader basics: every control in the editor has a label, and Tab
+    // moves the focus from one field to the next.
+    let unlabelled = a.js(
+        "return Array.from(document.querySelectorAll('main input, main select, main textarea'))\
+           .filter(e => !e.getAttribute('aria-label') && !(e.id && document.querySelector(`label[for=\"${e.id}\"]`)))\
+           .map(e => e.outerHTML.slice(0, 80));",
+        vec![],
+    );
+    assert_eq!(unlabelled, json!([]), "controls without a label");
+    a.click("#f-acronym");
+    a.type_into("#f-acronym", "\u{E004}");
+    let focused = a.js("return document.activeElement.id;", vec![]);
+    assert_eq!(focused, json!("f-funding_profile"), "Tab moves to the next field");
+
     // Screenshots of the main pages, at laptop and tablet width.
     let mut shots = Vec::new();
     shots.push(a.screenshot("editor-plan-laptop"));

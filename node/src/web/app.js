@@ -196,6 +196,8 @@ function onEvent(name, data) {
     S.editor.refresh();
     return;
   }
+  // An import or a membership change may touch the open document too.
+  if (name === 'spaces' && S.editor) S.editor.refresh();
   if (S.view && S.view.refresh && S.view.name !== 'editor') S.view.refresh();
 }
 
