@@ -160,8 +160,26 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     let focused = a.js("return document.activeElement.id;", vec![]);
     assert_eq!(focused, json!("f-funding_profile"), "Tab moves to the next field");
 
+    // The main event with planned participants per town, added through the API, appears in
+    // the editor with its per-town rows and totals.
+    let edits =
+        |e: Value| stpol.ok("POST", &format!("/api/v1/docs/{doc}/edits"), Some(json!({ "edits": e })));
+    edits(json!([{"op": "add", "list": "events", "fields": [
+        ["code", "A2.1"], ["wp", "WP2"], ["type", "youth-exchange"], ["title", "Circular Town Lab"],
+        ["host", "Saint-Pol-sur-Ternoise"], ["start", "2026-06-04"], ["end", "2026-06-07"], ["main_event", "true"]]}]));
+    edits(json!([
+        {"op": "add", "list": "events/0/participants", "fields": [["town", "Saint-Pol-sur-Ternoise"], ["country", "FR"], ["category", "local"], ["youth", "18"], ["adults", "10"]]},
+        {"op": "add", "list": "events/0/participants", "fields": [["town", "Warstein"], ["country", "DE"], ["category", "invited"], ["youth", "20"], ["adults", "8"]]},
+        {"op": "add", "list": "events/0/participants", "fields": [["town", "Hebden Royd"], ["country", "GB"], ["category", "guest"], ["youth", "6"], ["adults", "3"]]}]));
+    let youth_total = "section[data-list$='/participants'] tfoot td[data-total]";
+    wait_for("participants per town with totals in Warstein's browser", TIMEOUT, || {
+        b.text(youth_total) == "44"
+    });
+    b.js("document.querySelector(\"section[data-list='events']\").scrollIntoView(); return true;", vec![]);
+    let events_shot = b.screenshot("editor-events-participants");
+
     // Screenshots of the main pages, at laptop and tablet width.
-    let mut shots = Vec::new();
+    let mut shots = vec![events_shot];
     shots.push(a.screenshot("editor-plan-laptop"));
     a.js(
         "document.querySelector(\"section[data-list='budget/lines']\").scrollIntoView(); return true;",
