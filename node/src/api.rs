@@ -8,11 +8,11 @@ use twinmesh_protocol::{
     ChangeHash,
     ids::{DocId, SpaceId},
     membership::Role,
-    schema::{DocKind, Path},
+    schema::{DocKind, Field, FieldType, Path, Seg},
 };
 
 use crate::{
-    engine::{Edit, Engine},
+    engine::{Edit, Engine, view::ViewValue},
     error::NodeError,
     identity::{key_from_peer_id, peer_id},
     render,
@@ -26,7 +26,9 @@ pub enum EditSpec {
     Set {
         /// Field path.
         path: String,
-        /// Value as text, parsed by the field's type.
+        /// Value as text, parsed by the field's type. JSON numbers, booleans and `null` are
+        /// accepted too and read as their text (`null` clears the field).
+        #[serde(deserialize_with = "scalar_text")]
         value: String,
     },
     /// Replace a text field's content (computed as splices).
@@ -49,6 +51,37 @@ pub enum EditSpec {
         /// Record path.
         item: String,
     },
+}
+
+/// Reads a JSON string, number, boolean or null as the text a user would have typed.
+fn scalar_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Ok("null".into()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a string, number, boolean or null, got {}",
+            match other {
+                Value::Array(_) => "an array",
+                _ => "an object",
+            }
+        ))),
+    }
+}
+
+/// One text splice: at `pos` (in Unicode code points), delete `del` characters and insert
+/// `insert`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SpliceSpec {
+    /// Position in Unicode code points.
+    pub pos: usize,
+    /// Characters to delete at `pos`.
+    #[serde(default)]
+    pub del: usize,
+    /// Text to insert at `pos`.
+    #[serde(default)]
+    pub insert: String,
 }
 
 impl EditSpec {
@@ -154,6 +187,19 @@ pub enum Request {
         #[serde(default)]
         message: Option<String>,
     },
+    /// Splice a text field (positions in Unicode code points), as one signed change: what a
+    /// live editor sends, so concurrent edits elsewhere in the same text merge.
+    DocSplice {
+        /// The document.
+        doc: DocId,
+        /// The text field's path.
+        path: String,
+        /// The splices, applied in order.
+        splices: Vec<SpliceSpec>,
+        /// A message for the history instead of the generated summary.
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// A document's content, conflicts and Markdown rendering.
     DocShow {
         /// The document.
@@ -193,6 +239,8 @@ pub enum Request {
         /// The file content, base64.
         data: String,
     },
+    /// The document kinds and their fields (what a schema-driven editor needs).
+    Schema,
     /// Network status: addresses, reachability, relay reservations (running node only).
     Status,
     /// Connected and known partners (running node only).
@@ -227,7 +275,7 @@ impl Request {
     /// The document or space a successful request changed, for announcing to partners.
     pub fn changes_doc(&self) -> Option<DocId> {
         match self {
-            Self::DocEdit { doc, .. } => Some(*doc),
+            Self::DocEdit { doc, .. } | Self::DocSplice { doc, .. } => Some(*doc),
             _ => None,
         }
     }
@@ -382,9 +430,38 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             }
             to_json(&engine.docs(space.as_ref())?)
         }
+        Request::Schema => Ok(schema_json()),
         Request::DocEdit { doc, edits, message } => {
-            let edits = edits.into_iter().map(EditSpec::into_edit).collect::<Result<Vec<_>, _>>()?;
+            let mut edits = edits.into_iter().map(EditSpec::into_edit).collect::<Result<Vec<_>, _>>()?;
+            resolve_item_ids(engine, &doc, &mut edits)?;
             to_json(&engine.edit(&doc, &edits, officer, message.as_deref())?)
+        }
+        Request::DocSplice { doc, path, splices, message } => {
+            let mut path = path.parse::<Path>()?;
+            if has_item_ids(&path) {
+                let view = engine.view(&doc, None)?;
+                path = resolve_path(&view.root, &path)?;
+            }
+            let ops = splices
+                .iter()
+                .map(|s| {
+                    let del = isize::try_from(s.del).map_err(|_| {
+                        NodeError::InvalidInput(format!("cannot delete {} characters", s.del))
+                    })?;
+                    Ok((s.pos, del, s.insert.as_str()))
+                })
+                .collect::<Result<Vec<_>, NodeError>>()?;
+            if ops.is_empty() {
+                return Err(NodeError::InvalidInput("no splices given".into()));
+            }
+            let total: usize = splices.iter().map(|s| s.insert.len()).sum();
+            if total > twinmesh_protocol::schema::MAX_TEXT_LEN {
+                return Err(NodeError::InvalidInput(format!(
+                    "splices insert {total} bytes; a text field holds at most {} bytes",
+                    twinmesh_protocol::schema::MAX_TEXT_LEN
+                )));
+            }
+            to_json(&engine.splice_text(&doc, &path, &ops, officer, message.as_deref())?)
         }
         Request::DocShow { doc, at } => {
             let heads = match at {
@@ -454,4 +531,116 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
         | Request::SpaceJoin { .. }
         | Request::SpaceInvite { .. } => Err(NodeError::NotRunning),
     }
+}
+
+/// True if a path names a list item by its id (`budget/lines/@k3x.../amount`).
+fn has_item_ids(path: &Path) -> bool {
+    path.0.iter().any(|s| matches!(s, Seg::Key(k) if k.starts_with('@')))
+}
+
+/// Replaces every `@id` step of `path` by the item's current index in `root`. Editors address
+/// list items by id, so an edit still lands on the right budget line after a partner inserted
+/// or removed lines above it. Runs on the engine thread, so nothing changes in between.
+fn resolve_path(root: &ViewValue, path: &Path) -> Result<Path, NodeError> {
+    let mut cur = Some(root);
+    let mut out = Vec::with_capacity(path.0.len());
+    for seg in &path.0 {
+        let next = match (cur, seg) {
+            (Some(ViewValue::List(items)), Seg::Key(k)) if k.starts_with('@') => {
+                let id = &k[1..];
+                let Some(i) = items.iter().position(|(item, _)| item == id) else {
+                    return Err(NodeError::InvalidInput(format!(
+                        "no item with id '{id}' in '{}' (a partner may have removed it)",
+                        Path(out.clone())
+                    )));
+                };
+                out.push(Seg::Index(i));
+                Some(&items[i].1)
+            }
+            (_, Seg::Key(k)) if k.starts_with('@') => {
+                return Err(NodeError::InvalidInput(format!(
+                    "'{}' is not a list: '@{}' names a list item",
+                    Path(out.clone()),
+                    &k[1..]
+                )));
+            }
+            (Some(ViewValue::List(items)), Seg::Index(i)) => {
+                out.push(seg.clone());
+                items.get(*i).map(|(_, v)| v)
+            }
+            (Some(ViewValue::Record(fields)), Seg::Key(k)) => {
+                out.push(seg.clone());
+                fields.iter().find(|(f, _)| f.name == k).map(|(_, v)| v)
+            }
+            _ => {
+                out.push(seg.clone());
+                None
+            }
+        };
+        cur = next;
+    }
+    Ok(Path(out))
+}
+
+fn resolve_item_ids(engine: &mut Engine, doc: &DocId, edits: &mut [Edit]) -> Result<(), NodeError> {
+    if !edits.iter().any(|e| match e {
+        Edit::Set { path, .. } | Edit::Text { path, .. } => has_item_ids(path),
+        Edit::Add { list, .. } => has_item_ids(list),
+        Edit::Remove { item } => has_item_ids(item),
+    }) {
+        return Ok(());
+    }
+    let view = engine.view(doc, None)?;
+    for e in edits {
+        let p = match e {
+            Edit::Set { path, .. } | Edit::Text { path, .. } => path,
+            Edit::Add { list, .. } => list,
+            Edit::Remove { item } => item,
+        };
+        *p = resolve_path(&view.root, p)?;
+    }
+    Ok(())
+}
+
+fn field_json(f: &Field) -> Value {
+    let mut v = json!({ "name": f.name, "label": f.label });
+    let ty = match f.ty {
+        FieldType::Text => "text",
+        FieldType::Str => "str",
+        FieldType::Enum(opts) => {
+            v["options"] = json!(opts);
+            "enum"
+        }
+        FieldType::Date => "date",
+        FieldType::Int => "int",
+        FieldType::Number => "number",
+        FieldType::Money => "money",
+        FieldType::Bool => "bool",
+        FieldType::Record(fields) => {
+            v["fields"] = Value::Array(fields.iter().map(field_json).collect());
+            "record"
+        }
+        FieldType::List(fields) => {
+            v["fields"] = Value::Array(fields.iter().map(field_json).collect());
+            "list"
+        }
+        FieldType::ReadOnly => "readonly",
+    };
+    v["type"] = json!(ty);
+    v
+}
+
+/// Every document kind with its fields, for schema-driven editors.
+pub fn schema_json() -> Value {
+    let kinds: Vec<Value> = DocKind::ALL
+        .iter()
+        .map(|k| {
+            json!({
+                "kind": k.code(),
+                "label": k.label(),
+                "fields": k.fields().iter().map(field_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "schema_version": twinmesh_protocol::schema::SCHEMA_VERSION, "kinds": kinds })
 }

@@ -12,7 +12,8 @@ use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
 
 use libp2p::Multiaddr;
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use twinmesh_protocol::ids::DocId;
 
 use crate::{
     api::{self, Envelope, Request},
@@ -28,6 +29,38 @@ const ENGINE_QUEUE: usize = 64;
 
 /// Commands waiting for the network task.
 pub(crate) const NET_QUEUE: usize = 64;
+
+/// Events kept for a slow listener (a browser tab on a busy node). One that falls further
+/// behind is told to reload everything (see [`NodeEvent`]), so nothing is lost, only batched.
+pub const EVENT_QUEUE: usize = 256;
+
+/// Where a document change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Made through this node's API.
+    Local,
+    /// Received from a partner.
+    Remote,
+}
+
+/// What a running node tells live front ends (the web UI, through the HTTP API's
+/// server-sent events). Events are hints to re-read: they carry ids, not content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeEvent {
+    /// A document's content changed.
+    Doc {
+        /// The document.
+        doc: DocId,
+        /// Who changed it.
+        origin: Origin,
+    },
+    /// Spaces, members or the document list changed (created, imported, joined, removed).
+    Spaces,
+    /// A partner connected or disconnected, or a sync round with it ended.
+    Peers,
+}
 
 /// How long an API call may wait for the network (a dial, a sync) before it reports a timeout.
 pub const NETWORK_CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -135,12 +168,19 @@ pub struct NodeHandle {
     engine: EngineHandle,
     net: mpsc::Sender<net::NetCmd>,
     peer_id: libp2p::PeerId,
+    events: broadcast::Sender<NodeEvent>,
 }
 
 impl NodeHandle {
     /// This node's PeerId.
     pub fn peer_id(&self) -> libp2p::PeerId {
         self.peer_id
+    }
+
+    /// Live events: document changes and partner status. A receiver that lags gets
+    /// `RecvError::Lagged` and should re-read what it shows.
+    pub fn subscribe(&self) -> broadcast::Receiver<NodeEvent> {
+        self.events.subscribe()
     }
 
     /// The engine.
@@ -152,12 +192,17 @@ impl NodeHandle {
     /// are announced to partners.
     pub async fn request(&self, env: Envelope) -> Result<Value, NodeError> {
         if env.request.needs_network() {
+            let joins = matches!(env.request, Request::SpaceJoin { .. });
             let (tx, rx) = oneshot::channel();
             self.net.send(net::NetCmd::Api(env.request, tx)).await.map_err(|_| NodeError::Shutdown)?;
-            return match tokio::time::timeout(NETWORK_CALL_TIMEOUT, rx).await {
+            let result = match tokio::time::timeout(NETWORK_CALL_TIMEOUT, rx).await {
                 Ok(r) => r.map_err(|_| NodeError::Shutdown)?,
                 Err(_) => Err(NodeError::Network("timed out waiting for the network".into())),
             };
+            if joins && result.is_ok() {
+                let _ = self.events.send(NodeEvent::Spaces);
+            }
+            return result;
         }
         let changed = env.request.changes_doc();
         let rehello = matches!(
@@ -171,7 +216,18 @@ impl NodeHandle {
                 | Request::BundleImport { .. }
                 | Request::SpaceCreate { .. }
         );
+        let created = matches!(env.request, Request::DocNew { .. });
         let result = self.engine.call(move |e| api::handle(e, env)).await??;
+        // Events are hints for live front ends; with no listener, sending fails, and that is fine.
+        if let Some(doc) = changed {
+            let _ = self.events.send(NodeEvent::Doc { doc, origin: Origin::Local });
+        }
+        if created && let Some(doc) = result.get("id").and_then(Value::as_str).and_then(|d| d.parse().ok()) {
+            let _ = self.events.send(NodeEvent::Doc { doc, origin: Origin::Local });
+        }
+        if rehello {
+            let _ = self.events.send(NodeEvent::Spaces);
+        }
         // Announcements are hints: if the queue is full, the next hello or sync catches up.
         if let Some(doc) = changed {
             let _ = self.net.try_send(net::NetCmd::Announce(doc));
@@ -217,9 +273,12 @@ impl Node {
         let (engine_handle, engine_thread) = spawn_engine(engine)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (net_tx, net_rx) = mpsc::channel(NET_QUEUE);
+        let (events, _) = broadcast::channel(EVENT_QUEUE);
         let peer_id = crate::identity::peer_id(&key.public());
-        let net_task = net::spawn(&config, &key, engine_handle.clone(), net_rx, shutdown_rx.clone()).await?;
-        let handle = NodeHandle { engine: engine_handle, net: net_tx, peer_id };
+        let net_task =
+            net::spawn(&config, &key, engine_handle.clone(), net_rx, shutdown_rx.clone(), events.clone())
+                .await?;
+        let handle = NodeHandle { engine: engine_handle, net: net_tx, peer_id, events };
         let http = match config.api {
             Some(addr) => {
                 Some(crate::http::serve(addr, &config.data_dir, handle.clone(), shutdown_rx).await?)

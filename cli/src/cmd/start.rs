@@ -30,7 +30,9 @@ pub(crate) struct StartArgs {
     /// http://USER:PASSWORD@HOST:PORT. Noise runs inside the tunnel.
     #[arg(long, env = "TWIN_PROXY", value_name = "URL")]
     proxy: Option<twinmesh_node::net::town_tcp::Proxy>,
-    /// Local HTTP API address (loopback only by default; port 0 picks a free port).
+    /// Where to serve the local HTTP API and the web UI (loopback only by default; port 0
+    /// picks a free port). Open the printed login URL in a browser to use the web UI; the API
+    /// needs the bearer token from DATA_DIR/api.token (see docs/http-api.md).
     #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
     api: SocketAddr,
     /// On a data dir without an identity, create one with this municipality name first.
@@ -76,9 +78,11 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
         let pid = node.handle().peer_id();
         let full: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
         let api = node.api_addr().map(|a| format!("http://{a}")).unwrap_or_default();
+        let token = twinmesh_node::http::token(&ctx.data_dir)?;
+        let login = twinmesh_node::http::login_url(&api, &token);
         if ctx.json {
             // One line per event, so a supervisor can read events as they come.
-            println!("{}", json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "data_dir": ctx.data_dir.root() }));
+            println!("{}", json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "login_url": login, "data_dir": ctx.data_dir.root() }));
         } else {
             println!("Twinmesh node for {} ({}) is running.", me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
             println!("id:       {pid}");
@@ -86,6 +90,8 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
                 println!("listen:   {a}");
             }
             println!("api:      {api}");
+            println!("web UI:   {login}");
+            println!("          (open this address in a browser on this computer; it carries the API token)");
             println!("data dir: {}", ctx.data_dir.root().display());
             println!("Press Ctrl-C to stop.");
         }

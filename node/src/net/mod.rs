@@ -147,6 +147,8 @@ struct NetTask {
     nat: String,
     reservations: HashSet<PeerId>,
     relay_server: bool,
+    /// Live events for front ends (document changes from partners, partner status).
+    events: tokio::sync::broadcast::Sender<crate::node::NodeEvent>,
 }
 
 fn net_err(e: impl std::fmt::Display) -> NodeError {
@@ -237,6 +239,7 @@ pub(crate) async fn spawn(
     engine: EngineHandle,
     cmds: mpsc::Receiver<NetCmd>,
     shutdown: watch::Receiver<bool>,
+    events: tokio::sync::broadcast::Sender<crate::node::NodeEvent>,
 ) -> Result<tokio::task::JoinHandle<()>, NodeError> {
     let mut swarm = build_swarm(config, key)?;
     for addr in &config.listen {
@@ -259,6 +262,7 @@ pub(crate) async fn spawn(
         nat: "unknown".into(),
         reservations: HashSet::new(),
         relay_server: config.relay_server,
+        events,
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -626,6 +630,7 @@ impl NetTask {
     async fn end_session(&mut self, peer: PeerId, doc: DocId) {
         tracing::debug!(%peer, %doc, "session end");
         if let Some((_, again)) = self.sessions.remove(&(peer, doc)) {
+            let _ = self.events.send(crate::node::NodeEvent::Peers);
             if let Some(s) = self.connected.get_mut(&peer) {
                 s.last_sync = Some(std::time::SystemTime::now());
             }
@@ -661,6 +666,9 @@ impl NetTask {
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
             if rec.applied > 0 && rec.space.is_some() {
+                let _ = self
+                    .events
+                    .send(crate::node::NodeEvent::Doc { doc, origin: crate::node::Origin::Remote });
                 self.announce(doc).await;
             }
         }
@@ -725,6 +733,7 @@ impl NetTask {
                     ));
                 }
                 tracing::info!(peer = %peer_id, "connected");
+                let _ = self.events.send(crate::node::NodeEvent::Peers);
                 if num_established.get() == 1 && endpoint.is_dialer() {
                     self.send_hello(peer_id).await;
                 }
@@ -738,6 +747,7 @@ impl NetTask {
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                 tracing::info!(peer = %peer_id, "disconnected");
+                let _ = self.events.send(crate::node::NodeEvent::Peers);
                 self.connected.remove(&peer_id);
                 self.sessions.retain(|(p, _), _| *p != peer_id);
                 for w in &mut self.waiters {
@@ -902,6 +912,7 @@ impl NetTask {
                                 Ok(Ok((me, spaces, changed))) => {
                                     self.subscribe_spaces().await;
                                     if changed {
+                                        let _ = self.events.send(crate::node::NodeEvent::Spaces);
                                         // Tell everyone, the sender too: it may hold documents
                                         // of a space we just learned, and only the side that
                                         // sends a hello compares documents.
@@ -963,6 +974,7 @@ impl NetTask {
                                 self.subscribe_spaces().await;
                                 if let Ok(Ok((docs, log_changed))) = differ {
                                     if log_changed {
+                                        let _ = self.events.send(crate::node::NodeEvent::Spaces);
                                         self.rehello_except(peer).await;
                                     }
                                     for d in docs {

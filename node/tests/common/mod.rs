@@ -1,6 +1,8 @@
 //! Shared harness: real nodes on loopback, each with its own temp data dir.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod web;
+
 use std::{future::Future, time::Duration};
 
 use futures::StreamExt;

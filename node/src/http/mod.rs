@@ -1,0 +1,302 @@
+//! The local HTTP API and web UI: JSON over HTTP on loopback, with a bearer token kept in the
+//! data dir. `docs/http-api.md` describes every endpoint; `/api/v1/openapi.json` is the
+//! machine-readable form.
+//!
+//! - `POST /api/v1/rpc`: an [`Envelope`] in, the JSON result out (the CLI uses this while a
+//!   node runs).
+//! - REST endpoints ([`rest`]): each builds an [`api::Request`](crate::api::Request) and answers
+//!   it through [`NodeHandle::request`], the same code path as the RPC and the CLI.
+//! - `GET /api/v1/events`: server-sent events ([`events`]) for live front ends.
+//! - `/`: the web UI ([`web`]), plain HTML/CSS/JS compiled into the binary.
+//!
+//! `DATA_DIR/api.token` holds the token (mode 0600); `DATA_DIR/api.json` tells local clients
+//! where the API listens, and is removed at shutdown.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, FromRequest, Request as HttpRequest, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::{
+    api::{Envelope, Request},
+    error::NodeError,
+    identity::DataDir,
+    node::NodeHandle,
+};
+
+pub mod events;
+pub mod rest;
+pub mod web;
+
+/// Largest RPC request body: an import of a large document, base64-encoded.
+const MAX_BODY_BYTES: usize = 96 * 1024 * 1024;
+
+/// Largest body of a REST request: an edit carries at most a whole text field (1 MiB), which
+/// JSON escaping can grow; 4 MiB leaves room for that and refuses anything absurd early.
+pub const MAX_REST_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) handle: NodeHandle,
+    token: String,
+    /// Turns true at shutdown; long-lived responses (the event stream) end then.
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+/// Where a running node's API listens, as written to `api.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ApiInfo {
+    /// Base URL, e.g. `http://127.0.0.1:7878`.
+    pub url: String,
+    /// The node's process id.
+    pub pid: u32,
+}
+
+/// Path of the API info file.
+pub fn info_path(dir: &DataDir) -> PathBuf {
+    dir.root().join("api.json")
+}
+
+/// Path of the token file.
+pub fn token_path(dir: &DataDir) -> PathBuf {
+    dir.root().join("api.token")
+}
+
+/// Reads or creates the API token.
+pub fn token(dir: &DataDir) -> Result<String, NodeError> {
+    let path = token_path(dir);
+    if let Ok(t) = std::fs::read_to_string(&path) {
+        let t = t.trim().to_string();
+        if t.len() >= 32 {
+            return Ok(t);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
+    let t = data_encoding::HEXLOWER.encode(&bytes);
+    let _ = std::fs::remove_file(&path);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = opts.open(&path).map_err(|e| NodeError::io(&path, e))?;
+    f.write_all(t.as_bytes()).map_err(|e| NodeError::io(&path, e))?;
+    Ok(t)
+}
+
+fn status_of(e: &NodeError) -> StatusCode {
+    match e {
+        NodeError::InvalidInput(_)
+        | NodeError::BadId(_)
+        | NodeError::Schema(_)
+        | NodeError::NoSuchItem { .. }
+        | NodeError::Export(_)
+        | NodeError::Rejected { .. }
+        | NodeError::Space(_) => StatusCode::BAD_REQUEST,
+        NodeError::UnknownDoc(_) | NodeError::UnknownSpace(_) => StatusCode::NOT_FOUND,
+        NodeError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        NodeError::Network(_) => StatusCode::BAD_GATEWAY,
+        NodeError::NotRunning | NodeError::Shutdown => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An API error: a status and a one-line message, sent as `{"error": ..., "status": ...}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    /// A 400 Bad Request.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        Self::new(status_of(&e), e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message, "status": self.status.as_u16() }))).into_response()
+    }
+}
+
+fn error(status: StatusCode, msg: String) -> Response {
+    ApiError::new(status, msg).into_response()
+}
+
+/// A JSON request body, read with the errors this API promises: 413 for a body over the
+/// route's limit, 400 naming the field for wrong types or unknown fields. An empty body reads
+/// as `{}`, so endpoints whose fields are all optional accept a bare POST.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: HttpRequest, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "request body too large: this endpoint accepts at most {MAX_REST_BODY_BYTES} bytes"
+                    ),
+                )
+            } else {
+                ApiError::bad_request(format!("cannot read the request body: {}", e.body_text()))
+            }
+        })?;
+        parse_json(if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes }).map(JsonBody)
+    }
+}
+
+/// Parses JSON, naming the field that does not fit (`edits[0].value: invalid type ...`).
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::bad_request(format!("invalid JSON: {inner}"))
+        } else if path == "." {
+            ApiError::bad_request(format!("invalid request: {inner}"))
+        } else {
+            ApiError::bad_request(format!("invalid request: field '{path}': {inner}"))
+        }
+    })?;
+    de.end().map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))?;
+    Ok(v)
+}
+
+fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(given) =
+        headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    // Constant-time comparison.
+    let (a, b) = (given.as_bytes(), state.token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_token(State(state): State<AppState>, req: HttpRequest, next: Next) -> Response {
+    if !authorized(&state, req.headers()) {
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token from DATA_DIR/api.token".into(),
+        );
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    next.run(req).await
+}
+
+/// Answers one request through the node, as every endpoint does.
+pub(crate) async fn call(
+    state: &AppState,
+    officer: Option<String>,
+    request: Request,
+) -> Result<Value, ApiError> {
+    Ok(state.handle.request(Envelope { officer, request }).await?)
+}
+
+async fn rpc(State(state): State<AppState>, body: Bytes) -> Response {
+    let env: Envelope = match parse_json(&body) {
+        Ok(e) => e,
+        Err(e) => return e.into_response(),
+    };
+    match state.handle.request(env).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn not_found(req: HttpRequest) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such endpoint: {} (see /api/v1/openapi.json)", req.uri().path()),
+    )
+}
+
+async fn method_not_allowed(req: HttpRequest) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} is not allowed on {} (see /api/v1/openapi.json)", req.method(), req.uri().path()),
+    )
+}
+
+/// The whole application: API under `/api/v1`, the web UI at `/`.
+pub(crate) fn app(state: AppState) -> Router {
+    let api = rest::routes()
+        .layer(DefaultBodyLimit::max(MAX_REST_BODY_BYTES))
+        .route("/rpc", post(rpc).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
+        .route("/events", get(events::stream))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .route("/api/v1/openapi.json", get(web::openapi))
+        .nest("/api/v1", api)
+        .merge(web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+}
+
+/// Serves the API until `shutdown` turns true. Returns the bound address and the server task.
+pub(crate) async fn serve(
+    addr: SocketAddr,
+    dir: &DataDir,
+    handle: NodeHandle,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), NodeError> {
+    let token = token(dir)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| NodeError::Network(format!("cannot serve the API on {addr}: {e}")))?;
+    let bound = listener.local_addr().map_err(|e| NodeError::Network(e.to_string()))?;
+    let app = app(AppState { handle, token, shutdown: shutdown.clone() });
+    let info = ApiInfo { url: format!("http://{bound}"), pid: std::process::id() };
+    let info_file = info_path(dir);
+    std::fs::write(&info_file, serde_json::to_vec(&info).unwrap_or_default())
+        .map_err(|e| NodeError::io(&info_file, e))?;
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|v| *v).await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "HTTP API stopped");
+        }
+        let _ = std::fs::remove_file(&info_file);
+    });
+    Ok((bound, task))
+}
+
+/// The login URL `twin start` prints: the web UI with the token in the fragment (a fragment is
+/// never sent to the server, so it stays out of logs; the UI moves it to local storage).
+pub fn login_url(base: &str, token: &str) -> String {
+    format!("{base}/#token={token}")
+}

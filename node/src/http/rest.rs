@@ -1,0 +1,314 @@
+//! REST endpoints. Each one reads its path, query and body into an [`api::Request`] and answers
+//! it through [`call`], exactly as `POST /api/v1/rpc` and the CLI do: no logic lives here
+//! beyond translating HTTP into requests.
+
+use std::collections::HashMap;
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
+    http::header,
+    response::{IntoResponse, Response},
+    routing::{get, post, put},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    membership::Role,
+    schema::DocKind,
+};
+
+use super::{ApiError, AppState, JsonBody, call};
+use crate::api::{EditSpec, Request, SpliceSpec};
+
+type Answer = Result<Json<Value>, ApiError>;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/status", get(status))
+        .route("/schema", get(schema))
+        .route("/peers", get(peers).post(dial))
+        .route("/sync", post(sync))
+        .route("/spaces", get(spaces).post(space_create))
+        .route("/join", post(join))
+        .route("/spaces/{space}/members", get(members).post(member_add))
+        .route("/spaces/{space}/members/{member}", put(member_role).delete(member_remove))
+        .route("/spaces/{space}/invitations", post(invite))
+        .route("/spaces/{space}/leave", post(leave))
+        .route("/spaces/{space}/docs", get(space_docs))
+        .route("/docs", get(docs).post(doc_create))
+        .route("/docs/{doc}", get(doc_show))
+        .route("/docs/{doc}/edits", post(doc_edit))
+        .route("/docs/{doc}/splices", post(doc_splice))
+        .route("/docs/{doc}/history", get(doc_history))
+        .route("/docs/{doc}/markdown", get(doc_markdown))
+        .route("/docs/{doc}/export", get(doc_export))
+}
+
+fn path_param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    p.map(|Path(s)| s).map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
+}
+
+fn path_params(p: Result<Path<(String, String)>, PathRejection>) -> Result<(String, String), ApiError> {
+    p.map(|Path(s)| s).map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
+}
+
+fn space_id(s: &str) -> Result<SpaceId, ApiError> {
+    s.parse().map_err(|_| ApiError::bad_request(format!("'{s}' is not a space id")))
+}
+
+fn doc_id(s: &str) -> Result<DocId, ApiError> {
+    s.parse().map_err(|_| ApiError::bad_request(format!("'{s}' is not a document id")))
+}
+
+type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+fn query(q: QueryMap, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    if let Some(k) = q.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(format!(
+            "unknown query parameter '{k}' (allowed: {})",
+            if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
+        )));
+    }
+    Ok(q)
+}
+
+async fn status(State(st): State<AppState>) -> Answer {
+    let node = call(&st, None, Request::Id).await?;
+    let network = call(&st, None, Request::Status).await?;
+    Ok(Json(json!({ "node": node, "network": network })))
+}
+
+async fn schema(State(st): State<AppState>) -> Answer {
+    Ok(Json(call(&st, None, Request::Schema).await?))
+}
+
+async fn peers(State(st): State<AppState>) -> Answer {
+    Ok(Json(call(&st, None, Request::Peers).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DialBody {
+    addr: String,
+}
+
+async fn dial(State(st): State<AppState>, JsonBody(b): JsonBody<DialBody>) -> Answer {
+    Ok(Json(call(&st, None, Request::Dial { addr: b.addr }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncBody {
+    #[serde(default)]
+    doc: Option<DocId>,
+}
+
+async fn sync(State(st): State<AppState>, JsonBody(b): JsonBody<SyncBody>) -> Answer {
+    Ok(Json(call(&st, None, Request::Sync { doc: b.doc }).await?))
+}
+
+async fn spaces(State(st): State<AppState>) -> Answer {
+    Ok(Json(call(&st, None, Request::SpaceList).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpaceBody {
+    name: String,
+}
+
+async fn space_create(State(st): State<AppState>, JsonBody(b): JsonBody<SpaceBody>) -> Answer {
+    Ok(Json(call(&st, None, Request::SpaceCreate { name: b.name }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinBody {
+    ticket: String,
+}
+
+async fn join(State(st): State<AppState>, JsonBody(b): JsonBody<JoinBody>) -> Answer {
+    Ok(Json(call(&st, None, Request::SpaceJoin { ticket: b.ticket }).await?))
+}
+
+async fn members(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+    let space = space_id(&path_param(p)?)?;
+    Ok(Json(call(&st, None, Request::SpaceMembers { space }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberBody {
+    member: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    role: Option<Role>,
+}
+
+async fn member_add(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    JsonBody(b): JsonBody<MemberBody>,
+) -> Answer {
+    let space = space_id(&path_param(p)?)?;
+    Ok(Json(
+        call(&st, None, Request::SpaceAdd { space, member: b.member, name: b.name, role: b.role }).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleBody {
+    role: Role,
+}
+
+async fn member_role(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+    JsonBody(b): JsonBody<RoleBody>,
+) -> Answer {
+    let (space, member) = path_params(p)?;
+    let space = space_id(&space)?;
+    Ok(Json(call(&st, None, Request::SpaceRole { space, member, role: b.role }).await?))
+}
+
+async fn member_remove(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Answer {
+    let (space, member) = path_params(p)?;
+    let space = space_id(&space)?;
+    Ok(Json(call(&st, None, Request::SpaceRemove { space, member }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteBody {
+    #[serde(default)]
+    role: Option<Role>,
+    #[serde(default)]
+    valid_secs: Option<u64>,
+}
+
+async fn invite(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    JsonBody(b): JsonBody<InviteBody>,
+) -> Answer {
+    let space = space_id(&path_param(p)?)?;
+    let role = b.role.unwrap_or(Role::Editor);
+    Ok(Json(call(&st, None, Request::SpaceInvite { space, role, valid_secs: b.valid_secs }).await?))
+}
+
+async fn leave(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+    let space = space_id(&path_param(p)?)?;
+    Ok(Json(call(&st, None, Request::SpaceLeave { space }).await?))
+}
+
+async fn space_docs(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+    let space = space_id(&path_param(p)?)?;
+    Ok(Json(call(&st, None, Request::DocList { space: Some(space) }).await?))
+}
+
+async fn docs(State(st): State<AppState>, q: QueryMap) -> Answer {
+    let q = query(q, &["space"])?;
+    let space = q.get("space").map(|s| space_id(s)).transpose()?;
+    Ok(Json(call(&st, None, Request::DocList { space }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewDocBody {
+    space: SpaceId,
+    kind: DocKind,
+    title: String,
+    #[serde(default)]
+    officer: Option<String>,
+}
+
+async fn doc_create(State(st): State<AppState>, JsonBody(b): JsonBody<NewDocBody>) -> Answer {
+    let r = call(&st, b.officer, Request::DocNew { space: b.space, kind: b.kind, title: b.title }).await?;
+    Ok(Json(r))
+}
+
+fn show_request(p: Result<Path<String>, PathRejection>, q: QueryMap) -> Result<Request, ApiError> {
+    let doc = doc_id(&path_param(p)?)?;
+    let q = query(q, &["at"])?;
+    Ok(Request::DocShow { doc, at: q.get("at").cloned() })
+}
+
+async fn doc_show(State(st): State<AppState>, p: Result<Path<String>, PathRejection>, q: QueryMap) -> Answer {
+    Ok(Json(call(&st, None, show_request(p, q)?).await?))
+}
+
+async fn doc_markdown(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    q: QueryMap,
+) -> Result<Response, ApiError> {
+    let v = call(&st, None, show_request(p, q)?).await?;
+    let md = v.get("markdown").and_then(Value::as_str).unwrap_or_default().to_string();
+    Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], md).into_response())
+}
+
+async fn doc_export(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+    let doc = doc_id(&path_param(p)?)?;
+    Ok(Json(call(&st, None, Request::DocExport { doc }).await?))
+}
+
+async fn doc_history(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+    let doc = doc_id(&path_param(p)?)?;
+    Ok(Json(call(&st, None, Request::DocHistory { doc }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditBody {
+    edits: Vec<EditSpec>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    officer: Option<String>,
+}
+
+async fn doc_edit(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    JsonBody(b): JsonBody<EditBody>,
+) -> Answer {
+    let doc = doc_id(&path_param(p)?)?;
+    if b.edits.is_empty() {
+        return Err(ApiError::bad_request("no edits given: 'edits' is empty"));
+    }
+    Ok(Json(call(&st, b.officer, Request::DocEdit { doc, edits: b.edits, message: b.message }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpliceBody {
+    path: String,
+    splices: Vec<SpliceSpec>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    officer: Option<String>,
+}
+
+async fn doc_splice(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    JsonBody(b): JsonBody<SpliceBody>,
+) -> Answer {
+    let doc = doc_id(&path_param(p)?)?;
+    let r = call(
+        &st,
+        b.officer,
+        Request::DocSplice { doc, path: b.path, splices: b.splices, message: b.message },
+    )
+    .await?;
+    Ok(Json(r))
+}
