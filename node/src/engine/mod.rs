@@ -171,6 +171,9 @@ pub struct Engine {
     /// Documents a partner's last hello did not list though it may read them: it holds none of
     /// them, so a session can send them whole (see `snapshot.rs`).
     peer_lacks: std::collections::HashSet<([u8; 32], DocId)>,
+    /// Documents a partner fetched whole from this node: until its hello lists them, they are
+    /// on their way, so neither pushed again nor synced (the partner drives its own fallback).
+    served_whole: std::collections::HashSet<([u8; 32], DocId)>,
     /// Membership per space, computed from its log; dropped when the log changes.
     memberships: std::cell::RefCell<HashMap<SpaceId, twinmesh_protocol::membership::Membership>>,
 }
@@ -268,6 +271,7 @@ impl Engine {
             pending_docs: HashMap::new(),
             sync_states: HashMap::new(),
             peer_lacks: Default::default(),
+            served_whole: Default::default(),
             memberships: Default::default(),
         }
     }

@@ -123,6 +123,7 @@ impl Engine {
         if DocSnapshot::encoded_len_bound(saved.len(), signatures.len()) + FRAME_SLACK > MAX_MESSAGE_BYTES {
             return Err(NodeError::InvalidInput(format!("document {doc} is too large to send whole")));
         }
+        self.served_whole.insert((peer.to_bytes(), *doc));
         Ok(DocSnapshot { space: meta.space, doc: *doc, kind: meta.kind, saved, signatures })
     }
 

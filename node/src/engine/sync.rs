@@ -213,9 +213,14 @@ impl Engine {
                     }
                 }
             }
-            for id in local.keys().filter(|id| !theirs.contains(id)) {
-                self.peer_lacks.insert((peer.to_bytes(), *id));
-                differ.push(*id);
+            for id in local.keys() {
+                let key = (peer.to_bytes(), *id);
+                if theirs.contains(id) {
+                    self.served_whole.remove(&key);
+                } else if !self.served_whole.contains(&key) {
+                    self.peer_lacks.insert(key);
+                    differ.push(*id);
+                }
             }
         }
         // Forget sync state kept in memory for this peer: a new connection starts from the
