@@ -13,8 +13,25 @@ use crate::{
     space::{Municipality, SignedSpace},
 };
 
-/// The libp2p protocol name of document sync.
-pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/1";
+/// The libp2p protocol name of document sync, version 2: version 1's messages plus whole-document
+/// transfer for a first sync ([`Request::Fetch`], [`Request::Snapshot`], [`Response::Snapshot`],
+/// [`Response::Installed`]).
+pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/2";
+
+/// The libp2p protocol name of document sync, version 1, still answered. Its messages are the
+/// variants of [`Request`] and [`Response`] that [`is_v1_request`] / [`is_v1_response`] accept,
+/// with the same encoding (postcard numbers enum variants in order, and version 2 only appends).
+pub const SYNC_PROTOCOL_V1: &str = "/twinmesh/sync/1";
+
+/// True if `req` exists in `/twinmesh/sync/1`.
+pub fn is_v1_request(req: &Request) -> bool {
+    matches!(req, Request::Hello { .. } | Request::Sync(_) | Request::Join { .. })
+}
+
+/// True if `res` exists in `/twinmesh/sync/1`.
+pub fn is_v1_response(res: &Response) -> bool {
+    matches!(res, Response::Hello { .. } | Response::Sync(_) | Response::Joined { .. } | Response::Refused(_))
+}
 
 /// Largest frame accepted. A sync round carries the changes the other side lacks; the whole
 /// automerge-paper trace (259,778 edits) is about 25 MiB of change chunks, so 64 MiB lets a
@@ -67,6 +84,35 @@ pub struct DocSync {
     pub signatures: Vec<([u8; 32], Signature)>,
 }
 
+/// A whole document for a partner that holds none of it: the compact saved form and one
+/// signature per change (version 2).
+///
+/// The change hashes are not sent: the receiver loads `saved`, lists the hashes of every change
+/// it contains, sorts them, and pairs them in that order with `signatures`. A count that differs,
+/// or any signature or author that does not check, refuses the whole snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocSnapshot {
+    /// The space the document belongs to.
+    pub space: SpaceId,
+    /// The document.
+    pub doc: DocId,
+    /// Its kind.
+    pub kind: DocKind,
+    /// Automerge's saved form of the document (a document chunk, possibly followed by change
+    /// chunks): what `Automerge::load` accepts.
+    pub saved: Vec<u8>,
+    /// One signature per change in `saved`, in ascending order of change hash.
+    pub signatures: Vec<Signature>,
+}
+
+impl DocSnapshot {
+    /// Encoded size of a snapshot with `saved_len` bytes of document and `changes` signatures,
+    /// as an upper bound (ids, kind and the postcard length prefixes included).
+    pub fn encoded_len_bound(saved_len: usize, changes: usize) -> usize {
+        saved_len + changes * 64 + 128
+    }
+}
+
 /// A request on the sync protocol.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Request {
@@ -88,6 +134,17 @@ pub enum Request {
         /// The joiner's profile (its key must be the connection's).
         from: Municipality,
     },
+    /// Version 2: "I hold none of this document: send it whole" (answered by
+    /// [`Response::Snapshot`]).
+    Fetch {
+        /// The space.
+        space: SpaceId,
+        /// The document.
+        doc: DocId,
+    },
+    /// Version 2: "you hold none of this document (your hello did not list it): here it is"
+    /// (answered by [`Response::Installed`] or [`Response::Refused`]).
+    Snapshot(DocSnapshot),
 }
 
 /// A response on the sync protocol.
@@ -111,6 +168,15 @@ pub enum Response {
     },
     /// The request was refused.
     Refused(Refusal),
+    /// Version 2: the document asked for by [`Request::Fetch`].
+    Snapshot(DocSnapshot),
+    /// Version 2: the snapshot of [`Request::Snapshot`] was checked and stored.
+    Installed {
+        /// The document.
+        doc: DocId,
+        /// The receiver's heads digest now.
+        heads_digest: [u8; 32],
+    },
 }
 
 /// Why a request was refused.

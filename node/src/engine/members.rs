@@ -336,51 +336,118 @@ impl Engine {
     }
 }
 
+/// What the validity rule needs of a change: a parsed [`Change`], or the metadata Automerge
+/// lists for a loaded document (which needs no rebuilding of the change's bytes).
+pub(crate) trait ChangeFacts {
+    /// The change hash.
+    fn hash(&self) -> ChangeHash;
+    /// Its actor id.
+    fn actor(&self) -> &automerge::ActorId;
+    /// Its seq for that actor.
+    fn seq(&self) -> u64;
+    /// Its dependencies.
+    fn deps(&self) -> &[ChangeHash];
+}
+
+impl<T: ChangeFacts + ?Sized> ChangeFacts for &T {
+    fn hash(&self) -> ChangeHash {
+        (**self).hash()
+    }
+    fn actor(&self) -> &automerge::ActorId {
+        (**self).actor()
+    }
+    fn seq(&self) -> u64 {
+        (**self).seq()
+    }
+    fn deps(&self) -> &[ChangeHash] {
+        (**self).deps()
+    }
+}
+
+impl ChangeFacts for Change {
+    fn hash(&self) -> ChangeHash {
+        Change::hash(self)
+    }
+    fn actor(&self) -> &automerge::ActorId {
+        self.actor_id()
+    }
+    fn seq(&self) -> u64 {
+        Change::seq(self)
+    }
+    fn deps(&self) -> &[ChangeHash] {
+        Change::deps(self)
+    }
+}
+
+impl ChangeFacts for automerge::ChangeMetadata<'_> {
+    fn hash(&self) -> ChangeHash {
+        self.hash
+    }
+    fn actor(&self) -> &automerge::ActorId {
+        &self.actor
+    }
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn deps(&self) -> &[ChangeHash] {
+        &self.deps
+    }
+}
+
+/// Which changes of `pool` are valid under membership `m` (the rule in the module docs).
+pub(crate) fn valid_mask<C: ChangeFacts>(m: &Membership, doc: &DocId, pool: &[C]) -> Vec<bool> {
+    let by_hash: HashMap<ChangeHash, usize> = pool.iter().enumerate().map(|(i, c)| (c.hash(), i)).collect();
+    let mut valid = vec![false; pool.len()];
+    let mut stack = Vec::new();
+    for (i, c) in pool.iter().enumerate() {
+        let ok = match signed::author_of(c.actor()) {
+            Some(k) => match m.write_right(&k, doc, c.actor().to_bytes()) {
+                WriteRight::Writer => true,
+                WriteRight::UpTo(n) => c.seq() <= n,
+                WriteRight::None => false,
+            },
+            None => false,
+        };
+        if ok {
+            valid[i] = true;
+            stack.push(i);
+        }
+    }
+    // Ancestors of valid changes are valid.
+    while let Some(i) = stack.pop() {
+        for d in pool[i].deps() {
+            if let Some(&j) = by_hash.get(d)
+                && !valid[j]
+            {
+                valid[j] = true;
+                stack.push(j);
+            }
+        }
+    }
+    valid
+}
+
+/// The rejection of a change that is not valid under the membership.
+pub(crate) fn unauthorized<C: ChangeFacts>(c: &C) -> ChangeRejection {
+    let author = signed::author_of(c.actor()).map(|k| k.to_string()).unwrap_or_default();
+    ChangeRejection::Unauthorized { hash: c.hash(), author }
+}
+
 /// Splits changes by validity under membership `m`.
 pub(crate) fn classify_with(m: &Membership, doc: &DocId, pool: SignedChanges) -> (SignedChanges, Refused) {
-    {
-        let by_hash: HashMap<ChangeHash, usize> =
-            pool.iter().enumerate().map(|(i, (c, _))| (c.hash(), i)).collect();
-        let mut valid = vec![false; pool.len()];
-        let mut stack = Vec::new();
-        for (i, (c, _)) in pool.iter().enumerate() {
-            let ok = match signed::author_of(c.actor_id()) {
-                Some(k) => match m.write_right(&k, doc, c.actor_id().to_bytes()) {
-                    WriteRight::Writer => true,
-                    WriteRight::UpTo(n) => c.seq() <= n,
-                    WriteRight::None => false,
-                },
-                None => false,
-            };
-            if ok {
-                valid[i] = true;
-                stack.push(i);
-            }
+    let changes: Vec<&Change> = pool.iter().map(|(c, _)| c).collect();
+    let valid = valid_mask(m, doc, &changes);
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for ((c, s), v) in pool.into_iter().zip(valid) {
+        if v {
+            ok.push((c, s));
+        } else {
+            let why = unauthorized(&c);
+            bad.push((c, s, why));
         }
-        // Ancestors of valid changes are valid.
-        while let Some(i) = stack.pop() {
-            for d in pool[i].0.deps() {
-                if let Some(&j) = by_hash.get(d)
-                    && !valid[j]
-                {
-                    valid[j] = true;
-                    stack.push(j);
-                }
-            }
-        }
-        let mut ok = Vec::new();
-        let mut bad = Vec::new();
-        for ((c, s), v) in pool.into_iter().zip(valid) {
-            if v {
-                ok.push((c, s));
-            } else {
-                let author = signed::author_of(c.actor_id()).map(|k| k.to_string()).unwrap_or_default();
-                let hash = c.hash();
-                bad.push((c, s, ChangeRejection::Unauthorized { hash, author }));
-            }
-        }
-        (ok, bad)
     }
+    (ok, bad)
 }
 
 impl Engine {
@@ -462,6 +529,11 @@ impl Engine {
         for (c, s) in &ok {
             b.put(Table::Sigs, trees::change_key(id.as_bytes(), &c.hash().0), s.0.to_vec());
         }
+        // The removed changes keep their signature in the quarantine record; the Sigs table
+        // lists exactly the document's changes (a snapshot is sent with it, see `snapshot.rs`).
+        for (c, _, _) in bad.iter().filter(|(c, _, _)| held_hashes.contains(&c.hash())) {
+            b.remove(Table::Sigs, trees::change_key(id.as_bytes(), &c.hash().0));
+        }
         for (k, _) in self.store.scan(Table::SyncStates, &[])? {
             if k.len() == 48 && k[32..] == id.as_bytes()[..] {
                 b.remove(Table::SyncStates, k);
@@ -474,7 +546,7 @@ impl Engine {
         meta.incremental = 0;
         meta.title = super::view::title(&doc);
         meta.updated = now();
-        b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
+        super::put_doc_meta(&mut b, id, &meta, &doc);
         self.store.commit(b)?;
         self.docs.insert(*id, doc);
         Ok(())

@@ -7,6 +7,7 @@ mod admit;
 mod bundle;
 mod edit;
 mod members;
+mod snapshot;
 mod splice;
 pub mod sync;
 mod transfer;
@@ -28,6 +29,7 @@ use twinmesh_protocol::{
 pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
 pub use members::{Invite, Ticket};
+pub use snapshot::{Installed, Opening};
 pub use transfer::{HistoryEntry, ImportReport, SignatureStatus};
 
 use crate::{
@@ -119,16 +121,24 @@ fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, N
     postcard::from_bytes(bytes).map_err(|e| NodeError::Corrupt(format!("stored {what}: {e}")))
 }
 
+/// Writes a document's metadata and its heads record (see [`trees::heads`]) into `b`. Every
+/// path that writes a document's `DocMeta` goes through here, so the two never disagree.
+pub(crate) fn put_doc_meta(b: &mut Batch, id: &DocId, meta: &DocMeta, doc: &Automerge) {
+    let heads: Vec<[u8; 32]> = doc.get_heads().iter().map(|h| h.0).collect();
+    b.put(Table::Docs, id.as_bytes().to_vec(), encode(meta));
+    b.put(Table::Heads, id.as_bytes().to_vec(), trees::heads::encode(meta.changes, meta.updated.0, &heads));
+}
+
 /// What [`signed::verify_batch`] needs of each change, with the signature that came with it.
-pub(crate) fn checks<'a>(
-    changes: &'a [Change],
+pub(crate) fn checks<'a, C: members::ChangeFacts>(
+    changes: &'a [C],
     sigs: &HashMap<ChangeHash, Signature>,
 ) -> Vec<signed::ChangeToVerify<'a>> {
     changes
         .iter()
         .map(|c| signed::ChangeToVerify {
             hash: c.hash(),
-            actor: c.actor_id(),
+            actor: c.actor(),
             signature: sigs.get(&c.hash()).copied(),
         })
         .collect()
@@ -158,6 +168,12 @@ pub struct Engine {
     pending_docs: HashMap<DocId, (SpaceId, DocKind)>,
     /// Automerge sync state per (peer key, document) for the current connections.
     sync_states: HashMap<([u8; 32], DocId), automerge::sync::State>,
+    /// Documents a partner's last hello did not list though it may read them: it holds none of
+    /// them, so a session can send them whole (see `snapshot.rs`).
+    peer_lacks: std::collections::HashSet<([u8; 32], DocId)>,
+    /// Documents a partner fetched whole from this node: until its hello lists them, they are
+    /// on their way, so neither pushed again nor synced (the partner drives its own fallback).
+    served_whole: std::collections::HashSet<([u8; 32], DocId)>,
     /// Membership per space, computed from its log; dropped when the log changes.
     memberships: std::cell::RefCell<HashMap<SpaceId, twinmesh_protocol::membership::Membership>>,
 }
@@ -254,6 +270,8 @@ impl Engine {
             docs: HashMap::new(),
             pending_docs: HashMap::new(),
             sync_states: HashMap::new(),
+            peer_lacks: Default::default(),
+            served_whole: Default::default(),
             memberships: Default::default(),
         }
     }
@@ -461,6 +479,26 @@ impl Engine {
         Ok((doc.with_actor(self.actor()), stranded.into_iter().map(|(c, _)| c).collect()))
     }
 
+    /// A document's heads, sorted, without loading it when possible: from the in-memory copy,
+    /// else from the Heads table (if its stamp matches `meta`), else by loading the document
+    /// (a store written before the Heads table existed).
+    pub(crate) fn heads_of(&mut self, id: &DocId, meta: &DocMeta) -> Result<Vec<ChangeHash>, NodeError> {
+        if let Some(doc) = self.docs.get(id) {
+            let mut h = doc.get_heads();
+            h.sort();
+            return Ok(h);
+        }
+        if let Some(v) = self.store.get(Table::Heads, id.as_bytes())?
+            && let Some(rec) = trees::heads::decode(&v)
+            && (rec.changes, rec.updated) == (meta.changes, meta.updated.0)
+        {
+            return Ok(rec.heads.into_iter().map(ChangeHash).collect());
+        }
+        let mut h = self.load(id)?.get_heads();
+        h.sort();
+        Ok(h)
+    }
+
     /// Stored signatures of a document, by change hash.
     pub(crate) fn signatures(&self, id: &DocId) -> Result<HashMap<ChangeHash, Signature>, NodeError> {
         let mut out = HashMap::new();
@@ -513,7 +551,7 @@ impl Engine {
             b.0.retain(|w| !matches!(w, store::Write::Put(Table::Changes, ..)));
             meta.incremental = 0;
         }
-        b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
+        put_doc_meta(&mut b, id, &meta, doc);
         if let Err(e) = self.store.commit(b) {
             // The in-memory copy may hold changes the store does not: drop it.
             self.docs.remove(id);

@@ -29,6 +29,9 @@ use crate::{
     store::{Batch, Table},
 };
 
+/// How stale a partner's stored `last_seen` may be before a connection or hello rewrites it.
+pub const LAST_SEEN_RESOLUTION_MS: i64 = 5 * 60 * 1000;
+
 /// What this node remembers about a partner node.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PeerRecord {
@@ -98,7 +101,7 @@ pub fn heads_digest(heads: &[ChangeHash]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {
+pub(crate) fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {
     let mut k = peer.to_bytes().to_vec();
     k.extend_from_slice(doc.as_bytes());
     k
@@ -129,7 +132,8 @@ impl Engine {
         addr: Option<String>,
         profile: Option<Municipality>,
     ) -> Result<(), NodeError> {
-        let mut rec = self.peer(key)?.unwrap_or_default();
+        let old = self.peer(key)?;
+        let mut rec = old.clone().unwrap_or_default();
         if let Some(a) = addr {
             rec.addrs.retain(|x| *x != a);
             rec.addrs.insert(0, a);
@@ -138,7 +142,19 @@ impl Engine {
         if let Some(p) = profile {
             rec.profile = Some(p);
         }
-        rec.last_seen = Some(now());
+        let t = now();
+        // Skip the (flushed) write when the addresses and the profile are unchanged and the
+        // stored `last_seen` is recent: it is shown to people ("last seen 10:42") and nothing
+        // decides on it, so a resolution of LAST_SEEN_RESOLUTION costs nothing and keeps a
+        // reconnect free of disk writes.
+        if let Some(old) = &old
+            && old.addrs == rec.addrs
+            && old.profile == rec.profile
+            && old.last_seen.is_some_and(|s| t.0.saturating_sub(s.0) < LAST_SEEN_RESOLUTION_MS)
+        {
+            return Ok(());
+        }
+        rec.last_seen = Some(t);
         let mut b = Batch::default();
         b.put(Table::Peers, key.to_bytes().to_vec(), encode(&rec));
         self.store.commit(b)?;
@@ -161,7 +177,8 @@ impl Engine {
             let readers = m.can_read(peer) && m.can_read(&self.key.public());
             let mut docs = Vec::new();
             for d in self.docs(Some(&info.id))?.into_iter().filter(|_| readers) {
-                let heads = self.load(&d.id)?.get_heads();
+                // From the Heads table: a hello loads no document.
+                let heads = self.heads_of(&d.id, &d.meta)?;
                 docs.push(DocSummary { doc: d.id, kind: d.meta.kind, heads_digest: heads_digest(&heads) });
             }
             out.push(SpaceSummary { space: self.space(&info.id)?, log: self.member_ops(&info.id)?, docs });
@@ -182,6 +199,7 @@ impl Engine {
             return Err(NodeError::NotAllowed("hello profile does not match the connection's key".into()));
         }
         self.note_peer(peer, None, Some(from))?;
+        self.peer_lacks.retain(|(p, _)| *p != peer.to_bytes());
         let me = self.key.public();
         let mut differ = Vec::new();
         let mut log_changed = false;
@@ -213,8 +231,8 @@ impl Engine {
             for d in summary.docs.iter().take(twinmesh_protocol::wire::MAX_DOCS_PER_SPACE) {
                 theirs.insert(d.doc);
                 match local.get(&d.doc) {
-                    Some(_) => {
-                        let ours = heads_digest(&self.load(&d.doc)?.get_heads());
+                    Some(meta) => {
+                        let ours = heads_digest(&self.heads_of(&d.doc, meta)?);
                         if ours != d.heads_digest {
                             differ.push(d.doc);
                         }
@@ -227,7 +245,15 @@ impl Engine {
                     }
                 }
             }
-            differ.extend(local.keys().filter(|id| !theirs.contains(id)));
+            for id in local.keys() {
+                let key = (peer.to_bytes(), *id);
+                if theirs.contains(id) {
+                    self.served_whole.remove(&key);
+                } else if !self.served_whole.contains(&key) {
+                    self.peer_lacks.insert(key);
+                    differ.push(*id);
+                }
+            }
         }
         // Forget sync state kept in memory for this peer: a new connection starts from the
         // persisted shared heads.
@@ -464,15 +490,14 @@ impl Engine {
 
     /// The current heads of a document, sorted.
     pub fn heads(&mut self, doc: &DocId) -> Result<Vec<ChangeHash>, NodeError> {
-        let mut h = self.load(doc)?.get_heads();
-        h.sort();
-        Ok(h)
+        let meta = self.doc_meta(doc)?;
+        self.heads_of(doc, &meta)
     }
 
     /// The space and heads digest of a document, for announcements.
     pub fn doc_digest(&mut self, doc: &DocId) -> Result<(SpaceId, [u8; 32]), NodeError> {
         let meta = self.doc_meta(doc)?;
-        let heads = self.load(doc)?.get_heads();
+        let heads = self.heads_of(doc, &meta)?;
         Ok((meta.space, heads_digest(&heads)))
     }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::DocExport,
@@ -12,7 +12,7 @@ use twinmesh_protocol::{
     time::Timestamp,
 };
 
-use super::{DocMeta, Engine, edit::parse_message, encode, now, view};
+use super::{DocMeta, Engine, edit::parse_message, members::ChangeFacts, now, view};
 use crate::{
     error::NodeError,
     store::{Batch, Table},
@@ -164,22 +164,10 @@ impl Engine {
         let incoming = Automerge::load(&export.saved).map_err(|e| {
             NodeError::InvalidInput(format!("cannot import: the document inside the file is corrupt: {e}"))
         })?;
-        // A saved document may carry extra change chunks whose dependencies are missing;
-        // Automerge would keep them queued, unverified, and apply them later (see admit.rs).
-        if !automerge::ReadDoc::get_missing_deps(&incoming, &[]).is_empty() {
-            return Err(NodeError::InvalidInput(
-                "cannot import: the file holds changes whose dependencies are missing".into(),
-            ));
-        }
-        match (view::space_of(&incoming), view::kind_of(&incoming)) {
-            (Some(s), Some(_)) if s == space_id.to_string() => {}
-            _ => {
-                return Err(NodeError::InvalidInput(
-                    "cannot import: the document does not name the file's space or has no known kind".into(),
-                ));
-            }
-        }
-        let kind = view::kind_of(&incoming).ok_or_else(|| NodeError::InvalidInput("unknown kind".into()))?;
+        super::snapshot::no_orphans(&incoming)
+            .map_err(|e| NodeError::InvalidInput(format!("cannot import: {e}")))?;
+        let kind = names_space(&incoming, &space_id)
+            .map_err(|e| NodeError::InvalidInput(format!("cannot import: {e}")))?;
         let sigs: HashMap<ChangeHash, Signature> =
             export.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
         let changes = incoming.get_changes(&[]);
@@ -226,34 +214,16 @@ impl Engine {
             });
         }
 
-        // A new document: store the space (if new), the snapshot, every signature and the
-        // metadata in one atomic batch.
-        let created = now();
-        let meta = DocMeta {
-            space: space_id,
-            kind,
-            title: view::title(&incoming),
-            created,
-            updated: created,
-            changes: changes.len() as u64,
-            incremental: 0,
-        };
+        // A new document: stored like a snapshot received by sync (`store_new_doc`).
         let mut b = Batch::default();
         if self.store.get(Table::Spaces, space_id.as_bytes())?.is_none() {
             b.put(Table::Spaces, space_id.as_bytes().to_vec(), export.space.to_bytes());
         }
-        b.put(Table::Snapshots, id.as_bytes().to_vec(), incoming.save());
-        for c in &changes {
-            if let Some(sig) = sigs.get(&c.hash()) {
-                b.put(
-                    Table::Sigs,
-                    crate::store::trees::change_key(id.as_bytes(), &c.hash().0),
-                    sig.0.to_vec(),
-                );
-            }
-        }
-        b.put(Table::Docs, id.as_bytes().to_vec(), encode(&meta));
-        self.store.commit(b)?;
+        let signatures: Vec<(ChangeHash, Signature)> =
+            changes.iter().filter_map(|c| sigs.get(&c.hash()).map(|s| (c.hash(), *s))).collect();
+        let new =
+            NewDoc { id, space: space_id, kind, doc: incoming, saved: export.saved, signatures: &signatures };
+        let meta = self.store_new_doc(new, b)?;
         self.merge_ops(&space_id, export.log)?;
         Ok(ImportReport {
             doc: id,
@@ -265,27 +235,64 @@ impl Engine {
         })
     }
 
+    /// Stores a document that is new here, whose every change was verified: its saved form
+    /// (as received: `Automerge::load` accepted it), the signature of every change, its
+    /// metadata and heads, and `b`'s writes, in one flushed batch; then keeps it in memory.
+    /// Shared by import and by the first sync of a document (`snapshot.rs`).
+    pub(crate) fn store_new_doc(&mut self, new: NewDoc<'_>, mut b: Batch) -> Result<DocMeta, NodeError> {
+        let NewDoc { id, space, kind, doc, saved, signatures } = new;
+        let id = &id;
+        // A change whose dependencies are missing would sit in Automerge's queue, which the
+        // engine keeps empty (see `admit.rs`).
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Err(NodeError::InvalidInput(
+                "the document holds changes whose dependencies are missing".into(),
+            ));
+        }
+        let created = now();
+        let meta = DocMeta {
+            space,
+            kind,
+            title: view::title(&doc),
+            created,
+            updated: created,
+            changes: signatures.len() as u64,
+            incremental: 0,
+        };
+        b.put(Table::Snapshots, id.as_bytes().to_vec(), saved);
+        for (hash, sig) in signatures {
+            b.put(Table::Sigs, crate::store::trees::change_key(id.as_bytes(), &hash.0), sig.0.to_vec());
+        }
+        super::put_doc_meta(&mut b, id, &meta, &doc);
+        self.store.commit(b)?;
+        self.docs.insert(*id, doc.with_actor(self.actor()));
+        self.pending_docs.remove(id);
+        Ok(meta)
+    }
+
     /// Verifies a set of changes of one document, and that each author may write; fails if
     /// any change is bad.
-    fn verify_all(
+    pub(crate) fn verify_all<C: ChangeFacts>(
         &self,
         doc: &DocId,
-        changes: &[Change],
+        changes: &[C],
         sigs: &HashMap<ChangeHash, Signature>,
         membership: &twinmesh_protocol::membership::Membership,
     ) -> Result<(), NodeError> {
         let to_verify = super::checks(changes, sigs);
         let mut rejected = Vec::new();
-        let mut pool = Vec::new();
+        let mut signed_ok = Vec::new();
         for (r, c) in signed::verify_batch(doc, &to_verify).into_iter().zip(changes) {
             match (r, sigs.get(&c.hash())) {
-                (Ok(_), Some(s)) => pool.push((c.clone(), *s)),
+                (Ok(_), Some(_)) => signed_ok.push(c),
                 (Ok(_), None) => rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
                 (Err(e), _) => rejected.push(e),
             }
         }
-        let (_, bad) = super::members::classify_with(membership, doc, pool);
-        rejected.extend(bad.into_iter().map(|(_, _, why)| why));
+        let valid = super::members::valid_mask(membership, doc, &signed_ok);
+        rejected.extend(
+            signed_ok.iter().zip(valid).filter(|(_, v)| !v).map(|(c, _)| super::members::unauthorized(c)),
+        );
         match rejected.first() {
             None => Ok(()),
             Some(first) => {
@@ -309,5 +316,33 @@ impl Engine {
                 Ok(view::build(&old, meta.kind, &names))
             }
         }
+    }
+}
+
+/// A document arriving whole (import, first sync), verified, for [`Engine::store_new_doc`].
+pub(crate) struct NewDoc<'a> {
+    /// Its id.
+    pub id: DocId,
+    /// Its space.
+    pub space: SpaceId,
+    /// Its kind.
+    pub kind: twinmesh_protocol::schema::DocKind,
+    /// The loaded document.
+    pub doc: Automerge,
+    /// The bytes it was loaded from.
+    pub saved: Vec<u8>,
+    /// The signature of each of its changes.
+    pub signatures: &'a [(ChangeHash, Signature)],
+}
+
+/// Checks that a document arriving whole (import, first sync) names `space` and a known kind,
+/// and returns the kind.
+pub(crate) fn names_space(
+    doc: &Automerge,
+    space: &SpaceId,
+) -> Result<twinmesh_protocol::schema::DocKind, String> {
+    match (view::space_of(doc), view::kind_of(doc)) {
+        (Some(s), Some(kind)) if s == space.to_string() => Ok(kind),
+        _ => Err("the document does not name its space or has no known kind".into()),
     }
 }

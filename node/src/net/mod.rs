@@ -3,12 +3,17 @@
 //!
 //! Protocols: TCP and QUIC transports, Noise, Yamux, identify, ping, optional mDNS, gossipsub
 //! (one topic per space, announcing new heads) and the request-response sync protocol
-//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`].
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`] (version 2, preferred) and
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL_V1`] (still answered).
 //!
 //! Sessions: on a new connection the dialing side sends a `Hello`; the answer tells it which
 //! documents differ, and it runs one Automerge sync session per differing document. A session
 //! is a chain of request/response rounds driven by the side that started it, at most one per
-//! (peer, document) at a time, and at most [`MAX_ROUNDS`] rounds long.
+//! (peer, document) at a time, and at most [`MAX_ROUNDS`] rounds long. On a version 2
+//! connection, a document one side holds none of opens with a whole-document transfer instead
+//! (`Fetch`/`Snapshot`, see `engine/snapshot.rs`); if the peer speaks only version 1 (the
+//! request fails before it is sent), or refuses the snapshot, the session falls back to
+//! ordinary sync.
 
 mod codec;
 pub mod town_tcp;
@@ -39,7 +44,7 @@ pub use codec::{SyncCodec, WireStats, wire_stats};
 
 use crate::{
     api::Request,
-    engine::sync::Received,
+    engine::{Installed, Opening, sync::Received},
     error::NodeError,
     identity::{key_of_peer, libp2p_keypair},
     node::{Config, EngineHandle},
@@ -119,6 +124,10 @@ impl PeerState {
 enum Pending {
     Hello,
     Sync(DocId),
+    /// Asked for a document whole.
+    Fetch(DocId),
+    /// Sent a document whole.
+    Push(DocId),
     Join(oneshot::Sender<Result<Value, NodeError>>),
 }
 
@@ -138,6 +147,9 @@ struct NetTask {
     connected: HashMap<PeerId, PeerState>,
     pending: HashMap<OutboundRequestId, (PeerId, Pending)>,
     sessions: HashMap<(PeerId, DocId), (u32, bool)>,
+    /// (peer, document) pairs whose whole-document transfer failed on the current connection:
+    /// their sessions use ordinary sync.
+    no_snapshot: HashSet<(PeerId, DocId)>,
     dials: HashMap<libp2p::swarm::ConnectionId, (oneshot::Sender<Result<Value, NodeError>>, Multiaddr)>,
     banned: HashMap<PeerId, Instant>,
     waiters: Vec<SyncWaiter>,
@@ -212,8 +224,12 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
                 ),
                 mdns: Toggle::from(mdns),
                 gossipsub,
+                // Version 2 first: an outbound stream negotiates the first one the peer speaks.
                 sync: request_response::Behaviour::new(
-                    [(StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full)],
+                    [
+                        (StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full),
+                        (StreamProtocol::new(wire::SYNC_PROTOCOL_V1), ProtocolSupport::Full),
+                    ],
                     request_response::Config::default()
                         .with_request_timeout(Duration::from_secs(30))
                         .with_max_concurrent_streams(64),
@@ -253,6 +269,7 @@ pub(crate) async fn spawn(
         connected: HashMap::new(),
         pending: HashMap::new(),
         sessions: HashMap::new(),
+        no_snapshot: HashSet::new(),
         dials: HashMap::new(),
         banned: HashMap::new(),
         waiters: Vec::new(),
@@ -615,16 +632,62 @@ impl NetTask {
             return;
         }
         let Some(key) = key_of_peer(&peer) else { return };
-        match self.engine.call(move |e| e.sync_start(&key, &doc)).await {
-            Ok(Ok(Some(msg))) => {
-                let id = self.swarm.behaviour_mut().sync.send_request(&peer, WireRequest::Sync(msg));
-                self.pending.insert(id, (peer, Pending::Sync(doc)));
-                self.sessions.insert((peer, doc), (1, false));
+        let whole = !self.no_snapshot.contains(&(peer, doc));
+        let (req, pending) = match self.engine.call(move |e| e.session_open(&key, &doc, whole)).await {
+            Ok(Ok(Opening::Sync(Some(msg)))) => (WireRequest::Sync(msg), Pending::Sync(doc)),
+            Ok(Ok(Opening::Fetch { space, doc })) => (WireRequest::Fetch { space, doc }, Pending::Fetch(doc)),
+            Ok(Ok(Opening::Push(snap))) => (WireRequest::Snapshot(snap), Pending::Push(doc)),
+            Ok(Ok(Opening::Sync(None))) => return,
+            Ok(Err(e)) => {
+                tracing::debug!(%peer, %doc, error = %e, "no sync");
+                return;
             }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) => tracing::debug!(%peer, %doc, error = %e, "no sync"),
-            Err(_) => {}
+            Err(_) => return,
+        };
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, req);
+        self.pending.insert(id, (peer, pending));
+        self.sessions.insert((peer, doc), (1, false));
+    }
+
+    /// A whole-document transfer with `peer` failed (the peer speaks only version 1, refused
+    /// the snapshot, or sent one we refused): run the session again as ordinary sync.
+    async fn whole_doc_failed(&mut self, peer: PeerId, doc: DocId) {
+        self.no_snapshot.insert((peer, doc));
+        self.sessions.remove(&(peer, doc));
+        if self.connected.contains_key(&peer) {
+            self.start_session(peer, doc).await;
         }
+        self.check_waiters();
+    }
+
+    /// Checks and stores a document sent whole by `peer`, with the same bookkeeping as a sync
+    /// round (refused changes count towards the peer's limit; a stored document is announced).
+    async fn install(&mut self, peer: PeerId, snap: wire::DocSnapshot) -> Result<Installed, NodeError> {
+        let doc = snap.doc;
+        let key = key_of_peer(&peer).ok_or_else(|| NodeError::NotAllowed("no key".into()))?;
+        let r = self.engine.call(move |e| e.install_snapshot(&key, snap)).await?;
+        let state = self.connected.entry(peer).or_default();
+        match &r {
+            Ok(inst) => {
+                state.applied += inst.changes as u64;
+                tracing::debug!(%peer, %doc, changes = inst.changes, "document received whole");
+                let _ = self
+                    .events
+                    .send(crate::node::NodeEvent::Doc { doc, origin: crate::node::Origin::Remote });
+                self.announce(doc).await;
+            }
+            Err(NodeError::Rejected { count, first }) => {
+                state.rejected = state.rejected.saturating_add(*count as u32);
+                tracing::warn!(%peer, %doc, rejected = count, %first, "refused a whole document");
+                if state.rejected > MAX_REJECTED_PER_PEER {
+                    tracing::warn!(%peer, "too many refused changes: disconnecting and ignoring this peer for a while");
+                    self.banned.insert(peer, Instant::now());
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
+            }
+            Err(e) => tracing::info!(%peer, %doc, error = %e, "whole document not stored"),
+        }
+        r
     }
 
     async fn end_session(&mut self, peer: PeerId, doc: DocId) {
@@ -750,6 +813,7 @@ impl NetTask {
                 let _ = self.events.send(crate::node::NodeEvent::Peers);
                 self.connected.remove(&peer_id);
                 self.sessions.retain(|(p, _), _| *p != peer_id);
+                self.no_snapshot.retain(|(p, _)| *p != peer_id);
                 for w in &mut self.waiters {
                     w.peers.remove(&peer_id);
                 }
@@ -946,6 +1010,36 @@ impl NetTask {
                                 }
                             }
                         }
+                        WireRequest::Fetch { space: _, doc } => {
+                            let Some(key) = key_of_peer(&peer) else { return };
+                            match self.engine.call(move |e| e.snapshot_for(&key, &doc)).await {
+                                Ok(Ok(snap)) => WireResponse::Snapshot(snap),
+                                Ok(Err(NodeError::NotAllowed(_))) => {
+                                    WireResponse::Refused(wire::Refusal::NotAMember)
+                                }
+                                Ok(Err(NodeError::UnknownDoc(_))) => {
+                                    WireResponse::Refused(wire::Refusal::UnknownDoc)
+                                }
+                                Ok(Err(e)) => WireResponse::Refused(wire::Refusal::BadMessage(e.to_string())),
+                                Err(_) => return,
+                            }
+                        }
+                        WireRequest::Snapshot(snap) => {
+                            let doc = snap.doc;
+                            match self.install(peer, snap).await {
+                                Ok(inst) => WireResponse::Installed { doc, heads_digest: inst.heads_digest },
+                                Err(NodeError::NotAllowed(_)) => {
+                                    WireResponse::Refused(wire::Refusal::NotAMember)
+                                }
+                                Err(NodeError::Shutdown) => return,
+                                Err(NodeError::Rejected { count, first }) => {
+                                    WireResponse::Refused(wire::Refusal::BadMessage(format!(
+                                        "snapshot refused, nothing stored: {count} change(s) failed verification; first: {first}"
+                                    )))
+                                }
+                                Err(e) => WireResponse::Refused(wire::Refusal::BadMessage(e.to_string())),
+                            }
+                        }
                         WireRequest::Sync(msg) => {
                             let (space, doc, kind) = (msg.space, msg.doc, msg.kind);
                             match self.receive(peer, msg).await {
@@ -1038,6 +1132,27 @@ impl NetTask {
                         (Pending::Join(reply), _) => {
                             let _ = reply.send(Err(NodeError::Network("unexpected answer to a join".into())));
                         }
+                        (Pending::Fetch(doc), WireResponse::Snapshot(snap)) if snap.doc == doc => {
+                            match self.install(peer, snap).await {
+                                Ok(_) => self.end_session(peer, doc).await,
+                                Err(_) => self.whole_doc_failed(peer, doc).await,
+                            }
+                        }
+                        (Pending::Push(doc), WireResponse::Installed { doc: d, heads_digest })
+                            if d == doc =>
+                        {
+                            if let Some(key) = key_of_peer(&peer) {
+                                let _ = self
+                                    .engine
+                                    .call(move |e| e.snapshot_installed(&key, &doc, &heads_digest))
+                                    .await;
+                            }
+                            self.end_session(peer, doc).await;
+                        }
+                        (Pending::Fetch(doc) | Pending::Push(doc), other) => {
+                            tracing::debug!(%peer, %doc, response = ?std::mem::discriminant(&other), "whole-document transfer not done; ordinary sync");
+                            self.whole_doc_failed(peer, doc).await;
+                        }
                         (Pending::Sync(doc), WireResponse::Refused(r)) => {
                             tracing::info!(%peer, %doc, reason = %r, "partner refused sync");
                             self.end_session(peer, doc).await;
@@ -1063,6 +1178,9 @@ impl NetTask {
                     }
                     match kind {
                         Pending::Sync(doc) => self.end_session(peer, doc).await,
+                        // Typically a peer that speaks only version 1: the request failed
+                        // before it was sent.
+                        Pending::Fetch(doc) | Pending::Push(doc) => self.whole_doc_failed(peer, doc).await,
                         Pending::Join(reply) => {
                             let _ = reply.send(Err(NodeError::Network(format!(
                                 "cannot reach the inviting town's node ({error}); it may be offline: try again later"

@@ -17,6 +17,10 @@
 //! | Snapshots  | doc id (16)                         | saved Automerge document |
 //! | Peers      | peer key (32)                       | `PeerRecord` (postcard) |
 //! | SyncStates | peer key (32) ‖ doc id (16)         | encoded Automerge `sync::State` (shared heads) |
+//! | Heads      | doc id (16)                         | [`heads`] record: the document's heads, stamped with its `DocMeta` |
+//!
+//! Heads was added without a layout bump: a store written before it has no entry, and a reader
+//! then loads the document (see [`heads`]).
 
 /// Name of the sled tree holding every table. The suffix is the layout version.
 pub const TREE_NAME: &str = "twinmesh-v1";
@@ -51,6 +55,8 @@ pub enum Table {
     Quarantine = 10,
     /// Invitations this node issued.
     Invites = 11,
+    /// Each document's current heads, so a hello or an announcement needs no Automerge load.
+    Heads = 12,
 }
 
 /// Names of entries in the Meta table.
@@ -70,4 +76,67 @@ pub fn change_key(doc: &[u8; 16], hash: &[u8; 32]) -> Vec<u8> {
     k.extend_from_slice(doc);
     k.extend_from_slice(hash);
     k
+}
+
+/// The Heads table's record: a document's sorted heads, with the `(changes, updated)` of the
+/// `DocMeta` written in the same batch.
+///
+/// Layout: `1u8 ‖ changes u64 BE ‖ updated i64 BE ‖ head (32) × n`. The stamp makes a record that
+/// a build without this table could have left stale (a downgrade, then an upgrade: that build
+/// writes `DocMeta` but not the heads) detectable: a reader uses a record only if its stamp equals
+/// the current `DocMeta`'s, and otherwise loads the document.
+pub mod heads {
+    const VERSION: u8 = 1;
+    const HEADER: usize = 1 + 8 + 8;
+
+    /// Encodes a record.
+    pub fn encode(changes: u64, updated: i64, heads: &[[u8; 32]]) -> Vec<u8> {
+        let mut sorted = heads.to_vec();
+        sorted.sort();
+        let mut v = Vec::with_capacity(HEADER + 32 * sorted.len());
+        v.push(VERSION);
+        v.extend_from_slice(&changes.to_be_bytes());
+        v.extend_from_slice(&updated.to_be_bytes());
+        for h in sorted {
+            v.extend_from_slice(&h);
+        }
+        v
+    }
+
+    /// A decoded record.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Record {
+        /// `DocMeta::changes` when it was written.
+        pub changes: u64,
+        /// `DocMeta::updated` (milliseconds) when it was written.
+        pub updated: i64,
+        /// The sorted heads.
+        pub heads: Vec<[u8; 32]>,
+    }
+
+    /// Decodes a record; `None` if it is not one.
+    pub fn decode(v: &[u8]) -> Option<Record> {
+        if v.len() < HEADER || v[0] != VERSION || !(v.len() - HEADER).is_multiple_of(32) {
+            return None;
+        }
+        let changes = u64::from_be_bytes(v[1..9].try_into().ok()?);
+        let updated = i64::from_be_bytes(v[9..17].try_into().ok()?);
+        let heads = v[HEADER..].chunks_exact(32).filter_map(|c| c.try_into().ok()).collect();
+        Some(Record { changes, updated, heads })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn records_round_trip_and_garbage_is_refused() {
+            let v = super::encode(7, -3, &[[2; 32], [1; 32]]);
+            let want = super::Record { changes: 7, updated: -3, heads: vec![[1; 32], [2; 32]] };
+            assert_eq!(super::decode(&v), Some(want));
+            assert_eq!(super::decode(&v[..v.len() - 1]), None);
+            assert_eq!(super::decode(&[]), None);
+            let mut bad = v.clone();
+            bad[0] = 9;
+            assert_eq!(super::decode(&bad), None);
+        }
+    }
 }

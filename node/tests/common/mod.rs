@@ -194,13 +194,18 @@ pub async fn converged(nodes: &[&TestNode], doc: &str) -> bool {
 type Rr = request_response::Behaviour<SyncCodec>;
 
 pub fn attacker_swarm(key: &SecretKey) -> Swarm<Rr> {
+    attacker_swarm_with(key, wire::SYNC_PROTOCOL)
+}
+
+/// A raw peer speaking only `protocol` (e.g. [`wire::SYNC_PROTOCOL_V1`], as an old node).
+pub fn attacker_swarm_with(key: &SecretKey, protocol: &'static str) -> Swarm<Rr> {
     libp2p::SwarmBuilder::with_existing_identity(libp2p_keypair(key))
         .with_tokio()
         .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
         .expect("tcp")
         .with_behaviour(|_| {
             request_response::Behaviour::new(
-                [(StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full)],
+                [(StreamProtocol::new(protocol), ProtocolSupport::Full)],
                 request_response::Config::default(),
             )
         })

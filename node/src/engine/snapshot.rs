@@ -1,0 +1,304 @@
+//! First sync of a whole document (protocol version 2).
+//!
+//! A partner that holds none of a document gets it whole: Automerge's saved form, which is
+//! several times smaller than the same changes as sync-message chunks, and one signature per
+//! change, in ascending order of change hash (the hashes themselves are recomputed by the
+//! receiver from the document). The receiver loads the document and checks every change in it
+//! exactly as the sync path checks a round (`signed::verify_batch`, then the membership rule);
+//! if a single change fails, nothing is stored, and the session falls back to ordinary
+//! Automerge sync, where the valid changes apply and the others go to quarantine one by one.
+//!
+//! The sender builds the saved form from the store (the stored snapshot followed by the
+//! incremental change chunks, which `Automerge::load` accepts as one input), so serving a
+//! document loads nothing into Automerge.
+
+use std::collections::HashMap;
+
+use automerge::{Automerge, ChangeHash};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    keys::{PublicKey, Signature},
+    wire::{DocSnapshot, DocSync, MAX_MESSAGE_BYTES},
+};
+
+use super::{
+    Engine,
+    sync::heads_digest,
+    transfer::{NewDoc, names_space},
+};
+use crate::{
+    error::NodeError,
+    store::{Batch, Table},
+};
+
+/// How a session about one document opens.
+#[derive(Debug)]
+pub enum Opening {
+    /// An ordinary Automerge sync round (`None`: nothing to say).
+    Sync(Option<DocSync>),
+    /// This node holds none of the document: ask for it whole.
+    Fetch {
+        /// The space.
+        space: SpaceId,
+        /// The document.
+        doc: DocId,
+    },
+    /// The partner holds none of the document: send it whole.
+    Push(DocSnapshot),
+}
+
+/// A snapshot that was checked and stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Installed {
+    /// The space of the document.
+    pub space: SpaceId,
+    /// Changes it holds.
+    pub changes: usize,
+    /// Its heads digest.
+    pub heads_digest: [u8; 32],
+}
+
+/// Room kept in a frame for everything but the saved document and the signatures.
+const FRAME_SLACK: usize = 4096;
+
+impl Engine {
+    /// True if this node holds `doc`.
+    pub fn holds(&self, doc: &DocId) -> Result<bool, NodeError> {
+        Ok(self.store.get(Table::Docs, doc.as_bytes())?.is_some())
+    }
+
+    /// How to open a session with `peer` about `doc`. With `whole` (the connection speaks
+    /// version 2 and no snapshot of this document was refused on it), a document this node
+    /// lacks is fetched whole, and one the peer's hello did not list is pushed whole; otherwise
+    /// the session is ordinary Automerge sync.
+    pub fn session_open(&mut self, peer: &PublicKey, doc: &DocId, whole: bool) -> Result<Opening, NodeError> {
+        if whole {
+            if !self.holds(doc)? {
+                if let Some((space, _)) = self.pending_docs.get(doc).copied()
+                    && self.is_member(&space, peer)?
+                {
+                    return Ok(Opening::Fetch { space, doc: *doc });
+                }
+            } else if self.peer_lacks.remove(&(peer.to_bytes(), *doc)) {
+                match self.snapshot_for(peer, doc) {
+                    Ok(s) => return Ok(Opening::Push(s)),
+                    Err(e) => tracing::debug!(%doc, error = %e, "no snapshot; ordinary sync"),
+                }
+            }
+        }
+        Ok(Opening::Sync(self.sync_start(peer, doc)?))
+    }
+
+    /// The whole of `doc` for `peer`, who must be a member of its space.
+    ///
+    /// # Errors
+    /// [`NodeError::NotAllowed`] for a non-member, [`NodeError::UnknownDoc`], or
+    /// [`NodeError::InvalidInput`] if the snapshot would not fit in one frame.
+    pub fn snapshot_for(&mut self, peer: &PublicKey, doc: &DocId) -> Result<DocSnapshot, NodeError> {
+        let meta = self.doc_meta(doc)?;
+        if !self.is_member(&meta.space, peer)? || !self.is_member(&meta.space, &self.key.public())? {
+            return Err(NodeError::NotAllowed(format!(
+                "{} is not a member of the document's space",
+                peer.fmt_short()
+            )));
+        }
+        let mut saved = self.store.get(Table::Snapshots, doc.as_bytes())?.unwrap_or_default();
+        for (_, chunk) in self.store.scan(Table::Changes, doc.as_bytes())? {
+            saved.extend_from_slice(&chunk);
+        }
+        // The Sigs table is keyed by doc id ‖ change hash, so a scan is in hash order. It holds
+        // exactly the document's changes unless an older build left the signatures of changes a
+        // rebuild removed; then list the document's own hashes (this loads it).
+        let stored = self.store.scan(Table::Sigs, doc.as_bytes())?;
+        let signatures: Vec<Signature> = if stored.len() as u64 == meta.changes {
+            stored.iter().map(|(_, v)| Signature::from_slice(v)).collect::<Option<_>>()
+        } else {
+            let sigs = self.signatures(doc)?;
+            let mut hashes: Vec<ChangeHash> =
+                self.load(doc)?.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
+            hashes.sort();
+            hashes.iter().map(|h| sigs.get(h).copied()).collect::<Option<_>>()
+        }
+        .ok_or_else(|| NodeError::Corrupt(format!("document {doc}: a change has no usable signature")))?;
+        if DocSnapshot::encoded_len_bound(saved.len(), signatures.len()) + FRAME_SLACK > MAX_MESSAGE_BYTES {
+            return Err(NodeError::InvalidInput(format!("document {doc} is too large to send whole")));
+        }
+        self.served_whole.insert((peer.to_bytes(), *doc));
+        Ok(DocSnapshot { space: meta.space, doc: *doc, kind: meta.kind, saved, signatures })
+    }
+
+    /// Checks a whole document sent by `peer` and stores it if every change in it is signed by
+    /// its author for this document and valid under the space's membership. Nothing is stored
+    /// otherwise.
+    ///
+    /// # Errors
+    /// [`NodeError::Rejected`] (with the count and first reason) if any change fails;
+    /// [`NodeError::NotAllowed`] if `peer` or this node is not a member; [`NodeError::InvalidInput`]
+    /// if the document is already held here, does not load, or does not match the message.
+    pub fn install_snapshot(&mut self, peer: &PublicKey, snap: DocSnapshot) -> Result<Installed, NodeError> {
+        let DocSnapshot { space, doc: id, kind, saved, signatures } = snap;
+        self.space(&space)?;
+        if !self.is_member(&space, peer)? || !self.is_member(&space, &self.key.public())? {
+            return Err(NodeError::NotAllowed("not a member".into()));
+        }
+        if self.holds(&id)? {
+            return Err(NodeError::InvalidInput(format!("document {id} is already held here")));
+        }
+        let doc = Automerge::load(&saved)
+            .map_err(|e| NodeError::InvalidInput(format!("snapshot of {id} does not load: {e}")))?;
+        no_orphans(&doc).map_err(|e| NodeError::InvalidInput(format!("snapshot of {id}: {e}")))?;
+        let named = names_space(&doc, &space)
+            .map_err(|e| NodeError::InvalidInput(format!("snapshot of {id}: {e}")))?;
+        if named != kind {
+            return Err(NodeError::InvalidInput(format!(
+                "snapshot of {id}: the document is a {named:?}, not a {kind:?}"
+            )));
+        }
+        let mut metas = doc.get_changes_meta(&[]);
+        if metas.is_empty() || metas.len() != signatures.len() {
+            return Err(NodeError::InvalidInput(format!(
+                "snapshot of {id}: {} changes but {} signatures",
+                metas.len(),
+                signatures.len()
+            )));
+        }
+        metas.sort_by_key(|c| c.hash);
+        let sigs: HashMap<ChangeHash, Signature> =
+            metas.iter().map(|c| c.hash).zip(signatures.iter().copied()).collect();
+        let membership = self.membership(&space)?;
+        self.verify_all(&id, &metas, &sigs, &membership)?;
+        let pairs: Vec<(ChangeHash, Signature)> = metas.iter().map(|c| c.hash).zip(signatures).collect();
+        drop(metas);
+        let mut heads = doc.get_heads();
+        heads.sort();
+        // The sender holds these heads too: remember them as shared, so the next session
+        // with it starts from here.
+        let mut b = Batch::default();
+        b.put(Table::SyncStates, super::sync::sync_key(peer, &id), shared_state(&heads));
+        self.sync_states.remove(&(peer.to_bytes(), id));
+        self.store_new_doc(NewDoc { id, space, kind, doc, saved, signatures: &pairs }, b)?;
+        Ok(Installed { space, changes: pairs.len(), heads_digest: heads_digest(&heads) })
+    }
+
+    /// `peer` stored the snapshot of `doc` that this node pushed, and reports `digest`: if that
+    /// is still this node's digest, remember the heads as shared with it.
+    pub fn snapshot_installed(
+        &mut self,
+        peer: &PublicKey,
+        doc: &DocId,
+        digest: &[u8; 32],
+    ) -> Result<(), NodeError> {
+        let heads = self.heads(doc)?;
+        if heads_digest(&heads) == *digest {
+            let mut b = Batch::default();
+            b.put(Table::SyncStates, super::sync::sync_key(peer, doc), shared_state(&heads));
+            self.sync_states.remove(&(peer.to_bytes(), *doc));
+            self.store.commit(b)?;
+        }
+        Ok(())
+    }
+}
+
+/// An encoded Automerge sync state whose shared heads are `heads` (what a completed session
+/// persists).
+fn shared_state(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut s = automerge::sync::State::new();
+    s.shared_heads = heads.to_vec();
+    s.encode()
+}
+
+/// A saved document may carry extra change chunks whose dependencies are missing: Automerge
+/// keeps them queued, unverified, and would apply them later without their signatures being
+/// checked or stored (see admit.rs). Such a file or snapshot is refused.
+pub(crate) fn no_orphans(doc: &Automerge) -> Result<(), String> {
+    if automerge::ReadDoc::get_missing_deps(doc, &[]).is_empty() {
+        Ok(())
+    } else {
+        Err("it holds changes whose dependencies are missing".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use twinmesh_protocol::schema::DocKind;
+
+    use super::*;
+    use crate::{
+        engine::{COMPACT_AFTER, Engine},
+        identity::DataDir,
+        store::trees,
+    };
+
+    fn engine(dir: &tempfile::TempDir, name: &str) -> Engine {
+        Engine::init(&DataDir::new(dir.path()), name, "FR", false).expect("init")
+    }
+
+    /// A founder with a plan of more than [`COMPACT_AFTER`] changes (a stored snapshot plus
+    /// incremental changes), and a partner that learned the space from the founder's hello.
+    fn pair() -> (Engine, Engine, DocId, [tempfile::TempDir; 2]) {
+        let dirs = [tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir")];
+        let mut a = engine(&dirs[0], "Saint-Pol");
+        let mut b = engine(&dirs[1], "Warstein");
+        let space = a.create_space("S").expect("space").id;
+        a.add_member(&space, b.me().key, "Warstein", twinmesh_protocol::membership::Role::Editor)
+            .expect("add");
+        let doc = a.create_doc(&space, DocKind::Plan, "P", None).expect("doc").id;
+        let path = "summary".parse().expect("path");
+        for i in 0..(COMPACT_AFTER as usize + 40) {
+            a.splice_text(&doc, &path, &[(0, 0, &format!("{i} "))], None, None).expect("splice");
+        }
+        let meta = a.doc_meta(&doc).expect("meta");
+        assert!(meta.incremental > 0 && meta.incremental < meta.changes as u32, "snapshot + changes");
+        let hello = a.hello_for(&b.me().key).expect("hello");
+        let a_me = a.me().clone();
+        b.on_hello(&a_me.key, a_me.clone(), hello).expect("on hello");
+        (a, b, doc, dirs)
+    }
+
+    #[test]
+    fn a_document_sent_whole_from_the_store_is_installed_with_every_signature() {
+        let (mut a, mut b, doc, _dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        // Served from the store: the founder's copy is not loaded for it.
+        a.docs.clear();
+        let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
+        assert!(!a.docs.contains_key(&doc), "serving a snapshot loads nothing");
+        assert_eq!(snap.signatures.len() as u64, a.doc_meta(&doc).expect("meta").changes);
+        let installed = b.install_snapshot(&a_key, snap).expect("install");
+        assert_eq!(b.heads(&doc).expect("heads"), a.heads(&doc).expect("heads"));
+        assert_eq!(installed.heads_digest, a.doc_digest(&doc).expect("digest").1);
+        // Every signature is stored and checks, after a reload from the store.
+        b.docs.clear();
+        let history = b.history(&doc).expect("history");
+        assert_eq!(history.len() as u64, a.doc_meta(&doc).expect("meta").changes);
+        assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
+        // The shared heads are remembered for the next session with the sender.
+        let state = b.store.get(Table::SyncStates, &super::super::sync::sync_key(&a_key, &doc)).expect("get");
+        assert!(state.is_some());
+    }
+
+    #[test]
+    fn heads_come_from_the_heads_table_and_stores_without_it_still_answer() {
+        let (mut a, _b, doc, _dirs) = pair();
+        let want = a.heads(&doc).expect("heads");
+        a.docs.clear();
+        assert_eq!(a.heads(&doc).expect("heads"), want);
+        assert!(!a.docs.contains_key(&doc), "answered from the Heads table");
+        // A store written before the table existed: no record; the document is loaded.
+        let mut b = Batch::default();
+        b.remove(Table::Heads, doc.as_bytes().to_vec());
+        a.store.commit(b).expect("commit");
+        assert_eq!(a.heads(&doc).expect("heads"), want);
+        // A stale record (its stamp is not the metadata's, as after a downgrade) is ignored.
+        a.docs.clear();
+        let meta = a.doc_meta(&doc).expect("meta");
+        let mut b = Batch::default();
+        b.put(
+            Table::Heads,
+            doc.as_bytes().to_vec(),
+            trees::heads::encode(meta.changes - 1, meta.updated.0, &[[7; 32]]),
+        );
+        a.store.commit(b).expect("commit");
+        assert_eq!(a.heads(&doc).expect("heads"), want);
+    }
+}
