@@ -363,3 +363,224 @@ async fn invitation_tickets_are_single_use_expire_and_survive_restarts() {
     })
     .await;
 }
+
+// ---- limits on what the log accepts (review findings) ----
+
+/// The signed space record and log of a space, as any holder of an export file has them.
+async fn space_record(node: &TestNode, doc: &str) -> (twinmesh_protocol::space::SignedSpace, Vec<SignedOp>) {
+    let v = node.ok(Request::DocExport { doc: doc.parse().expect("doc") }).await;
+    let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
+    let e = twinmesh_protocol::export::DocExport::from_bytes(&bytes).expect("export");
+    (e.space, e.log)
+}
+
+/// `n` ops signed by `by` (not necessarily a member) with the given parents.
+fn junk(
+    by: &SecretKey,
+    space: twinmesh_protocol::ids::SpaceId,
+    parents: Vec<[u8; 32]>,
+    n: usize,
+) -> Vec<SignedOp> {
+    (0..n)
+        .map(|t| {
+            SignedOp::sign(
+                by,
+                MemberOp {
+                    space,
+                    author: by.public(),
+                    parents: parents.clone(),
+                    time: Timestamp(t as i64),
+                    body: OpBody::Add { member: by.public(), name: "J".into(), role: Role::Admin },
+                },
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_ops_in_a_hello_are_not_stored() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let (space, doc) = space_with_plan(&a, &[&b]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    let editor = SecretKey::from_bytes([0x51; 32]);
+    a.ok(Request::SpaceAdd {
+        space: sp,
+        member: peer_id(&editor.public()).to_string(),
+        name: Some("Ed".into()),
+        role: None,
+    })
+    .await;
+    let (signed_space, log) = space_record(&a, &doc).await;
+    let before = members(&a, &space).await["log"].as_array().expect("log").len();
+    assert_eq!(before, 2);
+
+    // A stranger holding the space record sends 10,001 self-signed ops, half of them on the real
+    // heads: none is stored (it is no member, and the hello is not from a member).
+    let stranger = SecretKey::from_bytes([0x52; 32]);
+    let heads: Vec<[u8; 32]> = log.iter().map(SignedOp::hash).collect();
+    let mut flood = junk(&stranger, sp, heads.clone(), 5_000);
+    flood.extend(junk(&stranger, sp, vec![[0; 32]], 5_001));
+    flood.extend(log.clone());
+    let mut swarm = attacker_swarm(&stranger);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let hello = |from: &SecretKey, log: Vec<SignedOp>| wire::Request::Hello {
+        from: Municipality { key: from.public(), name: "X".into(), country: "FR".into() },
+        spaces: vec![wire::SpaceSummary { space: signed_space.clone(), log, docs: vec![] }],
+    };
+    let r = ask(&mut swarm, peer, hello(&stranger, flood)).await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    assert_eq!(members(&a, &space).await["log"].as_array().expect("log").len(), before);
+
+    // A member's ops whose parents nobody knows are not stored either; a stranger's op inside
+    // a member's hello neither.
+    let mut from_editor = junk(&editor, sp, vec![[7; 32]], 100);
+    from_editor.extend(junk(&stranger, sp, heads, 1));
+    let mut swarm = attacker_swarm(&editor);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(&mut swarm, peer, hello(&editor, from_editor)).await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    assert_eq!(members(&a, &space).await["log"].as_array().expect("log").len(), before);
+
+    // The partnership still works.
+    b.dial(&a).await;
+    eventually("B syncs", || async { converged(&[&a, &b], &doc).await }).await;
+    b.set(&doc, "acronym", "B-STILL-WRITES").await;
+    eventually("B's edit reaches A", || async {
+        a.show(&doc).await.map(|v| v["content"]["acronym"] == "B-STILL-WRITES").unwrap_or(false)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bundle_full_of_junk_ops_cannot_push_out_the_real_log() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let c = TestNode::start("Hebden Royd", "GB").await;
+    let (space, doc) = space_with_plan(&a, &[&b, &c]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    b.dial(&a).await;
+    eventually("B holds the plan", || async { converged(&[&a, &b], &doc).await }).await;
+    b.set(&doc, "acronym", "BY-B").await;
+    let out = b.ok(Request::BundleExport { space: sp, partner: None }).await;
+    let bytes = data_encoding::BASE64.decode(out["data"].as_str().expect("data").as_bytes()).expect("b64");
+    let mut bundle = twinmesh_protocol::export::Bundle::from_bytes(&bytes).expect("bundle");
+    // 10,001 junk ops in front of the real log (a store and a file hand ops over in any order).
+    let mut log = junk(&SecretKey::from_bytes([0x53; 32]), sp, vec![[0; 32]], 10_001);
+    log.extend(bundle.log);
+    bundle.log = log;
+    // C, which never synced, imports it: B's edit is valid under the real log.
+    let r = c.ok(Request::BundleImport { data: data_encoding::BASE64.encode(&bundle.to_bytes()) }).await;
+    assert_eq!(r["documents"], 1, "{r}");
+    assert_eq!(c.show(&doc).await.expect("show")["content"]["acronym"], "BY-B");
+    assert_eq!(members(&c, &space).await["log"].as_array().expect("log").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_teaches_a_new_space_only_from_a_member_and_with_a_small_log() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let a_key = key_from_peer_id(&a.id().await).expect("a");
+    let founder = SecretKey::from_bytes([0x61; 32]);
+    let stranger = SecretKey::from_bytes([0x62; 32]);
+    let muni =
+        |k: &SecretKey, name: &str| Municipality { key: k.public(), name: name.into(), country: "IT".into() };
+    let space_with = |name: &str, extra: usize| {
+        let s = twinmesh_protocol::space::SignedSpace::create(
+            &founder,
+            name,
+            muni(&founder, "F"),
+            Timestamp(0),
+            [extra as u8; 16],
+        )
+        .expect("space");
+        let add = SignedOp::sign(
+            &founder,
+            MemberOp {
+                space: s.id(),
+                author: founder.public(),
+                parents: vec![],
+                time: Timestamp(1),
+                body: OpBody::Add { member: a_key, name: "A".into(), role: Role::Editor },
+            },
+        );
+        let mut log = vec![add];
+        for t in 0..extra {
+            let parents = log.last().map(|o| vec![o.hash()]).unwrap_or_default();
+            let role = if t % 2 == 0 { Role::Viewer } else { Role::Editor };
+            log.push(SignedOp::sign(
+                &founder,
+                MemberOp {
+                    space: s.id(),
+                    author: founder.public(),
+                    parents,
+                    time: Timestamp(2 + t as i64),
+                    body: OpBody::SetRole { member: a_key, role, cutoff: vec![] },
+                },
+            ));
+        }
+        (s, log)
+    };
+    let spaces = || async { a.ok(Request::SpaceList).await.as_array().expect("spaces").len() };
+    let hello = |from: &SecretKey, s: &twinmesh_protocol::space::SignedSpace, log: Vec<SignedOp>| {
+        wire::Request::Hello {
+            from: muni(from, "X"),
+            spaces: vec![wire::SpaceSummary { space: s.clone(), log, docs: vec![] }],
+        }
+    };
+    let (small, small_log) = space_with("small", 0);
+    let (big, big_log) = space_with("big", 1_000);
+
+    // A stranger forwarding a space whose log adds A: ignored.
+    let mut swarm = attacker_swarm(&stranger);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(&mut swarm, peer, hello(&stranger, &small, small_log.clone())).await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    assert_eq!(spaces().await, 0, "learned a space from a stranger");
+
+    // Its founder, with a log of more than 1,000 ops: ignored; with a small log: learned (this
+    // is how a founder that added a town by its PeerId reaches it).
+    let mut swarm = attacker_swarm(&founder);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(&mut swarm, peer, hello(&founder, &big, big_log)).await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    assert_eq!(spaces().await, 0, "learned a space with a huge log");
+    let r = ask(&mut swarm, peer, hello(&founder, &small, small_log)).await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    assert_eq!(spaces().await, 1);
+}
+
+#[test]
+fn the_log_has_a_total_cap_with_a_clear_error() {
+    let dir = init("Saint-Pol-sur-Ternoise", "FR");
+    let mut e = Engine::open(&DataDir::new(dir.path())).expect("engine");
+    let info = e.create_space("S").expect("space");
+    let key = read_key_at(dir.path());
+    let member = SecretKey::from_bytes([0x71; 32]);
+    let add = e.add_member(&info.id, member.public(), "M", Role::Editor).expect("add");
+    // One valid op too many, by the founder, in one batch.
+    let mut ops = Vec::new();
+    let mut parent = add.hash();
+    for t in 0..twinmesh_protocol::membership::MAX_LOG_OPS {
+        let role = if t % 2 == 0 { Role::Viewer } else { Role::Editor };
+        let op = SignedOp::sign(
+            &key,
+            MemberOp {
+                space: info.id,
+                author: key.public(),
+                parents: vec![parent],
+                time: Timestamp(t as i64),
+                body: OpBody::SetRole { member: member.public(), role, cutoff: vec![] },
+            },
+        );
+        parent = op.hash();
+        ops.push(op);
+    }
+    let err = e.merge_ops(&info.id, ops).expect_err("over the cap");
+    assert!(err.to_string().contains("membership log of space 'S' is full"), "{err}");
+    assert_eq!(e.member_ops(&info.id).expect("ops").len(), 1, "nothing stored");
+}
+
+fn read_key_at(dir: &std::path::Path) -> SecretKey {
+    let bytes = std::fs::read(dir.join("identity.key")).expect("key");
+    SecretKey::from_bytes(bytes.try_into().expect("32 bytes"))
+}

@@ -5,16 +5,22 @@
 //! - Every later operation is signed by its author and names the operations it has seen
 //!   (`parents`); its id is the SHA-256 of `"twinmesh/member-op/v1" ‖ postcard(op)`.
 //! - [`Membership::compute`] orders the operations topologically (parents first, ties broken by
-//!   the smaller operation hash) and applies each one if its author may make it at that point:
-//!   only admins add, change roles and remove; anyone may leave; nobody may remove or demote the
-//!   last admin. An operation that does not apply is kept in the log and shown as rejected.
+//!   the smaller operation hash) and applies each one if its author may make it: only admins
+//!   add, change roles and remove; anyone may leave; nobody may remove or demote the last
+//!   admin. An operation that does not apply is kept in the log and shown as rejected.
 //!
-//! Concurrent operations therefore resolve the same way everywhere. Two admins removing each
-//! other: the removal with the smaller hash applies first, and the other is then made by a
-//! non-admin and is rejected. An add racing a removal of the adding admin: whichever comes first
-//! in the order decides.
+//! Authority never depends on the order of concurrent operations (which an author could steer
+//! by grinding its operation's hash): it is judged in each operation's causal past, and
+//! **removals win** — an operation by `X` that is concurrent with an applied removal or
+//! demotion of `X` (by someone else) is rejected. Two admins removing each other concurrently
+//! both end removed, unless that would leave no admin: then the more senior of them (the
+//! founder, else the one made admin first) stays. A removal applies only to the membership it
+//! has seen, so a re-added member is not removed again by a removal that did not know of it.
+//!
+//! A member that leaves records no cutoff of its own writes (it cannot vouch for itself); an
+//! admin may record or tighten the cutoff of a former member by removing it again.
 
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -29,8 +35,16 @@ use crate::{
 /// Domain prefix of membership operations.
 pub const OP_DOMAIN: &[u8] = b"twinmesh/member-op/v1";
 
-/// Most operations accepted in one space's log.
+/// Most operations a node stores in one space's log. Operations that would take a log beyond it
+/// are refused with an error; [`Membership::compute`] itself never truncates.
 pub const MAX_LOG_OPS: usize = 10_000;
+
+/// Most operations, summed over the spaces, that a node reads from one hello to learn spaces it
+/// does not hold yet (each costs a signature check).
+pub const MAX_NEW_SPACE_OPS_PER_HELLO: usize = 1_000;
+
+/// Most spaces a node reads from one hello; the rest are ignored.
+pub const MAX_SPACES_PER_HELLO: usize = 100;
 
 /// What a member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -220,66 +234,60 @@ pub struct Membership {
 impl Membership {
     /// Computes the membership from the genesis and any set of operations (in any order,
     /// duplicates and invalid signatures ignored). Operations whose parents are missing wait.
+    /// Every operation given is considered: nothing is truncated here (the size of a log is
+    /// bounded where it is stored, see [`admissible`] and [`MAX_LOG_OPS`]).
+    ///
+    /// The rules (see the module documentation and `docs/protocol.md`):
+    ///
+    /// 1. Authority is judged in the operation's causal past: its author must hold the role the
+    ///    operation needs in the membership made of the operations it descends from.
+    /// 2. Removals win: an operation by `X` is rejected if an applied operation by someone else
+    ///    that removes `X` or demotes it below admin is concurrent with it, unless the operation
+    ///    itself removes or demotes the author of such an operation (a mutual removal: both
+    ///    apply).
+    /// 3. A removal or role change applies only to the membership it has seen (the member's
+    ///    current `Add` is in its causal past).
+    /// 4. Nobody may remove or demote itself as the last admin of its causal past; if
+    ///    concurrent operations would leave no admin at all, those that took the rights of the
+    ///    most senior of the former admins (the founder, else the one made admin first in the
+    ///    order) are rejected.
+    ///
+    /// The topological order (ties by op hash) only decides in which order independent effects
+    /// apply; who may do what never depends on it.
     pub fn compute(space: &SignedSpace, ops: &[SignedOp]) -> Self {
         let space_id = space.id();
-        let founder = &space.genesis.founder;
-        let mut members = BTreeMap::new();
-        members.insert(
-            founder.key.to_bytes(),
-            Member {
-                key: founder.key,
-                name: founder.name.clone(),
-                role: Role::Admin,
-                active: true,
-                added_by: None,
-                added: space.genesis.created,
-                cutoff: None,
-                wrote: true,
-            },
-        );
         let mut by_hash: HashMap<[u8; 32], &SignedOp> = HashMap::new();
-        for op in ops.iter().take(MAX_LOG_OPS) {
+        for op in ops {
             if op.op.space == space_id && op.verify() {
                 by_hash.insert(op.hash(), op);
             }
         }
-        // Kahn's algorithm over the ops whose parents are all present; ties by smaller hash.
-        let mut children: HashMap<[u8; 32], Vec<[u8; 32]>> = HashMap::new();
-        let mut missing: HashMap<[u8; 32], usize> = HashMap::new();
-        for (h, op) in &by_hash {
-            let mut n = 0;
-            for p in &op.op.parents {
-                children.entry(*p).or_default().push(*h);
-                n += 1;
+        let dag = Dag::new(&by_hash);
+        let mut vetoes: HashMap<usize, String> = HashMap::new();
+        let mut pass = Pass::run(space, &dag, &vetoes);
+        for _ in 0..MAX_PASSES {
+            let before = vetoes.len();
+            if pass.admins() == 0 {
+                pass.veto_for_last_admin(space, &mut vetoes);
+            } else {
+                pass.veto_concurrent_with_revocations(&dag, &mut vetoes);
             }
-            missing.insert(*h, n);
-        }
-        let mut ready: BinaryHeap<std::cmp::Reverse<[u8; 32]>> =
-            missing.iter().filter(|(_, n)| **n == 0).map(|(h, _)| std::cmp::Reverse(*h)).collect();
-        let mut log = Vec::new();
-        let mut applied_set = HashSet::new();
-        while let Some(std::cmp::Reverse(h)) = ready.pop() {
-            let Some(op) = by_hash.get(&h) else { continue };
-            let rejected = apply(&mut members, &op.op).err();
-            log.push(OpOutcome { hash: hex(&h), op: op.op.clone(), rejected });
-            applied_set.insert(h);
-            for c in children.get(&h).cloned().unwrap_or_default() {
-                if let Some(n) = missing.get_mut(&c) {
-                    *n -= 1;
-                    if *n == 0 {
-                        ready.push(std::cmp::Reverse(c));
-                    }
-                }
+            if vetoes.len() == before {
+                break;
             }
+            pass = Pass::run(space, &dag, &vetoes);
         }
-        let named: HashSet<[u8; 32]> = by_hash
-            .values()
-            .filter(|o| applied_set.contains(&o.hash()))
-            .flat_map(|o| o.op.parents.clone())
+        let log = dag
+            .ops
+            .iter()
+            .zip(&pass.rejected)
+            .map(|((op, h), r)| OpOutcome { hash: hex(h), op: op.op.clone(), rejected: r.clone() })
             .collect();
-        let mut heads: Vec<[u8; 32]> = applied_set.iter().filter(|h| !named.contains(*h)).copied().collect();
+        let named: HashSet<[u8; 32]> = dag.ops.iter().flat_map(|(o, _)| o.op.parents.clone()).collect();
+        let mut heads: Vec<[u8; 32]> =
+            dag.ops.iter().map(|(_, h)| *h).filter(|h| !named.contains(h)).collect();
         heads.sort();
-        Self { members, log, heads }
+        Self { members: pass.members, log, heads }
     }
 
     /// A member, if it ever was one.
@@ -328,72 +336,489 @@ fn cutoff_map(c: &[DocCutoff]) -> HashMap<DocId, HashMap<Vec<u8>, u64>> {
     c.iter().map(|d| (d.doc, d.actors.iter().cloned().collect())).collect()
 }
 
-fn apply(members: &mut BTreeMap<[u8; 32], Member>, op: &MemberOp) -> Result<(), String> {
-    let author_admin = members.get(&op.author.to_bytes()).is_some_and(|m| m.active && m.role == Role::Admin);
-    let admins = members.values().filter(|m| m.active && m.role == Role::Admin).count();
+/// Most rounds of vetoes in [`Membership::compute`]; each round only adds vetoes, so the
+/// result is deterministic even if a contrived log needed more.
+const MAX_PASSES: usize = 64;
+
+const VETO_REMOVAL_WINS: &str =
+    "its author lost its admin rights through a concurrent operation (removals win)";
+const VETO_LAST_ADMIN: &str =
+    "the last admin cannot be removed (concurrent operations would leave the space without an admin)";
+
+/// The operations whose parents are all present, in topological order (ties by smaller hash),
+/// with the set of ancestors of each.
+struct Dag<'a> {
+    ops: Vec<(&'a SignedOp, [u8; 32])>,
+    /// `anc[i]` has bit `j` set if operation `j` is an ancestor of operation `i`.
+    anc: Vec<Vec<u64>>,
+}
+
+impl<'a> Dag<'a> {
+    fn new(by_hash: &HashMap<[u8; 32], &'a SignedOp>) -> Self {
+        // Kahn's algorithm over the ops whose parents are all present; ties by smaller hash.
+        let mut children: HashMap<[u8; 32], Vec<[u8; 32]>> = HashMap::new();
+        let mut missing: HashMap<[u8; 32], usize> = HashMap::new();
+        for (h, op) in by_hash {
+            for p in &op.op.parents {
+                children.entry(*p).or_default().push(*h);
+            }
+            missing.insert(*h, op.op.parents.len());
+        }
+        let mut ready: BinaryHeap<std::cmp::Reverse<[u8; 32]>> =
+            missing.iter().filter(|(_, n)| **n == 0).map(|(h, _)| std::cmp::Reverse(*h)).collect();
+        let mut ops = Vec::new();
+        while let Some(std::cmp::Reverse(h)) = ready.pop() {
+            let Some(op) = by_hash.get(&h) else { continue };
+            ops.push((*op, h));
+            for c in children.get(&h).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(n) = missing.get_mut(c) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        ready.push(std::cmp::Reverse(*c));
+                    }
+                }
+            }
+        }
+        let pos: HashMap<[u8; 32], usize> = ops.iter().enumerate().map(|(i, (_, h))| (*h, i)).collect();
+        let words = ops.len().div_ceil(64);
+        let mut anc: Vec<Vec<u64>> = Vec::with_capacity(ops.len());
+        for (op, _) in &ops {
+            let mut mine = vec![0u64; words];
+            for p in &op.op.parents {
+                // Parents come earlier in the order, so their sets are complete.
+                if let Some(&j) = pos.get(p)
+                    && let Some(theirs) = anc.get(j)
+                {
+                    for (m, t) in mine.iter_mut().zip(theirs) {
+                        *m |= *t;
+                    }
+                    if let Some(w) = mine.get_mut(j / 64) {
+                        *w |= 1 << (j % 64);
+                    }
+                }
+            }
+            anc.push(mine);
+        }
+        Self { ops, anc }
+    }
+
+    /// True if `a` is an ancestor of `of`.
+    fn is_ancestor(&self, a: usize, of: usize) -> bool {
+        self.anc.get(of).and_then(|s| s.get(a / 64)).is_some_and(|w| (w >> (a % 64)) & 1 == 1)
+    }
+
+    fn concurrent(&self, a: usize, b: usize) -> bool {
+        a != b && !self.is_ancestor(a, b) && !self.is_ancestor(b, a)
+    }
+
+    fn op(&self, i: usize) -> &MemberOp {
+        &self.ops[i].0.op
+    }
+}
+
+fn target(op: &MemberOp) -> [u8; 32] {
     match &op.body {
-        OpBody::Add { member, name, role } => {
-            if !author_admin {
-                return Err("only an admin may add members".into());
-            }
-            if members.get(&member.to_bytes()).is_some_and(|m| m.active) {
-                return Err("already a member".into());
-            }
-            let wrote = members.get(&member.to_bytes()).is_some_and(|m| m.wrote) || role.can_write();
-            let old_cutoff = members.get(&member.to_bytes()).and_then(|m| m.cutoff.clone());
-            members.insert(
-                member.to_bytes(),
-                Member {
-                    key: *member,
-                    name: name.clone(),
-                    role: *role,
-                    active: true,
-                    added_by: Some(op.author),
-                    added: op.time,
-                    // A re-added viewer keeps the cutoff of its earlier writes.
-                    cutoff: if role.can_write() { None } else { old_cutoff },
-                    wrote,
-                },
-            );
-            Ok(())
-        }
-        OpBody::SetRole { member, role, cutoff } => {
-            if !author_admin {
-                return Err("only an admin may change roles".into());
-            }
-            let Some(m) = members.get_mut(&member.to_bytes()).filter(|m| m.active) else {
-                return Err("not a member".into());
-            };
-            if m.role == Role::Admin && *role != Role::Admin && admins <= 1 {
-                return Err("the last admin cannot be demoted".into());
-            }
-            if m.role.can_write() && !role.can_write() {
-                m.cutoff = Some(cutoff_map(cutoff));
-            } else if role.can_write() {
-                m.cutoff = None;
-                m.wrote = true;
-            }
-            m.role = *role;
-            Ok(())
-        }
-        OpBody::Remove { member, cutoff } => {
-            let leaving = *member == op.author;
-            if !author_admin && !leaving {
-                return Err("only an admin may remove members".into());
-            }
-            let Some(m) = members.get_mut(&member.to_bytes()).filter(|m| m.active) else {
-                return Err("not a member".into());
-            };
-            if m.role == Role::Admin && admins <= 1 {
-                return Err("the last admin cannot be removed".into());
-            }
-            m.active = false;
-            if m.wrote && m.cutoff.is_none() {
-                m.cutoff = Some(cutoff_map(cutoff));
-            }
-            Ok(())
+        OpBody::Add { member, .. } | OpBody::SetRole { member, .. } | OpBody::Remove { member, .. } => {
+            member.to_bytes()
         }
     }
+}
+
+/// The effect of an applied operation on its target's (role while active).
+fn effect(before: Option<Role>, body: &OpBody) -> Option<Role> {
+    match body {
+        OpBody::Add { role, .. } => Some(*role),
+        OpBody::SetRole { role, .. } => before.map(|_| *role),
+        OpBody::Remove { .. } => None,
+    }
+}
+
+/// What a pass keeps per member besides [`Member`].
+#[derive(Debug, Clone, Default)]
+struct Aux {
+    /// Position of the `Add` that began its current membership (`None`: the genesis).
+    add_pos: Option<usize>,
+    /// Position of the operation that last made it admin (`None`: the genesis, or never).
+    grant_pos: Option<usize>,
+    /// True if its cutoff was recorded by an admin (a leave records none).
+    cutoff_by_admin: bool,
+}
+
+/// One application of the log in topological order, with some operations vetoed.
+struct Pass<'d, 'a> {
+    dag: &'d Dag<'a>,
+    founder: [u8; 32],
+    members: BTreeMap<[u8; 32], Member>,
+    aux: HashMap<[u8; 32], Aux>,
+    /// Per operation: `None` if applied, or why not.
+    rejected: Vec<Option<String>>,
+    /// Per applied operation that took admin rights from an active admin: that admin.
+    took_admin: Vec<Option<[u8; 32]>>,
+    /// Applied operations by target, in order.
+    by_target: HashMap<[u8; 32], Vec<usize>>,
+    /// Applied operations by author, in order.
+    by_author: HashMap<[u8; 32], Vec<usize>>,
+    /// Applied operations, in order.
+    applied: Vec<usize>,
+}
+
+impl<'d, 'a> Pass<'d, 'a> {
+    fn run(space: &SignedSpace, dag: &'d Dag<'a>, vetoes: &HashMap<usize, String>) -> Self {
+        let founder = &space.genesis.founder;
+        let mut members = BTreeMap::new();
+        members.insert(
+            founder.key.to_bytes(),
+            Member {
+                key: founder.key,
+                name: founder.name.clone(),
+                role: Role::Admin,
+                active: true,
+                added_by: None,
+                added: space.genesis.created,
+                cutoff: None,
+                wrote: true,
+            },
+        );
+        let mut pass = Self {
+            dag,
+            founder: founder.key.to_bytes(),
+            members,
+            aux: HashMap::new(),
+            rejected: Vec::with_capacity(dag.ops.len()),
+            took_admin: Vec::with_capacity(dag.ops.len()),
+            by_target: HashMap::new(),
+            by_author: HashMap::new(),
+            applied: Vec::new(),
+        };
+        pass.aux.insert(pass.founder, Aux::default());
+        for i in 0..dag.ops.len() {
+            let r = match vetoes.get(&i) {
+                Some(why) => Err(why.clone()),
+                None => pass.apply(i),
+            };
+            match r {
+                Ok(took) => {
+                    let op = dag.op(i);
+                    pass.by_target.entry(target(op)).or_default().push(i);
+                    pass.by_author.entry(op.author.to_bytes()).or_default().push(i);
+                    pass.applied.push(i);
+                    pass.rejected.push(None);
+                    pass.took_admin.push(took);
+                }
+                Err(why) => {
+                    pass.rejected.push(Some(why));
+                    pass.took_admin.push(None);
+                }
+            }
+        }
+        pass
+    }
+
+    fn admins(&self) -> usize {
+        self.members.values().filter(|m| m.active && m.role == Role::Admin).count()
+    }
+
+    /// The role of `who` in the causal past of operation `i` (`None`: not an active member).
+    fn past_role(&self, i: usize, who: &[u8; 32]) -> Option<Role> {
+        let mut role = (*who == self.founder).then_some(Role::Admin);
+        for &j in self.by_target.get(who).map(Vec::as_slice).unwrap_or_default() {
+            if self.dag.is_ancestor(j, i) {
+                role = effect(role, &self.dag.op(j).body);
+            }
+        }
+        role
+    }
+
+    /// Active admins in the causal past of operation `i`.
+    fn past_admins(&self, i: usize) -> usize {
+        let mut roles: HashMap<[u8; 32], Option<Role>> = HashMap::new();
+        roles.insert(self.founder, Some(Role::Admin));
+        for &j in &self.applied {
+            if self.dag.is_ancestor(j, i) {
+                let op = self.dag.op(j);
+                let t = target(op);
+                let before = roles.get(&t).copied().flatten();
+                roles.insert(t, effect(before, &op.body));
+            }
+        }
+        roles.values().filter(|r| **r == Some(Role::Admin)).count()
+    }
+
+    /// True if operation `i` has seen the `Add` that began `who`'s current membership.
+    fn saw_add(&self, i: usize, who: &[u8; 32]) -> bool {
+        self.aux.get(who).and_then(|a| a.add_pos).is_none_or(|p| self.dag.is_ancestor(p, i))
+    }
+
+    /// Applies operation `i` if its author may make it; returns the admin whose rights it took.
+    fn apply(&mut self, i: usize) -> Result<Option<[u8; 32]>, String> {
+        let op = self.dag.op(i);
+        let author = op.author.to_bytes();
+        let past = self.past_role(i, &author);
+        match &op.body {
+            OpBody::Add { member, name, role } => {
+                if past != Some(Role::Admin) {
+                    return Err("only an admin may add members".into());
+                }
+                let k = member.to_bytes();
+                let old = self.members.get(&k);
+                if old.is_some_and(|m| m.active) {
+                    return Err("already a member".into());
+                }
+                let wrote = old.is_some_and(|m| m.wrote) || role.can_write();
+                let old_cutoff = old.and_then(|m| m.cutoff.clone());
+                self.members.insert(
+                    k,
+                    Member {
+                        key: *member,
+                        name: name.clone(),
+                        role: *role,
+                        active: true,
+                        added_by: Some(op.author),
+                        added: op.time,
+                        // A re-added viewer keeps the cutoff of its earlier writes.
+                        cutoff: if role.can_write() { None } else { old_cutoff },
+                        wrote,
+                    },
+                );
+                let aux = self.aux.entry(k).or_default();
+                aux.add_pos = Some(i);
+                if *role == Role::Admin {
+                    aux.grant_pos = Some(i);
+                }
+                if role.can_write() {
+                    aux.cutoff_by_admin = false;
+                }
+                Ok(None)
+            }
+            OpBody::SetRole { member, role, cutoff } => {
+                if past != Some(Role::Admin) {
+                    return Err("only an admin may change roles".into());
+                }
+                let k = member.to_bytes();
+                let Some(current) = self.members.get(&k).filter(|m| m.active).map(|m| m.role) else {
+                    return Err("not a member".into());
+                };
+                if !self.saw_add(i, &k) {
+                    return Err("the member was added again after this operation was made".into());
+                }
+                let demoted = current == Role::Admin && *role != Role::Admin;
+                if demoted && k == author && self.past_admins(i) <= 1 {
+                    return Err("the last admin cannot be demoted".into());
+                }
+                let aux = self.aux.entry(k).or_default();
+                let Some(m) = self.members.get_mut(&k) else { return Err("not a member".into()) };
+                if m.role.can_write() && !role.can_write() {
+                    m.cutoff = Some(cutoff_map(cutoff));
+                    aux.cutoff_by_admin = true;
+                } else if role.can_write() {
+                    m.cutoff = None;
+                    m.wrote = true;
+                    aux.cutoff_by_admin = false;
+                }
+                if *role == Role::Admin && current != Role::Admin {
+                    aux.grant_pos = Some(i);
+                }
+                m.role = *role;
+                Ok(demoted.then_some(k))
+            }
+            OpBody::Remove { member, cutoff } => {
+                let k = member.to_bytes();
+                let leaving = k == author;
+                if leaving {
+                    if past.is_none() {
+                        return Err("not a member".into());
+                    }
+                } else if past != Some(Role::Admin) {
+                    return Err("only an admin may remove members".into());
+                }
+                let Some((active, role, wrote)) = self.members.get(&k).map(|m| (m.active, m.role, m.wrote))
+                else {
+                    return Err("not a member".into());
+                };
+                if !active {
+                    // An admin may still record (after a leave) or tighten the cutoff of a
+                    // former member that could write.
+                    if leaving || !wrote {
+                        return Err("not a member".into());
+                    }
+                    self.set_cutoff(&k, cutoff);
+                    return Ok(None);
+                }
+                if !self.saw_add(i, &k) {
+                    return Err("the member was added again after this operation was made".into());
+                }
+                if leaving && role == Role::Admin && self.past_admins(i) <= 1 {
+                    return Err("the last admin cannot be removed".into());
+                }
+                if let Some(m) = self.members.get_mut(&k) {
+                    m.active = false;
+                }
+                if wrote {
+                    if leaving {
+                        // A leave cannot vouch for its own writes: it records no cutoff, so
+                        // only what the member wrote that others built on stays valid (an admin
+                        // may record a cutoff later by removing the former member).
+                        let m = self.members.get_mut(&k).filter(|m| m.cutoff.is_none());
+                        if let Some(m) = m {
+                            m.cutoff = Some(HashMap::new());
+                            self.aux.entry(k).or_default().cutoff_by_admin = false;
+                        }
+                    } else {
+                        self.set_cutoff(&k, cutoff);
+                    }
+                }
+                Ok((role == Role::Admin).then_some(k))
+            }
+        }
+    }
+
+    /// Records an admin's cutoff for a member that lost write access: sets it if none was
+    /// recorded by an admin, else keeps, per document and actor, the smaller of the two (so
+    /// concurrent removals give the same result in any order).
+    fn set_cutoff(&mut self, k: &[u8; 32], cutoff: &[DocCutoff]) {
+        let aux = self.aux.entry(*k).or_default();
+        let Some(m) = self.members.get_mut(k) else { return };
+        let new = cutoff_map(cutoff);
+        m.cutoff = Some(match m.cutoff.take() {
+            Some(old) if aux.cutoff_by_admin => tighten(old, &new),
+            _ => new,
+        });
+        aux.cutoff_by_admin = true;
+    }
+
+    /// If the pass left no admin: vetoes the operations that took the rights of the most senior
+    /// former admin (the founder, else the one made admin first in the order).
+    fn veto_for_last_admin(&self, space: &SignedSpace, vetoes: &mut HashMap<usize, String>) {
+        let founder = space.genesis.founder.key.to_bytes();
+        let lost: BTreeSet<[u8; 32]> = self.took_admin.iter().flatten().copied().collect();
+        let senior = lost.iter().min_by_key(|k| {
+            let pos = self.aux.get(*k).and_then(|a| a.grant_pos).unwrap_or(usize::MAX);
+            (**k != founder, pos, **k)
+        });
+        let Some(senior) = senior else { return };
+        for (i, t) in self.took_admin.iter().enumerate() {
+            if t.as_ref() == Some(senior) {
+                vetoes.entry(i).or_insert_with(|| VETO_LAST_ADMIN.to_string());
+            }
+        }
+    }
+
+    /// Removals win: vetoes every applied operation by `X` that is concurrent with an applied
+    /// operation by someone else taking `X`'s admin rights, except `X` leaving or demoting
+    /// itself, and `X` removing or demoting the author of such an operation (mutual removal).
+    fn veto_concurrent_with_revocations(&self, dag: &Dag<'_>, vetoes: &mut HashMap<usize, String>) {
+        let mut revokers: BTreeMap<usize, Vec<[u8; 32]>> = BTreeMap::new();
+        for (i, took) in self.took_admin.iter().enumerate() {
+            let Some(x) = took else { continue };
+            let by = dag.op(i).author.to_bytes();
+            if by == *x {
+                continue;
+            }
+            for &j in self.by_author.get(x).map(Vec::as_slice).unwrap_or_default() {
+                if dag.concurrent(i, j) {
+                    revokers.entry(j).or_default().push(by);
+                }
+            }
+        }
+        for (j, by) in revokers {
+            let op = dag.op(j);
+            let t = target(op);
+            let own = t == op.author.to_bytes();
+            let counter = match &op.body {
+                OpBody::Remove { .. } => by.contains(&t),
+                OpBody::SetRole { role, .. } => *role != Role::Admin && by.contains(&t),
+                OpBody::Add { .. } => false,
+            };
+            if !own && !counter {
+                vetoes.entry(j).or_insert_with(|| VETO_REMOVAL_WINS.to_string());
+            }
+        }
+    }
+}
+
+/// Per document and actor, the smaller of two cutoffs (an actor missing from one counts as 0).
+fn tighten(
+    old: HashMap<DocId, HashMap<Vec<u8>, u64>>,
+    new: &HashMap<DocId, HashMap<Vec<u8>, u64>>,
+) -> HashMap<DocId, HashMap<Vec<u8>, u64>> {
+    old.into_iter()
+        .filter_map(|(doc, actors)| {
+            let theirs = new.get(&doc)?;
+            let kept: HashMap<Vec<u8>, u64> =
+                actors.into_iter().filter_map(|(a, n)| theirs.get(&a).map(|m| (a, n.min(*m)))).collect();
+            (!kept.is_empty()).then_some((doc, kept))
+        })
+        .collect()
+}
+
+/// The operations of `incoming` that a node may store next to `stored`, its log of `space`:
+/// those for this space, not stored yet, signed by their author, whose parents are stored or
+/// admitted in the same batch, and whose author is or was a member per the log as it stands
+/// (or becomes one by operations in the same batch). The total size is capped by the caller.
+pub fn admissible(space: &SignedSpace, stored: &[SignedOp], incoming: Vec<SignedOp>) -> Vec<SignedOp> {
+    let space_id = space.id();
+    let mut known: HashSet<[u8; 32]> = stored.iter().map(SignedOp::hash).collect();
+    let mut cands: BTreeMap<[u8; 32], SignedOp> = BTreeMap::new();
+    for op in incoming {
+        if op.op.space != space_id {
+            continue;
+        }
+        let h = op.hash();
+        if !known.contains(&h) {
+            cands.entry(h).or_insert(op);
+        }
+    }
+    if cands.is_empty() {
+        return Vec::new();
+    }
+    cands.retain(|_, op| op.verify());
+    // Parents first (Kahn's algorithm over the candidates); an op whose author is not (yet) a
+    // member waits for a round after new members were added.
+    let mut waiting_on: HashMap<[u8; 32], usize> = HashMap::new();
+    let mut children: HashMap<[u8; 32], Vec<[u8; 32]>> = HashMap::new();
+    for (h, op) in &cands {
+        let unknown: Vec<&[u8; 32]> = op.op.parents.iter().filter(|p| !known.contains(*p)).collect();
+        for p in &unknown {
+            children.entry(**p).or_default().push(*h);
+        }
+        waiting_on.insert(*h, unknown.len());
+    }
+    let mut ready: Vec<[u8; 32]> = waiting_on.iter().filter(|(_, n)| **n == 0).map(|(h, _)| *h).collect();
+    ready.sort_unstable_by(|a, b| b.cmp(a));
+    let mut accepted: Vec<SignedOp> = Vec::new();
+    let mut members = Membership::compute(space, stored);
+    loop {
+        let mut deferred = Vec::new();
+        let mut new_adds = false;
+        while let Some(h) = ready.pop() {
+            let Some(op) = cands.get(&h) else { continue };
+            if members.member(&op.op.author).is_none() {
+                deferred.push(h);
+                continue;
+            }
+            new_adds |= matches!(op.op.body, OpBody::Add { .. });
+            for c in children.get(&h).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(n) = waiting_on.get_mut(c) {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        ready.push(*c);
+                    }
+                }
+            }
+            known.insert(h);
+            if let Some(op) = cands.remove(&h) {
+                accepted.push(op);
+            }
+        }
+        if !new_adds || deferred.is_empty() {
+            break;
+        }
+        let mut all = stored.to_vec();
+        all.extend(accepted.iter().cloned());
+        members = Membership::compute(space, &all);
+        ready = deferred;
+    }
+    accepted
 }
 
 #[cfg(test)]
@@ -460,32 +885,246 @@ mod tests {
         assert!(m.log.is_empty());
     }
 
+    /// All orders of `ops` give the same membership (a few rotations and the reverse).
+    fn same_in_any_order(s: &SignedSpace, ops: &[SignedOp]) -> Membership {
+        let m = Membership::compute(s, ops);
+        let mut rev = ops.to_vec();
+        rev.reverse();
+        assert_eq!(Membership::compute(s, &rev).members, m.members);
+        for k in 1..ops.len() {
+            let mut rot = ops.to_vec();
+            rot.rotate_left(k);
+            assert_eq!(Membership::compute(s, &rot).members, m.members);
+        }
+        m
+    }
+
+    /// Signs `body` by `author` with `parents`, choosing `time` so that the op's hash sorts
+    /// before `than` (what an attacker grinding hashes would do).
+    fn ground(
+        author: &SecretKey,
+        s: &SignedSpace,
+        parents: Vec<[u8; 32]>,
+        body: OpBody,
+        than: [u8; 32],
+    ) -> SignedOp {
+        for t in 0..100_000 {
+            let o = SignedOp::sign(
+                author,
+                MemberOp {
+                    space: s.id(),
+                    author: author.public(),
+                    parents: parents.clone(),
+                    time: Timestamp(t),
+                    body: body.clone(),
+                },
+            );
+            if o.hash() < than {
+                return o;
+            }
+        }
+        panic!("no hash below the target found");
+    }
+
     #[test]
-    fn mutual_removal_resolves_the_same_in_any_order() {
+    fn mutual_removal_leaves_the_founder_when_no_other_admin_remains() {
+        // Before: the removal with the smaller hash won, so the removed admin could grind its
+        // way to keeping its rights. Now both removals apply, and since that would leave no
+        // admin, the founder (the senior) stays.
         let (a, b) = (key(1), key(2));
         let s = space(&a);
         let add_b = add(&a, &s, vec![], &b, Role::Admin);
         let a_removes_b = remove(&a, &s, vec![add_b.hash()], &b);
-        let b_removes_a = remove(&b, &s, vec![add_b.hash()], &a);
-        let m1 = Membership::compute(&s, &[add_b.clone(), a_removes_b.clone(), b_removes_a.clone()]);
-        let m2 = Membership::compute(&s, &[b_removes_a.clone(), a_removes_b.clone(), add_b.clone()]);
-        assert_eq!(m1.members, m2.members);
-        // Exactly one of them is still an admin: the author of the smaller-hash removal.
-        assert_eq!(m1.admins(), 1);
-        let winner = if a_removes_b.hash() < b_removes_a.hash() { &a } else { &b };
-        assert!(m1.is_admin(&winner.public()));
+        let b_removes_a = ground(
+            &b,
+            &s,
+            vec![add_b.hash()],
+            OpBody::Remove { member: a.public(), cutoff: vec![] },
+            a_removes_b.hash(),
+        );
+        let m = same_in_any_order(&s, &[add_b, a_removes_b, b_removes_a]);
+        assert!(m.is_admin(&a.public()));
+        assert!(!m.can_read(&b.public()));
+        assert_eq!(m.admins(), 1);
+        let rejected: Vec<_> = m.log.iter().filter_map(|o| o.rejected.clone()).collect();
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("last admin"), "{rejected:?}");
+    }
+
+    #[test]
+    fn two_admins_removing_each_other_both_end_removed() {
+        let (a, b, c) = (key(1), key(2), key(3));
+        let s = space(&a);
+        let add_b = add(&a, &s, vec![], &b, Role::Admin);
+        let add_c = add(&a, &s, vec![add_b.hash()], &c, Role::Admin);
+        let p = vec![add_c.hash()];
+        let a_removes_b = remove(&a, &s, p.clone(), &b);
+        let b_removes_a = remove(&b, &s, p, &a);
+        let m = same_in_any_order(&s, &[add_b, add_c, a_removes_b, b_removes_a]);
+        assert!(!m.can_read(&a.public()));
+        assert!(!m.can_read(&b.public()));
+        assert!(m.is_admin(&c.public()));
+        assert!(m.log.iter().all(|o| o.rejected.is_none()));
+    }
+
+    #[test]
+    fn a_removed_admin_cannot_act_concurrently_with_its_removal_whatever_its_hashes() {
+        // A removes B; B answers with ops claiming the same parents, their hashes ground to
+        // sort before A's removal: removing C, adding X, promoting Y who then adds Z.
+        let (a, b, c, x, y, z) = (key(1), key(2), key(3), key(4), key(5), key(6));
+        let s = space(&a);
+        let add_b = add(&a, &s, vec![], &b, Role::Admin);
+        let add_c = add(&a, &s, vec![add_b.hash()], &c, Role::Admin);
+        let add_y = add(&a, &s, vec![add_c.hash()], &y, Role::Editor);
+        let p = vec![add_y.hash()];
+        let r = remove(&a, &s, p.clone(), &b);
+        let b_removes_c =
+            ground(&b, &s, p.clone(), OpBody::Remove { member: c.public(), cutoff: vec![] }, r.hash());
+        let b_adds_x = ground(
+            &b,
+            &s,
+            p.clone(),
+            OpBody::Add { member: x.public(), name: "x".into(), role: Role::Admin },
+            r.hash(),
+        );
+        let b_promotes_y = ground(
+            &b,
+            &s,
+            p,
+            OpBody::SetRole { member: y.public(), role: Role::Admin, cutoff: vec![] },
+            r.hash(),
+        );
+        let y_adds_z = add(&y, &s, vec![b_promotes_y.hash()], &z, Role::Editor);
+        let m = same_in_any_order(
+            &s,
+            &[add_b, add_c, add_y, r, b_removes_c.clone(), b_adds_x.clone(), b_promotes_y.clone(), y_adds_z],
+        );
+        assert!(!m.can_read(&b.public()), "B is removed");
+        assert!(m.is_admin(&c.public()), "C stays an admin");
+        assert!(!m.can_read(&x.public()), "B's add is rejected");
+        assert_eq!(m.role(&y.public()), Some(Role::Editor), "B's promotion is rejected");
+        assert!(!m.can_read(&z.public()), "and so is what Y built on it");
+        for o in [&b_removes_c, &b_adds_x, &b_promotes_y] {
+            let why = m.log.iter().find(|l| l.hash == hex(&o.hash())).and_then(|l| l.rejected.clone());
+            assert!(why.is_some_and(|w| w.contains("removals win")));
+        }
     }
 
     #[test]
     fn add_racing_a_removal_of_the_adder() {
+        // Before: the order (the hashes) decided. Now the removal wins whatever the hashes.
         let (a, b, x) = (key(1), key(2), key(3));
         let s = space(&a);
         let add_b = add(&a, &s, vec![], &b, Role::Admin);
-        let b_adds_x = add(&b, &s, vec![add_b.hash()], &x, Role::Editor);
         let a_removes_b = remove(&a, &s, vec![add_b.hash()], &b);
-        let m = Membership::compute(&s, &[add_b, b_adds_x.clone(), a_removes_b.clone()]);
-        let x_in = m.can_read(&x.public());
-        assert_eq!(x_in, b_adds_x.hash() < a_removes_b.hash(), "the order decides, the same everywhere");
+        let b_adds_x = ground(
+            &b,
+            &s,
+            vec![add_b.hash()],
+            OpBody::Add { member: x.public(), name: "x".into(), role: Role::Editor },
+            a_removes_b.hash(),
+        );
+        let m = same_in_any_order(&s, &[add_b.clone(), b_adds_x, a_removes_b]);
+        assert!(!m.can_read(&x.public()));
+        // An add by an admin nobody removed stands.
+        let b_adds_x_later = add(&b, &s, vec![add_b.hash()], &x, Role::Editor);
+        let m = Membership::compute(&s, &[add_b, b_adds_x_later]);
+        assert!(m.can_read(&x.public()));
+    }
+
+    #[test]
+    fn a_stale_removal_does_not_remove_a_re_added_member() {
+        let (a, b, c) = (key(1), key(2), key(3));
+        let s = space(&a);
+        let add_b = add(&a, &s, vec![], &b, Role::Editor);
+        let add_c = add(&a, &s, vec![add_b.hash()], &c, Role::Admin);
+        let a_removes_b = remove(&a, &s, vec![add_c.hash()], &b);
+        let a_re_adds_b = add(&a, &s, vec![a_removes_b.hash()], &b, Role::Editor);
+        // C removes B without having seen either.
+        let c_removes_b = remove(&c, &s, vec![add_c.hash()], &b);
+        let m = same_in_any_order(&s, &[add_b, add_c, a_removes_b, a_re_adds_b, c_removes_b]);
+        assert_eq!(m.role(&b.public()), Some(Role::Editor));
+    }
+
+    #[test]
+    fn a_leaver_cannot_vouch_for_its_own_writes() {
+        let (a, b, c) = (key(1), key(2), key(3));
+        let s = space(&a);
+        let doc = DocId::from_bytes([5; 16]);
+        let cut = |n| vec![DocCutoff { doc, actors: vec![(vec![7; 48], n)] }];
+        let add_b = add(&a, &s, vec![], &b, Role::Editor);
+        let add_c = add(&a, &s, vec![add_b.hash()], &c, Role::Admin);
+        let b_leaves =
+            op(&b, &s, vec![add_c.hash()], OpBody::Remove { member: b.public(), cutoff: cut(u64::MAX) });
+        let m = Membership::compute(&s, &[add_b.clone(), add_c.clone(), b_leaves.clone()]);
+        assert!(!m.can_read(&b.public()));
+        assert_eq!(m.write_right(&b.public(), &doc, &[7; 48]), WriteRight::UpTo(0));
+        // An admin records a cutoff for the former member; a second admin, concurrently, a
+        // smaller one: the smaller holds, in any order.
+        let a_sets = op(&a, &s, vec![b_leaves.hash()], OpBody::Remove { member: b.public(), cutoff: cut(4) });
+        let c_sets = op(&c, &s, vec![b_leaves.hash()], OpBody::Remove { member: b.public(), cutoff: cut(3) });
+        let m = same_in_any_order(&s, &[add_b.clone(), add_c.clone(), b_leaves.clone(), a_sets.clone()]);
+        assert_eq!(m.write_right(&b.public(), &doc, &[7; 48]), WriteRight::UpTo(4));
+        let m = same_in_any_order(&s, &[add_b, add_c, b_leaves, a_sets, c_sets]);
+        assert_eq!(m.write_right(&b.public(), &doc, &[7; 48]), WriteRight::UpTo(3));
+    }
+
+    #[test]
+    fn compute_never_truncates() {
+        // 10,001 self-signed junk ops handed over before the real ones (a store returns ops by
+        // hash, and junk can be ground to small hashes): the real ones still count.
+        let (a, b, junk) = (key(1), key(2), key(9));
+        let s = space(&a);
+        let add_b = add(&a, &s, vec![], &b, Role::Editor);
+        let mut ops: Vec<SignedOp> = (0..=MAX_LOG_OPS as i64)
+            .map(|t| {
+                SignedOp::sign(
+                    &junk,
+                    MemberOp {
+                        space: s.id(),
+                        author: junk.public(),
+                        parents: vec![[0; 32]],
+                        time: Timestamp(t),
+                        body: OpBody::Remove { member: b.public(), cutoff: vec![] },
+                    },
+                )
+            })
+            .collect();
+        ops.push(add_b);
+        let m = Membership::compute(&s, &ops);
+        assert_eq!(m.role(&b.public()), Some(Role::Editor));
+    }
+
+    #[test]
+    fn admissible_keeps_only_member_ops_with_known_parents() {
+        let (a, b, c, stranger) = (key(1), key(2), key(3), key(9));
+        let s = space(&a);
+        let add_b = add(&a, &s, vec![], &b, Role::Admin);
+        let stored = vec![add_b.clone()];
+        // B adds C, and C (a member by the same batch) makes an op (rejected, but stored).
+        let b_adds_c = add(&b, &s, vec![add_b.hash()], &c, Role::Editor);
+        let c_tries = add(&c, &s, vec![b_adds_c.hash()], &stranger, Role::Admin);
+        // Junk: a stranger's op, an op with a missing parent and its child, a forged one.
+        let by_stranger = add(&stranger, &s, vec![add_b.hash()], &stranger, Role::Admin);
+        let orphan = add(&b, &s, vec![[7; 32]], &stranger, Role::Viewer);
+        let child_of_orphan = add(&b, &s, vec![orphan.hash()], &stranger, Role::Viewer);
+        let mut forged = add(&a, &s, vec![add_b.hash()], &stranger, Role::Admin);
+        forged.op.author = b.public();
+        let incoming = vec![
+            c_tries.clone(),
+            by_stranger,
+            orphan,
+            forged,
+            child_of_orphan,
+            add_b,
+            b_adds_c.clone(),
+            b_adds_c.clone(),
+        ];
+        let mut got: Vec<[u8; 32]> = admissible(&s, &stored, incoming).iter().map(SignedOp::hash).collect();
+        got.sort();
+        let mut want = vec![b_adds_c.hash(), c_tries.hash()];
+        want.sort();
+        assert_eq!(got, want);
     }
 
     #[test]

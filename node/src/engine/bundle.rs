@@ -9,7 +9,6 @@ use twinmesh_protocol::{
     export::{Bundle, BundleDoc},
     ids::{DocId, SpaceId},
     keys::PublicKey,
-    membership::Membership,
     signed::{self, ChangeRejection, ChangeToVerify},
 };
 
@@ -110,12 +109,9 @@ impl Engine {
     pub fn bundle_import(&mut self, bytes: &[u8]) -> Result<BundleReport, NodeError> {
         let bundle = Bundle::from_bytes(bytes)?;
         let space_id = bundle.space.verify()?;
-        let mut ops = bundle.log.clone();
         let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
-        if known {
-            ops.extend(self.member_ops(&space_id)?);
-        }
-        let membership = Membership::compute(&bundle.space, &ops);
+        // Only what merging the bundle's log would store counts, next to the whole local log.
+        let membership = self.membership_with(&bundle.space, bundle.log.clone())?;
         if !membership.can_read(&self.key.public()) {
             return Err(NodeError::NotAllowed(format!(
                 "this bundle is for space '{}', of which this town is not a member",

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
-    membership::{DocCutoff, MemberOp, Membership, OpBody, Role, SignedOp, WriteRight},
+    membership::{self, DocCutoff, MemberOp, Membership, OpBody, Role, SignedOp, WriteRight},
     signed::{self, ChangeRejection},
     space::{Municipality, SignedSpace},
     time::Timestamp,
@@ -219,7 +219,9 @@ impl Engine {
 
     /// An admin removes a member, or this town leaves (when `member` is this town).
     pub fn remove_member(&mut self, space: &SpaceId, member: PublicKey) -> Result<SignedOp, NodeError> {
-        let cutoff = self.cutoff_for(space, &member)?;
+        // A leave's cutoff is ignored by every node (a town cannot vouch for its own writes), so
+        // none is sent.
+        let cutoff = if member == self.key.public() { Vec::new() } else { self.cutoff_for(space, &member)? };
         self.sign_op(space, OpBody::Remove { member, cutoff })
     }
 
@@ -244,28 +246,121 @@ impl Engine {
         Ok(out)
     }
 
-    /// Stores operations new to this node (checked by signature and space) and, if the
-    /// membership changed, checks every document of the space again. Returns true if anything
-    /// was new.
+    /// Stores operations new to this node and, if the membership changed, checks every
+    /// document of the space again. Returns true if anything was new.
+    ///
+    /// Only operations that [`membership::admissible`] lets through are stored: signed by their
+    /// author, for this space, with known parents (or parents in the same batch), by an author
+    /// who is or was a member (or becomes one in the same batch). Fails, storing nothing, if
+    /// the log would grow beyond [`membership::MAX_LOG_OPS`].
     pub fn merge_ops(&mut self, space: &SpaceId, ops: Vec<SignedOp>) -> Result<bool, NodeError> {
-        let mut b = Batch::default();
-        let mut seen = HashSet::new();
-        for op in ops.into_iter().take(twinmesh_protocol::membership::MAX_LOG_OPS) {
-            let h = op.hash();
-            if op.op.space != *space || !seen.insert(h) || !op.verify() {
-                continue;
-            }
-            if self.store.get(Table::MemberOps, &op_key(space, &h))?.is_none() {
-                b.put(Table::MemberOps, op_key(space, &h), encode(&op));
-            }
-        }
-        if b.is_empty() {
+        let s = self.space(space)?;
+        let stored = self.member_ops(space)?;
+        let new = admissible_within_cap(&s, &stored, ops)?;
+        if new.is_empty() {
             return Ok(false);
+        }
+        let mut b = Batch::default();
+        for op in &new {
+            b.put(Table::MemberOps, op_key(space, &op.hash()), encode(op));
         }
         self.store.commit(b)?;
         self.memberships.borrow_mut().remove(space);
         self.revalidate_space(space)?;
         Ok(true)
+    }
+
+    /// Merges the log a partner sent in its hello, if the partner is or was a member of the
+    /// space (per this node's log, or per the log once the partner's operations that may be
+    /// stored are added, then reading at most [`membership::MAX_NEW_SPACE_OPS_PER_HELLO`] new
+    /// operations). Returns true if anything was new.
+    pub(crate) fn merge_ops_from_peer(
+        &mut self,
+        space: &SpaceId,
+        peer: &PublicKey,
+        ops: Vec<SignedOp>,
+    ) -> Result<bool, NodeError> {
+        if self.membership(space)?.member(peer).is_some() {
+            return self.merge_ops(space, ops);
+        }
+        // Not a member here (yet): perhaps it was added by an op this node has not seen.
+        let s = self.space(space)?;
+        let stored = self.member_ops(space)?;
+        let known: HashSet<[u8; 32]> = stored.iter().map(SignedOp::hash).collect();
+        let unknown: Vec<SignedOp> = ops.into_iter().filter(|o| !known.contains(&o.hash())).collect();
+        if unknown.is_empty() || unknown.len() > membership::MAX_NEW_SPACE_OPS_PER_HELLO {
+            return Ok(false);
+        }
+        let new = admissible_within_cap(&s, &stored, unknown)?;
+        let mut all = stored;
+        all.extend(new.iter().cloned());
+        if Membership::compute(&s, &all).member(peer).is_none() {
+            tracing::debug!(peer = %peer.fmt_short(), %space, "log from a non-member ignored");
+            return Ok(false);
+        }
+        self.merge_ops(space, new)
+    }
+
+    /// Decides whether to learn a space this node does not hold from a partner's hello: only if
+    /// the partner and this town are active members of it, per a log of at most `budget`
+    /// operations (the budget shrinks by what was read). Stores the space record if so.
+    ///
+    /// Any active member will do, not only admins: a town added by PeerId learns the space from
+    /// whichever member it meets first (`offline.rs`: a town that never meets the founder).
+    /// A stranger cannot, and anyone can found a space of its own anyway.
+    pub(crate) fn learn_space_from_hello(
+        &mut self,
+        peer: &PublicKey,
+        space: &SignedSpace,
+        log: &[SignedOp],
+        budget: &mut usize,
+    ) -> Result<bool, NodeError> {
+        let me = self.key.public();
+        // Cheap checks first: the log must name the partner (or it is the founder) and this
+        // town as members before any signature is checked.
+        let adds = |k: &PublicKey| {
+            log.iter().any(|o| matches!(&o.op.body, OpBody::Add { member, .. } if member == k))
+        };
+        if (space.genesis.founder.key != *peer && !adds(peer)) || !adds(&me) {
+            return Ok(false);
+        }
+        if log.len() > *budget {
+            tracing::warn!(
+                peer = %peer.fmt_short(),
+                ops = log.len(),
+                "hello offers a new space with too large a log; ignored (join with an invitation instead)"
+            );
+            return Ok(false);
+        }
+        *budget -= log.len();
+        let m = Membership::compute(space, log);
+        if !m.can_read(peer) || !m.can_read(&me) {
+            return Ok(false);
+        }
+        let id = space.id();
+        let mut b = Batch::default();
+        b.put(Table::Spaces, id.as_bytes().to_vec(), space.to_bytes());
+        self.store.commit(b)?;
+        Ok(true)
+    }
+
+    /// The membership of `space` over this node's log merged with `extra` (from a file), as it
+    /// will be once `extra` is merged: only what [`Engine::merge_ops`] would store counts, so a
+    /// file can neither push out nor outvote the local log.
+    pub(crate) fn membership_with(
+        &self,
+        space: &SignedSpace,
+        extra: Vec<SignedOp>,
+    ) -> Result<Membership, NodeError> {
+        let id = space.id();
+        let mut all = if self.store.get(Table::Spaces, id.as_bytes())?.is_some() {
+            self.member_ops(&id)?
+        } else {
+            Vec::new()
+        };
+        let new = admissible_within_cap(space, &all, extra)?;
+        all.extend(new);
+        Ok(Membership::compute(space, &all))
     }
 
     /// Names of members this node knows, by key.
@@ -624,6 +719,13 @@ impl Engine {
     /// Takes in the answer of a successful join: the space and its log.
     pub fn accept_join(&mut self, space: SignedSpace, log: Vec<SignedOp>) -> Result<SpaceId, NodeError> {
         let id = space.verify()?;
+        if log.len() > membership::MAX_LOG_OPS {
+            return Err(NodeError::NotAllowed(format!(
+                "the inviter's log has {} operations, more than the limit of {}",
+                log.len(),
+                membership::MAX_LOG_OPS
+            )));
+        }
         let m = Membership::compute(&space, &log);
         if !m.can_read(&self.key.public()) {
             return Err(NodeError::NotAllowed("the inviter's log does not include this town".into()));
@@ -636,6 +738,26 @@ impl Engine {
         self.merge_ops(&id, log)?;
         Ok(id)
     }
+}
+
+/// The admissible operations of `incoming`, or an error if storing them would take the log
+/// beyond [`membership::MAX_LOG_OPS`].
+fn admissible_within_cap(
+    space: &SignedSpace,
+    stored: &[SignedOp],
+    incoming: Vec<SignedOp>,
+) -> Result<Vec<SignedOp>, NodeError> {
+    let new = membership::admissible(space, stored, incoming);
+    if stored.len() + new.len() > membership::MAX_LOG_OPS {
+        return Err(NodeError::NotAllowed(format!(
+            "the membership log of space '{}' is full: it holds {} operations, {} more would pass the limit of {}",
+            space.genesis.name,
+            stored.len(),
+            new.len(),
+            membership::MAX_LOG_OPS
+        )));
+    }
+    Ok(new)
 }
 
 pub(crate) fn hex(h: &[u8; 32]) -> String {

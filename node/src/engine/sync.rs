@@ -203,24 +203,30 @@ impl Engine {
         let me = self.key.public();
         let mut differ = Vec::new();
         let mut log_changed = false;
-        for summary in spaces {
+        let mut new_space_budget = twinmesh_protocol::membership::MAX_NEW_SPACE_OPS_PER_HELLO;
+        if spaces.len() > twinmesh_protocol::membership::MAX_SPACES_PER_HELLO {
+            tracing::warn!(peer = %peer.fmt_short(), spaces = spaces.len(), "hello lists too many spaces; reading the first ones");
+        }
+        for summary in spaces.into_iter().take(twinmesh_protocol::membership::MAX_SPACES_PER_HELLO) {
             let Ok(space_id) = summary.space.verify() else {
                 tracing::warn!(peer = %peer.fmt_short(), "hello carried a badly signed space; ignored");
                 continue;
             };
-            // Learn the space if its log (checked op by op) makes us a member.
+            // Learn a new space only from one of its admins, and only if its (small) log makes
+            // us a member; joining with an invitation is the usual way in.
             let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
-            if !known {
-                let m = twinmesh_protocol::membership::Membership::compute(&summary.space, &summary.log);
-                if !m.can_read(&me) {
-                    continue;
-                }
-                let mut b = Batch::default();
-                b.put(Table::Spaces, space_id.as_bytes().to_vec(), summary.space.to_bytes());
-                self.store.commit(b)?;
+            if !known
+                && !self.learn_space_from_hello(peer, &summary.space, &summary.log, &mut new_space_budget)?
+            {
+                continue;
             }
-            if self.merge_ops(&space_id, summary.log)? {
-                log_changed = true;
+            // The log is merged only from a partner that is or was a member.
+            match self.merge_ops_from_peer(&space_id, peer, summary.log) {
+                Ok(changed) => log_changed |= changed,
+                Err(e @ NodeError::NotAllowed(_)) => {
+                    tracing::warn!(peer = %peer.fmt_short(), space = %space_id, error = %e, "membership log not merged");
+                }
+                Err(e) => return Err(e),
             }
             if !self.is_member(&space_id, peer)? || !self.is_member(&space_id, &me)? {
                 continue;

@@ -172,11 +172,8 @@ impl Engine {
             export.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
         let changes = incoming.get_changes(&[]);
         // Authors are checked against the membership log: this node's and the file's.
-        let mut ops = export.log.clone();
-        if self.store.get(Table::Spaces, space_id.as_bytes())?.is_some() {
-            ops.extend(self.member_ops(&space_id)?);
-        }
-        let membership = twinmesh_protocol::membership::Membership::compute(&export.space, &ops);
+        // Only what merging the file's log would store counts, next to the whole local log.
+        let membership = self.membership_with(&export.space, export.log.clone())?;
         self.verify_all(&export.doc_id, &changes, &sigs, &membership)?;
         let id = export.doc_id;
         let existing = self.store.get(Table::Docs, id.as_bytes())?;
