@@ -152,6 +152,8 @@ struct NetTask {
     no_snapshot: HashSet<(PeerId, DocId)>,
     dials: HashMap<libp2p::swarm::ConnectionId, (oneshot::Sender<Result<Value, NodeError>>, Multiaddr)>,
     banned: HashMap<PeerId, Instant>,
+    /// When this node last told each partner its space summaries, and their digest.
+    last_hello: HashMap<PeerId, (Instant, [u8; 32])>,
     waiters: Vec<SyncWaiter>,
     listen_addrs: Vec<Multiaddr>,
     subscribed: HashSet<gossipsub::TopicHash>,
@@ -161,6 +163,15 @@ struct NetTask {
     relay_server: bool,
     /// Live events for front ends (document changes from partners, partner status).
     events: tokio::sync::broadcast::Sender<crate::node::NodeEvent>,
+}
+
+/// How long a hello's summaries count as known to the partner (see `send_hello_with`).
+const HELLO_DEDUP: Duration = Duration::from_secs(5);
+
+/// SHA-256 of encoded space summaries.
+fn summaries_digest(spaces: &[wire::SpaceSummary]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(wire::encode(&spaces)).into()
 }
 
 fn net_err(e: impl std::fmt::Display) -> NodeError {
@@ -272,6 +283,7 @@ pub(crate) async fn spawn(
         no_snapshot: HashSet::new(),
         dials: HashMap::new(),
         banned: HashMap::new(),
+        last_hello: HashMap::new(),
         waiters: Vec::new(),
         listen_addrs: Vec::new(),
         subscribed: HashSet::new(),
@@ -605,6 +617,14 @@ impl NetTask {
     // ---- hello and sessions ----
 
     async fn send_hello(&mut self, peer: PeerId) -> Option<OutboundRequestId> {
+        self.send_hello_with(peer, false).await
+    }
+
+    /// Sends a hello, or, with `unless_recent`, skips it when this node told `peer` the very
+    /// same summaries (by request or response) within [`HELLO_DEDUP`]: a reconnect made both
+    /// sides say hello again when gossipsub reported the other's topic subscriptions, which
+    /// tripled the bytes of a reconnect with nothing new.
+    async fn send_hello_with(&mut self, peer: PeerId, unless_recent: bool) -> Option<OutboundRequestId> {
         let key = key_of_peer(&peer)?;
         let (from, spaces) =
             match self.engine.call(move |e| e.hello_for(&key).map(|s| (e.me().clone(), s))).await {
@@ -615,6 +635,14 @@ impl NetTask {
                 }
                 Err(_) => return None,
             };
+        let digest = summaries_digest(&spaces);
+        if unless_recent
+            && self.last_hello.get(&peer).is_some_and(|(t, d)| *d == digest && t.elapsed() < HELLO_DEDUP)
+        {
+            tracing::debug!(%peer, "hello skipped: the partner has these summaries already");
+            return None;
+        }
+        self.last_hello.insert(peer, (Instant::now(), digest));
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, WireRequest::Hello { from, spaces });
         self.pending.insert(id, (peer, Pending::Hello));
         Some(id)
@@ -861,7 +889,7 @@ impl NetTask {
                 peer_id,
                 topic,
             })) if self.subscribed.contains(&topic) => {
-                self.send_hello(peer_id).await;
+                self.send_hello_with(peer_id, true).await;
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
@@ -985,6 +1013,7 @@ impl NetTask {
                                             self.send_hello(p).await;
                                         }
                                     }
+                                    self.last_hello.insert(peer, (Instant::now(), summaries_digest(&spaces)));
                                     WireResponse::Hello { from: me, spaces }
                                 }
                                 Ok(Err(e)) => WireResponse::Refused(wire::Refusal::BadMessage(e.to_string())),
