@@ -63,13 +63,7 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
     let mallory = SecretKey::from_bytes([0x66; 32]);
     let outsider = SecretKey::from_bytes([0x77; 32]);
     let (space, doc) = space_with_plan(&a, &[]).await;
-    a.ok(Request::SpaceAdd {
-        space: space.parse().expect("space"),
-        member: peer_id(&mallory.public()).to_string(),
-        name: Some("Mallory".into()),
-        role: None,
-    })
-    .await;
+    add_member(&a, &space, &mallory, "Mallory").await;
     let other_doc = a
         .ok(Request::DocNew {
             space: space.parse().expect("space"),
@@ -280,13 +274,7 @@ async fn a_change_that_arrives_before_its_dependency_waits_then_applies_signed()
     let mut a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
     let member = SecretKey::from_bytes([0x51; 32]);
     let (space, doc) = space_with_plan(&a, &[]).await;
-    a.ok(Request::SpaceAdd {
-        space: space.parse().expect("space"),
-        member: peer_id(&member.public()).to_string(),
-        name: Some("Warstein".into()),
-        role: None,
-    })
-    .await;
+    add_member(&a, &space, &member, "Warstein").await;
     let space_id: SpaceId = space.parse().expect("space");
     let doc_id: DocId = doc.parse().expect("doc");
     let saved = export(&a, &doc).await.saved;
@@ -341,13 +329,7 @@ async fn an_export_carrying_an_orphan_change_is_refused() {
     let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
     let member = SecretKey::from_bytes([0x52; 32]);
     let (space, doc) = space_with_plan(&a, &[]).await;
-    a.ok(Request::SpaceAdd {
-        space: space.parse().expect("space"),
-        member: peer_id(&member.public()).to_string(),
-        name: Some("Warstein".into()),
-        role: None,
-    })
-    .await;
+    add_member(&a, &space, &member, "Warstein").await;
     let doc_id: DocId = doc.parse().expect("doc");
     let mut file = export(&a, &doc).await;
     let first = change_on(&file.saved, &member, "acronym", "FIRST");
@@ -378,13 +360,7 @@ async fn an_equivocating_change_is_refused_and_the_rest_still_applies() {
     let honest = SecretKey::from_bytes([0x54; 32]);
     let (space, doc) = space_with_plan(&a, &[]).await;
     for (k, name) in [(&cheat, "Cheat"), (&honest, "Warstein")] {
-        a.ok(Request::SpaceAdd {
-            space: space.parse().expect("space"),
-            member: peer_id(&k.public()).to_string(),
-            name: Some(name.into()),
-            role: None,
-        })
-        .await;
+        add_member(&a, &space, k, name).await;
     }
     let (space_id, doc_id): (SpaceId, DocId) = (space.parse().expect("space"), doc.parse().expect("doc"));
     let saved = export(&a, &doc).await.saved;

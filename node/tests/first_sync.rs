@@ -12,7 +12,7 @@ use automerge::{
     transaction::{CommitOptions, Transactable},
 };
 use common::*;
-use twinmesh_node::{DataDir, Engine, api::Request, identity::peer_id};
+use twinmesh_node::{DataDir, Engine, api::Request};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{SecretKey, Signature},
@@ -140,13 +140,7 @@ async fn a_snapshot_with_one_forged_tampered_or_unauthorized_change_is_refused_e
     let mallory = SecretKey::from_bytes([0x66; 32]);
     let outsider = SecretKey::from_bytes([0x77; 32]);
     let (space, _) = space_with_plan(&a, &[]).await;
-    a.ok(Request::SpaceAdd {
-        space: space.parse().expect("space"),
-        member: peer_id(&mallory.public()).to_string(),
-        name: Some("Mallory".into()),
-        role: None,
-    })
-    .await;
+    add_member(&a, &space, &mallory, "Mallory").await;
     let space: SpaceId = space.parse().expect("space");
     let a_key = twinmesh_node::identity::key_from_peer_id(&a.id().await).expect("a key");
     let mut swarm = attacker_swarm(&mallory);

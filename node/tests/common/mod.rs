@@ -176,6 +176,18 @@ pub async fn space_with_plan(founder: &TestNode, members: &[&TestNode]) -> (Stri
 }
 
 /// True once every node reports the same heads for `doc`.
+/// The founder adds the holder of `key` to `space` as an editor, named `name`.
+pub async fn add_member(founder: &TestNode, space: &str, key: &SecretKey, name: &str) {
+    founder
+        .ok(Request::SpaceAdd {
+            space: space.parse().expect("space"),
+            member: twinmesh_node::identity::peer_id(&key.public()).to_string(),
+            name: Some(name.into()),
+            role: None,
+        })
+        .await;
+}
+
 pub async fn converged(nodes: &[&TestNode], doc: &str) -> bool {
     let mut first = None;
     for n in nodes {
