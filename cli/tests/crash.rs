@@ -6,20 +6,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Node, Prng, id_text, wait_until};
+use common::{Node, Prng, two_towns_with_plan, wait_until};
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 #[test]
 fn a_node_killed_mid_sync_and_mid_edit_loses_nothing_it_acknowledged() {
-    let a = Node::init("Saint-Pol-sur-Ternoise", "FR");
-    let b = Node::init("Warstein", "DE");
-    let b_id = id_text(&b.id()["id"]);
-    let space = a.space("St-Pol – Warstein");
-    a.json(&["space", "add", &space, &b_id, "--name", "Warstein"]);
-    let doc = a.doc(&space, "plan", "CIRCLE60");
-    a.json(&["doc", "add", &doc, "budget/lines", "amount=1"]);
+    let (a, b, doc) = two_towns_with_plan(&["amount=1"]);
     let (node_a, started_a) = a.start_json();
     let a_addr = started_a["listen"][0].as_str().expect("listen addr").to_string();
 

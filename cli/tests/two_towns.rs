@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Node, id_text, wait_until};
+use common::{Node, two_towns_with_plan, wait_until};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -14,13 +14,7 @@ fn amount(node: &Node, doc: &str) -> Option<f64> {
 
 #[test]
 fn two_town_processes_sync_live_and_after_a_restart() {
-    let a = Node::init("Saint-Pol-sur-Ternoise", "FR");
-    let b = Node::init("Warstein", "DE");
-    let b_id = id_text(&b.id()["id"]);
-    let space = a.space("St-Pol – Warstein");
-    a.json(&["space", "add", &space, &b_id, "--name", "Warstein"]);
-    let doc = a.doc(&space, "plan", "CIRCLE60");
-    a.json(&["doc", "add", &doc, "budget/lines", "amount=3800", "category=travel"]);
+    let (a, b, doc) = two_towns_with_plan(&["amount=3800", "category=travel"]);
 
     let (node_a, started_a) = a.start_json();
     let (node_b, _) = b.start_json();

@@ -6,8 +6,9 @@ mod common;
 use common::*;
 use twinmesh_node::api::Request;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn towns_sync_through_a_relay_that_learns_nothing() {
+/// A relay; A (which holds a reservation on it, waited for) and B, partners in a space with a
+/// plan. Returns the relay, its address, A, B and the plan's id.
+async fn relay_a_b() -> (TestNode, libp2p::Multiaddr, TestNode, TestNode, String) {
     let relay =
         TestNode::start_with("Relay of the twinning association", "EU", |c| c.relay_server = true).await;
     let relay_addr: libp2p::Multiaddr = relay.addr().await.parse().expect("addr");
@@ -19,6 +20,12 @@ async fn towns_sync_through_a_relay_that_learns_nothing() {
         a.ok(Request::Status).await["relay_reservations"].as_array().is_some_and(|r| !r.is_empty())
     })
     .await;
+    (relay, relay_addr, a, b, doc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn towns_sync_through_a_relay_that_learns_nothing() {
+    let (relay, relay_addr, a, b, doc) = relay_a_b().await;
 
     // B knows only the relay and A's id: it dials A through the relay circuit.
     let a_id = a.id().await;
@@ -68,17 +75,7 @@ async fn a_partner_is_found_from_its_id_alone() {
 /// towns can reach each other (here: loopback, so the hole punch must succeed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_relayed_connection_is_upgraded_to_a_direct_one_by_hole_punching() {
-    let relay =
-        TestNode::start_with("Relay of the twinning association", "EU", |c| c.relay_server = true).await;
-    let relay_addr: libp2p::Multiaddr = relay.addr().await.parse().expect("addr");
-    let a =
-        TestNode::start_with("Saint-Pol-sur-Ternoise", "FR", |c| c.relays = vec![relay_addr.clone()]).await;
-    let b = TestNode::start("Warstein", "DE").await;
-    let (_space, doc) = space_with_plan(&a, &[&b]).await;
-    eventually("A holds a reservation on the relay", || async {
-        a.ok(Request::Status).await["relay_reservations"].as_array().is_some_and(|r| !r.is_empty())
-    })
-    .await;
+    let (_relay, relay_addr, a, b, doc) = relay_a_b().await;
     let a_id = a.id().await;
     b.ok(Request::Dial { addr: format!("{relay_addr}/p2p-circuit/p2p/{a_id}") }).await;
     let peer_a = || async {

@@ -422,6 +422,22 @@ impl Drop for Running {
     }
 }
 
+/// Saint-Pol-sur-Ternoise (founder) and Warstein, partners in a space with a plan that has
+/// one budget line made from `line` (e.g. `["amount=1"]`). Returns A, B and the plan's id.
+#[track_caller]
+pub(crate) fn two_towns_with_plan(line: &[&str]) -> (Node, Node, String) {
+    let a = Node::init(SAINT_POL, "FR");
+    let b = Node::init("Warstein", "DE");
+    let b_id = id_text(&b.id()["id"]);
+    let space = a.space("St-Pol – Warstein");
+    a.json(&["space", "add", &space, &b_id, "--name", "Warstein"]);
+    let doc = a.doc(&space, "plan", "CIRCLE60");
+    let mut add = vec!["doc", "add", &doc, "budget/lines"];
+    add.extend_from_slice(line);
+    a.json(&add);
+    (a, b, doc)
+}
+
 /// Polls `f` every 20 ms until it holds; panics after `limit`. Returns how long it took.
 #[track_caller]
 pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
