@@ -454,6 +454,68 @@ fn dir_size(p: &Path) -> u64 {
     total
 }
 
+/// Where a store's bytes are: its files by kind, and the live bytes (keys and values) of each
+/// table, so a store-size miss can be split into our data and the backend's overhead.
+fn store_breakdown(store_dir: &Path) {
+    let mut files: Vec<(String, u64)> = Vec::new();
+    fn walk(p: &Path, base: &Path, out: &mut Vec<(String, u64)>) {
+        if let Ok(rd) = std::fs::read_dir(p) {
+            for e in rd.flatten() {
+                let Ok(m) = e.metadata() else { continue };
+                if m.is_dir() {
+                    walk(&e.path(), base, out);
+                } else {
+                    let name =
+                        e.path().strip_prefix(base).map(|r| r.display().to_string()).unwrap_or_default();
+                    out.push((name, m.len()));
+                }
+            }
+        }
+    }
+    walk(store_dir, store_dir, &mut files);
+    let mut kinds: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
+    for (name, len) in &files {
+        let kind = if name.starts_with("blobs") {
+            "blobs/*".to_string()
+        } else if name.starts_with("snap.") {
+            "snap.*".to_string()
+        } else {
+            name.clone()
+        };
+        let e = kinds.entry(kind).or_default();
+        e.0 += 1;
+        e.1 += len;
+    }
+    let list: Vec<String> = kinds.iter().map(|(k, (n, b))| format!("{k} {b} B ({n})")).collect();
+    println!("      store files: {}", list.join(", "));
+    let Ok(store) = twinmesh_node::store::open(store_dir) else { return };
+    use twinmesh_node::store::Table as T;
+    let mut live = Vec::new();
+    let mut total = 0;
+    for (name, t) in [
+        ("meta", T::Meta),
+        ("spaces", T::Spaces),
+        ("docs", T::Docs),
+        ("changes", T::Changes),
+        ("sigs", T::Sigs),
+        ("snapshots", T::Snapshots),
+        ("peers", T::Peers),
+        ("memberops", T::MemberOps),
+        ("syncstates", T::SyncStates),
+        ("quarantine", T::Quarantine),
+        ("invites", T::Invites),
+        ("heads", T::Heads),
+    ] {
+        let rows = store.scan(t, &[]).unwrap_or_default();
+        let bytes: usize = rows.iter().map(|(k, v)| k.len() + 1 + v.len()).sum();
+        total += bytes;
+        if !rows.is_empty() {
+            live.push(format!("{name} {bytes} B ({})", rows.len()));
+        }
+    }
+    println!("      live data {total} B: {}", live.join(", "));
+}
+
 fn vm_rss_kib() -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     s.lines()
@@ -524,6 +586,7 @@ fn scenario_ingest(ctx: &mut Ctx) {
         _ => String::new(),
     };
     assert_eq!(ours_text, plain.text(&text).unwrap(), "the engine's text differs from plain Automerge");
+    println!("      store after ingest: sled size_on_disk {} B", e.store_size().unwrap_or(0));
     drop(e);
 
     ctx.report.add(
@@ -1044,6 +1107,7 @@ async fn scenario_coldstart(ctx: &mut Ctx) {
         saved.len(),
         sigs * 96
     );
+    store_breakdown(&fdir.join("store"));
     ctx.report.add(
         "7 store size on disk (trace doc, files)",
         du as f64,
