@@ -545,7 +545,7 @@ impl Ctx {
             println!("  (building the trace document through the engine)");
             let (f, mut e) = found("Saint-Pol-sur-Ternoise");
             engine_ingest(&mut e, &f.doc, &self.batches);
-            drop(e);
+            e.close();
             self.trace_node = Some(f);
         }
         self.trace_node.as_ref().unwrap()
@@ -587,7 +587,7 @@ fn scenario_ingest(ctx: &mut Ctx) {
     };
     assert_eq!(ours_text, plain.text(&text).unwrap(), "the engine's text differs from plain Automerge");
     println!("      store after ingest: sled size_on_disk {} B", e.store_size().unwrap_or(0));
-    drop(e);
+    e.close();
 
     ctx.report.add(
         &format!("1 ingest: {n} signed commits (splice+sign+store)"),
@@ -759,6 +759,12 @@ async fn scenario_sync(ctx: &mut Ctx) {
         saved.len() / 1000
     );
 
+    // The receiver's floor: Automerge loading the saved document (it recomputes every hash).
+    let load_alone = {
+        let t = Instant::now();
+        let _ = Automerge::load(&saved).unwrap();
+        ms(t.elapsed())
+    };
     // Baselines: plain Automerge in process, default (V2-capable) and V1 messages.
     let mut base = Vec::new();
     for v1 in [false, true] {
@@ -808,6 +814,13 @@ async fn scenario_sync(ctx: &mut Ctx) {
         }
         None => println!("      TIMEOUT: partner did not converge within 300 s"),
     }
+    ctx.report.add(
+        "2 first sync part: Automerge load of the saved doc alone",
+        load_alone,
+        Unit::Ms,
+        Some(base[0].0),
+        Target::None,
+    );
     let bytes = (w1.bytes - w0.bytes) as f64;
     ctx.report.add(
         "2 first sync: bytes on the wire (all frames)",
@@ -865,6 +878,26 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
     for b in rest {
         plain_apply(&mut pa, &text, b);
     }
+    // The floors: Automerge applying the missing changes in one batch, and their chunks.
+    let missing = pa.get_changes(&pb.get_heads());
+    let chunk_bytes: usize = missing.iter().map(|c| c.raw_bytes().len()).sum();
+    let deflated = {
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        for c in &missing {
+            std::io::Write::write_all(&mut z, c.raw_bytes()).unwrap();
+        }
+        z.finish().unwrap().len()
+    };
+    let apply_alone = {
+        let mut pb2 = pb.fork();
+        let t = Instant::now();
+        pb2.apply_changes(missing.iter().cloned()).unwrap();
+        ms(t.elapsed())
+    };
+    eprintln!(
+        "PROBE {} changes, chunks {chunk_bytes} B, deflated {deflated} B, apply alone {apply_alone:.1} ms",
+        missing.len()
+    );
     let t = Instant::now();
     let (cbytes, _) = plain_sync(&mut pa, &mut sa, &mut pb, &mut sb, false);
     let ctime = ms(t.elapsed());
@@ -880,7 +913,7 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
     let (f, mut e) = found("Saint-Pol-sur-Ternoise");
     engine_ingest(&mut e, &f.doc, first);
     let (bdir, _) = add_partner(&mut e, &f.space, "Warstein");
-    drop(e);
+    e.close();
     let doc = f.doc;
     let a = spawn(f.dir.path()).await;
     let addr = addr_of(&a).await;

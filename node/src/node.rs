@@ -155,11 +155,34 @@ fn spawn_engine(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), NodeEr
                     engine.drop_caches();
                 }
             }
-            // Every acknowledged write was flushed; dropping the engine closes the store.
-            drop(engine);
+            // Every acknowledged write was flushed; closing saves loaded documents whole (so
+            // the next start loads them fast) and closes the store.
+            engine.close();
         })
         .map_err(|e| NodeError::Network(format!("cannot start the engine thread: {e}")))?;
     Ok((EngineHandle { tx }, thread))
+}
+
+/// How long a document must go unchanged before the idle compactor saves it whole.
+const COMPACT_QUIET: Duration = Duration::from_secs(5);
+
+/// Every [`COMPACT_QUIET`], saves whole a few loaded documents that changed but have been quiet
+/// since (see [`Engine::compact_loaded`]); stops at shutdown.
+fn spawn_compactor(engine: EngineHandle, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(COMPACT_QUIET) => {}
+                _ = shutdown.changed() => return,
+            }
+            match engine.call(|e| e.compact_loaded(Some(COMPACT_QUIET), 4)).await {
+                Ok(Ok(n)) if n > 0 => tracing::debug!(documents = n, "compacted quiet documents"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not compact documents"),
+                Err(_) => return,
+            }
+        }
+    });
 }
 
 /// A cloneable handle to a running node.
@@ -278,6 +301,7 @@ impl Node {
         let net_task =
             net::spawn(&config, &key, engine_handle.clone(), net_rx, shutdown_rx.clone(), events.clone())
                 .await?;
+        spawn_compactor(engine_handle.clone(), shutdown_rx.clone());
         let handle = NodeHandle { engine: engine_handle, net: net_tx, peer_id, events };
         let http = match config.api {
             Some(addr) => {

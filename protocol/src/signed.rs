@@ -176,7 +176,7 @@ pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<P
         return results;
     }
     let msgs: Vec<&[u8]> = payloads.iter().map(|p| p.as_slice()).collect();
-    if ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok() {
+    if batch_ok(&msgs, &sigs, &keys) {
         return results;
     }
     // At least one is bad: find which, one by one, with the strict rules.
@@ -187,6 +187,33 @@ pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<P
         }
     }
     results
+}
+
+/// Below this many signatures a batch is checked on the calling thread alone.
+const PARALLEL_FROM: usize = 512;
+
+/// ed25519 batch verification, split across the machine's cores for a large batch (a first sync
+/// or a catch-up brings thousands of changes at once). True if every signature is valid.
+fn batch_ok(msgs: &[&[u8]], sigs: &[ed25519_dalek::Signature], keys: &[VerifyingKey]) -> bool {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || msgs.len() < PARALLEL_FROM {
+        return ed25519_dalek::verify_batch(msgs, sigs, keys).is_ok();
+    }
+    let per = msgs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = msgs
+            .chunks(per)
+            .zip(sigs.chunks(per))
+            .zip(keys.chunks(per))
+            .skip(1)
+            .map(|((m, g), k)| s.spawn(move || ed25519_dalek::verify_batch(m, g, k).is_ok()))
+            .collect();
+        // The first part runs here while the others run on their threads.
+        let first = ed25519_dalek::verify_batch(&msgs[..per], &sigs[..per], &keys[..per]).is_ok();
+        // A thread that could not finish (it cannot panic on valid input) counts as a failure,
+        // which sends the batch to the one-by-one strict check.
+        parts.into_iter().fold(first, |ok, h| h.join().unwrap_or(false) && ok)
+    })
 }
 
 /// True if the signature's `R` decodes to a point of small order, which strict verification
@@ -317,6 +344,44 @@ mod tests {
         assert_eq!(res[2], Err(ChangeRejection::Unsigned { hash: h[2] }));
         assert!(matches!(res[3], Err(ChangeRejection::NoAuthor { .. })));
         assert_eq!(res[4], Ok(good.public()));
+    }
+
+    /// A batch large enough to be split across threads still names a bad change in any part,
+    /// including the first (checked on the calling thread) and the last.
+    #[test]
+    fn a_large_batch_split_across_threads_names_a_bad_change_in_any_part() {
+        let doc = DocId::from_bytes([6; 16]);
+        let k = key(3);
+        let actor = actor_id(&k.public(), [0; ACTOR_SUFFIX_LEN]);
+        let n = PARALLEL_FROM * 2 + 3;
+        let hashes: Vec<ChangeHash> = (0..n).map(|i| ChangeHash(distinct_hash(i as u32))).collect();
+        let sigs: Vec<Signature> = hashes.iter().map(|h| sign_change(&k, &doc, h)).collect();
+        let all_good: Vec<ChangeToVerify<'_>> = hashes
+            .iter()
+            .zip(&sigs)
+            .map(|(h, s)| ChangeToVerify { hash: *h, actor: &actor, signature: Some(*s) })
+            .collect();
+        assert!(verify_batch(&doc, &all_good).iter().all(|r| r == &Ok(k.public())));
+        for bad in [0, n / 2, n - 1] {
+            let mut changes = all_good.clone();
+            // Tampered: the signature of another change.
+            changes[bad].signature = Some(sigs[(bad + 1) % n]);
+            let res = verify_batch(&doc, &changes);
+            for (i, r) in res.iter().enumerate() {
+                if i == bad {
+                    assert_eq!(r, &Err(ChangeRejection::BadSignature { hash: hashes[i] }));
+                } else {
+                    assert_eq!(r, &Ok(k.public()), "change {i} with a bad one at {bad}");
+                }
+            }
+        }
+    }
+
+    /// 32 distinct bytes for `i` (the hashes only need to differ).
+    fn distinct_hash(i: u32) -> [u8; 32] {
+        let mut h = [0x5a; 32];
+        h[..4].copy_from_slice(&i.to_le_bytes());
+        h
     }
 
     /// The encoding list gives the same answer as decompressing `R`, for every encoding of a

@@ -277,6 +277,40 @@ mod tests {
         assert!(state.is_some());
     }
 
+    /// A document quiet for long enough is saved whole, so it is served and loaded without
+    /// replaying incremental changes; closing the engine does the same for every loaded one.
+    #[test]
+    fn quiet_documents_are_saved_whole_and_closing_compacts_the_rest() {
+        let (mut a, b, doc, dirs) = pair();
+        let heads = a.heads(&doc).expect("heads");
+        let changes = a.doc_meta(&doc).expect("meta").changes;
+        // Just edited: not quiet yet.
+        assert_eq!(a.compact_loaded(Some(std::time::Duration::from_secs(3600)), 8).expect("compact"), 0);
+        assert!(a.doc_meta(&doc).expect("meta").incremental > 0);
+        assert_eq!(a.compact_loaded(None, 8).expect("compact"), 1);
+        let meta = a.doc_meta(&doc).expect("meta");
+        assert_eq!((meta.incremental, meta.changes), (0, changes));
+        assert!(a.store.scan(Table::Changes, doc.as_bytes()).expect("scan").is_empty());
+        assert_eq!(a.compact_loaded(None, 8).expect("compact"), 0, "nothing left to compact");
+        // What is sent whole is now the snapshot alone, and it reloads to the same heads with
+        // every signature.
+        let stored = a.store.get(Table::Snapshots, doc.as_bytes()).expect("get").expect("snapshot");
+        let b_key = b.me().key;
+        assert_eq!(a.snapshot_for(&b_key, &doc).expect("snapshot").saved, stored);
+        a.docs.clear();
+        assert_eq!(a.heads(&doc).expect("heads"), heads);
+        assert_eq!(a.history(&doc).expect("history").len() as u64, changes);
+
+        // Closing compacts a loaded document edited since.
+        let path = "summary".parse().expect("path");
+        a.splice_text(&doc, &path, &[(0, 0, "closing ")], None, None).expect("splice");
+        assert_eq!(a.doc_meta(&doc).expect("meta").incremental, 1);
+        a.close();
+        let a = Engine::open(&DataDir::new(dirs[0].path())).expect("reopen");
+        let meta = a.doc_meta(&doc).expect("meta");
+        assert_eq!((meta.incremental, meta.changes), (0, changes + 1));
+    }
+
     #[test]
     fn heads_come_from_the_heads_table_and_stores_without_it_still_answer() {
         let (mut a, _b, doc, _dirs) = pair();
