@@ -894,10 +894,6 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
         pb2.apply_changes(missing.iter().cloned()).unwrap();
         ms(t.elapsed())
     };
-    eprintln!(
-        "PROBE {} changes, chunks {chunk_bytes} B, deflated {deflated} B, apply alone {apply_alone:.1} ms",
-        missing.len()
-    );
     let t = Instant::now();
     let (cbytes, _) = plain_sync(&mut pa, &mut sa, &mut pb, &mut sb, false);
     let ctime = ms(t.elapsed());
@@ -940,14 +936,39 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
         settle(Duration::from_millis(300), Duration::from_secs(10)).await;
         let w1 = wire_stats();
         match done {
-            Some(d) => {
-                ctx.report.add("3 catch-up from 90 %: time", ms(d - t0), Unit::Ms, Some(ctime), Target::None)
-            }
+            Some(d) => ctx.report.add(
+                "3 catch-up from 90 %: time (partner just restarted)",
+                ms(d - t0),
+                Unit::Ms,
+                Some(ctime),
+                Target::Ratio(0.5),
+            ),
             None => println!("      TIMEOUT: catch-up did not finish"),
         }
         ctx.report.add(
+            &format!("3 catch-up part: Automerge applying the {} changes alone", missing.len()),
+            apply_alone,
+            Unit::Ms,
+            Some(ctime),
+            Target::None,
+        );
+        ctx.report.add(
             "3 catch-up from 90 %: bytes",
             (w1.bytes - w0.bytes) as f64,
+            Unit::Bytes,
+            Some(cbytes as f64),
+            Target::Ratio(0.5),
+        );
+        ctx.report.add(
+            "3 catch-up part: the changes' chunks alone",
+            chunk_bytes as f64,
+            Unit::Bytes,
+            Some(cbytes as f64),
+            Target::None,
+        );
+        ctx.report.add(
+            "3 catch-up part: the chunks deflated + 64 B signature each",
+            (deflated + 64 * missing.len()) as f64,
             Unit::Bytes,
             Some(cbytes as f64),
             Target::None,
@@ -963,7 +984,8 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
         for warm in [false, true] {
             let mut times = Vec::new();
             let mut bytes = Vec::new();
-            for _ in 0..5 {
+            let mut setups = Vec::new();
+            for _ in 0..11 {
                 b.shutdown().await;
                 b = spawn(bdir.path()).await;
                 if warm {
@@ -973,6 +995,8 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
                 let w0 = wire_stats();
                 let t0 = now_ns();
                 req(b.handle(), Request::Dial { addr: addr.clone() }).await;
+                // The dial answers once the connection is up (TCP, Noise, Yamux).
+                setups.push((now_ns() - t0) as f64 / 1e6);
                 // The hello and its answer; a just-restarted node loads its documents first.
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while wire_stats().frames < w0.frames + 2 && Instant::now() < deadline {
@@ -991,6 +1015,13 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
                 Unit::Ms,
                 Some(rtime),
                 Target::Below(5.0),
+            );
+            ctx.report.add(
+                &format!("4 reconnect part ({label}): until the connection is up"),
+                median(&mut setups),
+                Unit::Ms,
+                Some(rtime),
+                Target::None,
             );
             ctx.report.add(
                 &format!("4 reconnect, nothing new ({label}): bytes"),

@@ -625,16 +625,37 @@ impl NetTask {
     /// sides say hello again when gossipsub reported the other's topic subscriptions, which
     /// tripled the bytes of a reconnect with nothing new.
     async fn send_hello_with(&mut self, peer: PeerId, unless_recent: bool) -> Option<OutboundRequestId> {
+        self.send_hello_noting(peer, unless_recent, None).await
+    }
+
+    /// [`Self::send_hello_with`]; with `note`, first records the partner as connected (and at
+    /// the address dialed, if any) in the same engine job.
+    async fn send_hello_noting(
+        &mut self,
+        peer: PeerId,
+        unless_recent: bool,
+        note: Option<Option<String>>,
+    ) -> Option<OutboundRequestId> {
         let key = key_of_peer(&peer)?;
-        let (from, spaces) =
-            match self.engine.call(move |e| e.hello_for(&key).map(|s| (e.me().clone(), s))).await {
-                Ok(Ok(v)) => v,
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "cannot build hello");
-                    return None;
+        let (from, spaces) = match self
+            .engine
+            .call(move |e| {
+                if let Some(addr) = note
+                    && let Err(err) = e.note_peer(&key, addr, None)
+                {
+                    tracing::warn!(error = %err, "cannot record the partner");
                 }
-                Err(_) => return None,
-            };
+                e.hello_for(&key).map(|s| (e.me().clone(), s))
+            })
+            .await
+        {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot build hello");
+                return None;
+            }
+            Err(_) => return None,
+        };
         let digest = summaries_digest(&spaces);
         if unless_recent
             && self.last_hello.get(&peer).is_some_and(|(t, d)| *d == digest && t.elapsed() < HELLO_DEDUP)
@@ -808,14 +829,21 @@ impl NetTask {
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
                 }
-                if let Some(key) = key_of_peer(&peer_id) {
-                    let addr = dialed_addr.as_ref().map(|a| {
-                        let mut a = a.clone();
-                        if !a.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_))) {
-                            a.push(libp2p::multiaddr::Protocol::P2p(peer_id));
-                        }
-                        a.to_string()
-                    });
+                let addr = dialed_addr.as_ref().map(|a| {
+                    let mut a = a.clone();
+                    if !a.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_))) {
+                        a.push(libp2p::multiaddr::Protocol::P2p(peer_id));
+                    }
+                    a.to_string()
+                });
+                // The dialer says hello at once; the partner is noted in the same engine job
+                // (one hop to the engine thread fewer on every reconnect).
+                let hello_now = num_established.get() == 1 && endpoint.is_dialer();
+                let mut note_later = Some(addr);
+                if !hello_now
+                    && let Some(key) = key_of_peer(&peer_id)
+                    && let Some(addr) = note_later.take()
+                {
                     let _ = self.engine.call(move |e| e.note_peer(&key, addr, None)).await;
                 }
                 if let Some((reply, addr)) = self.dials.remove(&connection_id) {
@@ -825,8 +853,8 @@ impl NetTask {
                 }
                 tracing::info!(peer = %peer_id, "connected");
                 let _ = self.events.send(crate::node::NodeEvent::Peers);
-                if num_established.get() == 1 && endpoint.is_dialer() {
-                    self.send_hello(peer_id).await;
+                if hello_now {
+                    self.send_hello_noting(peer_id, false, note_later).await;
                 }
             }
             SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established, .. }
