@@ -224,6 +224,31 @@ async fn a_snapshot_with_one_forged_tampered_or_unauthorized_change_is_refused_e
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
+/// A node of the previous version (frames never compressed) is answered on `/twinmesh/sync/2`,
+/// whole-document messages included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_2_peer_is_still_answered() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let old = SecretKey::from_bytes([0x56; 32]);
+    let mut swarm = attacker_swarm_with(&old, wire::SYNC_PROTOCOL_V2);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let from = twinmesh_protocol::space::Municipality {
+        key: old.public(),
+        name: "Previous".into(),
+        country: "DE".into(),
+    };
+    let r = ask(&mut swarm, peer, wire::Request::Hello { from, spaces: vec![] }).await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "v2 hello answered: {r:?}");
+    // A version 2 message is answered (here refused: not a member), not dropped.
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Fetch { space: SpaceId::from_bytes([1; 32]), doc: DocId::from_bytes([1; 16]) },
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Refused(_))), "v2 fetch answered: {r:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_1_peer_is_still_answered() {
     let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;

@@ -13,10 +13,23 @@ use crate::{
     space::{Municipality, SignedSpace},
 };
 
-/// The libp2p protocol name of document sync, version 2: version 1's messages plus whole-document
-/// transfer for a first sync ([`Request::Fetch`], [`Request::Snapshot`], [`Response::Snapshot`],
-/// [`Response::Installed`]).
-pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/2";
+/// The libp2p protocol name of document sync, version 3 (preferred): version 2's messages, and
+/// each frame's body starts with one byte that says how the rest is encoded: [`FRAME_PLAIN`]
+/// (the postcard encoding) or [`FRAME_DEFLATE`] (the postcard encoding compressed with raw
+/// DEFLATE, RFC 1951). A compressed body must inflate to at most [`MAX_MESSAGE_BYTES`]; a
+/// receiver stops inflating there and refuses the frame.
+pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/3";
+
+/// The libp2p protocol name of document sync, version 2, still answered: version 1's messages
+/// plus whole-document transfer for a first sync ([`Request::Fetch`], [`Request::Snapshot`],
+/// [`Response::Snapshot`], [`Response::Installed`]); frames are plain postcard.
+pub const SYNC_PROTOCOL_V2: &str = "/twinmesh/sync/2";
+
+/// Version 3 frame tag: the body is the postcard encoding.
+pub const FRAME_PLAIN: u8 = 0;
+
+/// Version 3 frame tag: the body is the postcard encoding compressed with raw DEFLATE.
+pub const FRAME_DEFLATE: u8 = 1;
 
 /// The libp2p protocol name of document sync, version 1, still answered. Its messages are the
 /// variants of [`Request`] and [`Response`] that [`is_v1_request`] / [`is_v1_response`] accept,

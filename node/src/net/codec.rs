@@ -14,7 +14,7 @@ static BYTES: AtomicU64 = AtomicU64::new(0);
 static SYNC_BYTES: AtomicU64 = AtomicU64::new(0);
 static LAST_WRITE_NS: AtomicU64 = AtomicU64::new(0);
 
-/// Frames of the sync protocol (versions 1 and 2) written by every node in this process since it started, for
+/// Frames of the sync protocol (all versions; compressed sizes on version 3) written by every node in this process since it started, for
 /// benchmarks and diagnostics. Counts the 4-byte length prefix; not the Noise/Yamux framing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WireStats {
@@ -52,7 +52,7 @@ fn count(len: usize, is_sync: bool) {
     LAST_WRITE_NS.fetch_max(ns, Ordering::Relaxed);
 }
 
-/// The request-response codec of `/twinmesh/sync/2` and `/twinmesh/sync/1`.
+/// The request-response codec of `/twinmesh/sync/3`, `/twinmesh/sync/2` and `/twinmesh/sync/1`.
 #[derive(Debug, Clone, Default)]
 pub struct SyncCodec;
 
@@ -69,6 +69,72 @@ async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u
     let mut buf = vec![0u8; len];
     io.read_exact(&mut buf).await?;
     Ok(buf)
+}
+
+/// Version 3 bodies at least this long are compressed (when that makes them smaller).
+const COMPRESS_FROM: usize = 512;
+
+/// The body of a version 3 frame for `encoded`: tagged, and compressed when that pays.
+fn v3_body(encoded: Vec<u8>) -> Vec<u8> {
+    if encoded.len() >= COMPRESS_FROM {
+        let mut z =
+            flate2::write::DeflateEncoder::new(vec![wire::FRAME_DEFLATE], flate2::Compression::default());
+        if std::io::Write::write_all(&mut z, &encoded).is_ok()
+            && let Ok(packed) = z.finish()
+            && packed.len() < encoded.len()
+        {
+            return packed;
+        }
+    }
+    let mut body = Vec::with_capacity(encoded.len() + 1);
+    body.push(wire::FRAME_PLAIN);
+    body.extend_from_slice(&encoded);
+    body
+}
+
+/// The postcard encoding inside a version 3 frame's `body`. A compressed body is inflated at
+/// most to [`MAX_MESSAGE_BYTES`]: a peer cannot make this node allocate more by compressing.
+fn v3_open(body: &[u8]) -> io::Result<Vec<u8>> {
+    match body.split_first() {
+        Some((&wire::FRAME_PLAIN, rest)) => Ok(rest.to_vec()),
+        Some((&wire::FRAME_DEFLATE, rest)) => {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(
+                    flate2::read::DeflateDecoder::new(rest),
+                    MAX_MESSAGE_BYTES as u64 + 1,
+                ),
+                &mut out,
+            )
+            .map_err(|e| invalid(format!("compressed frame does not inflate: {e}")))?;
+            if out.len() > MAX_MESSAGE_BYTES {
+                return Err(invalid(format!("compressed frame inflates beyond {MAX_MESSAGE_BYTES} bytes")));
+            }
+            Ok(out)
+        }
+        Some((tag, _)) => Err(invalid(format!("unknown frame encoding {tag}"))),
+        None => Err(invalid("empty frame".into())),
+    }
+}
+
+/// Reads one frame on `protocol` and returns the postcard encoding it carries.
+async fn read_message<T: AsyncRead + Unpin + Send>(
+    protocol: &StreamProtocol,
+    io: &mut T,
+) -> io::Result<Vec<u8>> {
+    let frame = read_frame(io).await?;
+    if is_v3(protocol) { v3_open(&frame) } else { Ok(frame) }
+}
+
+/// Writes `encoded` as one frame on `protocol`.
+async fn write_message<T: AsyncWrite + Unpin + Send>(
+    protocol: &StreamProtocol,
+    io: &mut T,
+    encoded: Vec<u8>,
+    is_sync: bool,
+) -> io::Result<()> {
+    let body = if is_v3(protocol) { v3_body(encoded) } else { encoded };
+    write_frame(io, body, is_sync).await
 }
 
 async fn write_frame<T: AsyncWrite + Unpin + Send>(
@@ -93,6 +159,10 @@ fn is_v1(protocol: &StreamProtocol) -> bool {
     protocol.as_ref() == wire::SYNC_PROTOCOL_V1
 }
 
+fn is_v3(protocol: &StreamProtocol) -> bool {
+    protocol.as_ref() == wire::SYNC_PROTOCOL
+}
+
 /// A message that `/twinmesh/sync/1` does not have. Writing it on a stream negotiated as version
 /// 1 fails before anything is sent: the sender sees an outbound failure and falls back to a
 /// version 1 sync session. Reading it on such a stream is a protocol error.
@@ -110,7 +180,7 @@ impl libp2p::request_response::Codec for SyncCodec {
         protocol: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<Request> {
-        let req: Request = wire::decode(&read_frame(io).await?).map_err(invalid)?;
+        let req: Request = wire::decode(&read_message(protocol, io).await?).map_err(invalid)?;
         if is_v1(protocol) && !wire::is_v1_request(&req) {
             return Err(not_in_v1());
         }
@@ -122,7 +192,7 @@ impl libp2p::request_response::Codec for SyncCodec {
         protocol: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<Response> {
-        let res: Response = wire::decode(&read_frame(io).await?).map_err(invalid)?;
+        let res: Response = wire::decode(&read_message(protocol, io).await?).map_err(invalid)?;
         if is_v1(protocol) && !wire::is_v1_response(&res) {
             return Err(not_in_v1());
         }
@@ -139,7 +209,7 @@ impl libp2p::request_response::Codec for SyncCodec {
             return Err(not_in_v1());
         }
         let is_sync = matches!(req, Request::Sync(_) | Request::Fetch { .. } | Request::Snapshot(_));
-        write_frame(io, wire::encode(&req), is_sync).await
+        write_message(protocol, io, wire::encode(&req), is_sync).await
     }
 
     async fn write_response<T: AsyncWrite + Unpin + Send>(
@@ -154,7 +224,7 @@ impl libp2p::request_response::Codec for SyncCodec {
             return Err(not_in_v1());
         }
         let is_sync = matches!(res, Response::Sync(_) | Response::Snapshot(_) | Response::Installed { .. });
-        write_frame(io, wire::encode(&res), is_sync).await
+        write_message(protocol, io, wire::encode(&res), is_sync).await
     }
 }
 
@@ -175,7 +245,7 @@ mod tests {
     async fn version_2_messages_never_cross_a_version_1_stream() {
         use libp2p::request_response::Codec;
         let v1 = StreamProtocol::new(wire::SYNC_PROTOCOL_V1);
-        let v2 = StreamProtocol::new(wire::SYNC_PROTOCOL);
+        let v2 = StreamProtocol::new(wire::SYNC_PROTOCOL_V2);
         let fetch = Request::Fetch {
             space: twinmesh_protocol::ids::SpaceId::from_bytes([1; 32]),
             doc: twinmesh_protocol::ids::DocId::from_bytes([2; 16]),
@@ -190,6 +260,66 @@ mod tests {
         assert!(matches!(SyncCodec.read_request(&v2, &mut input).await, Ok(Request::Fetch { .. })));
         let mut input = futures::io::Cursor::new(bytes);
         assert!(SyncCodec.read_request(&v1, &mut input).await.is_err());
+    }
+
+    fn sync_request(message_len: usize) -> Request {
+        Request::Sync(wire::DocSync {
+            space: twinmesh_protocol::ids::SpaceId::from_bytes([1; 32]),
+            doc: twinmesh_protocol::ids::DocId::from_bytes([2; 16]),
+            kind: twinmesh_protocol::schema::DocKind::Plan,
+            // Change chunks repeat a lot (actor ids, messages, column layouts).
+            message: Some(b"edited summary\n\nOfficer: M. Dupont ".repeat(message_len / 36)),
+            signatures: vec![],
+        })
+    }
+
+    #[tokio::test]
+    async fn version_3_compresses_large_frames_and_reads_them_back() {
+        use libp2p::request_response::Codec;
+        let v3 = StreamProtocol::new(wire::SYNC_PROTOCOL);
+        let v2 = StreamProtocol::new(wire::SYNC_PROTOCOL_V2);
+        for len in [0, 40_000] {
+            let req = sync_request(len);
+            let mut plain = futures::io::Cursor::new(Vec::new());
+            SyncCodec.write_request(&v2, &mut plain, req.clone()).await.expect("v2 write");
+            let mut packed = futures::io::Cursor::new(Vec::new());
+            SyncCodec.write_request(&v3, &mut packed, req.clone()).await.expect("v3 write");
+            let (plain, packed) = (plain.into_inner(), packed.into_inner());
+            if len == 0 {
+                assert_eq!(packed[4], wire::FRAME_PLAIN, "a small frame is sent as it is");
+                assert_eq!(packed.len(), plain.len() + 1);
+            } else {
+                assert_eq!(packed[4], wire::FRAME_DEFLATE);
+                assert!(packed.len() * 10 < plain.len(), "{} vs {}", packed.len(), plain.len());
+            }
+            let back =
+                SyncCodec.read_request(&v3, &mut futures::io::Cursor::new(packed)).await.expect("read");
+            assert_eq!(wire::encode(&back), wire::encode(&req));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_frame_that_inflates_beyond_the_limit_or_has_an_unknown_tag_is_refused() {
+        use libp2p::request_response::Codec;
+        let v3 = StreamProtocol::new(wire::SYNC_PROTOCOL);
+        let frame = |body: Vec<u8>| {
+            let mut f = (body.len() as u32).to_be_bytes().to_vec();
+            f.extend(body);
+            futures::io::Cursor::new(f)
+        };
+        // A few kilobytes that inflate to more than the limit.
+        let mut z =
+            flate2::write::DeflateEncoder::new(vec![wire::FRAME_DEFLATE], flate2::Compression::best());
+        std::io::Write::write_all(&mut z, &vec![0u8; MAX_MESSAGE_BYTES + 1000]).expect("deflate");
+        let bomb = z.finish().expect("deflate");
+        assert!(bomb.len() < 64 * 1024);
+        let err = SyncCodec.read_request(&v3, &mut frame(bomb)).await.expect_err("bomb");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("inflates beyond"), "{err}");
+        for body in [vec![7u8, 1, 2, 3], vec![wire::FRAME_DEFLATE, 0xff, 0xff], vec![]] {
+            let err = SyncCodec.read_request(&v3, &mut frame(body)).await.expect_err("refused");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        }
     }
 
     #[tokio::test]

@@ -3,7 +3,8 @@
 //!
 //! Protocols: TCP and QUIC transports, Noise, Yamux, identify, ping, optional mDNS, gossipsub
 //! (one topic per space, announcing new heads) and the request-response sync protocol
-//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`] (version 2, preferred) and
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`] (version 3, preferred: version 2 with compressed
+//! frames), [`twinmesh_protocol::wire::SYNC_PROTOCOL_V2`] and
 //! [`twinmesh_protocol::wire::SYNC_PROTOCOL_V1`] (still answered).
 //!
 //! Sessions: on a new connection the dialing side sends a `Hello`; the answer tells it which
@@ -239,6 +240,7 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
                 sync: request_response::Behaviour::new(
                     [
                         (StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full),
+                        (StreamProtocol::new(wire::SYNC_PROTOCOL_V2), ProtocolSupport::Full),
                         (StreamProtocol::new(wire::SYNC_PROTOCOL_V1), ProtocolSupport::Full),
                     ],
                     request_response::Config::default()
