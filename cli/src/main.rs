@@ -1,8 +1,9 @@
 //! `twin`: run a municipal Twinmesh node and edit the partnership's shared documents.
 
+#[macro_use]
+mod output;
 mod client;
 mod cmd;
-mod output;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -137,7 +138,7 @@ fn main() -> ExitCode {
                 }
             }
             if json {
-                println!("{}", serde_json::json!({ "error": msg }));
+                out!("{}", serde_json::json!({ "error": msg }));
             }
             eprintln!("error: {msg}");
             ExitCode::FAILURE

@@ -542,3 +542,33 @@ fn unknown_kind_and_bad_titles_are_refused() {
         ],
     );
 }
+
+/// A reader that goes away (`twin doc list | head -1`) ends a command quietly: no panic about a
+/// broken pipe, and the store is untouched.
+#[test]
+fn a_reader_that_goes_away_ends_a_command_quietly() {
+    let fx = Fixture::plan();
+    let before = fx.state();
+    for args in [&["id"][..], &["doc", "list"], &["doc", "history", &fx.doc, "--json"]] {
+        let mut child = common::twin_cmd(fx.node.dir(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn twin");
+        // Close the read end before the command can write anything.
+        drop(child.stdout.take());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "twin {args:?} did not end");
+            thread::sleep(Duration::from_millis(20));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr).expect("read");
+        assert!(!stderr.contains("panicked"), "twin {args:?}: {stderr}");
+        assert!(status.success(), "twin {args:?}: {status}: {stderr}");
+    }
+    assert_eq!(fx.state(), before);
+}

@@ -50,7 +50,7 @@ pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
                     "incremental": v.get("incremental").cloned().unwrap_or(Value::Null),
                 }));
             }
-            println!(
+            out!(
                 "wrote {} ({} document(s), {} change(s), {} bytes)",
                 output.display(),
                 n("documents"),
@@ -65,7 +65,7 @@ pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
                 return output::json(&v);
             }
             let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-            println!(
+            out!(
                 "{} of {} change(s) were new, in {} document(s) ({} new){}",
                 n("changes_added"),
                 n("changes_in_bundle"),

@@ -135,7 +135,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&info);
             }
-            println!("{}", info.id);
+            out!("{}", info.id);
         }
         DocCmd::List { space } => {
             let docs: Vec<DocInfo> = client.call_as(ctx, Request::DocList { space })?;
@@ -143,10 +143,10 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 return output::json(&docs);
             }
             if docs.is_empty() {
-                println!("no documents yet: create one with `twin doc new SPACE --kind plan --title TITLE`");
+                out!("no documents yet: create one with `twin doc new SPACE --kind plan --title TITLE`");
             }
             for d in docs {
-                println!(
+                out!(
                     "{}  {:<8}  {}  ({} changes, updated {})",
                     d.id,
                     d.meta.kind,
@@ -190,7 +190,10 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 }
                 return output::json(&v);
             }
-            print!("{}", v.get("markdown").and_then(Value::as_str).unwrap_or_default());
+            crate::output::write(
+                format_args!("{}", v.get("markdown").and_then(Value::as_str).unwrap_or_default()),
+                true,
+            );
             let conflicts = v.get("conflicts").and_then(Value::as_array).cloned().unwrap_or_default();
             if !markdown && !conflicts.is_empty() {
                 eprintln!("{} conflicting field(s): set each again to resolve:", conflicts.len());
@@ -220,7 +223,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                     SignatureStatus::Missing => "UNSIGNED",
                     SignatureStatus::Invalid => "BAD SIGNATURE",
                 };
-                println!(
+                out!(
                     "{}  {}  {who}: {}  [{sig}]",
                     &e.hash[..12.min(e.hash.len())],
                     e.time_utc,
@@ -237,7 +240,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&json!({"doc": doc.to_string(), "file": output, "bytes": bytes.len()}));
             }
-            println!("wrote {} ({} bytes)", output.display(), bytes.len());
+            out!("wrote {} ({} bytes)", output.display(), bytes.len());
         }
         DocCmd::Import { file, space } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -246,7 +249,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&report);
             }
-            println!(
+            out!(
                 "{} '{}': {} of {} change(s) were new{}",
                 report.doc,
                 report.title,
@@ -265,9 +268,9 @@ fn print_edit(ctx: &Ctx, out: &twinmesh_node::engine::EditOutcome) -> anyhow::Re
         return output::json(out);
     }
     match (&out.change, &out.added) {
-        (None, _) => println!("no change"),
-        (Some(_), Some((path, _))) => println!("added {path}"),
-        (Some(h), None) => println!("{} ({})", out.message, &h[..12]),
+        (None, _) => out!("no change"),
+        (Some(_), Some((path, _))) => out!("added {path}"),
+        (Some(h), None) => out!("{} ({})", out.message, &h[..12]),
     }
     Ok(())
 }
@@ -308,7 +311,7 @@ fn fields(ctx: &Ctx, kind: DocKind) -> anyhow::Result<()> {
         );
     }
     for (p, t, l) in rows {
-        println!("{p:<40} {t:<30} {l}");
+        out!("{p:<40} {t:<30} {l}");
     }
     Ok(())
 }

@@ -48,9 +48,9 @@ fn print_id_json(ctx: &Ctx, v: &serde_json::Value) -> anyhow::Result<()> {
         return output::json(v);
     }
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    println!("{} ({})", s("name"), s("country"));
-    println!("id:         {}", s("id"));
-    println!("public key: {}", s("public_key"));
-    println!("data dir:   {}", s("data_dir"));
+    out!("{} ({})", s("name"), s("country"));
+    out!("id:         {}", s("id"));
+    out!("public key: {}", s("public_key"));
+    out!("data dir:   {}", s("data_dir"));
     Ok(())
 }

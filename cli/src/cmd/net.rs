@@ -19,7 +19,7 @@ pub(crate) fn dial(ctx: &Ctx, addr: String) -> anyhow::Result<()> {
     if ctx.json {
         return output::json(&v);
     }
-    println!("connected to {}", v.get("id").and_then(Value::as_str).unwrap_or("?"));
+    out!("connected to {}", v.get("id").and_then(Value::as_str).unwrap_or("?"));
     Ok(())
 }
 
@@ -37,18 +37,18 @@ pub(crate) fn status(ctx: &Ctx) -> anyhow::Result<()> {
             .filter_map(|x| x.as_str().map(str::to_string))
             .collect()
     };
-    println!("id:           {}", v.get("id").and_then(Value::as_str).unwrap_or(""));
+    out!("id:           {}", v.get("id").and_then(Value::as_str).unwrap_or(""));
     for a in list("listen") {
-        println!("listen:       {a}");
+        out!("listen:       {a}");
     }
     for a in list("external") {
-        println!("external:     {a}");
+        out!("external:     {a}");
     }
-    println!("reachability: {}", v.get("reachability").and_then(Value::as_str).unwrap_or("unknown"));
+    out!("reachability: {}", v.get("reachability").and_then(Value::as_str).unwrap_or("unknown"));
     for r in list("relay_reservations") {
-        println!("relay:        {r}");
+        out!("relay:        {r}");
     }
-    println!("partners:     {} connected", v.get("connected_peers").and_then(Value::as_u64).unwrap_or(0));
+    out!("partners:     {} connected", v.get("connected_peers").and_then(Value::as_u64).unwrap_or(0));
     Ok(())
 }
 
@@ -60,7 +60,7 @@ pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
     }
     let peers = v.as_array().cloned().unwrap_or_default();
     if peers.is_empty() {
-        println!("no partners yet: connect with `twin dial MULTIADDR`");
+        out!("no partners yet: connect with `twin dial MULTIADDR`");
     }
     for p in peers {
         let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -72,7 +72,7 @@ pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
             .flatten()
             .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
             .collect();
-        println!(
+        out!(
             "{}  {:<24} {:<12} last seen {}  syncing {}  spaces: {}",
             s("id"),
             if s("name").is_empty() { "(unknown)".to_string() } else { s("name") },
@@ -103,7 +103,7 @@ pub(crate) fn sync(ctx: &Ctx, doc: Option<DocId>) -> anyhow::Result<()> {
     if unreachable > 0 {
         eprintln!("warning: {unreachable} partner(s) did not answer");
     }
-    println!(
+    out!(
         "synced with {} partner(s): {} change(s) received, {} refused",
         n("peers"),
         n("changes_received"),

@@ -99,7 +99,7 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&v);
             }
-            println!("{}", v.get("id").and_then(Value::as_str).unwrap_or_default());
+            out!("{}", v.get("id").and_then(Value::as_str).unwrap_or_default());
         }
         SpaceCmd::List => {
             let spaces: Vec<SpaceInfo> = client.call_as(ctx, Request::SpaceList)?;
@@ -107,13 +107,10 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
                 return output::json(&spaces);
             }
             if spaces.is_empty() {
-                println!("no spaces yet: create one with `twin space create NAME`");
+                out!("no spaces yet: create one with `twin space create NAME`");
             }
             for s in spaces {
-                println!(
-                    "{}  {}  (founded by {}, {} document(s))",
-                    s.id, s.name, s.founder.name, s.documents
-                );
+                out!("{}  {}  (founded by {}, {} document(s))", s.id, s.name, s.founder.name, s.documents);
             }
         }
         SpaceCmd::Add { space, member, name, role } => {
@@ -122,7 +119,7 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&v);
             }
-            println!("added {member} to {space} as {role}");
+            out!("added {member} to {space} as {role}");
         }
         SpaceCmd::Members { space } => {
             let v = client.call(ctx, Request::SpaceMembers { space })?;
@@ -132,7 +129,7 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             let s = |m: &Value, k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
             for m in v["members"].as_array().into_iter().flatten() {
                 let active = m.get("active").and_then(Value::as_bool).unwrap_or(false);
-                println!(
+                out!(
                     "{}  {:<7} {:<24} {}",
                     s(m, "id"),
                     s(m, "role"),
@@ -140,10 +137,10 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
                     if active { format!("added {}", s(m, "added_utc")) } else { "removed".to_string() }
                 );
             }
-            println!("log:");
+            out!("log:");
             for o in v["log"].as_array().into_iter().flatten() {
                 let applied = o.get("applied").and_then(Value::as_bool).unwrap_or(false);
-                println!(
+                out!(
                     "  {}  {} {}: {}{}",
                     s(o, "time_utc"),
                     s(o, "by"),
@@ -162,35 +159,35 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&v);
             }
-            println!("{}", s_of(&v, "ticket"));
+            out!("{}", s_of(&v, "ticket"));
         }
         SpaceCmd::Join { ticket } => {
             let v = client.call(ctx, Request::SpaceJoin { ticket })?;
             if ctx.json {
                 return output::json(&v);
             }
-            println!("joined {}", s_of(&v, "space"));
+            out!("joined {}", s_of(&v, "space"));
         }
         SpaceCmd::Role { space, member, role } => {
             let v = client.call(ctx, Request::SpaceRole { space, member, role })?;
             if ctx.json {
                 return output::json(&v);
             }
-            println!("{} is now {role}", s_of(&v, "member"));
+            out!("{} is now {role}", s_of(&v, "member"));
         }
         SpaceCmd::Remove { space, member } => {
             let v = client.call(ctx, Request::SpaceRemove { space, member })?;
             if ctx.json {
                 return output::json(&v);
             }
-            println!("removed {}", s_of(&v, "member"));
+            out!("removed {}", s_of(&v, "member"));
         }
         SpaceCmd::Leave { space } => {
             let v = client.call(ctx, Request::SpaceLeave { space })?;
             if ctx.json {
                 return output::json(&v);
             }
-            println!("left {space}");
+            out!("left {space}");
         }
     }
     Ok(())

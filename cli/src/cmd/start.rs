@@ -82,25 +82,25 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
         let login = twinmesh_node::http::login_url(&api, &token);
         if ctx.json {
             // One line per event, so a supervisor can read events as they come.
-            println!("{}", json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "login_url": login, "data_dir": ctx.data_dir.root() }));
+            say!("{}", json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "login_url": login, "data_dir": ctx.data_dir.root() }));
         } else {
-            println!("Twinmesh node for {} ({}) is running.", me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
-            println!("id:       {pid}");
+            say!("Twinmesh node for {} ({}) is running.", me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
+            say!("id:       {pid}");
             for a in &full {
-                println!("listen:   {a}");
+                say!("listen:   {a}");
             }
-            println!("api:      {api}");
-            println!("web UI:   {login}");
-            println!("          (open this address in a browser on this computer; it carries the API token)");
-            println!("data dir: {}", ctx.data_dir.root().display());
-            println!("Press Ctrl-C to stop.");
+            say!("api:      {api}");
+            say!("web UI:   {login}");
+            say!("          (open this address in a browser on this computer; it carries the API token)");
+            say!("data dir: {}", ctx.data_dir.root().display());
+            say!("Press Ctrl-C to stop.");
         }
         shutdown.await;
         node.shutdown().await;
         if ctx.json {
-            println!("{}", json!({ "event": "stopped" }));
+            say!("{}", json!({ "event": "stopped" }));
         } else {
-            println!("stopped");
+            say!("stopped");
         }
         anyhow::Ok(())
     })
