@@ -748,11 +748,14 @@ async fn scenario_sync(ctx: &mut Ctx) {
         (f.space, f.doc)
     };
     let fdir = ctx.trace_node.as_ref().unwrap().dir.path().to_path_buf();
-    let (bdir, saved, nchanges) = {
+    // Each repetition syncs to a new empty partner; the fastest run counts (the machine is shared).
+    let reps = if ctx.quick { 1 } else { 3 };
+    let (partners, saved, nchanges) = {
         let mut e = Engine::open(&DataDir::new(&fdir)).unwrap();
-        let (bdir, _) = add_partner(&mut e, &space, "Warstein");
+        let partners: Vec<tempfile::TempDir> =
+            (0..reps).map(|i| add_partner(&mut e, &space, &format!("Warstein {i}")).0).collect();
         let export = DocExport::from_bytes(&e.export(&doc).unwrap()).unwrap();
-        (bdir, export.saved, export.signatures.len())
+        (partners, export.saved, export.signatures.len())
     };
     println!(
         "[2] first sync of the trace document ({nchanges} changes, saved {} KB) to an empty partner",
@@ -760,14 +763,16 @@ async fn scenario_sync(ctx: &mut Ctx) {
     );
 
     // The receiver's floor: Automerge loading the saved document (it recomputes every hash).
-    let load_alone = {
-        let t = Instant::now();
-        let _ = Automerge::load(&saved).unwrap();
-        ms(t.elapsed())
-    };
-    // Baselines: plain Automerge in process, default (V2-capable) and V1 messages.
-    let mut base = Vec::new();
-    for v1 in [false, true] {
+    let load_alone = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            let _ = Automerge::load(&saved).unwrap();
+            ms(t.elapsed())
+        })
+        .fold(f64::MAX, f64::min);
+    // Baselines: plain Automerge in process, default (V2-capable, fastest of the repetitions)
+    // and V1 messages.
+    let plain_first_sync = |v1: bool| {
         let mut a = Automerge::load(&saved).unwrap();
         let mut b = Automerge::new();
         let (mut sa, mut sb) = (am_sync::State::new(), am_sync::State::new());
@@ -781,20 +786,37 @@ async fn scenario_sync(ctx: &mut Ctx) {
             if v1 { "V1" } else { "V2" },
             ms(el)
         );
-        base.push((ms(el), bytes as f64));
+        (ms(el), bytes as f64)
+    };
+    let mut v2 = (f64::MAX, 0.0);
+    for _ in 0..reps {
+        let (t, bytes) = plain_first_sync(false);
+        v2 = (v2.0.min(t), bytes);
     }
+    let base = [v2, plain_first_sync(true)];
 
     let a = spawn(&fdir).await;
-    let b = spawn(bdir.path()).await;
     let want = heads(a.handle(), doc).await.unwrap();
     let addr = addr_of(&a).await;
-    let w0 = wire_stats();
-    let t0 = Instant::now();
-    req(b.handle(), Request::Dial { addr }).await;
-    let done = wait_heads(b.handle(), doc, &want, Duration::from_secs(300)).await;
-    let el = done.map(|d| d - t0);
-    settle(Duration::from_millis(300), Duration::from_secs(10)).await;
-    let w1 = wire_stats();
+    let mut el: Option<Duration> = None;
+    let (mut w0, mut w1) = (wire_stats(), wire_stats());
+    for (i, bdir) in partners.iter().enumerate() {
+        let b = spawn(bdir.path()).await;
+        let s0 = wire_stats();
+        let t0 = Instant::now();
+        req(b.handle(), Request::Dial { addr: addr.clone() }).await;
+        let done = wait_heads(b.handle(), doc, &want, Duration::from_secs(300)).await;
+        let run = done.map(|d| d - t0);
+        settle(Duration::from_millis(300), Duration::from_secs(10)).await;
+        if i == 0 {
+            (w0, w1) = (s0, wire_stats());
+        }
+        if let Some(r) = run {
+            println!("      run {}: {:.0} ms", i + 1, ms(r));
+            el = Some(el.map_or(r, |e| e.min(r)));
+        }
+        b.shutdown().await;
+    }
     match el {
         Some(el) => {
             ctx.report.add(
@@ -851,7 +873,6 @@ async fn scenario_sync(ctx: &mut Ctx) {
         w1.sync_bytes - w0.sync_bytes,
         nchanges * 64
     );
-    b.shutdown().await;
     a.shutdown().await;
 }
 
