@@ -52,6 +52,8 @@ pub struct Received {
     pub rejected: Vec<ChangeRejection>,
     /// Valid changes held until the changes they depend on arrive.
     pub waiting: usize,
+    /// Signed changes this node already held (applied or held back): sent to it twice.
+    pub duplicates: usize,
     /// The reply to send, if any.
     pub reply: Option<DocSync>,
     /// Space of the document, when known.
@@ -472,7 +474,9 @@ impl Engine {
                     DocMeta::arriving(space, kind)
                 }
             };
-            self.doc_for_sync(&doc_id)?;
+            let incoming: Vec<ChangeHash> = incoming.into_iter().collect();
+            received.duplicates = super::admit::present(self.doc_for_sync(&doc_id)?, &incoming).len()
+                + incoming.iter().filter(|h| q_hashes.contains(h)).count();
             // Only changes whose dependencies are present reach Automerge (see `admit`).
             let admitted = self.admit(&doc_id, meta, ok, &q_hashes, qb, |doc, ready| {
                 let mut m = m.clone();
