@@ -269,6 +269,21 @@ impl Engine {
         Ok((differ, log_changed))
     }
 
+    /// Takes in a hello this node answers (see [`Engine::on_hello`]) and returns whether a log
+    /// grew. Only the side that sent the hello compares documents and opens sessions, so what
+    /// the hello says the partner lacks is not remembered: a whole-document push planned here
+    /// would go out at some later session, after the partner fetched the document itself.
+    pub fn on_hello_answered(
+        &mut self,
+        peer: &PublicKey,
+        from: Municipality,
+        spaces: Vec<SpaceSummary>,
+    ) -> Result<bool, NodeError> {
+        let (_, changed) = self.on_hello(peer, from, spaces)?;
+        self.peer_lacks.retain(|(p, _)| *p != peer.to_bytes());
+        Ok(changed)
+    }
+
     // ---- sync rounds ----
 
     fn doc_space_kind(&self, doc: &DocId) -> Result<(SpaceId, DocKind), NodeError> {

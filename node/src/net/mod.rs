@@ -1116,7 +1116,7 @@ impl NetTask {
                                 Some(k) => {
                                     self.engine
                                         .call(move |e| -> Result<_, NodeError> {
-                                            let (_, changed) = e.on_hello(&k, from, spaces)?;
+                                            let changed = e.on_hello_answered(&k, from, spaces)?;
                                             Ok((e.me().clone(), e.hello_for(&k)?, changed))
                                         })
                                         .await
