@@ -124,6 +124,8 @@ impl Engine {
             return Err(NodeError::InvalidInput(format!("document {doc} is too large to send whole")));
         }
         self.served_whole.insert((peer.to_bytes(), *doc));
+        // It has the document now: a later session must not push it whole again.
+        self.peer_lacks.remove(&(peer.to_bytes(), *doc));
         Ok(DocSnapshot { space: meta.space, doc: *doc, kind: meta.kind, saved, signatures })
     }
 
@@ -309,6 +311,31 @@ mod tests {
         let a = Engine::open(&DataDir::new(dirs[0].path())).expect("reopen");
         let meta = a.doc_meta(&doc).expect("meta");
         assert_eq!((meta.incremental, meta.changes), (0, changes + 1));
+    }
+
+    /// A partner that fetched a document whole is not sent it whole again. The founder
+    /// answered the partner's hello (which listed none of its documents) and then served the
+    /// document on `Fetch`; the next session it opened (an announcement of the partner's first
+    /// edit) pushed the whole document again, which the partner refused (it holds it) before
+    /// the session fell back to ordinary sync: a full snapshot wasted per partner.
+    #[test]
+    fn a_document_served_whole_is_not_pushed_whole_again() {
+        let (mut a, mut b, doc, _dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        let hello = b.hello_for(&a_key).expect("hello");
+        assert!(hello.iter().all(|s| s.docs.is_empty()), "the partner holds no document yet");
+        let b_me = b.me().clone();
+        a.on_hello_answered(&b_key, b_me, hello).expect("on hello");
+        // Answering a hello decides nothing: only the side that sent it compares and opens
+        // sessions, so nothing is remembered for a whole-document push.
+        assert!(matches!(a.session_open(&b_key, &doc, true).expect("open"), Opening::Sync(_)));
+
+        // The same through a hello this side compares: the partner fetches the document whole.
+        let hello = b.hello_for(&a_key).expect("hello");
+        a.on_hello(&b_key, b.me().clone(), hello).expect("on hello");
+        let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
+        b.install_snapshot(&a_key, snap).expect("install");
+        assert!(matches!(a.session_open(&b_key, &doc, true).expect("open"), Opening::Sync(_)));
     }
 
     #[test]

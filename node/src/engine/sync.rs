@@ -52,6 +52,8 @@ pub struct Received {
     pub rejected: Vec<ChangeRejection>,
     /// Valid changes held until the changes they depend on arrive.
     pub waiting: usize,
+    /// Signed changes this node already held (applied or held back): sent to it twice.
+    pub duplicates: usize,
     /// The reply to send, if any.
     pub reply: Option<DocSync>,
     /// Space of the document, when known.
@@ -267,6 +269,21 @@ impl Engine {
         Ok((differ, log_changed))
     }
 
+    /// Takes in a hello this node answers (see [`Engine::on_hello`]) and returns whether a log
+    /// grew. Only the side that sent the hello compares documents and opens sessions, so what
+    /// the hello says the partner lacks is not remembered: a whole-document push planned here
+    /// would go out at some later session, after the partner fetched the document itself.
+    pub fn on_hello_answered(
+        &mut self,
+        peer: &PublicKey,
+        from: Municipality,
+        spaces: Vec<SpaceSummary>,
+    ) -> Result<bool, NodeError> {
+        let (_, changed) = self.on_hello(peer, from, spaces)?;
+        self.peer_lacks.retain(|(p, _)| *p != peer.to_bytes());
+        Ok(changed)
+    }
+
     // ---- sync rounds ----
 
     fn doc_space_kind(&self, doc: &DocId) -> Result<(SpaceId, DocKind), NodeError> {
@@ -472,7 +489,9 @@ impl Engine {
                     DocMeta::arriving(space, kind)
                 }
             };
-            self.doc_for_sync(&doc_id)?;
+            let incoming: Vec<ChangeHash> = incoming.into_iter().collect();
+            received.duplicates = super::admit::present(self.doc_for_sync(&doc_id)?, &incoming).len()
+                + incoming.iter().filter(|h| q_hashes.contains(h)).count();
             // Only changes whose dependencies are present reach Automerge (see `admit`).
             let admitted = self.admit(&doc_id, meta, ok, &q_hashes, qb, |doc, ready| {
                 let mut m = m.clone();
