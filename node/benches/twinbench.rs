@@ -1164,7 +1164,9 @@ async fn scenario_live(ctx: &mut Ctx) {
             println!("      {timeouts} samples timed out (10 s)");
         }
         ctx.report.add(&format!("5 live edit, {n} changes: p50"), p50, Unit::Ms, Some(base), Target::None);
-        ctx.report.add(&format!("5 live edit, {n} changes: p99"), p99, Unit::Ms, Some(base), Target::None);
+        // Issue 7's target is for the document of 10,000 changes.
+        let target = if n == 10_000 { Target::Below(16.0) } else { Target::None };
+        ctx.report.add(&format!("5 live edit, {n} changes: p99"), p99, Unit::Ms, Some(base), target);
         b.shutdown().await;
         a.shutdown().await;
     }
@@ -1360,7 +1362,8 @@ async fn scenario_converge(ctx: &mut Ctx) {
         }
         v
     };
-    // Star through node 0, plus a ring.
+    // Dials: a star through node 0, plus a ring. Kademlia then connects every node to every
+    // other, so the sessions run over a full mesh (45 connections).
     for i in 1..n_nodes {
         req(nodes[i].handle(), Request::Dial { addr: addrs[0].clone() }).await;
         if i + 1 < n_nodes {
