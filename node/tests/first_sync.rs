@@ -224,50 +224,30 @@ async fn a_snapshot_with_one_forged_tampered_or_unauthorized_change_is_refused_e
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-/// A node of the previous version (frames never compressed) is answered on `/twinmesh/sync/2`,
-/// whole-document messages included.
+/// Nodes of earlier versions are answered: on `/twinmesh/sync/2` (frames never compressed) the
+/// whole-document messages too; on `/twinmesh/sync/1` a version 2 message cannot be sent at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_version_2_peer_is_still_answered() {
+async fn nodes_of_versions_2_and_1_are_still_answered() {
     let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
-    let old = SecretKey::from_bytes([0x56; 32]);
-    let mut swarm = attacker_swarm_with(&old, wire::SYNC_PROTOCOL_V2);
-    let peer = connect(&mut swarm, &a.addr().await).await;
-    let from = twinmesh_protocol::space::Municipality {
-        key: old.public(),
-        name: "Previous".into(),
-        country: "DE".into(),
-    };
-    let r = ask(&mut swarm, peer, wire::Request::Hello { from, spaces: vec![] }).await;
-    assert!(matches!(r, Some(Response::Hello { .. })), "v2 hello answered: {r:?}");
-    // A version 2 message is answered (here refused: not a member), not dropped.
-    let r = ask(
-        &mut swarm,
-        peer,
-        wire::Request::Fetch { space: SpaceId::from_bytes([1; 32]), doc: DocId::from_bytes([1; 16]) },
-    )
-    .await;
-    assert!(matches!(r, Some(Response::Refused(_))), "v2 fetch answered: {r:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_version_1_peer_is_still_answered() {
-    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
-    let old = SecretKey::from_bytes([0x55; 32]);
-    let mut swarm = attacker_swarm_with(&old, wire::SYNC_PROTOCOL_V1);
-    let peer = connect(&mut swarm, &a.addr().await).await;
-    let from = twinmesh_protocol::space::Municipality {
-        key: old.public(),
-        name: "Old".into(),
-        country: "DE".into(),
-    };
-    let r = ask(&mut swarm, peer, wire::Request::Hello { from, spaces: vec![] }).await;
-    assert!(matches!(r, Some(Response::Hello { .. })), "v1 hello answered: {r:?}");
-    // A version 2 message cannot be sent on a version 1 stream.
-    let r = ask(
-        &mut swarm,
-        peer,
-        wire::Request::Fetch { space: SpaceId::from_bytes([1; 32]), doc: DocId::from_bytes([1; 16]) },
-    )
-    .await;
-    assert!(r.is_none(), "no answer to a v2 message on v1");
+    for (n, protocol) in [(0x56u8, wire::SYNC_PROTOCOL_V2), (0x55, wire::SYNC_PROTOCOL_V1)] {
+        let old = SecretKey::from_bytes([n; 32]);
+        let mut swarm = attacker_swarm_with(&old, protocol);
+        let peer = connect(&mut swarm, &a.addr().await).await;
+        let from = twinmesh_protocol::space::Municipality {
+            key: old.public(),
+            name: "Old".into(),
+            country: "DE".into(),
+        };
+        let r = ask(&mut swarm, peer, wire::Request::Hello { from, spaces: vec![] }).await;
+        assert!(matches!(r, Some(Response::Hello { .. })), "{protocol}: hello answered: {r:?}");
+        let fetch =
+            wire::Request::Fetch { space: SpaceId::from_bytes([1; 32]), doc: DocId::from_bytes([1; 16]) };
+        let r = ask(&mut swarm, peer, fetch).await;
+        if protocol == wire::SYNC_PROTOCOL_V1 {
+            assert!(r.is_none(), "no answer to a v2 message on v1");
+        } else {
+            // Answered (here refused: not a member), not dropped.
+            assert!(matches!(r, Some(Response::Refused(_))), "{protocol}: fetch answered: {r:?}");
+        }
+    }
 }
