@@ -594,7 +594,12 @@ impl Engine {
             if done >= max {
                 break;
             }
-            let mut meta = self.doc_meta(&id)?;
+            // A document being received for the first time is in memory before it is stored.
+            let mut meta = match self.doc_meta(&id) {
+                Ok(m) => m,
+                Err(NodeError::UnknownDoc(_)) => continue,
+                Err(e) => return Err(e),
+            };
             if meta.incremental == 0 || before.is_some_and(|t| meta.updated.0 > t) {
                 continue;
             }

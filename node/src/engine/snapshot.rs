@@ -289,6 +289,8 @@ mod tests {
         // Just edited: not quiet yet.
         assert_eq!(a.compact_loaded(Some(std::time::Duration::from_secs(3600)), 8).expect("compact"), 0);
         assert!(a.doc_meta(&doc).expect("meta").incremental > 0);
+        // A document being received for the first time (in memory, not stored yet) is skipped.
+        a.docs.insert(DocId::from_bytes([9; 16]), Automerge::new());
         assert_eq!(a.compact_loaded(None, 8).expect("compact"), 1);
         let meta = a.doc_meta(&doc).expect("meta");
         assert_eq!((meta.incremental, meta.changes), (0, changes));
