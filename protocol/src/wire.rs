@@ -16,8 +16,9 @@ use crate::{
 /// The libp2p protocol name of document sync, version 3 (preferred): version 2's messages, and
 /// each frame's body starts with one byte that says how the rest is encoded: [`FRAME_PLAIN`]
 /// (the postcard encoding) or [`FRAME_DEFLATE`] (the postcard encoding compressed with raw
-/// DEFLATE, RFC 1951). A compressed body must inflate to at most [`MAX_MESSAGE_BYTES`]; a
-/// receiver stops inflating there and refuses the frame.
+/// DEFLATE, RFC 1951). A compressed body must inflate to at most [`MAX_MESSAGE_BYTES`] and to
+/// at most 32 times its own size plus 1 MiB; a receiver stops inflating there and refuses the
+/// frame.
 pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/3";
 
 /// The libp2p protocol name of document sync, version 2, still answered: version 1's messages

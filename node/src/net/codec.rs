@@ -92,23 +92,35 @@ fn v3_body(encoded: Vec<u8>) -> Vec<u8> {
     body
 }
 
+/// How much larger than its compressed form a frame may inflate, beyond [`INFLATE_ALLOWANCE`].
+/// Sync data deflates by 2-3x (change chunks) or not at all (saved documents are compressed
+/// already); a frame of zeros deflates by about 1,000x.
+const MAX_INFLATE_RATIO: usize = 32;
+
+/// What any compressed frame may inflate to regardless of its size.
+const INFLATE_ALLOWANCE: usize = 1 << 20;
+
 /// The postcard encoding inside a version 3 frame's `body`. A compressed body is inflated at
-/// most to [`MAX_MESSAGE_BYTES`]: a peer cannot make this node allocate more by compressing.
+/// most to [`MAX_MESSAGE_BYTES`], and to [`MAX_INFLATE_RATIO`] times its own size (plus
+/// [`INFLATE_ALLOWANCE`]): a peer cannot make this node allocate more than an uncompressed frame
+/// could, nor much more than the bytes it actually sent.
 fn v3_open(body: &[u8]) -> io::Result<Vec<u8>> {
     match body.split_first() {
         Some((&wire::FRAME_PLAIN, rest)) => Ok(rest.to_vec()),
         Some((&wire::FRAME_DEFLATE, rest)) => {
+            let limit =
+                MAX_MESSAGE_BYTES.min(rest.len().saturating_mul(MAX_INFLATE_RATIO) + INFLATE_ALLOWANCE);
             let mut out = Vec::new();
             std::io::Read::read_to_end(
-                &mut std::io::Read::take(
-                    flate2::read::DeflateDecoder::new(rest),
-                    MAX_MESSAGE_BYTES as u64 + 1,
-                ),
+                &mut std::io::Read::take(flate2::read::DeflateDecoder::new(rest), limit as u64 + 1),
                 &mut out,
             )
             .map_err(|e| invalid(format!("compressed frame does not inflate: {e}")))?;
-            if out.len() > MAX_MESSAGE_BYTES {
-                return Err(invalid(format!("compressed frame inflates beyond {MAX_MESSAGE_BYTES} bytes")));
+            if out.len() > limit {
+                return Err(invalid(format!(
+                    "compressed frame of {} bytes inflates beyond {limit} bytes",
+                    rest.len()
+                )));
             }
             Ok(out)
         }
@@ -307,15 +319,21 @@ mod tests {
             f.extend(body);
             futures::io::Cursor::new(f)
         };
-        // A few kilobytes that inflate to more than the limit.
-        let mut z =
-            flate2::write::DeflateEncoder::new(vec![wire::FRAME_DEFLATE], flate2::Compression::best());
-        std::io::Write::write_all(&mut z, &vec![0u8; MAX_MESSAGE_BYTES + 1000]).expect("deflate");
-        let bomb = z.finish().expect("deflate");
-        assert!(bomb.len() < 64 * 1024);
-        let err = SyncCodec.read_request(&v3, &mut frame(bomb)).await.expect_err("bomb");
-        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(err.to_string().contains("inflates beyond"), "{err}");
+        let deflated = |len: usize| {
+            let mut z =
+                flate2::write::DeflateEncoder::new(vec![wire::FRAME_DEFLATE], flate2::Compression::best());
+            std::io::Write::write_all(&mut z, &vec![0u8; len]).expect("deflate");
+            z.finish().expect("deflate")
+        };
+        // A few kilobytes that inflate beyond the frame limit, and a few that inflate to 8 MiB:
+        // both far beyond what their size allows.
+        for len in [MAX_MESSAGE_BYTES + 1000, 8 << 20] {
+            let bomb = deflated(len);
+            assert!(bomb.len() < 128 * 1024);
+            let err = SyncCodec.read_request(&v3, &mut frame(bomb)).await.expect_err("bomb");
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(err.to_string().contains("inflates beyond"), "{err}");
+        }
         for body in [vec![7u8, 1, 2, 3], vec![wire::FRAME_DEFLATE, 0xff, 0xff], vec![]] {
             let err = SyncCodec.read_request(&v3, &mut frame(body)).await.expect_err("refused");
             assert_eq!(err.kind(), io::ErrorKind::InvalidData);
