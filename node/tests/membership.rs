@@ -236,13 +236,7 @@ async fn membership_ops_forged_by_non_admins_are_ignored() {
     let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
     let editor = SecretKey::from_bytes([0x51; 32]);
     let stranger = SecretKey::from_bytes([0x52; 32]);
-    a.ok(Request::SpaceAdd {
-        space: sp,
-        member: peer_id(&editor.public()).to_string(),
-        name: Some("Ed".into()),
-        role: None,
-    })
-    .await;
+    add_member(&a, &space, &editor, "Ed").await;
     let signed_space = {
         let v = a.ok(Request::DocExport { doc: _doc.parse().expect("doc") }).await;
         let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
@@ -404,13 +398,7 @@ async fn junk_ops_in_a_hello_are_not_stored() {
     let (space, doc) = space_with_plan(&a, &[&b]).await;
     let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
     let editor = SecretKey::from_bytes([0x51; 32]);
-    a.ok(Request::SpaceAdd {
-        space: sp,
-        member: peer_id(&editor.public()).to_string(),
-        name: Some("Ed".into()),
-        role: None,
-    })
-    .await;
+    add_member(&a, &space, &editor, "Ed").await;
     let (signed_space, log) = space_record(&a, &doc).await;
     let before = members(&a, &space).await["log"].as_array().expect("log").len();
     assert_eq!(before, 2);
