@@ -48,7 +48,17 @@ fn round(
         flags: None,
         version: MessageVersion::V1,
     };
-    wire::Request::Sync(DocSync { space, doc, kind: DocKind::Plan, message: Some(msg.encode()), signatures })
+    sync(space, doc, Some(msg.encode()), signatures)
+}
+
+/// A sync round about a plan carrying `message` as it is (valid or not).
+fn sync(
+    space: SpaceId,
+    doc: DocId,
+    message: Option<Vec<u8>>,
+    signatures: Vec<([u8; 32], Signature)>,
+) -> wire::Request {
+    wire::Request::Sync(DocSync { space, doc, kind: DocKind::Plan, message, signatures })
 }
 
 async fn export(node: &TestNode, doc: &str) -> DocExport {
@@ -135,18 +145,7 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
     // A non-member asking for the document is refused.
     let mut nosy = attacker_swarm(&outsider);
     let p2 = connect(&mut nosy, &a.addr().await).await;
-    let r = ask(
-        &mut nosy,
-        p2,
-        wire::Request::Sync(DocSync {
-            space: space_id,
-            doc: doc_id,
-            kind: DocKind::Plan,
-            message: None,
-            signatures: vec![],
-        }),
-    )
-    .await;
+    let r = ask(&mut nosy, p2, sync(space_id, doc_id, None, vec![])).await;
     assert!(matches!(r, Some(Response::Refused(Refusal::NotAMember))), "{r:?}");
 
     // A flood of bad changes gets the peer disconnected; the node keeps serving.
@@ -194,13 +193,7 @@ async fn malformed_frames_do_not_hurt_the_node() {
     let r = ask(
         &mut swarm,
         peer,
-        wire::Request::Sync(DocSync {
-            space: space.parse().expect("space"),
-            doc: doc.parse().expect("doc"),
-            kind: DocKind::Plan,
-            message: Some(vec![0x42, 1, 2, 3]),
-            signatures: vec![],
-        }),
+        sync(space.parse().expect("space"), doc.parse().expect("doc"), Some(vec![0x42, 1, 2, 3]), vec![]),
     )
     .await;
     assert!(matches!(r, Some(Response::Refused(Refusal::BadMessage(_)))), "{r:?}");
@@ -220,13 +213,7 @@ async fn malformed_frames_do_not_hurt_the_node() {
     let r = ask(
         &mut swarm,
         peer,
-        wire::Request::Sync(DocSync {
-            space: space.parse().expect("space"),
-            doc: doc.parse().expect("doc"),
-            kind: DocKind::Plan,
-            message: Some(msg.encode()),
-            signatures: vec![],
-        }),
+        sync(space.parse().expect("space"), doc.parse().expect("doc"), Some(msg.encode()), vec![]),
     )
     .await;
     assert!(matches!(&r, Some(Response::Refused(Refusal::BadMessage(m))) if m.contains("Bloom")), "{r:?}");
@@ -251,13 +238,12 @@ async fn malformed_frames_do_not_hurt_the_node() {
     let r = ask(
         &mut swarm,
         peer,
-        wire::Request::Sync(DocSync {
-            space: space.parse().expect("space"),
-            doc: doc_id,
-            kind: DocKind::Plan,
-            message: Some(msg.encode()),
-            signatures: vec![(big.hash().0, sign_change(&m, &doc_id, &big.hash()))],
-        }),
+        sync(
+            space.parse().expect("space"),
+            doc_id,
+            Some(msg.encode()),
+            vec![(big.hash().0, sign_change(&m, &doc_id, &big.hash()))],
+        ),
     )
     .await;
     assert!(matches!(r, Some(Response::Sync(_))), "{r:?}");
