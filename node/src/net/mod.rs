@@ -913,7 +913,7 @@ impl NetTask {
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
                 }
-                let addr = dialed_addr.as_ref().map(|a| {
+                let seen_at = dialed_addr.as_ref().map(|a| {
                     let mut a = a.clone();
                     if !a.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_))) {
                         a.push(libp2p::multiaddr::Protocol::P2p(peer_id));
@@ -923,12 +923,9 @@ impl NetTask {
                 // The dialer says hello at once; the partner is noted in the same engine job
                 // (one hop to the engine thread fewer on every reconnect).
                 let hello_now = num_established.get() == 1 && endpoint.is_dialer();
-                let mut note_later = Some(addr);
-                if !hello_now
-                    && let Some(key) = key_of_peer(&peer_id)
-                    && let Some(addr) = note_later.take()
-                {
-                    let _ = self.engine.call(move |e| e.note_peer(&key, addr, None)).await;
+                if !hello_now && let Some(key) = key_of_peer(&peer_id) {
+                    let seen_at = seen_at.clone();
+                    let _ = self.engine.call(move |e| e.note_peer(&key, seen_at, None)).await;
                 }
                 if let Some((reply, addr)) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Ok(
@@ -938,7 +935,7 @@ impl NetTask {
                 tracing::info!(peer = %peer_id, "connected");
                 let _ = self.events.send(crate::node::NodeEvent::Peers);
                 if hello_now {
-                    self.send_hello_noting(peer_id, false, note_later).await;
+                    self.send_hello_noting(peer_id, false, Some(seen_at)).await;
                 }
             }
             SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established, .. }
