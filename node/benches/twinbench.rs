@@ -457,8 +457,8 @@ fn dir_size(p: &Path) -> u64 {
 /// Where a store's bytes are: its files by kind, and the live bytes (keys and values) of each
 /// table, so a store-size miss can be split into our data and the backend's overhead.
 fn store_breakdown(store_dir: &Path) {
-    let mut files: Vec<(String, u64)> = Vec::new();
-    fn walk(p: &Path, base: &Path, out: &mut Vec<(String, u64)>) {
+    let mut files: Vec<(String, u64, u64)> = Vec::new();
+    fn walk(p: &Path, base: &Path, out: &mut Vec<(String, u64, u64)>) {
         if let Ok(rd) = std::fs::read_dir(p) {
             for e in rd.flatten() {
                 let Ok(m) = e.metadata() else { continue };
@@ -467,14 +467,15 @@ fn store_breakdown(store_dir: &Path) {
                 } else {
                     let name =
                         e.path().strip_prefix(base).map(|r| r.display().to_string()).unwrap_or_default();
-                    out.push((name, m.len()));
+                    use std::os::unix::fs::MetadataExt;
+                    out.push((name, m.len(), m.blocks() * 512));
                 }
             }
         }
     }
     walk(store_dir, store_dir, &mut files);
-    let mut kinds: std::collections::BTreeMap<String, (usize, u64)> = Default::default();
-    for (name, len) in &files {
+    let mut kinds: std::collections::BTreeMap<String, (usize, u64, u64)> = Default::default();
+    for (name, len, allocated) in &files {
         let kind = if name.starts_with("blobs") {
             "blobs/*".to_string()
         } else if name.starts_with("snap.") {
@@ -485,8 +486,10 @@ fn store_breakdown(store_dir: &Path) {
         let e = kinds.entry(kind).or_default();
         e.0 += 1;
         e.1 += len;
+        e.2 += allocated;
     }
-    let list: Vec<String> = kinds.iter().map(|(k, (n, b))| format!("{k} {b} B ({n})")).collect();
+    let list: Vec<String> =
+        kinds.iter().map(|(k, (n, b, a))| format!("{k} {b} B ({n}, {a} B allocated)")).collect();
     println!("      store files: {}", list.join(", "));
     let Ok(store) = twinmesh_node::store::open(store_dir) else { return };
     use twinmesh_node::store::Table as T;
@@ -505,6 +508,7 @@ fn store_breakdown(store_dir: &Path) {
         ("quarantine", T::Quarantine),
         ("invites", T::Invites),
         ("heads", T::Heads),
+        ("sigblocks", T::SigBlocks),
     ] {
         let rows = store.scan(t, &[]).unwrap_or_default();
         let bytes: usize = rows.iter().map(|(k, v)| k.len() + 1 + v.len()).sum();

@@ -212,10 +212,10 @@ impl Engine {
         let mut b = Batch::default();
         let mut held = Vec::new();
         for c in stranded {
-            b.remove(
-                crate::store::Table::Changes,
-                crate::store::trees::change_key(id.as_bytes(), &c.hash().0),
-            );
+            let key = crate::store::trees::change_key(id.as_bytes(), &c.hash().0);
+            b.remove(crate::store::Table::Changes, key.clone());
+            // The signature moves with the change into the quarantine record.
+            b.remove(crate::store::Table::Sigs, key);
             if let Some(s) = sigs.get(&c.hash()) {
                 held.push((c, *s));
             }

@@ -621,14 +621,11 @@ impl Engine {
         for (k, _) in self.store.scan(Table::Changes, id.as_bytes())? {
             b.remove(Table::Changes, k);
         }
-        for (c, s) in &ok {
-            b.put(Table::Sigs, trees::change_key(id.as_bytes(), &c.hash().0), s.0.to_vec());
-        }
-        // The removed changes keep their signature in the quarantine record; the Sigs table
-        // lists exactly the document's changes (a snapshot is sent with it, see `snapshot.rs`).
-        for (c, _, _) in bad.iter().filter(|(c, _, _)| held_hashes.contains(&c.hash())) {
-            b.remove(Table::Sigs, trees::change_key(id.as_bytes(), &c.hash().0));
-        }
+        // The removed changes keep their signature in the quarantine record; the stored
+        // signatures are exactly the document's changes' (a snapshot is sent with them, see
+        // `snapshot.rs`).
+        let pairs: Vec<(ChangeHash, Signature)> = ok.iter().map(|(c, s)| (c.hash(), *s)).collect();
+        self.replace_signatures(id, &pairs, &mut b)?;
         for (k, _) in self.store.scan(Table::SyncStates, &[])? {
             if k.len() == 48 && k[32..] == id.as_bytes()[..] {
                 b.remove(Table::SyncStates, k);

@@ -7,6 +7,7 @@ mod admit;
 mod bundle;
 mod edit;
 mod members;
+mod sigs;
 mod snapshot;
 mod splice;
 pub mod sync;
@@ -499,18 +500,6 @@ impl Engine {
         Ok(h)
     }
 
-    /// Stored signatures of a document, by change hash.
-    pub(crate) fn signatures(&self, id: &DocId) -> Result<HashMap<ChangeHash, Signature>, NodeError> {
-        let mut out = HashMap::new();
-        for (k, v) in self.store.scan(Table::Sigs, id.as_bytes())? {
-            let hash =
-                ChangeHash::try_from(&k[16..]).map_err(|_| NodeError::Corrupt("signature key".into()))?;
-            let sig = Signature::from_slice(&v).ok_or_else(|| NodeError::Corrupt("signature".into()))?;
-            out.insert(hash, sig);
-        }
-        Ok(out)
-    }
-
     /// Writes accepted changes and their signatures, updates the metadata, and flushes: the
     /// caller may acknowledge once this returns. Folds the document into a snapshot every
     /// [`COMPACT_AFTER`] changes.
@@ -557,7 +546,7 @@ impl Engine {
     }
 
     /// Adds to `b` the writes that replace `id`'s stored snapshot and incremental changes by
-    /// `doc` saved whole.
+    /// `doc` saved whole, and move their signatures into a block.
     fn compaction(
         &self,
         id: &DocId,
@@ -569,6 +558,7 @@ impl Engine {
         for (k, _) in self.store.scan(Table::Changes, id.as_bytes())? {
             b.remove(Table::Changes, k);
         }
+        self.fold_signatures(id, b)?;
         meta.incremental = 0;
         Ok(())
     }

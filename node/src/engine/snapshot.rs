@@ -106,20 +106,22 @@ impl Engine {
         for (_, chunk) in self.store.scan(Table::Changes, doc.as_bytes())? {
             saved.extend_from_slice(&chunk);
         }
-        // The Sigs table is keyed by doc id ‖ change hash, so a scan is in hash order. It holds
-        // exactly the document's changes unless an older build left the signatures of changes a
-        // rebuild removed; then list the document's own hashes (this loads it).
-        let stored = self.store.scan(Table::Sigs, doc.as_bytes())?;
-        let signatures: Vec<Signature> = if stored.len() as u64 == meta.changes {
-            stored.iter().map(|(_, v)| Signature::from_slice(v)).collect::<Option<_>>()
+        // The stored signatures are exactly the document's changes' unless an older build left
+        // those of changes a rebuild removed; then list the document's own hashes (this loads
+        // it). Either way they go in hash order.
+        let sigs = self.signatures(doc)?;
+        let signatures: Option<Vec<Signature>> = if sigs.len() as u64 == meta.changes {
+            let mut pairs: Vec<(ChangeHash, Signature)> = sigs.into_iter().collect();
+            pairs.sort_unstable_by_key(|(h, _)| *h);
+            Some(pairs.into_iter().map(|(_, s)| s).collect())
         } else {
-            let sigs = self.signatures(doc)?;
             let mut hashes: Vec<ChangeHash> =
                 self.load(doc)?.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
             hashes.sort();
-            hashes.iter().map(|h| sigs.get(h).copied()).collect::<Option<_>>()
-        }
-        .ok_or_else(|| NodeError::Corrupt(format!("document {doc}: a change has no usable signature")))?;
+            hashes.iter().map(|h| sigs.get(h).copied()).collect()
+        };
+        let signatures = signatures
+            .ok_or_else(|| NodeError::Corrupt(format!("document {doc}: a change has no usable signature")))?;
         if DocSnapshot::encoded_len_bound(saved.len(), signatures.len()) + FRAME_SLACK > MAX_MESSAGE_BYTES {
             return Err(NodeError::InvalidInput(format!("document {doc} is too large to send whole")));
         }

@@ -354,17 +354,15 @@ impl Engine {
                 self.ask_for_what_held_changes_wait_for(doc, &mut m)?;
                 // Look up only the signatures of the changes sent: reading every signature of
                 // the document made each round cost time proportional to its history.
-                let mut signatures = Vec::new();
-                for chunk in m.changes.iter() {
-                    if let Ok(c) = Change::from_bytes(chunk.to_vec()) {
-                        let key = crate::store::trees::change_key(doc.as_bytes(), &c.hash().0);
-                        if let Some(s) =
-                            self.store.get(Table::Sigs, &key)?.and_then(|v| Signature::from_slice(&v))
-                        {
-                            signatures.push((c.hash().0, s));
-                        }
-                    }
-                }
+                let hashes: Vec<ChangeHash> = m
+                    .changes
+                    .iter()
+                    .filter_map(|chunk| Change::from_bytes(chunk.to_vec()).ok())
+                    .map(|c| c.hash())
+                    .collect();
+                let found = self.signatures_of(doc, &hashes)?;
+                let signatures: Vec<([u8; 32], Signature)> =
+                    hashes.iter().zip(found).filter_map(|(h, s)| s.map(|s| (h.0, s))).collect();
                 Some(DocSync { space, doc: *doc, kind, message: Some(m.encode()), signatures })
             }
         };

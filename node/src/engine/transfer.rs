@@ -257,9 +257,7 @@ impl Engine {
             incremental: 0,
         };
         b.put(Table::Snapshots, id.as_bytes().to_vec(), saved);
-        for (hash, sig) in signatures {
-            b.put(Table::Sigs, crate::store::trees::change_key(id.as_bytes(), &hash.0), sig.0.to_vec());
-        }
+        self.replace_signatures(id, signatures, &mut b)?;
         super::put_doc_meta(&mut b, id, &meta, &doc);
         self.store.commit(b)?;
         self.docs.insert(*id, doc.with_actor(self.actor()));

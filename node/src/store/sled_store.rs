@@ -102,6 +102,22 @@ impl SledStore {
                         supported: trees::STORE_VERSION,
                     });
                 }
+                if found < trees::STORE_VERSION {
+                    // Every older layout is readable as it is (see `trees`); what this build
+                    // writes from now on is not readable by older builds.
+                    tracing::info!(
+                        from = found,
+                        to = trees::STORE_VERSION,
+                        "upgrading the store's layout version"
+                    );
+                    let mut b = Batch::default();
+                    b.put(
+                        Table::Meta,
+                        trees::meta::STORE_VERSION,
+                        trees::STORE_VERSION.to_be_bytes().to_vec(),
+                    );
+                    store.commit(b)?;
+                }
             }
         }
         Ok(store)
@@ -121,25 +137,162 @@ fn map_err(path: &Path, e: sled::Error) -> StoreError {
     }
 }
 
+/// Values longer than this are stored in pieces of this size, under their own keys.
+///
+/// sled 0.34 writes a leaf page of more than a quarter of a log segment (about 128 KiB) as a
+/// separate blob file, rewrites the whole page whenever it consolidates the page's updates, and
+/// does not reliably delete the replaced files (upstream issue #786). A page holds up to 16
+/// entries of any size, so a few large values next to rows that change on every commit made
+/// leaked 340 KB blob files pile up (18 of them after the editing trace, docs/benchmarks.md).
+/// With every entry at most 4 KiB, a page stays far below the blob threshold.
+pub(crate) const PIECE: usize = 4096;
+
+/// Key prefix of the length record of a value stored in pieces: `LARGE ‖ table ‖ key` →
+/// total length (u64 BE). A large value has no entry under its own key.
+const LARGE: u8 = 0xF0;
+/// Key prefix of a piece: `PIECES ‖ table ‖ key ‖ piece number (u32 BE)`. Pieces are read by
+/// exact key, never by prefix: keys of different lengths cannot produce the same piece key,
+/// since the piece number has a fixed width.
+const PIECES: u8 = 0xF1;
+
+fn large_key(table: Table, key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 2);
+    k.push(LARGE);
+    k.push(table as u8);
+    k.extend_from_slice(key);
+    k
+}
+
+fn piece_key(table: Table, key: &[u8], n: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.len() + 6);
+    k.push(PIECES);
+    k.push(table as u8);
+    k.extend_from_slice(key);
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+fn pieces_of(len: u64) -> u32 {
+    u32::try_from(len.div_ceil(PIECE as u64)).unwrap_or(u32::MAX)
+}
+
+impl SledStore {
+    fn backend(&self, message: String) -> StoreError {
+        StoreError::Backend { path: self.path.clone(), message }
+    }
+
+    /// The length of the large value stored under `(table, key)`, if it is stored in pieces.
+    fn large_len(&self, table: Table, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        match self.tree.get(large_key(table, key)).map_err(|e| map_err(&self.path, e))? {
+            None => Ok(None),
+            Some(v) => <[u8; 8]>::try_from(v.as_ref())
+                .map(|b| Some(u64::from_be_bytes(b)))
+                .map_err(|_| self.backend(format!("damaged length record of a value in table {table:?}"))),
+        }
+    }
+
+    /// Reads a value stored in pieces.
+    fn assemble(&self, table: Table, key: &[u8], len: u64) -> Result<Vec<u8>, StoreError> {
+        let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        for n in 0..pieces_of(len) {
+            let piece =
+                self.tree.get(piece_key(table, key, n)).map_err(|e| map_err(&self.path, e))?.ok_or_else(
+                    || self.backend(format!("piece {n} of a value in table {table:?} is missing")),
+                )?;
+            out.extend_from_slice(&piece);
+        }
+        if out.len() as u64 != len {
+            return Err(self.backend(format!("a value in table {table:?} does not have its recorded length")));
+        }
+        Ok(out)
+    }
+}
+
 impl Storage for SledStore {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.tree.get(full_key(table, key)).map_err(|e| map_err(&self.path, e))?.map(|v| v.to_vec()))
+        if let Some(v) = self.tree.get(full_key(table, key)).map_err(|e| map_err(&self.path, e))? {
+            return Ok(Some(v.to_vec()));
+        }
+        match self.large_len(table, key)? {
+            Some(len) => self.assemble(table, key, len).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn scan(&self, table: Table, prefix: &[u8]) -> Result<super::Entries, StoreError> {
-        self.tree
+        let small: super::Entries = self
+            .tree
             .scan_prefix(full_key(table, prefix))
             .map(|r| r.map(|(k, v)| (k[1..].to_vec(), v.to_vec())).map_err(|e| map_err(&self.path, e)))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        let mut large = Vec::new();
+        for r in self.tree.scan_prefix(large_key(table, prefix)) {
+            let (k, v) = r.map_err(|e| map_err(&self.path, e))?;
+            let len = <[u8; 8]>::try_from(v.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| self.backend(format!("damaged length record of a value in table {table:?}")))?;
+            let key = k[2..].to_vec();
+            let value = self.assemble(table, &key, len)?;
+            large.push((key, value));
+        }
+        if large.is_empty() {
+            return Ok(small);
+        }
+        // Both lists are in key order, and a key is in at most one of them: merge them.
+        let mut out = Vec::with_capacity(small.len() + large.len());
+        let (mut a, mut b) = (small.into_iter().peekable(), large.into_iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 <= y.0 => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            out.extend(next);
+        }
+        Ok(out)
     }
 
     fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         let mut b = sled::Batch::default();
+        // The length of each touched key's large value as of the writes so far in this batch
+        // (the store's, until the batch writes the key), so that replacing or removing a large
+        // value removes each of its pieces.
+        let mut large: std::collections::HashMap<(u8, Vec<u8>), Option<u64>> = Default::default();
         for w in batch.0 {
-            match w {
-                Write::Put(t, k, v) => b.insert(full_key(t, &k), v),
-                Write::Remove(t, k) => b.remove(full_key(t, &k)),
+            let (t, k) = match &w {
+                Write::Put(t, k, _) | Write::Remove(t, k) => (*t, k.clone()),
+            };
+            let slot = (t as u8, k.clone());
+            let old = match large.get(&slot) {
+                Some(l) => *l,
+                None => self.large_len(t, &k)?,
+            };
+            if let Some(len) = old {
+                b.remove(large_key(t, &k));
+                for n in 0..pieces_of(len) {
+                    b.remove(piece_key(t, &k, n));
+                }
             }
+            let now = match w {
+                Write::Put(_, _, v) if v.len() > PIECE => {
+                    b.remove(full_key(t, &k));
+                    b.insert(large_key(t, &k), (v.len() as u64).to_be_bytes().to_vec());
+                    for (n, piece) in v.chunks(PIECE).enumerate() {
+                        b.insert(piece_key(t, &k, n as u32), piece);
+                    }
+                    Some(v.len() as u64)
+                }
+                Write::Put(_, _, v) => {
+                    b.insert(full_key(t, &k), v);
+                    None
+                }
+                Write::Remove(..) => {
+                    b.remove(full_key(t, &k));
+                    None
+                }
+            };
+            large.insert(slot, now);
         }
         self.tree.apply_batch(b).map_err(|e| map_err(&self.path, e))?;
         self.db.flush().map_err(|e| map_err(&self.path, e))?;
@@ -187,5 +340,125 @@ mod tests {
         assert_eq!(docs, vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), b"2".to_vec())]);
         assert_eq!(s.get(Table::Sigs, b"a").expect("get"), Some(b"x".to_vec()));
         assert_eq!(s.get(Table::Changes, b"a").expect("get"), None);
+    }
+
+    #[test]
+    fn an_older_layout_is_raised_to_this_version_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let version = |s: &SledStore| s.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes()).expect("get");
+        let set = |s: &SledStore, v: u32| {
+            let mut b = Batch::default();
+            b.put(Table::Meta, trees::meta::STORE_VERSION, v.to_be_bytes().to_vec());
+            s.commit(b).expect("commit");
+        };
+        {
+            let s = SledStore::open(dir.path()).expect("open");
+            set(&s, 1);
+        }
+        {
+            let s = SledStore::open(dir.path()).expect("reopen");
+            assert_eq!(version(&s), Some(trees::STORE_VERSION.to_be_bytes().to_vec()));
+            set(&s, trees::STORE_VERSION + 1);
+        }
+        let newer = SledStore::open(dir.path());
+        assert!(
+            matches!(newer, Err(StoreError::TooNew { found, .. }) if found == trees::STORE_VERSION + 1),
+            "{newer:?}"
+        );
+    }
+
+    fn raw_keys(s: &SledStore, prefix: u8) -> usize {
+        s.tree.scan_prefix([prefix]).count()
+    }
+
+    /// Values over [`PIECE`] bytes are stored in pieces and read back whole, by `get` and by
+    /// `scan` (in key order with small values); replacing or removing one leaves no piece behind,
+    /// even when one batch writes the same key twice.
+    #[test]
+    fn large_values_are_stored_in_pieces_and_leave_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let big = |n: usize, seed: u8| (0..n).map(|i| (i as u8).wrapping_mul(seed)).collect::<Vec<u8>>();
+        let commit = |s: &SledStore, f: &dyn Fn(&mut Batch)| {
+            let mut b = Batch::default();
+            f(&mut b);
+            s.commit(b).expect("commit");
+        };
+        {
+            let s = SledStore::open(dir.path()).expect("open");
+            commit(&s, &|b| {
+                b.put(Table::Snapshots, b"b".to_vec(), big(3 * PIECE + 7, 3));
+                b.put(Table::Snapshots, b"a".to_vec(), b"small".to_vec());
+                b.put(Table::Snapshots, b"c".to_vec(), big(PIECE, 5));
+            });
+            assert_eq!(raw_keys(&s, PIECES), 4, "3 full pieces and a partial one");
+        }
+        let s = SledStore::open(dir.path()).expect("reopen");
+        assert_eq!(s.get(Table::Snapshots, b"b").expect("get"), Some(big(3 * PIECE + 7, 3)));
+        let all = s.scan(Table::Snapshots, b"").expect("scan");
+        let want = vec![
+            (b"a".to_vec(), b"small".to_vec()),
+            (b"b".to_vec(), big(3 * PIECE + 7, 3)),
+            (b"c".to_vec(), big(PIECE, 5)),
+        ];
+        assert_eq!(all, want);
+        assert_eq!(s.scan(Table::Snapshots, b"b").expect("scan").len(), 1);
+        assert!(s.scan(Table::Docs, b"").expect("scan").is_empty(), "other tables see nothing");
+
+        commit(&s, &|b| {
+            b.put(Table::Snapshots, b"b".to_vec(), big(PIECE + 1, 7));
+        });
+        assert_eq!(s.get(Table::Snapshots, b"b").expect("get"), Some(big(PIECE + 1, 7)));
+        assert_eq!(raw_keys(&s, PIECES), 2, "the shorter value's pieces only");
+        // Large, then small, in one batch: the small one wins and no piece is left.
+        commit(&s, &|b| {
+            b.put(Table::Snapshots, b"b".to_vec(), big(5 * PIECE, 9));
+            b.put(Table::Snapshots, b"b".to_vec(), b"tiny".to_vec());
+        });
+        assert_eq!(s.get(Table::Snapshots, b"b").expect("get"), Some(b"tiny".to_vec()));
+        assert_eq!((raw_keys(&s, PIECES), raw_keys(&s, LARGE)), (0, 0));
+        // Small, then large, in one batch; then removed.
+        commit(&s, &|b| {
+            b.put(Table::Snapshots, b"a".to_vec(), big(2 * PIECE, 11));
+        });
+        assert_eq!(s.get(Table::Snapshots, b"a").expect("get"), Some(big(2 * PIECE, 11)));
+        assert_eq!(s.tree.get(full_key(Table::Snapshots, b"a")).expect("raw"), None);
+        commit(&s, &|b| {
+            b.remove(Table::Snapshots, b"a".to_vec());
+        });
+        assert_eq!(s.get(Table::Snapshots, b"a").expect("get"), None);
+        assert_eq!((raw_keys(&s, PIECES), raw_keys(&s, LARGE)), (0, 0));
+    }
+
+    /// A store written before values were split keeps large values whole under their key: they
+    /// read as they are, and the next write of that key splits it.
+    #[test]
+    fn a_large_value_written_whole_reads_and_is_split_when_rewritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = SledStore::open(dir.path()).expect("open");
+        let whole = vec![42u8; 3 * PIECE];
+        s.tree.insert(full_key(Table::Snapshots, b"d"), whole.clone()).expect("raw insert");
+        assert_eq!(s.get(Table::Snapshots, b"d").expect("get"), Some(whole.clone()));
+        let mut b = Batch::default();
+        b.put(Table::Snapshots, b"d".to_vec(), vec![43u8; 3 * PIECE]);
+        s.commit(b).expect("commit");
+        assert_eq!(s.tree.get(full_key(Table::Snapshots, b"d")).expect("raw"), None);
+        assert_eq!(
+            s.scan(Table::Snapshots, b"").expect("scan"),
+            vec![(b"d".to_vec(), vec![43u8; 3 * PIECE])]
+        );
+    }
+
+    /// A missing piece is reported as damage to the store, not returned short.
+    #[test]
+    fn a_missing_piece_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = SledStore::open(dir.path()).expect("open");
+        let mut b = Batch::default();
+        b.put(Table::Snapshots, b"d".to_vec(), vec![1u8; 2 * PIECE]);
+        s.commit(b).expect("commit");
+        s.tree.remove(piece_key(Table::Snapshots, b"d", 1)).expect("raw remove");
+        let err = s.get(Table::Snapshots, b"d").expect_err("damaged");
+        assert!(err.to_string().contains("piece 1"), "{err}");
+        assert!(s.scan(Table::Snapshots, b"").is_err());
     }
 }

@@ -13,7 +13,8 @@
 //! | Invites    | sha256(secret) (32)                 | `Invite` (postcard) |
 //! | Docs       | doc id (16)                         | `DocMeta` (postcard) |
 //! | Changes    | doc id (16) ‖ change hash (32)      | raw Automerge change bytes not yet in a snapshot |
-//! | Sigs       | doc id (16) ‖ change hash (32)      | ed25519 signature (64) |
+//! | Sigs       | doc id (16) ‖ change hash (32)      | ed25519 signature (64) of a change not yet in a snapshot |
+//! | SigBlocks  | doc id (16) ‖ block number u32 BE   | [`sig_block`]: signatures of changes folded into the snapshot |
 //! | Snapshots  | doc id (16)                         | saved Automerge document |
 //! | Peers      | peer key (32)                       | `PeerRecord` (postcard) |
 //! | SyncStates | peer key (32) ‖ doc id (16)         | encoded Automerge `sync::State` (shared heads) |
@@ -21,12 +22,21 @@
 //!
 //! Heads was added without a layout bump: a store written before it has no entry, and a reader
 //! then loads the document (see [`heads`]).
+//!
+//! Below the tables, the sled backend stores a value over 4 KiB in pieces under keys of their
+//! own (`sled_store.rs`, [`super::SledStore`]); callers always see whole values.
+//!
+//! Version 2 added SigBlocks and the pieces. A version-1 store keeps every signature in Sigs, one row per change;
+//! a version-2 reader looks in both tables, so such a store needs no migration, and each
+//! document's rows move into a block at its next compaction. A version-1 build would not find
+//! the signatures in blocks, so opening a store raises its version to 2 and older builds refuse
+//! it ([`super::StoreError::TooNew`]).
 
 /// Name of the sled tree holding every table. The suffix is the layout version.
 pub const TREE_NAME: &str = "twinmesh-v1";
 
 /// Layout version written to [`meta::STORE_VERSION`].
-pub const STORE_VERSION: u32 = 1;
+pub const STORE_VERSION: u32 = 2;
 
 /// Logical tables; the discriminant is the key prefix byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +67,8 @@ pub enum Table {
     Invites = 11,
     /// Each document's current heads, so a hello or an announcement needs no Automerge load.
     Heads = 12,
+    /// Signatures of the changes folded into a document's snapshot, in a few large blocks.
+    SigBlocks = 13,
 }
 
 /// Names of entries in the Meta table.
@@ -76,6 +88,113 @@ pub fn change_key(doc: &[u8; 16], hash: &[u8; 32]) -> Vec<u8> {
     k.extend_from_slice(doc);
     k.extend_from_slice(hash);
     k
+}
+
+/// `doc id ‖ block number`, the key of SigBlocks.
+pub fn block_key(doc: &[u8; 16], number: u32) -> Vec<u8> {
+    let mut k = Vec::with_capacity(20);
+    k.extend_from_slice(doc);
+    k.extend_from_slice(&number.to_be_bytes());
+    k
+}
+
+/// The SigBlocks table's record: `(change hash, signature)` pairs sorted by hash.
+///
+/// Layout: `1u8 ‖ (hash (32) ‖ signature (64)) × n`.
+///
+/// One row per signature made the store grow to 80 times the saved document on the editing
+/// trace: sled writes each random-key insert into a small leaf page, and its log keeps every
+/// rewritten page until it reclaims the segment (docs/benchmarks.md). A block is written once
+/// per compaction instead, and blocks merge like a binary counter (a new block absorbs the last
+/// one while that one is less than twice its size), so a document has O(log n) blocks and each
+/// signature is rewritten O(log n) times.
+pub mod sig_block {
+    const VERSION: u8 = 1;
+    /// Bytes of one `(hash, signature)` pair.
+    pub const PAIR: usize = 32 + 64;
+
+    /// One pair.
+    pub type Pair = ([u8; 32], [u8; 64]);
+
+    /// Encodes a block; `pairs` must be sorted by hash.
+    pub fn encode(pairs: &[Pair]) -> Vec<u8> {
+        let mut v = Vec::with_capacity(1 + PAIR * pairs.len());
+        v.push(VERSION);
+        for (h, s) in pairs {
+            v.extend_from_slice(h);
+            v.extend_from_slice(s);
+        }
+        v
+    }
+
+    /// Decodes a block; `None` if it is not one (wrong version, a partial pair, or pairs out of
+    /// hash order, which would break the binary search of [`find`]).
+    pub fn decode(v: &[u8]) -> Option<Vec<Pair>> {
+        let body = v.strip_prefix(&[VERSION])?;
+        if !body.len().is_multiple_of(PAIR) {
+            return None;
+        }
+        let mut out: Vec<Pair> = Vec::with_capacity(body.len() / PAIR);
+        for c in body.chunks_exact(PAIR) {
+            let pair: Pair = (c[..32].try_into().ok()?, c[32..].try_into().ok()?);
+            if out.last().is_some_and(|(prev, _)| *prev >= pair.0) {
+                return None;
+            }
+            out.push(pair);
+        }
+        Some(out)
+    }
+
+    /// The signature of `hash` in a decoded block.
+    pub fn find(pairs: &[Pair], hash: &[u8; 32]) -> Option<[u8; 64]> {
+        pairs.binary_search_by(|(h, _)| h.cmp(hash)).ok().map(|i| pairs[i].1)
+    }
+
+    /// Merges two sorted blocks into one sorted block without repeated hashes.
+    pub fn merge(a: Vec<Pair>, b: Vec<Pair>) -> Vec<Pair> {
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    b.next();
+                    a.next()
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            out.extend(next);
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn blocks_round_trip_merge_and_refuse_garbage() {
+            let a = vec![([1; 32], [10; 64]), ([3; 32], [30; 64])];
+            let b = vec![([2; 32], [20; 64]), ([3; 32], [31; 64]), ([4; 32], [40; 64])];
+            assert_eq!(decode(&encode(&a)), Some(a.clone()));
+            let m = merge(a, b);
+            let hashes: Vec<u8> = m.iter().map(|(h, _)| h[0]).collect();
+            assert_eq!(hashes, vec![1, 2, 3, 4]);
+            assert_eq!(find(&m, &[2; 32]), Some([20; 64]));
+            assert_eq!(find(&m, &[5; 32]), None);
+            let v = encode(&m);
+            assert_eq!(decode(&v[..v.len() - 1]), None);
+            assert_eq!(decode(&[]), None);
+            assert_eq!(decode(&[VERSION]), Some(vec![]));
+            let unsorted = encode(&[([2; 32], [0; 64]), ([1; 32], [0; 64])]);
+            assert_eq!(decode(&unsorted), None);
+            let mut bad = v.clone();
+            bad[0] = 9;
+            assert_eq!(decode(&bad), None);
+        }
+    }
 }
 
 /// The Heads table's record: a document's sorted heads, with the `(changes, updated)` of the
