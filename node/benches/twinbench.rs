@@ -1199,6 +1199,21 @@ async fn scenario_coldstart(ctx: &mut Ctx) {
         sigs * 96
     );
     store_breakdown(&fdir.join("store"));
+    // sled's own floor for the same live data: a fresh node that imports the document whole
+    // writes it once, with none of the founder's history of compactions.
+    let imported = {
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = Engine::init(&DataDir::new(dir.path()), "Importer", "DE", false).unwrap();
+        let ok = e.import(&file, None);
+        e.close();
+        match ok {
+            Ok(_) => Some(dir_size(&dir.path().join("store"))),
+            Err(err) => {
+                println!("      import into a fresh node failed: {err}");
+                None
+            }
+        }
+    };
     ctx.report.add(
         "7 store size on disk (trace doc, files)",
         du as f64,
@@ -1213,6 +1228,15 @@ async fn scenario_coldstart(ctx: &mut Ctx) {
         Some((saved.len() + sigs * 96) as f64),
         Target::None,
     );
+    if let Some(imported) = imported {
+        ctx.report.add(
+            "7 store size of a fresh node that imported it whole",
+            imported as f64,
+            Unit::Bytes,
+            Some((saved.len() + sigs * 96) as f64),
+            Target::None,
+        );
+    }
 
     // A node with many documents and the trace document.
     let dir = tempfile::tempdir().unwrap();
