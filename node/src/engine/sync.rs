@@ -32,6 +32,10 @@ use crate::{
 /// How stale a partner's stored `last_seen` may be before a connection or hello rewrites it.
 pub const LAST_SEEN_RESOLUTION_MS: i64 = 5 * 60 * 1000;
 
+/// Most documents listed by members and not held here that the engine remembers (about 70 B
+/// each): a member listing made-up documents cannot make the list grow without bound.
+pub const MAX_PENDING_DOCS: usize = 50_000;
+
 /// What this node remembers about a partner node.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PeerRecord {
@@ -247,7 +251,7 @@ impl Engine {
                     }
                     None => {
                         if self.store.get(Table::Docs, d.doc.as_bytes())?.is_none() {
-                            self.pending_docs.insert(d.doc, (space_id, d.kind));
+                            self.want_doc(d.doc, space_id, d.kind);
                             differ.push(d.doc);
                         }
                     }
@@ -424,9 +428,7 @@ impl Engine {
                 return Err(NodeError::NotAllowed("document is in another space".into()));
             }
             Ok(_) => {}
-            Err(NodeError::UnknownDoc(_)) => {
-                self.pending_docs.insert(msg.doc, (space, msg.kind));
-            }
+            Err(NodeError::UnknownDoc(_)) => self.want_doc(msg.doc, space, msg.kind),
             Err(e) => return Err(e),
         }
         let doc_id = msg.doc;
@@ -534,6 +536,52 @@ impl Engine {
 
     /// Marks a document announced by a member as wanted, so a sync can create it here.
     pub fn expect_doc(&mut self, space: SpaceId, doc: DocId, kind: DocKind) {
-        self.pending_docs.entry(doc).or_insert((space, kind));
+        if !self.pending_docs.contains_key(&doc) {
+            self.want_doc(doc, space, kind);
+        }
+    }
+
+    /// Remembers that a member listed `doc`, which this node does not hold. The list is only a
+    /// cache of what hellos and announcements said (the next hello lists every document again),
+    /// so when a member has listed [`MAX_PENDING_DOCS`] documents that never arrive it is
+    /// cleared rather than left to grow.
+    fn want_doc(&mut self, doc: DocId, space: SpaceId, kind: DocKind) {
+        if self.pending_docs.len() >= MAX_PENDING_DOCS && !self.pending_docs.contains_key(&doc) {
+            tracing::warn!(
+                count = self.pending_docs.len(),
+                "too many announced documents never arrived; forgetting them"
+            );
+            self.pending_docs.clear();
+        }
+        self.pending_docs.insert(doc, (space, kind));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::DataDir;
+
+    /// Documents listed by a member and never sent are forgotten in bulk past the cap, and the
+    /// one just listed is kept.
+    #[test]
+    fn documents_listed_but_never_sent_are_bounded() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut e = Engine::init(&DataDir::new(dir.path()), "Saint-Pol", "FR", false).expect("init");
+        let space = e.create_space("S").expect("space").id;
+        let id = |i: usize| {
+            let mut b = [0u8; 16];
+            b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            DocId::from_bytes(b)
+        };
+        for i in 0..MAX_PENDING_DOCS {
+            e.expect_doc(space, id(i), DocKind::Plan);
+        }
+        assert_eq!(e.pending_docs.len(), MAX_PENDING_DOCS);
+        e.expect_doc(space, id(0), DocKind::Plan);
+        assert_eq!(e.pending_docs.len(), MAX_PENDING_DOCS, "one already listed changes nothing");
+        e.expect_doc(space, id(MAX_PENDING_DOCS), DocKind::Plan);
+        assert_eq!(e.pending_docs.len(), 1);
+        assert!(e.pending_docs.contains_key(&id(MAX_PENDING_DOCS)));
     }
 }
