@@ -9,7 +9,6 @@
 //! public key followed by a [`ACTOR_SUFFIX_LEN`]-byte per-installation suffix.
 
 use automerge::{ActorId, ChangeHash};
-use ed25519_dalek::VerifyingKey;
 
 use crate::{
     ids::DocId,
@@ -113,17 +112,34 @@ pub fn sign_change(key: &SecretKey, doc: &DocId, hash: &ChangeHash) -> Signature
     key.sign(&signing_payload(doc, hash))
 }
 
-/// Verifies one change signature with the strict rules.
+/// Verifies one change signature, with the same rules as [`verify_batch`].
 pub fn verify_change(
     key: &PublicKey,
     doc: &DocId,
     hash: &ChangeHash,
     sig: &Signature,
 ) -> Result<(), crate::keys::SignatureInvalid> {
-    if has_small_order_r(sig) {
+    if has_small_order_r(sig) || key.inner().is_weak() {
         return Err(crate::keys::SignatureInvalid);
     }
-    key.verify(&signing_payload(doc, hash), sig)
+    Pending { key: key.to_bytes(), payload: signing_payload(doc, hash), sig: sig.0 }
+        .item()
+        .verify_single()
+        .map_err(|_| crate::keys::SignatureInvalid)
+}
+
+/// One signature to check: the author's key, the signed payload and the signature.
+struct Pending {
+    key: [u8; 32],
+    payload: [u8; CHANGE_DOMAIN.len() + 16 + 32],
+    sig: [u8; 64],
+}
+
+impl Pending {
+    fn item(&self) -> ed25519_zebra::batch::Item {
+        let vk = ed25519_zebra::VerificationKeyBytes::from(self.key);
+        (vk, ed25519_dalek::Signature::from_bytes(&self.sig), &self.payload[..]).into()
+    }
 }
 
 /// A change waiting for verification: what the verifier needs, nothing more.
@@ -139,16 +155,21 @@ pub struct ChangeToVerify<'a> {
 
 /// Verifies a batch of changes of one document.
 ///
-/// Returns one result per input, in order. Uses ed25519 batch verification when every signature
-/// is good (the common case), and falls back to one-by-one strict verification to name the bad
-/// ones. The answer is the same as [`verify_change`] on each change alone: signatures with a
-/// small-order `R` and weak keys are rejected before the batch, which is where batch and strict
-/// verification could otherwise disagree.
+/// Returns one result per input, in order, and the answer for each change is the one
+/// [`verify_change`] gives for it alone, whatever else is in the batch. That needs care:
+/// ed25519 batch verification with the usual (cofactorless) equation can accept a signature
+/// whose `R` or key has a small-order component that single verification rejects, depending on
+/// the random coefficients, so two nodes checking the same change in different batches could
+/// disagree, and a member could split the partners' copies of a document. So both checks use
+/// the ZIP-215 rules (`ed25519-zebra`): the cofactored equation, under which batch and single
+/// verification agree on every input. On top of them, a signature whose `R` is a small-order
+/// point and a weak (small-order) author key are always refused: under the cofactored
+/// equation anyone could sign for a weak key (`author_of` refuses those).
+///
+/// A batch that fails is checked again one signature at a time to name the bad ones.
 pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<PublicKey, ChangeRejection>> {
     let mut results: Vec<Result<PublicKey, ChangeRejection>> = Vec::with_capacity(changes.len());
-    let mut payloads = Vec::new();
-    let mut sigs = Vec::new();
-    let mut keys: Vec<VerifyingKey> = Vec::new();
+    let mut items = Vec::new();
     let mut batch_idx = Vec::new();
     // Most changes of a batch share a handful of actors: decompress each author key once.
     let mut authors: std::collections::HashMap<&ActorId, Option<PublicKey>> =
@@ -162,27 +183,21 @@ pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<P
             results.push(Err(ChangeRejection::Unsigned { hash: c.hash }));
             continue;
         };
+        // `author_of` has refused weak keys already.
         if has_small_order_r(&sig) {
             results.push(Err(ChangeRejection::BadSignature { hash: c.hash }));
             continue;
         }
-        payloads.push(signing_payload(doc, &c.hash));
-        sigs.push(ed25519_dalek::Signature::from_bytes(&sig.0));
-        keys.push(*key.inner());
+        items.push(Pending { key: key.to_bytes(), payload: signing_payload(doc, &c.hash), sig: sig.0 });
         batch_idx.push(i);
         results.push(Ok(key));
     }
-    if batch_idx.is_empty() {
+    if items.is_empty() || batch_ok(&items) {
         return results;
     }
-    let msgs: Vec<&[u8]> = payloads.iter().map(|p| p.as_slice()).collect();
-    if batch_ok(&msgs, &sigs, &keys) {
-        return results;
-    }
-    // At least one is bad: find which, one by one, with the strict rules.
-    for (n, &i) in batch_idx.iter().enumerate() {
-        let ok = keys[n].verify_strict(msgs[n], &sigs[n]).is_ok();
-        if !ok {
+    // At least one is bad: find which, one by one.
+    for (p, i) in items.iter().zip(batch_idx) {
+        if p.item().verify_single().is_err() {
             results[i] = Err(ChangeRejection::BadSignature { hash: changes[i].hash });
         }
     }
@@ -192,29 +207,94 @@ pub fn verify_batch(doc: &DocId, changes: &[ChangeToVerify<'_>]) -> Vec<Result<P
 /// Below this many signatures a batch is checked on the calling thread alone.
 const PARALLEL_FROM: usize = 512;
 
-/// ed25519 batch verification, split across the machine's cores for a large batch (a first sync
+/// ZIP-215 batch verification, split across the machine's cores for a large batch (a first sync
 /// or a catch-up brings thousands of changes at once). True if every signature is valid.
-fn batch_ok(msgs: &[&[u8]], sigs: &[ed25519_dalek::Signature], keys: &[VerifyingKey]) -> bool {
+fn batch_ok(items: &[Pending]) -> bool {
+    let one = |part: &[Pending]| {
+        let mut v = ed25519_zebra::batch::Verifier::new();
+        for p in part {
+            v.queue(p.item());
+        }
+        v.verify(Coefficients::for_batch(part)).is_ok()
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if threads < 2 || msgs.len() < PARALLEL_FROM {
-        return ed25519_dalek::verify_batch(msgs, sigs, keys).is_ok();
+    if threads < 2 || items.len() < PARALLEL_FROM {
+        return one(items);
     }
-    let per = msgs.len().div_ceil(threads);
+    let per = items.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let parts: Vec<_> = msgs
-            .chunks(per)
-            .zip(sigs.chunks(per))
-            .zip(keys.chunks(per))
-            .skip(1)
-            .map(|((m, g), k)| s.spawn(move || ed25519_dalek::verify_batch(m, g, k).is_ok()))
-            .collect();
+        let parts: Vec<_> = items.chunks(per).skip(1).map(|part| s.spawn(move || one(part))).collect();
         // The first part runs here while the others run on their threads.
-        let first = ed25519_dalek::verify_batch(&msgs[..per], &sigs[..per], &keys[..per]).is_ok();
+        let first = one(&items[..per]);
         // A thread that could not finish (it cannot panic on valid input) counts as a failure,
-        // which sends the batch to the one-by-one strict check.
+        // which sends the batch to the one-by-one check.
         parts.into_iter().fold(first, |ok, h| h.join().unwrap_or(false) && ok)
     })
 }
+
+/// The random coefficients of a batch check, derived from the batch itself (as ed25519-dalek's
+/// own batch verification does): SHA-512 in counter mode, keyed by a hash of every item. The
+/// signatures are fixed before the coefficients are known, so a forger cannot choose them to
+/// cancel out; and the protocol crate stays free of I/O and ambient randomness.
+struct Coefficients {
+    seed: [u8; 64],
+    counter: u64,
+    buf: [u8; 64],
+    used: usize,
+}
+
+impl Coefficients {
+    fn for_batch(items: &[Pending]) -> Self {
+        use sha2::Digest;
+        let mut h = sha2::Sha512::new();
+        h.update(b"twinmesh/batch-coefficients/v1");
+        for p in items {
+            h.update(p.key);
+            h.update(p.payload);
+            h.update(p.sig);
+        }
+        Self { seed: h.finalize().into(), counter: 0, buf: [0; 64], used: 64 }
+    }
+
+    fn next_byte(&mut self) -> u8 {
+        use sha2::Digest;
+        if self.used == 64 {
+            let mut h = sha2::Sha512::new();
+            h.update(self.seed);
+            h.update(self.counter.to_le_bytes());
+            self.buf = h.finalize().into();
+            self.counter += 1;
+            self.used = 0;
+        }
+        self.used += 1;
+        self.buf[self.used - 1]
+    }
+}
+
+impl rand_core::TryRng for Coefficients {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for d in dst {
+            *d = self.next_byte();
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for Coefficients {}
 
 /// True if the signature's `R` decodes to a point of small order, which strict verification
 /// rejects and batch verification might not.
@@ -375,6 +455,97 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A signature made by the key's holder with a torsion component in `R`: the single strict
+    /// check refuses it, and a cofactorless batch check accepts it or not depending on its
+    /// random coefficients, i.e. on what else is in the batch. Every check here must give the
+    /// same answer wherever the signature sits.
+    fn signature_with_torsion_in_r(seed: [u8; 32], payload: &[u8]) -> Signature {
+        use curve25519_dalek::{constants, scalar::Scalar};
+        use sha2::Digest;
+        let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let a = signing.to_scalar();
+        let big_a = signing.verifying_key().to_bytes();
+        let r = Scalar::from_bytes_mod_order([0x11; 32]);
+        let big_r = (constants::ED25519_BASEPOINT_POINT * r + constants::EIGHT_TORSION[1]).compress();
+        let mut h = sha2::Sha512::new();
+        h.update(big_r.as_bytes());
+        h.update(big_a);
+        h.update(payload);
+        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let s = r + k * a;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(big_r.as_bytes());
+        sig[32..].copy_from_slice(s.as_bytes());
+        Signature(sig)
+    }
+
+    #[test]
+    fn a_torsion_component_in_r_gets_one_answer_in_any_batch() {
+        let doc = DocId::from_bytes([8; 16]);
+        let seed = [9u8; 32];
+        let k = SecretKey::from_bytes(seed);
+        let actor = actor_id(&k.public(), [0; ACTOR_SUFFIX_LEN]);
+        let odd = ChangeHash([0xab; 32]);
+        let odd_sig = signature_with_torsion_in_r(seed, &signing_payload(&doc, &odd));
+        // The case is real: strict single verification refuses this signature.
+        assert!(k.public().verify(&signing_payload(&doc, &odd), &odd_sig).is_err());
+        let alone = verify_change(&k.public(), &doc, &odd, &odd_sig).is_ok();
+        // Under the cofactored (ZIP-215) equation a torsion component is harmless: only the key's
+        // holder can make such a signature, and it signs what the holder meant.
+        assert!(alone);
+        let n = PARALLEL_FROM + 40;
+        let hashes: Vec<ChangeHash> = (0..n).map(|i| ChangeHash(distinct_hash(i as u32))).collect();
+        let sigs: Vec<Signature> = hashes.iter().map(|h| sign_change(&k, &doc, h)).collect();
+        let good: Vec<ChangeToVerify<'_>> = hashes
+            .iter()
+            .zip(&sigs)
+            .map(|(h, s)| ChangeToVerify { hash: *h, actor: &actor, signature: Some(*s) })
+            .collect();
+        let odd_change = ChangeToVerify { hash: odd, actor: &actor, signature: Some(odd_sig) };
+        for (size, at) in [(0, 0), (1, 0), (1, 1), (7, 3), (n, 0), (n, n / 2), (n, n)] {
+            let mut batch: Vec<ChangeToVerify<'_>> = good[..size].to_vec();
+            batch.insert(at, odd_change.clone());
+            let res = verify_batch(&doc, &batch);
+            assert_eq!(res[at].is_ok(), alone, "batch of {} with it at {at}", size + 1);
+            assert!(res.iter().all(Result::is_ok));
+        }
+    }
+
+    /// A key of small order would let anyone sign for it under the cofactored equation: it is
+    /// refused alone, and in a batch it names no author.
+    #[test]
+    fn a_weak_author_key_is_refused() {
+        use curve25519_dalek::{constants, scalar::Scalar};
+        let doc = DocId::from_bytes([8; 16]);
+        let weak =
+            PublicKey::from_bytes(&constants::EIGHT_TORSION[2].compress().to_bytes()).expect("decodes");
+        let actor = actor_id(&weak, [0; ACTOR_SUFFIX_LEN]);
+        // R = sB: satisfies 8(sB - R - kA) = 0 for any message, since 8A = 0.
+        let s = Scalar::from_bytes_mod_order([5; 32]);
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice((constants::ED25519_BASEPOINT_POINT * s).compress().as_bytes());
+        sig[32..].copy_from_slice(s.as_bytes());
+        let sig = Signature(sig);
+        let hash = ChangeHash([1; 32]);
+        assert!(verify_change(&weak, &doc, &hash, &sig).is_err());
+        let good_key = key(4);
+        let good_actor = actor_id(&good_key.public(), [0; ACTOR_SUFFIX_LEN]);
+        let h2 = ChangeHash([2; 32]);
+        let res = verify_batch(
+            &doc,
+            &[
+                ChangeToVerify { hash, actor: &actor, signature: Some(sig) },
+                ChangeToVerify {
+                    hash: h2,
+                    actor: &good_actor,
+                    signature: Some(sign_change(&good_key, &doc, &h2)),
+                },
+            ],
+        );
+        assert!(matches!(res[0], Err(ChangeRejection::NoAuthor { .. })), "{:?}", res[0]);
+        assert_eq!(res[1], Ok(good_key.public()));
     }
 
     /// 32 distinct bytes for `i` (the hashes only need to differ).
