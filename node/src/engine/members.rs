@@ -264,10 +264,33 @@ impl Engine {
         for op in &new {
             b.put(Table::MemberOps, op_key(space, &op.hash()), encode(op));
         }
+        b.put(Table::Meta, trees::meta::revalidate_key(space), Vec::new());
         self.store.commit(b)?;
         self.memberships.borrow_mut().remove(space);
         self.revalidate_space(space)?;
         Ok(true)
+    }
+
+    /// Checks again the documents of every space whose revalidation a crash or an error left
+    /// unfinished (see [`trees::meta::REVALIDATE`]). A space that still fails keeps its entry
+    /// and is tried again at the next opening or log change.
+    pub(crate) fn finish_revalidations(&mut self) -> Result<(), NodeError> {
+        let prefix = trees::meta::REVALIDATE.as_bytes();
+        for (k, _) in self.store.scan(Table::Meta, prefix)? {
+            let parsed = std::str::from_utf8(&k[prefix.len()..]).ok().and_then(|s| s.parse::<SpaceId>().ok());
+            let Some(space) = parsed else {
+                tracing::warn!("dropping an unreadable revalidation entry");
+                let mut b = Batch::default();
+                b.remove(Table::Meta, k);
+                self.store.commit(b)?;
+                continue;
+            };
+            tracing::info!(%space, "finishing an interrupted check of the space's documents");
+            if let Err(e) = self.revalidate_space(&space) {
+                tracing::warn!(%space, error = %e, "could not check the space's documents; will retry");
+            }
+        }
+        Ok(())
     }
 
     /// Merges the log a partner sent in its hello, if the partner is or was a member of the
@@ -572,10 +595,15 @@ impl Engine {
 
     /// Checks every document of a space against the current membership: applies quarantined
     /// changes that became valid, and rebuilds documents that hold changes that no longer are.
+    ///
+    /// Clears the space's pending-revalidation entry once every document is checked.
     pub(crate) fn revalidate_space(&mut self, space: &SpaceId) -> Result<(), NodeError> {
         for d in self.docs(Some(space))? {
             self.revalidate_doc(space, &d.id, d.meta)?;
         }
+        let mut b = Batch::default();
+        b.remove(Table::Meta, trees::meta::revalidate_key(space));
+        self.store.commit(b)?;
         Ok(())
     }
 
@@ -763,7 +791,71 @@ pub(crate) fn hex(h: &[u8; 32]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use automerge::{ReadDoc, transaction::CommitOptions};
+    use twinmesh_protocol::{keys::SecretKey, schema::DocKind};
+
     use super::*;
+    use crate::identity::DataDir;
+
+    /// A town's change waits in the quarantine because its author is not a member here; then
+    /// the op adding that town is stored, and the engine stops before checking the documents
+    /// (a crash, or an error half-way). Returns the data dir and the document.
+    fn log_changed_then_interrupted(dir: &std::path::Path, mark: bool) -> DocId {
+        let mut a = Engine::init(&DataDir::new(dir), "Saint-Pol", "FR", false).expect("init");
+        let space = a.create_space("S").expect("space").id;
+        let doc = a.create_doc(&space, DocKind::Plan, "P", None).expect("doc").id;
+        let warstein = SecretKey::from_bytes([7; 32]);
+        let mut d =
+            a.load(&doc).expect("load").fork().with_actor(signed::actor_id(&warstein.public(), [1; 16]));
+        let mut tx = d.transaction();
+        automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "acronym", "WARST").expect("put");
+        let hash = tx.commit_with(CommitOptions::default().with_time(0)).0.expect("a change");
+        let change = d.get_change_by_hash(&hash).expect("change").clone();
+        let sig = signed::sign_change(&warstein, &doc, &hash);
+        let mut b = Batch::default();
+        a.quarantine_batch(&mut b, &doc, &[(change, sig)], &[]).expect("quarantine");
+        let op = SignedOp::sign(
+            &a.key,
+            MemberOp {
+                space,
+                author: a.key.public(),
+                parents: a.membership(&space).expect("membership").heads.clone(),
+                time: now(),
+                body: OpBody::Add { member: warstein.public(), name: "Warstein".into(), role: Role::Editor },
+            },
+        );
+        b.put(Table::MemberOps, op_key(&space, &op.hash()), encode(&op));
+        if mark {
+            b.put(Table::Meta, trees::meta::revalidate_key(&space), Vec::new());
+        }
+        a.store.commit(b).expect("commit");
+        doc
+    }
+
+    fn acronym(e: &mut Engine, doc: &DocId) -> Option<String> {
+        let d = e.load(doc).expect("load");
+        d.get(automerge::ROOT, "acronym")
+            .expect("get")
+            .map(|(v, _)| v.as_str().unwrap_or_default().to_string())
+    }
+
+    #[test]
+    fn a_check_of_documents_interrupted_after_a_log_change_is_finished_at_the_next_opening() {
+        let dir = tempfile::tempdir().expect("dir");
+        let doc = log_changed_then_interrupted(dir.path(), true);
+        let mut a = Engine::open(&DataDir::new(dir.path())).expect("open");
+        assert_eq!(acronym(&mut a, &doc).as_deref(), Some("WARST"), "the newly valid change applied");
+        assert!(a.quarantined(&doc).expect("quarantine").is_empty());
+        let pending = a.store.scan(Table::Meta, trees::meta::REVALIDATE.as_bytes()).expect("scan");
+        assert!(pending.is_empty(), "the entry is cleared once the documents are checked");
+
+        // Without the entry (as before it existed) the change would have stayed held.
+        let dir = tempfile::tempdir().expect("dir");
+        let doc = log_changed_then_interrupted(dir.path(), false);
+        let mut a = Engine::open(&DataDir::new(dir.path())).expect("open");
+        assert_ne!(acronym(&mut a, &doc).as_deref(), Some("WARST"));
+        assert_eq!(a.quarantined(&doc).expect("quarantine").len(), 1);
+    }
 
     #[test]
     fn tickets_detect_alteration_and_expiry() {

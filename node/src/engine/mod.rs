@@ -252,7 +252,9 @@ impl Engine {
         // the document as corrupt. We saw exactly that after SIGKILL with sled 0.34 (see
         // docs/operations.md). The cost is one more actor id in a document per run.
         let suffix = random::<ACTOR_SUFFIX_LEN>();
-        Ok(Self::assemble(dir, store, key, me, suffix))
+        let mut engine = Self::assemble(dir, store, key, me, suffix);
+        engine.finish_revalidations()?;
+        Ok(engine)
     }
 
     fn assemble(

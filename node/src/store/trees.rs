@@ -80,6 +80,16 @@ pub mod meta {
     /// 16 random bytes written at init. No longer read: every opening of the store picks a
     /// fresh actor suffix (see `Engine::open`). Kept so older stores stay readable.
     pub const ACTOR_SUFFIX: &str = "actor_suffix";
+    /// Prefix of `revalidate/<space id>` (empty value): the space's membership log changed and
+    /// its documents have not all been checked against it yet. Written in the same batch as
+    /// the log change and removed once every document is checked; an engine that opens the
+    /// store finishes what a crash or an error interrupted.
+    pub const REVALIDATE: &str = "revalidate/";
+
+    /// The `revalidate/<space id>` entry of `space`.
+    pub fn revalidate_key(space: &twinmesh_protocol::ids::SpaceId) -> Vec<u8> {
+        format!("{REVALIDATE}{space}").into_bytes()
+    }
 }
 
 /// `doc id ‖ change hash`, the key of Changes and Sigs.
