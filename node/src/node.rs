@@ -88,6 +88,9 @@ pub struct Config {
     /// An HTTP proxy for every outgoing TCP connection (`twin start --proxy`), for town halls
     /// that reach the internet only through one.
     pub proxy: Option<crate::net::town_tcp::Proxy>,
+    /// Most sync sessions the node drives with one partner at once
+    /// ([`crate::net::MAX_SESSIONS_PER_PEER`]); the others wait for those to end.
+    pub sessions_per_peer: usize,
 }
 
 impl Config {
@@ -102,6 +105,7 @@ impl Config {
             relay_server: false,
             relays: Vec::new(),
             proxy: None,
+            sessions_per_peer: crate::net::MAX_SESSIONS_PER_PEER,
         }
     }
 }

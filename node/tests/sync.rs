@@ -237,3 +237,41 @@ async fn already_held(towns: &[&TestNode]) -> u64 {
     }
     sum
 }
+
+/// A partner lacking many documents fetches them with at most its share of sessions at once
+/// (here 2), the rest waiting in the queue, and every document arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_lacking_many_documents_gets_them_all_within_its_session_share() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start_with("Warstein", "DE", |c| c.sessions_per_peer = 2).await;
+    let (space, _doc) = space_with_plan(&a, &[&b]).await;
+    const DOCS: usize = 12;
+    for i in 1..DOCS {
+        a.ok(Request::DocNew {
+            space: space.parse().expect("space"),
+            kind: twinmesh_protocol::schema::DocKind::Minutes,
+            title: format!("Meeting {i}"),
+        })
+        .await;
+    }
+    b.dial(&a).await;
+    let a_id = a.id().await;
+    let mut most = 0;
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let peers = b.ok(Request::Peers).await;
+        for p in peers.as_array().into_iter().flatten() {
+            if p["id"].as_str() == Some(a_id.as_str()) {
+                most = most.max(p["syncing_documents"].as_u64().unwrap_or(0));
+            }
+        }
+        let docs = b.ok(Request::DocList { space: None }).await;
+        if docs.as_array().map_or(0, Vec::len) == DOCS {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the partner did not receive every document");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eprintln!("most sessions seen at once: {most}");
+    assert!(most <= 2, "{most} sessions ran with one partner at once");
+}

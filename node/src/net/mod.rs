@@ -70,6 +70,11 @@ pub const REDIAL_INTERVAL: Duration = Duration::from_secs(30);
 /// Parallel sync sessions the node drives at once, over all peers.
 pub const MAX_SESSIONS: usize = 256;
 
+/// Parallel sync sessions the node drives with one peer. A partner whose hello lists many
+/// differing documents waits for its own sessions to end rather than taking every slot of
+/// [`MAX_SESSIONS`] from the other partners.
+pub const MAX_SESSIONS_PER_PEER: usize = 32;
+
 /// How long a running session keeps the other sessions this node would start about the same
 /// document waiting (see [`NetTask::start_session`]). A session slower than this (a slow or
 /// stalling partner) no longer holds the document's sync with the other partners up.
@@ -172,6 +177,8 @@ struct NetTask {
     /// Per document, partners to run a session with once the document's running session ends
     /// (in order, each once).
     queued: HashMap<DocId, Vec<PeerId>>,
+    /// Most sessions with one peer at once ([`MAX_SESSIONS_PER_PEER`] unless configured).
+    sessions_per_peer: usize,
     /// (peer, document) pairs whose whole-document transfer failed on the current connection:
     /// their sessions use ordinary sync.
     no_snapshot: HashSet<(PeerId, DocId)>,
@@ -318,6 +325,7 @@ pub(crate) async fn spawn(
         nat: "unknown".into(),
         reservations: HashSet::new(),
         relay_server: config.relay_server,
+        sessions_per_peer: config.sessions_per_peer.max(1),
         events,
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
@@ -721,10 +729,15 @@ impl NetTask {
             s.again = true;
             return;
         }
-        if self.doc_busy(&doc) {
+        let busy = self.doc_busy(&doc);
+        if busy || self.peer_sessions(&peer) >= self.sessions_per_peer {
             let q = self.queued.entry(doc).or_default();
             if !q.contains(&peer) {
-                tracing::debug!(%peer, %doc, "another session about the document runs; this one waits");
+                if busy {
+                    tracing::debug!(%peer, %doc, "another session about the document runs; this one waits");
+                } else {
+                    tracing::debug!(%peer, %doc, "the partner has its share of sessions; this one waits");
+                }
                 q.push(peer);
             }
             return;
@@ -757,15 +770,27 @@ impl NetTask {
         self.sessions.iter().any(|((_, d), s)| d == doc && s.since.elapsed() < SESSION_GATE)
     }
 
+    /// Sessions running with `peer`.
+    fn peer_sessions(&self, peer: &PeerId) -> usize {
+        self.sessions.keys().filter(|(p, _)| p == peer).count()
+    }
+
     /// Starts the sessions about `doc` that wait, one at a time, while the document is not busy.
+    /// A partner that has its share of sessions running keeps its place; the
+    /// periodic sweep looks again.
     async fn run_queued(&mut self, doc: DocId) {
         while !self.doc_busy(&doc) {
-            let Some(q) = self.queued.get_mut(&doc) else { return };
+            let Some(q) = self.queued.get(&doc) else { return };
             if q.is_empty() {
                 self.queued.remove(&doc);
                 return;
             }
-            let peer = q.remove(0);
+            let next = q.iter().position(|p| {
+                !self.connected.contains_key(p) || self.peer_sessions(p) < self.sessions_per_peer
+            });
+            let Some(i) = next else { return };
+            let Some(q) = self.queued.get_mut(&doc) else { return };
+            let peer = q.remove(i);
             if q.is_empty() {
                 self.queued.remove(&doc);
             }
@@ -833,6 +858,15 @@ impl NetTask {
             }
         }
         self.run_queued(doc).await;
+        // The partner has room again: start what it waits for about other documents.
+        let waiting: Vec<DocId> =
+            self.queued.iter().filter(|(d, q)| **d != doc && q.contains(&peer)).map(|(d, _)| *d).collect();
+        for d in waiting {
+            if self.peer_sessions(&peer) >= self.sessions_per_peer {
+                break;
+            }
+            self.run_queued(d).await;
+        }
         self.check_waiters();
     }
 
