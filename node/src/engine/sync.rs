@@ -356,22 +356,52 @@ impl Engine {
                 // be checked against its signature on arrival.
                 m.flags = None;
                 self.ask_for_what_held_changes_wait_for(doc, &mut m)?;
-                // Look up only the signatures of the changes sent: reading every signature of
-                // the document made each round cost time proportional to its history.
-                let hashes: Vec<ChangeHash> = m
-                    .changes
-                    .iter()
-                    .filter_map(|chunk| Change::from_bytes(chunk.to_vec()).ok())
-                    .map(|c| c.hash())
-                    .collect();
-                let found = self.signatures_of(doc, &hashes)?;
-                let signatures: Vec<([u8; 32], Signature)> =
-                    hashes.iter().zip(found).filter_map(|(h, s)| s.map(|s| (h.0, s))).collect();
+                let signatures = self.signatures_of_chunks(doc, &m)?;
                 Some(DocSync { space, doc: *doc, kind, message: Some(m.encode()), signatures })
             }
         };
         self.put_state(peer, doc, state)?;
         Ok(out)
+    }
+
+    /// One `(hash, signature)` per change chunk of `m`, in chunk order: the receiver
+    /// checks every change against its signature, and a list with a change left out could not be
+    /// paired by position (what a version without the hashes needs). Only the
+    /// signatures of the changes sent are read: reading every signature of the document made
+    /// each round cost time proportional to its history.
+    ///
+    /// # Errors
+    /// [`NodeError::Corrupt`] naming the document and the change if a change to send does not
+    /// parse or has no stored signature: the round is not sent at all.
+    fn signatures_of_chunks(
+        &self,
+        doc: &DocId,
+        m: &am_sync::Message,
+    ) -> Result<Vec<([u8; 32], Signature)>, NodeError> {
+        let hashes = m
+            .changes
+            .iter()
+            .map(|chunk| {
+                Change::from_bytes(chunk.to_vec()).map(|c| c.hash()).map_err(|e| {
+                    NodeError::Corrupt(format!("document {doc}: a change to send does not parse: {e}"))
+                })
+            })
+            .collect::<Result<Vec<ChangeHash>, NodeError>>()?;
+        // The one signature lookup of the sync path: one answer per hash, in order.
+        let found = self.signatures_of(doc, &hashes)?;
+        hashes
+            .iter()
+            .zip(found)
+            .map(|(hash, sig)| match sig {
+                Some(sig) => Ok((hash.0, sig)),
+                None => {
+                    tracing::error!(%doc, change = %hash, "a change to send has no stored signature");
+                    Err(NodeError::Corrupt(format!(
+                        "document {doc}: change {hash} has no usable signature; not sending the round"
+                    )))
+                }
+            })
+            .collect()
     }
 
     /// Changes held because a dependency is missing are invisible to Automerge, which would
@@ -559,8 +589,10 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    use twinmesh_protocol::membership::Role;
+
     use super::*;
-    use crate::identity::DataDir;
+    use crate::{identity::DataDir, store::trees};
 
     /// Documents listed by a member and never sent are forgotten in bulk past the cap, and the
     /// one just listed is kept.
@@ -583,5 +615,41 @@ mod tests {
         e.expect_doc(space, id(MAX_PENDING_DOCS), DocKind::Plan);
         assert_eq!(e.pending_docs.len(), 1);
         assert!(e.pending_docs.contains_key(&id(MAX_PENDING_DOCS)));
+    }
+
+    /// A founder with a plan of a few changes, and a member that learned the space (and that
+    /// the plan exists) from the founder's hello.
+    fn pair() -> (Engine, Engine, DocId, [tempfile::TempDir; 2]) {
+        let dirs = [tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir")];
+        let mut a = Engine::init(&DataDir::new(dirs[0].path()), "Saint-Pol", "FR", false).expect("init");
+        let mut b = Engine::init(&DataDir::new(dirs[1].path()), "Warstein", "DE", false).expect("init");
+        let space = a.create_space("S").expect("space").id;
+        a.add_member(&space, b.me().key, "Warstein", Role::Editor).expect("add");
+        let doc = a.create_doc(&space, DocKind::Plan, "P", None).expect("doc").id;
+        let path = "summary".parse().expect("path");
+        for i in 0..5 {
+            a.splice_text(&doc, &path, &[(0, 0, &format!("{i} "))], None, None).expect("splice");
+        }
+        let hello = a.hello_for(&b.me().key).expect("hello");
+        let a_me = a.me().clone();
+        b.on_hello(&a_me.key, a_me.clone(), hello).expect("on hello");
+        (a, b, doc, dirs)
+    }
+
+    #[test]
+    fn a_change_without_a_stored_signature_stops_the_round_instead_of_shifting_signatures() {
+        let (mut a, mut b, doc, _dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        let head = a.heads(&doc).expect("heads")[0];
+        let mut batch = Batch::default();
+        batch.remove(Table::Sigs, trees::change_key(doc.as_bytes(), &head.0));
+        a.store.commit(batch).expect("commit");
+        let first = b.sync_start(&a_key, &doc).expect("start").expect("a first message");
+        match a.sync_receive_inner(&b_key, first) {
+            Err(NodeError::Corrupt(m)) => {
+                assert!(m.contains(&doc.to_string()) && m.contains(&head.to_string()), "{m}")
+            }
+            other => panic!("a corrupt-store error naming the document, got {other:?}"),
+        }
     }
 }
