@@ -19,7 +19,7 @@ use twinmesh_protocol::{
     keys::{SecretKey, Signature},
     schema::DocKind,
     signed::{actor_id, sign_change},
-    wire::{self, DocSync, Refusal, Response},
+    wire::{self, ChunkSignatures, DocSync, Refusal, Response},
 };
 
 /// A change on top of the document `saved`, made by `actor_key`'s actor id.
@@ -51,14 +51,21 @@ fn round(
     sync(space, doc, Some(msg.encode()), signatures)
 }
 
-/// A sync round about a plan carrying `message` as it is (valid or not).
+/// A sync round about a plan carrying `message` as it is (valid or not), with `signatures` named
+/// by change hash (on version 4 the codec sends them alone, in the order given).
 fn sync(
     space: SpaceId,
     doc: DocId,
     message: Option<Vec<u8>>,
     signatures: Vec<([u8; 32], Signature)>,
 ) -> wire::Request {
-    wire::Request::Sync(DocSync { space, doc, kind: DocKind::Plan, message, signatures })
+    wire::Request::Sync(DocSync {
+        space,
+        doc,
+        kind: DocKind::Plan,
+        message,
+        signatures: ChunkSignatures::Hashed(signatures),
+    })
 }
 
 async fn export(node: &TestNode, doc: &str) -> DocExport {
@@ -118,7 +125,9 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
         (replayed.hash().0, sign_change(&mallory, &other_id, &replayed.hash())),
         (stranger_change.hash().0, sign_change(&outsider, &doc_id, &stranger_change.hash())),
     ];
-    let mut swarm = attacker_swarm(&mallory);
+    // Version 3, where signatures are named by change hash, so a change can come without one
+    // (on version 4 a round carries one per change, else it is refused whole: `wire_v4.rs`).
+    let mut swarm = attacker_swarm_with(&mallory, wire::SYNC_PROTOCOL_V3);
     let peer = connect(&mut swarm, &a.addr().await).await;
     let resp = ask(
         &mut swarm,

@@ -86,7 +86,7 @@ async fn viewers_read_but_cannot_write() {
             doc: doc_id,
             kind: twinmesh_protocol::schema::DocKind::Plan,
             message: Some(msg.encode()),
-            signatures: vec![(change.hash().0, sig)],
+            signatures: wire::ChunkSignatures::Hashed(vec![(change.hash().0, sig)]),
         }),
     )
     .await;

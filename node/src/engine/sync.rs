@@ -17,10 +17,10 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
     schema::DocKind,
-    signed::{self, ChangeRejection},
+    signed::{self, ChangeRejection, ChangeToVerify},
     space::Municipality,
     time::Timestamp,
-    wire::{DocSummary, DocSync, Refusal, SpaceSummary},
+    wire::{ChunkSignatures, DocSummary, DocSync, Refusal, SpaceSummary},
 };
 
 use super::{DocMeta, Engine, decode, encode, now};
@@ -94,6 +94,63 @@ fn check_blooms(m: &am_sync::Message) -> Result<(), NodeError> {
         }
     }
     Ok(())
+}
+
+/// Decodes a round's Automerge message and checks it as a whole, before anything of it is used
+/// or any state changes: at most one well-formed Bloom filter, and, on version 4, exactly one
+/// signature per change chunk. A round that fails is refused whole and leaves no trace.
+fn open_round(
+    doc: &DocId,
+    message: Option<&[u8]>,
+    signatures: &ChunkSignatures,
+) -> Result<Option<am_sync::Message>, NodeError> {
+    let m = message
+        .map(|bytes| {
+            am_sync::Message::decode(bytes)
+                .map_err(|e| NodeError::InvalidInput(format!("undecodable sync message: {e}")))
+        })
+        .transpose()?;
+    if let Some(m) = &m {
+        check_blooms(m)?;
+    }
+    if let ChunkSignatures::InOrder(sigs) = signatures {
+        let chunks = m.as_ref().map_or(0, |m| m.changes.len());
+        if sigs.len() != chunks {
+            return Err(NodeError::InvalidInput(format!(
+                "sync round for document {doc} carries {chunks} change(s) but {} signature(s) \
+                 (one per change, in order, is required); nothing of it was applied",
+                sigs.len()
+            )));
+        }
+    }
+    Ok(m)
+}
+
+/// The signature a round carries for each of its change chunks: named by change hash (versions
+/// 1 to 3: a change the sender listed no signature for has none) or given by position (version
+/// 4, whose count [`open_round`] checked).
+enum RoundSignatures {
+    ByHash(HashMap<ChangeHash, Signature>),
+    InOrder(Vec<Signature>),
+}
+
+impl RoundSignatures {
+    fn new(signatures: ChunkSignatures) -> Self {
+        match signatures {
+            ChunkSignatures::Hashed(pairs) => {
+                RoundSignatures::ByHash(pairs.into_iter().map(|(h, s)| (ChangeHash(h), s)).collect())
+            }
+            ChunkSignatures::InOrder(sigs) => RoundSignatures::InOrder(sigs),
+        }
+    }
+
+    /// The signature of the chunk at `index`, whose change has `hash`.
+    fn of_chunk(&self, index: usize, hash: &ChangeHash) -> Option<Signature> {
+        match self {
+            RoundSignatures::ByHash(by_hash) => by_hash.get(hash).copied(),
+            RoundSignatures::InOrder(sigs) => sigs.get(index).copied(),
+        }
+    }
 }
 
 /// SHA-256 over a document's sorted heads.
@@ -357,16 +414,22 @@ impl Engine {
                 m.flags = None;
                 self.ask_for_what_held_changes_wait_for(doc, &mut m)?;
                 let signatures = self.signatures_of_chunks(doc, &m)?;
-                Some(DocSync { space, doc: *doc, kind, message: Some(m.encode()), signatures })
+                Some(DocSync {
+                    space,
+                    doc: *doc,
+                    kind,
+                    message: Some(m.encode()),
+                    signatures: ChunkSignatures::Hashed(signatures),
+                })
             }
         };
         self.put_state(peer, doc, state)?;
         Ok(out)
     }
 
-    /// One `(hash, signature)` per change chunk of `m`, in chunk order: the receiver
-    /// checks every change against its signature, and a list with a change left out could not be
-    /// paired by position (what a version without the hashes needs). Only the
+    /// One `(hash, signature)` per change chunk of `m`, in chunk order: what every protocol
+    /// version can send (version 4 sends the signatures alone and the receiver pairs them with
+    /// the chunks by position, so a skipped change would shift every later signature). Only the
     /// signatures of the changes sent are read: reading every signature of the document made
     /// each round cost time proportional to its history.
     ///
@@ -438,7 +501,9 @@ impl Engine {
     /// Receives one sync round from `peer`: verifies every change it carries (signature, and
     /// that its author may write to the space), applies the accepted ones in one batch, persists
     /// them with their signatures, and prepares the reply. Refused changes are reported; the
-    /// valid rest of the round still applies.
+    /// valid rest of the round still applies. A round that cannot be read as a whole (an
+    /// undecodable message, a bad Bloom filter, or on version 4 a signature count that differs
+    /// from the chunk count) is refused and nothing of it is applied.
     pub fn sync_receive(&mut self, peer: &PublicKey, msg: DocSync) -> Result<Received, Refusal> {
         self.sync_receive_inner(peer, msg).map_err(|e| match e {
             NodeError::NotAllowed(_) => Refusal::NotAMember,
@@ -453,43 +518,49 @@ impl Engine {
         if !self.is_member(&space, peer)? || !self.is_member(&space, &self.key.public())? {
             return Err(NodeError::NotAllowed("not a member".into()));
         }
-        match self.doc_space_kind(&msg.doc) {
+        let unknown = match self.doc_space_kind(&msg.doc) {
             Ok((s, _)) if s != space => {
                 return Err(NodeError::NotAllowed("document is in another space".into()));
             }
-            Ok(_) => {}
-            Err(NodeError::UnknownDoc(_)) => self.want_doc(msg.doc, space, msg.kind),
+            Ok(_) => false,
+            Err(NodeError::UnknownDoc(_)) => true,
             Err(e) => return Err(e),
-        }
+        };
         let doc_id = msg.doc;
+        let round = open_round(&doc_id, msg.message.as_deref(), &msg.signatures)?;
+        if unknown {
+            self.want_doc(doc_id, space, msg.kind);
+        }
         let mut received = Received { space: Some(space), ..Default::default() };
         let mut state = self.take_state(peer, &doc_id)?;
-        if let Some(bytes) = &msg.message {
-            let mut m = am_sync::Message::decode(bytes)
-                .map_err(|e| NodeError::InvalidInput(format!("undecodable sync message: {e}")))?;
-            check_blooms(&m)?;
-            let sigs: HashMap<ChangeHash, Signature> =
-                msg.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
-            let mut parsed = Vec::new();
-            for chunk in m.changes.iter() {
+        if let Some(mut m) = round {
+            // Every change is checked against the signature the round carries for it, whichever
+            // version carried the round: the versions differ only in how the two are paired.
+            let sigs = RoundSignatures::new(msg.signatures);
+            let mut parsed: Vec<(Change, Option<Signature>)> = Vec::new();
+            for (i, chunk) in m.changes.iter().enumerate() {
                 match super::parse_incoming_change(chunk.to_vec()) {
-                    Ok(c) => parsed.push(c),
+                    Ok(c) => {
+                        let sig = sigs.of_chunk(i, &c.hash());
+                        parsed.push((c, sig));
+                    }
                     Err(reason) => received.rejected.push(ChangeRejection::Malformed { reason }),
                 }
             }
             // The chunks are parsed; what reaches Automerge is set below (admitted changes only).
             m.changes = am_sync::ChunkList::from(Vec::<Vec<u8>>::new());
-            let checks = super::checks(&parsed, &sigs);
+            let checks: Vec<ChangeToVerify<'_>> = parsed
+                .iter()
+                .map(|(c, sig)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: *sig })
+                .collect();
             let results = signed::verify_batch(&doc_id, &checks);
             let mut signed_ok: Vec<(Change, Signature)> = Vec::new();
-            for (c, r) in parsed.into_iter().zip(results) {
-                match r {
-                    Ok(_) => {
-                        if let Some(s) = sigs.get(&c.hash()) {
-                            signed_ok.push((c, *s));
-                        }
-                    }
-                    Err(rej) => received.rejected.push(rej),
+            for ((c, sig), r) in parsed.into_iter().zip(results) {
+                match (r, sig) {
+                    (Ok(_), Some(s)) => signed_ok.push((c, s)),
+                    // `verify_batch` refuses a change without a signature (`Unsigned`).
+                    (Ok(_), None) => received.rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
+                    (Err(rej), _) => received.rejected.push(rej),
                 }
             }
             // Authors are checked against the membership log; held changes join the pool, since
@@ -589,7 +660,14 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use twinmesh_protocol::membership::Role;
+    use automerge::transaction::{CommitOptions, Transactable};
+    use twinmesh_protocol::{
+        export::DocExport,
+        keys::SecretKey,
+        membership::Role,
+        signed::{actor_id, sign_change},
+        wire::{Request, Version},
+    };
 
     use super::*;
     use crate::{identity::DataDir, store::trees};
@@ -634,6 +712,97 @@ mod tests {
         let a_me = a.me().clone();
         b.on_hello(&a_me.key, a_me.clone(), hello).expect("on hello");
         (a, b, doc, dirs)
+    }
+
+    /// `msg` as a node speaking `version` receives it: written and read by that version.
+    fn over(version: Version, msg: DocSync) -> DocSync {
+        let bytes = Request::Sync(msg).to_wire(version).expect("a node's round goes out on every version");
+        match Request::from_wire(&bytes, version) {
+            Ok(Request::Sync(m)) => m,
+            other => panic!("{version}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rounds_a_node_builds_go_out_on_every_version_and_the_partner_converges() {
+        for version in [Version::V4, Version::V3] {
+            let (mut a, mut b, doc, _dirs) = pair();
+            let (a_key, b_key) = (a.me().key, b.me().key);
+            let mut next = b.sync_start(&a_key, &doc).expect("start");
+            let mut rounds = 0;
+            while let Some(req) = next {
+                rounds += 1;
+                assert!(rounds < 16, "{version}: the session ends");
+                let at_a = a.sync_receive(&b_key, over(version, req)).expect("a receives");
+                assert!(at_a.rejected.is_empty(), "{version}: {:?}", at_a.rejected);
+                let reply = at_a.reply.unwrap_or_else(|| DocSync {
+                    space: at_a.space.expect("space"),
+                    doc,
+                    kind: DocKind::Plan,
+                    message: None,
+                    signatures: ChunkSignatures::default(),
+                });
+                if let ChunkSignatures::Hashed(pairs) = &reply.signatures
+                    && let Some(bytes) = &reply.message
+                {
+                    // One pair per chunk, in chunk order: what lets version 4 drop the hashes.
+                    let m = am_sync::Message::decode(bytes).expect("decodes");
+                    let hashes: Vec<[u8; 32]> = m
+                        .changes
+                        .iter()
+                        .map(|c| Change::from_bytes(c.to_vec()).expect("change").hash().0)
+                        .collect();
+                    assert_eq!(pairs.iter().map(|(h, _)| *h).collect::<Vec<_>>(), hashes);
+                }
+                let at_b = b.sync_receive(&a_key, over(version, reply)).expect("b receives");
+                assert!(at_b.rejected.is_empty(), "{version}: {:?}", at_b.rejected);
+                next = at_b.reply;
+            }
+            assert_eq!(b.heads(&doc).expect("b heads"), a.heads(&doc).expect("a heads"), "{version}");
+            let history = b.history(&doc).expect("history");
+            assert_eq!(history.len() as u64, a.doc_meta(&doc).expect("meta").changes, "{version}");
+            assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
+        }
+    }
+
+    #[test]
+    fn a_tampered_signature_is_refused_by_name_whichever_form_carries_it() {
+        let (mut a, _b, doc, _dirs) = pair();
+        let member = SecretKey::from_bytes([7; 32]);
+        let space = a.doc_meta(&doc).expect("meta").space;
+        a.add_member(&space, member.public(), "Kaštela", Role::Editor).expect("add");
+        let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
+        let change = |suffix: u8, field: &str| {
+            let mut d =
+                Automerge::load(&saved).expect("load").with_actor(actor_id(&member.public(), [suffix; 16]));
+            let mut tx = d.transaction();
+            tx.put(automerge::ROOT, field, "x").expect("put");
+            let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
+            automerge::ReadDoc::get_change_by_hash(&d, &h.expect("hash")).expect("change")
+        };
+        let (good, tampered) = (change(1, "acronym"), change(2, "working_language"));
+        let good_sig = sign_change(&member, &doc, &good.hash());
+        let wrong_sig = sign_change(&member, &doc, &ChangeHash([9; 32]));
+        let m = am_sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: am_sync::ChunkList::from(vec![good.raw_bytes().to_vec(), tampered.raw_bytes().to_vec()]),
+            flags: None,
+            version: am_sync::MessageVersion::V1,
+        }
+        .encode();
+        let forms = [
+            ChunkSignatures::InOrder(vec![good_sig, wrong_sig]),
+            ChunkSignatures::Hashed(vec![(good.hash().0, good_sig), (tampered.hash().0, wrong_sig)]),
+        ];
+        for (i, signatures) in forms.into_iter().enumerate() {
+            let msg = DocSync { space, doc, kind: DocKind::Plan, message: Some(m.clone()), signatures };
+            let got = a.sync_receive(&member.public(), msg).expect("answered");
+            assert_eq!(got.rejected, vec![ChangeRejection::BadSignature { hash: tampered.hash() }]);
+            // The good change applies the first time and is a duplicate the second.
+            assert_eq!((got.applied, got.duplicates), if i == 0 { (1, 0) } else { (0, 1) });
+        }
     }
 
     #[test]

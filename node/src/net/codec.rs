@@ -1,4 +1,9 @@
 //! Length-prefixed postcard frames for the sync protocol, with a hard size limit.
+//!
+//! The codec knows the negotiated protocol, so this is where a message takes the form of its
+//! version: [`Request::to_wire`] / [`Request::from_wire`] put a round's signatures in the
+//! version's form (pairs with change hashes up to version 3, signatures alone on version 4), and
+//! version 3 and later frames are tagged and may be compressed.
 
 use std::{
     io,
@@ -7,14 +12,14 @@ use std::{
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
-use twinmesh_protocol::wire::{self, MAX_MESSAGE_BYTES, Request, Response};
+use twinmesh_protocol::wire::{self, MAX_MESSAGE_BYTES, Request, Response, Version};
 
 static FRAMES: AtomicU64 = AtomicU64::new(0);
 static BYTES: AtomicU64 = AtomicU64::new(0);
 static SYNC_BYTES: AtomicU64 = AtomicU64::new(0);
 static LAST_WRITE_NS: AtomicU64 = AtomicU64::new(0);
 
-/// Frames of the sync protocol (all versions; compressed sizes on version 3) written by every node in this process since it started, for
+/// Frames of the sync protocol (all versions; compressed sizes on versions 3 and 4) written by every node in this process since it started, for
 /// benchmarks and diagnostics. Counts the 4-byte length prefix; not the Noise/Yamux framing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WireStats {
@@ -52,7 +57,7 @@ fn count(len: usize, is_sync: bool) {
     LAST_WRITE_NS.fetch_max(ns, Ordering::Relaxed);
 }
 
-/// The request-response codec of `/twinmesh/sync/3`, `/twinmesh/sync/2` and `/twinmesh/sync/1`.
+/// The request-response codec of `/twinmesh/sync/4`, `/3`, `/2` and `/1`.
 #[derive(Debug, Clone, Default)]
 pub struct SyncCodec;
 
@@ -71,10 +76,10 @@ async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u
     Ok(buf)
 }
 
-/// Version 3 bodies at least this long are compressed (when that makes them smaller).
+/// Version 3 and 4 bodies at least this long are compressed (when that makes them smaller).
 const COMPRESS_FROM: usize = 512;
 
-/// The body of a version 3 frame for `encoded`: tagged, and compressed when that pays.
+/// The body of a version 3 or 4 frame for `encoded`: tagged, and compressed when that pays.
 fn v3_body(encoded: Vec<u8>) -> Vec<u8> {
     if encoded.len() >= COMPRESS_FROM {
         let mut z =
@@ -100,7 +105,7 @@ const MAX_INFLATE_RATIO: usize = 32;
 /// What any compressed frame may inflate to regardless of its size.
 const INFLATE_ALLOWANCE: usize = 1 << 20;
 
-/// The postcard encoding inside a version 3 frame's `body`. A compressed body is inflated at
+/// The postcard encoding inside a version 3 or 4 frame's `body`. A compressed body is inflated at
 /// most to [`MAX_MESSAGE_BYTES`], and to [`MAX_INFLATE_RATIO`] times its own size (plus
 /// [`INFLATE_ALLOWANCE`]): a peer cannot make this node allocate more than an uncompressed frame
 /// could, nor much more than the bytes it actually sent.
@@ -129,23 +134,20 @@ fn v3_open(body: &[u8]) -> io::Result<Vec<u8>> {
     }
 }
 
-/// Reads one frame on `protocol` and returns the postcard encoding it carries.
-async fn read_message<T: AsyncRead + Unpin + Send>(
-    protocol: &StreamProtocol,
-    io: &mut T,
-) -> io::Result<Vec<u8>> {
+/// Reads one frame of `version` and returns the postcard encoding it carries.
+async fn read_message<T: AsyncRead + Unpin + Send>(version: Version, io: &mut T) -> io::Result<Vec<u8>> {
     let frame = read_frame(io).await?;
-    if is_v3(protocol) { v3_open(&frame) } else { Ok(frame) }
+    if version.tagged_frames() { v3_open(&frame) } else { Ok(frame) }
 }
 
-/// Writes `encoded` as one frame on `protocol`.
+/// Writes `encoded` as one frame of `version`.
 async fn write_message<T: AsyncWrite + Unpin + Send>(
-    protocol: &StreamProtocol,
+    version: Version,
     io: &mut T,
     encoded: Vec<u8>,
     is_sync: bool,
 ) -> io::Result<()> {
-    let body = if is_v3(protocol) { v3_body(encoded) } else { encoded };
+    let body = if version.tagged_frames() { v3_body(encoded) } else { encoded };
     write_frame(io, body, is_sync).await
 }
 
@@ -167,12 +169,15 @@ fn invalid(e: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
-fn is_v1(protocol: &StreamProtocol) -> bool {
-    protocol.as_ref() == wire::SYNC_PROTOCOL_V1
+/// The version of a negotiated stream (only the names the behaviour offers are negotiated).
+fn version(protocol: &StreamProtocol) -> io::Result<Version> {
+    Version::from_protocol(protocol.as_ref())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::Unsupported, format!("unknown protocol {protocol}")))
 }
 
-fn is_v3(protocol: &StreamProtocol) -> bool {
-    protocol.as_ref() == wire::SYNC_PROTOCOL
+/// A message that cannot be written on the stream's version: it fails before anything is sent.
+fn not_sendable(e: wire::NotSendable) -> io::Error {
+    io::Error::new(io::ErrorKind::Unsupported, e.to_string())
 }
 
 /// A message that `/twinmesh/sync/1` does not have. Writing it on a stream negotiated as version
@@ -192,8 +197,9 @@ impl libp2p::request_response::Codec for SyncCodec {
         protocol: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<Request> {
-        let req: Request = wire::decode(&read_message(protocol, io).await?).map_err(invalid)?;
-        if is_v1(protocol) && !wire::is_v1_request(&req) {
+        let version = version(protocol)?;
+        let req = Request::from_wire(&read_message(version, io).await?, version).map_err(invalid)?;
+        if version == Version::V1 && !wire::is_v1_request(&req) {
             return Err(not_in_v1());
         }
         Ok(req)
@@ -204,8 +210,9 @@ impl libp2p::request_response::Codec for SyncCodec {
         protocol: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<Response> {
-        let res: Response = wire::decode(&read_message(protocol, io).await?).map_err(invalid)?;
-        if is_v1(protocol) && !wire::is_v1_response(&res) {
+        let version = version(protocol)?;
+        let res = Response::from_wire(&read_message(version, io).await?, version).map_err(invalid)?;
+        if version == Version::V1 && !wire::is_v1_response(&res) {
             return Err(not_in_v1());
         }
         Ok(res)
@@ -217,11 +224,13 @@ impl libp2p::request_response::Codec for SyncCodec {
         io: &mut T,
         req: Request,
     ) -> io::Result<()> {
-        if is_v1(protocol) && !wire::is_v1_request(&req) {
+        let version = version(protocol)?;
+        if version == Version::V1 && !wire::is_v1_request(&req) {
             return Err(not_in_v1());
         }
         let is_sync = matches!(req, Request::Sync(_) | Request::Fetch { .. } | Request::Snapshot(_));
-        write_message(protocol, io, wire::encode(&req), is_sync).await
+        let encoded = req.to_wire(version).map_err(not_sendable)?;
+        write_message(version, io, encoded, is_sync).await
     }
 
     async fn write_response<T: AsyncWrite + Unpin + Send>(
@@ -232,11 +241,13 @@ impl libp2p::request_response::Codec for SyncCodec {
     ) -> io::Result<()> {
         // A version 1 peer cannot have asked for a version 2 answer; refuse rather than send
         // something it cannot decode.
-        if is_v1(protocol) && !wire::is_v1_response(&res) {
+        let version = version(protocol)?;
+        if version == Version::V1 && !wire::is_v1_response(&res) {
             return Err(not_in_v1());
         }
         let is_sync = matches!(res, Response::Sync(_) | Response::Snapshot(_) | Response::Installed { .. });
-        write_message(protocol, io, wire::encode(&res), is_sync).await
+        let encoded = res.to_wire(version).map_err(not_sendable)?;
+        write_message(version, io, encoded, is_sync).await
     }
 }
 
@@ -274,46 +285,92 @@ mod tests {
         assert!(SyncCodec.read_request(&v1, &mut input).await.is_err());
     }
 
-    fn sync_request(message_len: usize) -> Request {
-        Request::Sync(wire::DocSync {
+    fn sync_request(message_len: usize, signatures: wire::ChunkSignatures) -> Request {
+        Request::Sync(sync_round(message_len, signatures))
+    }
+
+    fn sync_round(message_len: usize, signatures: wire::ChunkSignatures) -> wire::DocSync {
+        wire::DocSync {
             space: twinmesh_protocol::ids::SpaceId::from_bytes([1; 32]),
             doc: twinmesh_protocol::ids::DocId::from_bytes([2; 16]),
             kind: twinmesh_protocol::schema::DocKind::Plan,
             // Change chunks repeat a lot (actor ids, messages, column layouts).
             message: Some(b"edited summary\n\nOfficer: M. Dupont ".repeat(message_len / 36)),
-            signatures: vec![],
-        })
+            signatures,
+        }
     }
 
     #[tokio::test]
-    async fn version_3_compresses_large_frames_and_reads_them_back() {
+    async fn versions_3_and_4_compress_large_frames_and_read_them_back() {
         use libp2p::request_response::Codec;
-        let v3 = StreamProtocol::new(wire::SYNC_PROTOCOL);
         let v2 = StreamProtocol::new(wire::SYNC_PROTOCOL_V2);
-        for len in [0, 40_000] {
-            let req = sync_request(len);
-            let mut plain = futures::io::Cursor::new(Vec::new());
-            SyncCodec.write_request(&v2, &mut plain, req.clone()).await.expect("v2 write");
-            let mut packed = futures::io::Cursor::new(Vec::new());
-            SyncCodec.write_request(&v3, &mut packed, req.clone()).await.expect("v3 write");
-            let (plain, packed) = (plain.into_inner(), packed.into_inner());
-            if len == 0 {
-                assert_eq!(packed[4], wire::FRAME_PLAIN, "a small frame is sent as it is");
-                assert_eq!(packed.len(), plain.len() + 1);
-            } else {
-                assert_eq!(packed[4], wire::FRAME_DEFLATE);
-                assert!(packed.len() * 10 < plain.len(), "{} vs {}", packed.len(), plain.len());
+        for (version, name) in [(Version::V3, wire::SYNC_PROTOCOL_V3), (Version::V4, wire::SYNC_PROTOCOL)] {
+            let tagged = StreamProtocol::new(name);
+            for len in [0, 40_000] {
+                let req = sync_request(len, wire::ChunkSignatures::default());
+                let mut plain = futures::io::Cursor::new(Vec::new());
+                SyncCodec.write_request(&v2, &mut plain, req.clone()).await.expect("v2 write");
+                let mut packed = futures::io::Cursor::new(Vec::new());
+                SyncCodec.write_request(&tagged, &mut packed, req.clone()).await.expect("tagged write");
+                let (plain, packed) = (plain.into_inner(), packed.into_inner());
+                if len == 0 {
+                    assert_eq!(packed[4], wire::FRAME_PLAIN, "a small frame is sent as it is");
+                    assert_eq!(packed.len(), plain.len() + 1);
+                } else {
+                    assert_eq!(packed[4], wire::FRAME_DEFLATE);
+                    assert!(packed.len() * 10 < plain.len(), "{} vs {}", packed.len(), plain.len());
+                }
+                let back = SyncCodec
+                    .read_request(&tagged, &mut futures::io::Cursor::new(packed))
+                    .await
+                    .expect("read");
+                assert_eq!(
+                    back.to_wire(version).expect("encodes"),
+                    req.to_wire(version).expect("encodes"),
+                    "{name}"
+                );
             }
-            let back =
-                SyncCodec.read_request(&v3, &mut futures::io::Cursor::new(packed)).await.expect("read");
-            assert_eq!(wire::encode(&back), wire::encode(&req));
         }
+    }
+
+    #[tokio::test]
+    async fn version_4_carries_a_rounds_signatures_without_their_hashes() {
+        use libp2p::request_response::Codec;
+        let key = twinmesh_protocol::keys::SecretKey::from_bytes([3; 32]);
+        let pairs: Vec<_> = (0..3u8).map(|i| ([i; 32], key.sign(&[i]))).collect();
+        let sigs: Vec<_> = pairs.iter().map(|(_, s)| *s).collect();
+        let req = sync_request(0, wire::ChunkSignatures::Hashed(pairs.clone()));
+        let mut sizes = Vec::new();
+        for (name, expect) in [
+            (wire::SYNC_PROTOCOL, wire::ChunkSignatures::InOrder(sigs.clone())),
+            (wire::SYNC_PROTOCOL_V3, wire::ChunkSignatures::Hashed(pairs.clone())),
+        ] {
+            let p = StreamProtocol::new(name);
+            let mut out = futures::io::Cursor::new(Vec::new());
+            SyncCodec.write_request(&p, &mut out, req.clone()).await.expect("write");
+            let bytes = out.into_inner();
+            sizes.push(bytes.len());
+            let back = SyncCodec.read_request(&p, &mut futures::io::Cursor::new(bytes)).await.expect("read");
+            match back {
+                Request::Sync(d) => assert_eq!(d.signatures, expect, "{name}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        assert_eq!(sizes[0] + 3 * 32, sizes[1], "version 4 saves 32 bytes per change");
+
+        // A round read on version 4 has no hashes: it cannot go out on version 3 (it never does:
+        // a node sends rounds it builds itself), and nothing is written.
+        let read = Response::Sync(sync_round(0, wire::ChunkSignatures::InOrder(sigs)));
+        let mut out = futures::io::Cursor::new(Vec::new());
+        let v3 = StreamProtocol::new(wire::SYNC_PROTOCOL_V3);
+        let err = SyncCodec.write_response(&v3, &mut out, read).await.expect_err("no hashes");
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        assert!(out.get_ref().is_empty(), "nothing written");
     }
 
     #[tokio::test]
     async fn a_frame_that_inflates_beyond_the_limit_or_has_an_unknown_tag_is_refused() {
         use libp2p::request_response::Codec;
-        let v3 = StreamProtocol::new(wire::SYNC_PROTOCOL);
         let frame = |body: Vec<u8>| {
             let mut f = (body.len() as u32).to_be_bytes().to_vec();
             f.extend(body);
@@ -325,18 +382,21 @@ mod tests {
             std::io::Write::write_all(&mut z, &vec![0u8; len]).expect("deflate");
             z.finish().expect("deflate")
         };
-        // A few kilobytes that inflate beyond the frame limit, and a few that inflate to 8 MiB:
-        // both far beyond what their size allows.
-        for len in [MAX_MESSAGE_BYTES + 1000, 8 << 20] {
-            let bomb = deflated(len);
-            assert!(bomb.len() < 128 * 1024);
-            let err = SyncCodec.read_request(&v3, &mut frame(bomb)).await.expect_err("bomb");
-            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-            assert!(err.to_string().contains("inflates beyond"), "{err}");
-        }
-        for body in [vec![7u8, 1, 2, 3], vec![wire::FRAME_DEFLATE, 0xff, 0xff], vec![]] {
-            let err = SyncCodec.read_request(&v3, &mut frame(body)).await.expect_err("refused");
-            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        for name in [wire::SYNC_PROTOCOL_V3, wire::SYNC_PROTOCOL] {
+            let tagged = StreamProtocol::new(name);
+            // A few kilobytes that inflate beyond the frame limit, and a few that inflate to
+            // 8 MiB: both far beyond what their size allows.
+            for len in [MAX_MESSAGE_BYTES + 1000, 8 << 20] {
+                let bomb = deflated(len);
+                assert!(bomb.len() < 128 * 1024);
+                let err = SyncCodec.read_request(&tagged, &mut frame(bomb)).await.expect_err("bomb");
+                assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+                assert!(err.to_string().contains("inflates beyond"), "{name}: {err}");
+            }
+            for body in [vec![7u8, 1, 2, 3], vec![wire::FRAME_DEFLATE, 0xff, 0xff], vec![]] {
+                let err = SyncCodec.read_request(&tagged, &mut frame(body)).await.expect_err("refused");
+                assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            }
         }
     }
 

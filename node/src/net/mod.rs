@@ -3,9 +3,10 @@
 //!
 //! Protocols: TCP and QUIC transports, Noise, Yamux, identify, ping, optional mDNS, gossipsub
 //! (one topic per space, announcing new heads) and the request-response sync protocol
-//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`] (version 3, preferred: version 2 with compressed
-//! frames), [`twinmesh_protocol::wire::SYNC_PROTOCOL_V2`] and
-//! [`twinmesh_protocol::wire::SYNC_PROTOCOL_V1`] (still answered).
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL`] (version 4, preferred: version 3 with a round's
+//! signatures sent without their change hashes), [`twinmesh_protocol::wire::SYNC_PROTOCOL_V3`]
+//! (compressed frames), [`twinmesh_protocol::wire::SYNC_PROTOCOL_V2`] and
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL_V1`] (still answered and dialled).
 //!
 //! Sessions: on a new connection the dialing side sends a `Hello`; the answer tells it which
 //! documents differ, and it runs one Automerge sync session per differing document. A session
@@ -267,13 +268,9 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
                 ),
                 mdns: Toggle::from(mdns),
                 gossipsub,
-                // Version 2 first: an outbound stream negotiates the first one the peer speaks.
+                // Newest first: an outbound stream negotiates the first one the peer speaks.
                 sync: request_response::Behaviour::new(
-                    [
-                        (StreamProtocol::new(wire::SYNC_PROTOCOL), ProtocolSupport::Full),
-                        (StreamProtocol::new(wire::SYNC_PROTOCOL_V2), ProtocolSupport::Full),
-                        (StreamProtocol::new(wire::SYNC_PROTOCOL_V1), ProtocolSupport::Full),
-                    ],
+                    wire::Version::ALL.map(|v| (StreamProtocol::new(v.protocol()), ProtocolSupport::Full)),
                     request_response::Config::default()
                         .with_request_timeout(Duration::from_secs(30))
                         .with_max_concurrent_streams(64),
@@ -1233,7 +1230,7 @@ impl NetTask {
                                     doc,
                                     kind,
                                     message: None,
-                                    signatures: Vec::new(),
+                                    signatures: Default::default(),
                                 })),
                                 Err(refusal) => WireResponse::Refused(refusal),
                             }
