@@ -224,12 +224,16 @@ async fn a_snapshot_with_one_forged_tampered_or_unauthorized_change_is_refused_e
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-/// Nodes of earlier versions are answered: on `/twinmesh/sync/2` (frames never compressed) the
-/// whole-document messages too; on `/twinmesh/sync/1` a version 2 message cannot be sent at all.
+/// Nodes of earlier versions are answered: on `/twinmesh/sync/3` (round signatures with their
+/// hashes) and `/twinmesh/sync/2` (frames never compressed) the whole-document messages too; on
+/// `/twinmesh/sync/1` a version 2 message cannot be sent at all. (`wire_v4.rs` syncs a document
+/// both ways with a version 3 peer.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nodes_of_versions_2_and_1_are_still_answered() {
+async fn nodes_of_versions_3_2_and_1_are_still_answered() {
     let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
-    for (n, protocol) in [(0x56u8, wire::SYNC_PROTOCOL_V2), (0x55, wire::SYNC_PROTOCOL_V1)] {
+    for (n, protocol) in
+        [(0x57u8, wire::SYNC_PROTOCOL_V3), (0x56, wire::SYNC_PROTOCOL_V2), (0x55, wire::SYNC_PROTOCOL_V1)]
+    {
         let old = SecretKey::from_bytes([n; 32]);
         let mut swarm = attacker_swarm_with(&old, protocol);
         let peer = connect(&mut swarm, &a.addr().await).await;

@@ -203,13 +203,14 @@ pub async fn converged(nodes: &[&TestNode], doc: &str) -> bool {
 
 // ---- a peer that speaks the wire protocol directly ----
 
-type Rr = request_response::Behaviour<SyncCodec>;
+/// The behaviour of a raw peer: the sync protocol alone.
+pub type Rr = request_response::Behaviour<SyncCodec>;
 
 pub fn attacker_swarm(key: &SecretKey) -> Swarm<Rr> {
     attacker_swarm_with(key, wire::SYNC_PROTOCOL)
 }
 
-/// A raw peer speaking only `protocol` (e.g. [`wire::SYNC_PROTOCOL_V1`], as an old node).
+/// A raw peer speaking only `protocol` (e.g. [`wire::SYNC_PROTOCOL_V3`], as an old node).
 pub fn attacker_swarm_with(key: &SecretKey, protocol: &'static str) -> Swarm<Rr> {
     libp2p::SwarmBuilder::with_existing_identity(libp2p_keypair(key))
         .with_tokio()
