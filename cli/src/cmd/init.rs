@@ -14,7 +14,7 @@ pub(crate) struct InitArgs {
     /// ISO 3166-1 alpha-2 country code, e.g. FR.
     #[arg(long)]
     country: String,
-    /// Replace an existing identity. The old key file is kept as identity.key.replaced-<time>.
+    /// Replace an existing identity. The old key file is kept as identity.key.replaced-(time in ms).
     #[arg(long)]
     force: bool,
 }

@@ -1,6 +1,6 @@
 //! Membership and document sync with partner nodes.
 //!
-//! The network layer moves [`wire`] messages; everything that decides what to accept lives
+//! The network layer moves [`twinmesh_protocol::wire`] messages; everything that decides what to accept lives
 //! here, next to the store: who is a member, which documents differ, and which incoming
 //! changes are signed by a member who may write. Accepted changes are applied in one batch and
 //! persisted with their signatures before the reply is sent.

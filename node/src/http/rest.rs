@@ -1,5 +1,5 @@
-//! REST endpoints. Each one reads its path, query and body into an [`api::Request`] and answers
-//! it through [`call`], exactly as `POST /api/v1/rpc` and the CLI do: no logic lives here
+//! REST endpoints. Each one reads its path, query and body into an [`crate::api::Request`] and answers
+//! it through `call`, exactly as `POST /api/v1/rpc` and the CLI do: no logic lives here
 //! beyond translating HTTP into requests.
 
 use std::collections::HashMap;

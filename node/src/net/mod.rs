@@ -1,5 +1,5 @@
 //! The libp2p network: one task owns the Swarm; the rest of the node talks to it through
-//! [`NetCmd`]s on a bounded channel.
+//! `NetCmd`s on a bounded channel.
 //!
 //! Protocols: TCP and QUIC transports, Noise, Yamux, identify, ping, optional mDNS, gossipsub
 //! (one topic per space, announcing new heads) and the request-response sync protocol
@@ -77,7 +77,7 @@ pub const MAX_SESSIONS: usize = 256;
 pub const MAX_SESSIONS_PER_PEER: usize = 32;
 
 /// How long a running session keeps the other sessions this node would start about the same
-/// document waiting (see [`NetTask::start_session`]). A session slower than this (a slow or
+/// document waiting (see `NetTask::start_session`). A session slower than this (a slow or
 /// stalling partner) no longer holds the document's sync with the other partners up.
 pub const SESSION_GATE: Duration = Duration::from_secs(5);
 
