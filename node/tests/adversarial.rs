@@ -38,17 +38,7 @@ fn round(
     changes: &[&Change],
     signatures: Vec<([u8; 32], Signature)>,
 ) -> wire::Request {
-    let mut heads: Vec<_> = changes.iter().map(|c| c.hash()).collect();
-    heads.sort();
-    let msg = Message {
-        heads,
-        need: vec![],
-        have: vec![],
-        changes: ChunkList::from(changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>()),
-        flags: None,
-        version: MessageVersion::V1,
-    };
-    sync(space, doc, Some(msg.encode()), signatures)
+    sync(space, doc, Some(message_of(changes)), signatures)
 }
 
 /// A sync round about a plan carrying `message` as it is (valid or not), with `signatures` named

@@ -151,21 +151,6 @@ async fn node_and_member(version: Version, n: u8) -> (TestNode, String, Member, 
     (a, doc, member, swarm, peer)
 }
 
-/// A plain V1 sync message carrying `changes` as chunks.
-fn message_of(changes: &[&Change]) -> Vec<u8> {
-    let mut heads: Vec<_> = changes.iter().map(|c| c.hash()).collect();
-    heads.sort();
-    Message {
-        heads,
-        need: vec![],
-        have: vec![],
-        changes: ChunkList::from(changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>()),
-        flags: None,
-        version: MessageVersion::V1,
-    }
-    .encode()
-}
-
 /// A change on top of `saved` by `key`'s actor with `suffix`, setting `field`.
 fn change_on(saved: &[u8], key: &SecretKey, suffix: u8, field: &str, value: &str) -> Change {
     let mut doc = Automerge::load(saved).expect("load").with_actor(actor_id(&key.public(), [suffix; 16]));

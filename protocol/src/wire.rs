@@ -354,59 +354,44 @@ impl<S> Response<S> {
     }
 }
 
-impl Request {
-    /// The body of a frame carrying this request on `version` (before the frame's tag and
-    /// compression): its postcard encoding, with a [`DocSync`]'s signatures in that version's
-    /// form.
-    ///
-    /// # Errors
-    /// [`NotSendable`] for a round holding [`ChunkSignatures::InOrder`] on a version before 4.
-    pub fn to_wire(self, version: Version) -> Result<Vec<u8>, NotSendable> {
-        Ok(match version {
-            Version::V4 => encode(&self.map(ChunkSignatures::in_order)),
-            Version::V1 | Version::V2 | Version::V3 => encode(&self.try_map(|s| s.hashed(version))?),
-        })
-    }
+/// `to_wire` and `from_wire` for [`Request`] and [`Response`], which differ only in the type.
+macro_rules! wire_forms {
+    ($ty:ident, $what:literal) => {
+        impl $ty {
+            #[doc = concat!("The body of a frame carrying this ", $what, " on `version` (before the")]
+            /// frame's tag and compression): its postcard encoding, with a [`DocSync`]'s
+            /// signatures in that version's form.
+            ///
+            /// # Errors
+            /// [`NotSendable`] for a round holding [`ChunkSignatures::InOrder`] on a version
+            /// before 4.
+            pub fn to_wire(self, version: Version) -> Result<Vec<u8>, NotSendable> {
+                Ok(match version {
+                    Version::V4 => encode(&self.map(ChunkSignatures::in_order)),
+                    Version::V1 | Version::V2 | Version::V3 => encode(&self.try_map(|s| s.hashed(version))?),
+                })
+            }
 
-    /// Decodes the body of a frame read on `version`, refusing trailing bytes.
-    ///
-    /// # Errors
-    /// What is wrong with the bytes.
-    pub fn from_wire(bytes: &[u8], version: Version) -> Result<Self, String> {
-        match version {
-            Version::V4 => decode::<Request<Vec<Signature>>>(bytes).map(|r| r.map(ChunkSignatures::InOrder)),
-            Version::V1 | Version::V2 | Version::V3 => {
-                decode::<Request<Vec<HashedSignature>>>(bytes).map(|r| r.map(ChunkSignatures::Hashed))
+            /// Decodes the body of a frame read on `version`, refusing trailing bytes.
+            ///
+            /// # Errors
+            /// What is wrong with the bytes.
+            pub fn from_wire(bytes: &[u8], version: Version) -> Result<Self, String> {
+                match version {
+                    Version::V4 => {
+                        decode::<$ty<Vec<Signature>>>(bytes).map(|r| r.map(ChunkSignatures::InOrder))
+                    }
+                    Version::V1 | Version::V2 | Version::V3 => {
+                        decode::<$ty<Vec<HashedSignature>>>(bytes).map(|r| r.map(ChunkSignatures::Hashed))
+                    }
+                }
             }
         }
-    }
+    };
 }
 
-impl Response {
-    /// The body of a frame carrying this response on `version` (see [`Request::to_wire`]).
-    ///
-    /// # Errors
-    /// [`NotSendable`] for a round holding [`ChunkSignatures::InOrder`] on a version before 4.
-    pub fn to_wire(self, version: Version) -> Result<Vec<u8>, NotSendable> {
-        Ok(match version {
-            Version::V4 => encode(&self.map(ChunkSignatures::in_order)),
-            Version::V1 | Version::V2 | Version::V3 => encode(&self.try_map(|s| s.hashed(version))?),
-        })
-    }
-
-    /// Decodes the body of a frame read on `version`, refusing trailing bytes.
-    ///
-    /// # Errors
-    /// What is wrong with the bytes.
-    pub fn from_wire(bytes: &[u8], version: Version) -> Result<Self, String> {
-        match version {
-            Version::V4 => decode::<Response<Vec<Signature>>>(bytes).map(|r| r.map(ChunkSignatures::InOrder)),
-            Version::V1 | Version::V2 | Version::V3 => {
-                decode::<Response<Vec<HashedSignature>>>(bytes).map(|r| r.map(ChunkSignatures::Hashed))
-            }
-        }
-    }
-}
+wire_forms!(Request, "request");
+wire_forms!(Response, "response");
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

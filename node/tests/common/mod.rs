@@ -259,3 +259,19 @@ pub async fn ask(swarm: &mut Swarm<Rr>, peer: PeerId, req: wire::Request) -> Opt
     .await
     .expect("answer or disconnect in time")
 }
+
+/// A plain V1 sync message carrying `changes` as chunks.
+pub fn message_of(changes: &[&automerge::Change]) -> Vec<u8> {
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    let mut heads: Vec<_> = changes.iter().map(|c| c.hash()).collect();
+    heads.sort();
+    Message {
+        heads,
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>()),
+        flags: None,
+        version: MessageVersion::V1,
+    }
+    .encode()
+}
