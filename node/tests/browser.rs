@@ -3,8 +3,8 @@
 //! `<target dir>/screenshots/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
-//! test prints a SKIPPED line and passes, so a developer machine without a browser can still run
-//! `cargo test`.
+//! test fails when `CI` is set (CI must run it) or `TWIN_REQUIRE_REAL=1`; elsewhere it prints a
+//! SKIPPED line and passes, so a developer machine without a browser can still run `cargo test`.
 
 mod common;
 
@@ -47,6 +47,10 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     let driver = match Driver::start() {
         Ok(d) => d,
         Err(why) => {
+            assert!(
+                !common::real_components_required(),
+                "headless Chromium unavailable: {why}; in CI this test must run"
+            );
             eprintln!("SKIPPED two_towns_co_edit_a_plan_in_two_browsers: {why}");
             return;
         }

@@ -27,6 +27,13 @@ pub(crate) const START_ARGS: &[&str] =
 /// The name the tour's town uses.
 pub(crate) const SAINT_POL: &str = "Saint-Pol-sur-Ternoise";
 
+/// Whether a test that needs a real component (network namespaces, Chromium) must run rather
+/// than skip: always in CI (`CI` set and not `false`), or where `TWIN_REQUIRE_REAL=1`.
+pub(crate) fn real_components_required() -> bool {
+    let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.is_empty() && s != "0" && s != "false");
+    set("CI") || set("TWIN_REQUIRE_REAL")
+}
+
 /// What a finished command printed.
 #[derive(Debug)]
 pub(crate) struct Out {

@@ -27,6 +27,13 @@ use twinmesh_node::{
 /// Every wait in these tests is bounded by this.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Whether a test that needs a real component (network namespaces, Chromium) must run rather
+/// than skip: always in CI (`CI` set and not `false`), or where `TWIN_REQUIRE_REAL=1`.
+pub fn real_components_required() -> bool {
+    let set = |v: &str| std::env::var(v).is_ok_and(|s| !s.is_empty() && s != "0" && s != "false");
+    set("CI") || set("TWIN_REQUIRE_REAL")
+}
+
 pub struct TestNode {
     pub dir: tempfile::TempDir,
     pub node: Option<Node>,
