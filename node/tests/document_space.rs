@@ -357,3 +357,64 @@ async fn an_import_refusal_names_the_author_by_town() {
         w.a.req(Request::DocImport { data: b64(&file.to_bytes()), space: None }).await.expect_err("refused");
     assert!(err.to_string().contains(&format!("Oskarshamn (key {short})")), "{err}");
 }
+
+/// A change rewriting the space that waits in the quarantine for a change it depends on is
+/// refused when that change arrives, and neither blocks the round that brings it nor later ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_change_rewriting_the_space_cannot_block_the_document() {
+    let w = world().await;
+    import_bundle(&w.m, &w.s3_bundle).await.expect("S3's bundle");
+    let mut swarm = attacker_swarm(&w.mallory);
+    let peer = connect(&mut swarm, &w.m.addr().await).await;
+    let minutes: DocId = w.minutes.parse().expect("doc");
+    let exported = w.m.ok(Request::DocExport { doc: minutes }).await;
+    let bytes =
+        data_encoding::BASE64.decode(exported["data"].as_str().expect("data").as_bytes()).expect("b64");
+    let mut am = Automerge::load(&DocExport::from_bytes(&bytes).expect("export").saved)
+        .expect("load")
+        .with_actor(actor_id(&w.mallory.public(), [4; 16]));
+    let mut next = |field: &str, value: &str| {
+        let mut tx = am.transaction();
+        tx.put(automerge::ROOT, field, value).expect("put");
+        let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
+        let c = am.get_change_by_hash(&h.expect("change")).expect("change");
+        let s = sign_change(&w.mallory, &minutes, &c.hash());
+        (c, s)
+    };
+    let first = next("location", "one");
+    let rewrite = next("space", &w.s1.to_string());
+    let round = |changes: &[(Change, Signature)]| {
+        let refs: Vec<&Change> = changes.iter().map(|(c, _)| c).collect();
+        wire::Request::Sync(DocSync {
+            space: w.s3,
+            doc: minutes,
+            kind: DocKind::Minutes,
+            message: Some(message_of(&refs)),
+            signatures: ChunkSignatures::Hashed(changes.iter().map(|(c, s)| (c.hash().0, *s)).collect()),
+        })
+    };
+    // The rewrite alone waits for `first`; then `first` arrives and releases it.
+    ask(&mut swarm, peer, round(std::slice::from_ref(&rewrite))).await;
+    let resp = ask(&mut swarm, peer, round(std::slice::from_ref(&first))).await;
+    assert!(matches!(resp, Some(Response::Sync(_))), "{resp:?}");
+    let shown = w.m.show(&w.minutes).await.expect("minutes");
+    assert_eq!(shown["content"]["location"], "one", "the round bringing the dependency applied: {shown}");
+    let history = w.m.ok(Request::DocHistory { doc: minutes }).await;
+    let hashes: Vec<&Value> = history.as_array().expect("history").iter().map(|e| &e["hash"]).collect();
+    assert!(hashes.contains(&&Value::from(first.0.hash().to_string())), "{history}");
+    assert!(
+        !hashes.contains(&&Value::from(rewrite.0.hash().to_string())),
+        "the rewrite is refused: {history}"
+    );
+    // Saint-Pol's edits still reach Kaštela.
+    w.m.dial(&w.a).await;
+    w.a.set(&w.minutes, "location", "Saint-Pol").await;
+    eventually("Saint-Pol and Kaštela converge", || async { converged(&[&w.a, &w.m], &w.minutes).await })
+        .await;
+    let history = w.m.ok(Request::DocHistory { doc: minutes }).await;
+    assert!(
+        history.as_array().expect("history").iter().any(|e| e["author"] == "Saint-Pol-sur-Ternoise"
+            && e["message"].as_str().is_some_and(|m| m.contains("Saint-Pol"))),
+        "{history}"
+    );
+}
