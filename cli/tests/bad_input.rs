@@ -397,10 +397,13 @@ impl ImportSetup {
     fn new() -> Self {
         let a = Fixture::plan();
         a.node.run(&["doc", "set", &a.doc, "budget/lines/0/amount", "4150", "--officer", "C. Dufresne"]).ok();
+        // B may hold A's documents (as a viewer); only the damage to the file is refused.
+        let b = Node::init("Wetter (Ruhr)", "DE");
+        let b_id = b.id()["id"].as_str().expect("id").to_string();
+        a.node.run(&["space", "add", &a.space, &b_id, "--role", "viewer"]).ok();
         let file = a.node.scratch().join("plan.twindoc");
         a.node.run(&["doc", "export", &a.doc, "--output", file.to_str().expect("utf-8")]).ok();
         let export = std::fs::read(&file).expect("export file");
-        let b = Node::init("Wetter (Ruhr)", "DE");
         let space = b.space("Wetter (Ruhr) – Gołdap");
         b.doc(&space, "minutes", "Steering group");
         Self { a, b, export }
@@ -472,10 +475,12 @@ fn import_of_an_export_with_a_flipped_byte_is_refused() {
     flipped[mid] ^= 0x01;
     let out = s.refused("flipped.twindoc", &flipped, &["cannot import", "corrupt"]);
 
-    // A flipped byte in a signature is caught by verification.
-    let mut bad_sig = s.export.clone();
-    let last = bad_sig.len() - 10;
-    bad_sig[last] ^= 0x01;
+    // A flipped byte in a change's signature is caught by verification. (The file ends with
+    // the membership log, so the byte is found by decoding, not by its offset.)
+    let mut file = twinmesh_protocol::export::DocExport::from_bytes(&s.export).expect("export");
+    let last = file.signatures.len() - 1;
+    file.signatures[last].1.0[10] ^= 0x01;
+    let bad_sig = file.to_bytes();
     s.refused("bad-signature.twindoc", &bad_sig, &["cannot import", "nothing was imported"]);
 
     // The one error line is all the user should see (no extra log lines).

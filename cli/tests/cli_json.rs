@@ -370,9 +370,10 @@ fn json_outputs_give_ids_as_base32_strings() {
     let spaces = node.json(&["space", "list"]);
     let docs = node.json(&["doc", "list"]);
     let edit = node.json(&["doc", "set", &doc, "acronym", "YEX"]);
+    let other = Node::init("Wetter (Ruhr)", "DE");
+    node.json(&["space", "add", &space, other.id()["id"].as_str().expect("id"), "--role", "viewer"]);
     let export = node.scratch().join("p.twindoc");
     node.json(&["doc", "export", &doc, "--output", export.to_str().expect("utf-8")]);
-    let other = Node::init("Wetter (Ruhr)", "DE");
     let import = other.json(&["doc", "import", export.to_str().expect("utf-8")]);
 
     let mut wrong = Vec::new();
@@ -480,9 +481,10 @@ fn commands_give_the_same_answers_through_a_running_node() {
     assert_eq!(added["added"][0], "budget/lines/1");
     let new_doc = node.doc(space, "minutes", "Steering group");
     // Export and import through the node.
+    let other = Node::init("Wetter (Ruhr)", "DE");
+    node.json(&["space", "add", space, other.id()["id"].as_str().expect("id"), "--role", "viewer"]);
     let export = node.scratch().join("through-node.twindoc");
     node.json(&["doc", "export", doc, "--output", export.to_str().expect("utf-8")]);
-    let other = Node::init("Wetter (Ruhr)", "DE");
     let report = other.json(&["doc", "import", export.to_str().expect("utf-8")]);
     assert_eq!(report["changes_added"], 8, "{report}");
 

@@ -45,9 +45,19 @@ fn export_import_round_trip_and_incremental_updates() {
     // Exporting is read-only.
     assert_eq!(a.history(&doc), a_history);
 
-    // A fresh node B imports it.
+    // A fresh node B, not a member of A's space, is refused the file: nothing is listed.
     let b = Node::init(WETTER, "DE");
     let b_space = b.space("Wetter (Ruhr) – Gołdap");
+    let refused = b.run(&["doc", "import", file.to_str().expect("utf-8")]);
+    refused.fails(&["not a member", "--role viewer", "nothing was imported"]);
+    assert!(b.try_show(&doc).is_none(), "a refused import left the document behind");
+    assert_eq!(b.json(&["space", "list"]).as_array().map(Vec::len), Some(1), "only B's own space");
+
+    // A adds B as a viewer (a read-only copy); the new file's log carries that to B.
+    let b_id = b.id();
+    a.json(&["space", "add", &space, b_id["id"].as_str().expect("id"), "--name", WETTER, "--role", "viewer"]);
+    let file = export(&a, &doc, "plan-v1b.twindoc");
+    let a_history = a.history(&doc);
     let report = import(&b, &file, &[]);
     assert_eq!(report["new_document"], true, "{report}");
     assert_eq!(report["changes_added"], json!(a_history.len()), "{report}");
@@ -135,12 +145,11 @@ fn edits_flow_back_and_concurrent_edits_show_as_conflicts() {
     let b = Node::init(WETTER, "DE");
     let b_id = b.id();
     let b_key = b_id["public_key"].clone();
-    import(&b, &export(&a, &doc, "v1.twindoc"), &[]);
 
-    // B is no member of A's space yet: its node refuses to edit the copy.
-    let refused =
-        b.run(&["doc", "add", &doc, "budget/lines", "amount=900", "category=venue", "partner=Wetter"]);
-    refused.failed_with(&["not a member"]);
+    // B is no member of A's space yet: its node refuses the file and holds nothing of it.
+    let v1 = export(&a, &doc, "v1.twindoc");
+    b.run(&["doc", "import", v1.to_str().expect("utf-8")]).fails(&["not a member", "nothing was imported"]);
+    assert!(b.try_show(&doc).is_none());
 
     // A, an admin, adds B to the space; a fresh export carries the membership log to B.
     let added = a.json(&["space", "add", &space, b_id["id"].as_str().expect("id"), "--name", WETTER]);

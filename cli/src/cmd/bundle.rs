@@ -23,8 +23,9 @@ pub(crate) enum BundleCmd {
         #[arg(long, short)]
         output: PathBuf,
     },
-    /// Import a bundle: every change is verified as if it came over the network; if any fails,
-    /// nothing is applied.
+    /// Import a bundle: every change is verified as if it came over the network, every document
+    /// must name the bundle's space, and this town must be a member of that space (a viewer for
+    /// a read-only copy); if anything fails, nothing is applied.
     Import {
         /// The bundle file.
         file: PathBuf,

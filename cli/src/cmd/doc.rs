@@ -109,8 +109,9 @@ pub(crate) enum DocCmd {
         #[arg(long, short)]
         output: PathBuf,
     },
-    /// Import a file written by `twin doc export`. Every change's signature is verified; if any
-    /// fails, nothing is imported.
+    /// Import a file written by `twin doc export`. Every change's signature is verified, the
+    /// document must name the file's space, and this town must be a member of that space (a
+    /// viewer for a read-only copy); if anything fails, nothing is imported.
     Import {
         /// The file.
         file: PathBuf,

@@ -12,9 +12,16 @@
 use std::collections::{HashMap, HashSet};
 
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
-use twinmesh_protocol::{ids::DocId, signed::ChangeRejection};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    signed::ChangeRejection,
+};
 
-use super::{DocMeta, Engine, members::SignedChanges};
+use super::{
+    DocMeta, Engine,
+    members::SignedChanges,
+    transfer::{SpaceMismatch, check_space},
+};
 use crate::{error::NodeError, store::Batch};
 
 /// What [`Engine::admit`] did.
@@ -63,6 +70,33 @@ fn drop_equivocations(ready: &mut SignedChanges, doc: Option<&Automerge>) -> Vec
     }
     ready.retain(|(c, _)| !bad.contains(&c.hash()));
     refused
+}
+
+/// Whether `doc` still names `space` ([`check_space`]) once the changes of `pool` that can
+/// apply are applied to it, as [`Engine::admit`] would apply them; used where a refusal must
+/// come before anything is applied (a bundle). A document that failed the check before is not
+/// judged by its new changes, as in `admit`.
+pub(crate) fn check_space_after(
+    mut doc: Automerge,
+    pool: SignedChanges,
+    space: &SpaceId,
+) -> Result<(), SpaceMismatch> {
+    if !(doc.get_heads().is_empty() || check_space(&doc, space).is_ok()) {
+        return Ok(());
+    }
+    let (mut ready, _) = split_ready(&doc, pool);
+    drop_equivocations(&mut ready, None);
+    if ready.is_empty() {
+        return Ok(());
+    }
+    if doc.apply_changes(ready.iter().map(|(c, _)| c.clone())).is_err() {
+        drop_equivocations(&mut ready, Some(&doc));
+        if doc.apply_changes(ready.iter().map(|(c, _)| c.clone())).is_err() {
+            // `admit` refuses what does not apply; nothing to judge here.
+            return Ok(());
+        }
+    }
+    check_space(&doc, space)
 }
 
 /// The hashes among `hashes` that `doc` holds.
@@ -158,6 +192,9 @@ impl Engine {
         let mut doc = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
         let (mut ready, waiting) = split_ready(&doc, ok);
         let mut refused = drop_equivocations(&mut ready, None);
+        // A document held before this check existed may already fail it; then the incoming
+        // changes are not what is wrong, and refusing them would stop it from syncing.
+        let guard_space = doc.get_heads().is_empty() || check_space(&doc, &meta.space).is_ok();
         let to_hold: SignedChanges =
             waiting.iter().filter(|(c, _)| !held.contains(&c.hash())).cloned().collect();
         let released: Vec<ChangeHash> =
@@ -175,6 +212,18 @@ impl Engine {
                 return Err(e);
             }
             refused.extend(more);
+            apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect())?;
+        }
+        // The content must still name the document's space (`check_space`). When it does not,
+        // a change of `ready` wrote the envelope's `space`: start again from the stored state,
+        // refuse those changes and what builds on them, and apply the rest. Refusing the whole
+        // round instead would let one such change, held in the quarantine until what it waits
+        // for arrives, stop the document from syncing for good.
+        if guard_space && !ready.is_empty() && check_space(&doc, &meta.space).is_err() {
+            let (kept, more) = self.drop_space_rewrites(id, &meta.space, ready)?;
+            ready = kept;
+            refused.extend(more);
+            doc = self.stored_or_empty(id)?;
             apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect())?;
         }
         let applied = present(&doc, &ready.iter().map(|(c, _)| c.hash()).collect::<Vec<_>>());
@@ -201,6 +250,53 @@ impl Engine {
 }
 
 impl Engine {
+    /// The document as stored, or an empty one if it is not stored yet.
+    fn stored_or_empty(&self, id: &DocId) -> Result<Automerge, NodeError> {
+        if self.store.get(crate::store::Table::Docs, id.as_bytes())?.is_some() {
+            Ok(self.load_from_store(id)?.0)
+        } else {
+            Ok(Automerge::new().with_actor(self.actor()))
+        }
+    }
+
+    /// Splits `ready` (in dependency order, all applicable to the stored document) into the
+    /// changes that keep the document naming `space` and the refusals of the others: each
+    /// change after which [`check_space`] fails, and every change built on one. Applies them
+    /// one at a time to the stored document; runs only when a batch failed the check.
+    fn drop_space_rewrites(
+        &self,
+        id: &DocId,
+        space: &SpaceId,
+        ready: SignedChanges,
+    ) -> Result<(SignedChanges, Vec<ChangeRejection>), NodeError> {
+        let mut probe = self.stored_or_empty(id)?;
+        let mut kept: SignedChanges = Vec::with_capacity(ready.len());
+        let mut bad: HashSet<ChangeHash> = HashSet::new();
+        let mut refused = Vec::new();
+        for (c, s) in ready {
+            if let Some(d) = c.deps().iter().find(|d| bad.contains(d)) {
+                refused.push(ChangeRejection::Malformed {
+                    reason: format!("change {} builds on change {d}, which was refused", c.hash()),
+                });
+                bad.insert(c.hash());
+                continue;
+            }
+            probe.apply_changes([c.clone()]).map_err(super::edit::am)?;
+            match check_space(&probe, space) {
+                Ok(()) => kept.push((c, s)),
+                Err(why) => {
+                    tracing::warn!(doc = %id, change = %c.hash(), reason = %why, "refused a change that moves the document to another space");
+                    refused
+                        .push(ChangeRejection::Malformed { reason: format!("change {}: {why}", c.hash()) });
+                    bad.insert(c.hash());
+                    probe = self.stored_or_empty(id)?;
+                    probe.apply_changes(kept.iter().map(|(c, _)| c.clone())).map_err(super::edit::am)?;
+                }
+            }
+        }
+        Ok((kept, refused))
+    }
+
     /// Moves stored changes that cannot apply (their dependencies are not stored) out of the
     /// document's change table into the quarantine, with their signatures, so they apply when
     /// a partner sends what they wait for. Stores written before [`Engine::admit`] existed

@@ -112,12 +112,7 @@ impl Engine {
         let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
         // Only what merging the bundle's log would store counts, next to the whole local log.
         let membership = self.membership_with(&bundle.space, bundle.log.clone())?;
-        if !membership.can_read(&self.key.public()) {
-            return Err(NodeError::NotAllowed(format!(
-                "this bundle is for space '{}', of which this town is not a member",
-                bundle.space.genesis.name
-            )));
-        }
+        self.check_may_hold(&membership, &bundle.space, "bundle")?;
         // Check everything before applying anything.
         let mut parsed: Vec<(DocId, twinmesh_protocol::schema::DocKind, super::members::SignedChanges)> =
             Vec::new();
@@ -127,8 +122,11 @@ impl Engine {
                 let meta: DocMeta = decode("document metadata", &v)?;
                 if meta.space != space_id {
                     return Err(NodeError::InvalidInput(format!(
-                        "document {} belongs to another space here",
-                        d.doc
+                        "cannot import: document {} belongs to another space here ({}); nothing was imported",
+                        d.doc,
+                        self.space(&meta.space)
+                            .map(|s| format!("'{}'", s.genesis.name))
+                            .unwrap_or_else(|_| meta.space.to_string())
                     )));
                 }
             }
@@ -150,7 +148,19 @@ impl Engine {
                 rejected.extend(bad.into_iter().map(|(_, _, why)| why));
             }
             if let Some(first) = rejected.first() {
-                return Err(NodeError::Rejected { count: rejected.len(), first: first.clone() });
+                let first = self.name_author(first.clone(), &membership);
+                return Err(NodeError::Rejected { count: rejected.len(), first });
+            }
+            // The content must name the bundle's space once these changes apply: a bundle
+            // cannot move a document into another space.
+            let base = if self.holds(&d.doc)? { self.load(&d.doc)?.fork() } else { Automerge::new() };
+            if let Err(why) = super::admit::check_space_after(base, changes.clone(), &space_id) {
+                return Err(NodeError::InvalidInput(format!(
+                    "cannot import: document {} in this bundle for space '{}': {}; nothing was imported",
+                    d.doc,
+                    bundle.space.genesis.name,
+                    self.explain_space(&why)
+                )));
             }
             total += changes.len();
             parsed.push((d.doc, d.kind, changes));

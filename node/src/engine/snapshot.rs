@@ -152,7 +152,7 @@ impl Engine {
             .map_err(|e| NodeError::InvalidInput(format!("snapshot of {id} does not load: {e}")))?;
         no_orphans(&doc).map_err(|e| NodeError::InvalidInput(format!("snapshot of {id}: {e}")))?;
         let named = names_space(&doc, &space)
-            .map_err(|e| NodeError::InvalidInput(format!("snapshot of {id}: {e}")))?;
+            .map_err(|e| NodeError::InvalidInput(format!("snapshot of {id}: {}", self.explain_space(&e))))?;
         if named != kind {
             return Err(NodeError::InvalidInput(format!(
                 "snapshot of {id}: the document is a {named:?}, not a {kind:?}"

@@ -167,14 +167,20 @@ impl Engine {
         super::snapshot::no_orphans(&incoming)
             .map_err(|e| NodeError::InvalidInput(format!("cannot import: {e}")))?;
         let kind = names_space(&incoming, &space_id)
-            .map_err(|e| NodeError::InvalidInput(format!("cannot import: {e}")))?;
+            .map_err(|e| NodeError::InvalidInput(format!("cannot import: {}", self.explain_space(&e))))?;
         let sigs: HashMap<ChangeHash, Signature> =
             export.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
         let changes = incoming.get_changes(&[]);
         // Authors are checked against the membership log: this node's and the file's.
         // Only what merging the file's log would store counts, next to the whole local log.
         let membership = self.membership_with(&export.space, export.log.clone())?;
-        self.verify_all(&export.doc_id, &changes, &sigs, &membership)?;
+        self.check_may_hold(&membership, &export.space, "file")?;
+        self.verify_all(&export.doc_id, &changes, &sigs, &membership).map_err(|e| match e {
+            NodeError::Rejected { count, first } => {
+                NodeError::Rejected { count, first: self.name_author(first, &membership) }
+            }
+            other => other,
+        })?;
         let id = export.doc_id;
         let existing = self.store.get(Table::Docs, id.as_bytes())?;
         if let Some(existing) = existing {
@@ -265,6 +271,68 @@ impl Engine {
         Ok(meta)
     }
 
+    /// Refuses an import (`what`: a file or a bundle) of a space's documents unless this town
+    /// is a member of the space, in any role, under `membership` (the local log merged with
+    /// the one the import carries). A read-only copy is what the viewer role is for: an admin
+    /// adds the town as a viewer, and the file's log carries that addition.
+    pub(crate) fn check_may_hold(
+        &self,
+        membership: &twinmesh_protocol::membership::Membership,
+        space: &twinmesh_protocol::space::SignedSpace,
+        what: &str,
+    ) -> Result<(), NodeError> {
+        if membership.can_read(&self.key.public()) {
+            return Ok(());
+        }
+        Err(NodeError::NotAllowed(format!(
+            "cannot import: this {what} is for space '{}', of which this town is not a member; \
+             nothing was imported. For a read-only copy, an admin of the space adds this town \
+             (twin space add {} {} --role viewer) and exports again",
+            space.genesis.name,
+            space.id(),
+            crate::identity::peer_id(&self.key.public())
+        )))
+    }
+
+    /// `r` with an unauthorized author named by town and short key, as this node or
+    /// `membership` (which may hold a file's log) knows it, instead of by its hex key.
+    pub(crate) fn name_author(
+        &self,
+        r: ChangeRejection,
+        membership: &twinmesh_protocol::membership::Membership,
+    ) -> ChangeRejection {
+        let ChangeRejection::Unauthorized { hash, author } = r else { return r };
+        let Ok(key) = author.parse::<twinmesh_protocol::keys::PublicKey>() else {
+            return ChangeRejection::Unauthorized { hash, author };
+        };
+        let name = membership
+            .members
+            .get(&key.to_bytes())
+            .map(|m| m.name.clone())
+            .or_else(|| self.known_municipalities().ok()?.remove(&key.to_bytes()).map(|m| m.name));
+        let author = match name {
+            Some(n) => format!("{n} (key {})", key.fmt_short()),
+            None => format!("a town unknown here (key {})", key.fmt_short()),
+        };
+        ChangeRejection::Unauthorized { hash, author }
+    }
+
+    /// `why` in words, with the spaces named as this node knows them.
+    pub(crate) fn explain_space(&self, why: &SpaceMismatch) -> String {
+        let label = |id: &str| match id.parse::<SpaceId>().ok().and_then(|s| self.space(&s).ok()) {
+            Some(s) => format!("'{}' ({id})", s.genesis.name),
+            None => id.to_string(),
+        };
+        match why {
+            SpaceMismatch::Other { named, expected, .. } => format!(
+                "the document's content names space {}, not {}",
+                label(named),
+                label(&expected.to_string())
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// Verifies a set of changes of one document, and that each author may write; fails if
     /// any change is bad.
     pub(crate) fn verify_all<C: ChangeFacts>(
@@ -330,14 +398,84 @@ pub(crate) struct NewDoc<'a> {
     pub signatures: &'a [(ChangeHash, Signature)],
 }
 
-/// Checks that a document arriving whole (import, first sync) names `space` and a known kind,
-/// and returns the kind.
+/// Checks that a document arriving whole (import, first sync) names `space` (see
+/// [`check_space`]) and a known kind, and returns the kind.
 pub(crate) fn names_space(
     doc: &Automerge,
     space: &SpaceId,
-) -> Result<twinmesh_protocol::schema::DocKind, String> {
-    match (view::space_of(doc), view::kind_of(doc)) {
-        (Some(s), Some(kind)) if s == space.to_string() => Ok(kind),
-        _ => Err("the document does not name its space or has no known kind".into()),
+) -> Result<twinmesh_protocol::schema::DocKind, SpaceMismatch> {
+    check_space(doc, space)?;
+    view::kind_of(doc).ok_or(SpaceMismatch::NoKind)
+}
+
+/// Why a document's content does not agree with the space it is, or would be, held under.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SpaceMismatch {
+    /// The envelope names no space (never written, or deleted).
+    #[error("the document does not name its space")]
+    Missing,
+    /// The document was created in (or a second creation names) another space.
+    #[error("the document's content names space {named}, not {expected}")]
+    Other {
+        /// The space the content names, as written.
+        named: String,
+        /// The space it is held under.
+        expected: SpaceId,
+        /// The change that wrote it.
+        by: ChangeHash,
+    },
+    /// A change after the creation wrote the envelope's `space`.
+    #[error("change {by} rewrites the document's space, which is set once, when the document is created")]
+    Rewritten {
+        /// That change.
+        by: ChangeHash,
+    },
+    /// The envelope names no known kind.
+    #[error("the document has no known kind")]
+    NoKind,
+}
+
+/// The one check that a document's content agrees with the space it is held under, called on
+/// every path that brings a document or changes in: a document arriving whole (export file,
+/// whole-document snapshot) before anything is stored, a bundle's documents before anything
+/// of the bundle is applied, and every document after incoming changes were applied
+/// ([`Engine::admit`]: sync rounds, bundles, imports into a held document, changes released
+/// by a membership change). The space recorded here (the `Docs` row) is authoritative; the
+/// content must agree with it.
+///
+/// The envelope's `space` is written once, by the change that creates the document (a change
+/// with no dependencies), and never again (it is read-only in every schema). So the check
+/// holds when the field has a value and every value (concurrent writes leave several) is
+/// `space`, written by a change with no dependencies. A later change that wrote, overwrote or
+/// deleted the field leaves a value written by a change with dependencies, or none; a second
+/// creation naming another space leaves a second value. Reading one field costs next to
+/// nothing, so it runs on every round.
+pub(crate) fn check_space(doc: &Automerge, space: &SpaceId) -> Result<(), SpaceMismatch> {
+    let values = doc.get_all(automerge::ROOT, "space").unwrap_or_default();
+    if values.is_empty() {
+        return Err(SpaceMismatch::Missing);
     }
+    let expected = space.to_string();
+    for (value, op) in values {
+        let by = doc.hash_for_opid(&op).ok_or(SpaceMismatch::Missing)?;
+        let created = doc.get_change_meta_by_hash(&by).is_some_and(|c| c.deps.is_empty());
+        if !created {
+            return Err(SpaceMismatch::Rewritten { by });
+        }
+        let named = match &value {
+            automerge::Value::Scalar(s) => s.as_str().map(str::to_string),
+            automerge::Value::Object(_) => None,
+        };
+        match named {
+            Some(n) if n == expected => {}
+            other => {
+                return Err(SpaceMismatch::Other {
+                    named: other.unwrap_or_else(|| "(not a text)".into()),
+                    expected: *space,
+                    by,
+                });
+            }
+        }
+    }
+    Ok(())
 }
