@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_json::json;
 use twinmesh_node::{
     api::{EditSpec, Request},
-    engine::{DocInfo, EditOutcome, HistoryEntry, ImportReport, SignatureStatus},
+    engine::{DocInfo, EditOutcome, HistoryPage, ImportReport, SignatureStatus},
 };
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -87,14 +87,23 @@ pub(crate) enum DocCmd {
         /// Print Markdown (the default for people; explicit for scripts that want it).
         #[arg(long, conflicts_with = "json")]
         markdown: bool,
-        /// Show the document as it was at this change (hash from `doc history`).
+        /// Show the document as it was at this change: a hash from `doc history`, in full or
+        /// a unique prefix of at least 8 hex digits.
         #[arg(long, value_name = "CHANGE")]
         at: Option<String>,
     },
-    /// Every change: hash, author town, officer, time, message, signature check.
+    /// Changes, newest page first, printed oldest first: hash, author town, officer, time,
+    /// message, signature check, and whether the change was refused. `--json` prints the page's
+    /// changes as an array.
     History {
         /// The document.
         doc: DocId,
+        /// How many changes to show (1 to 1000).
+        #[arg(long, default_value_t = twinmesh_node::engine::HISTORY_PAGE_DEFAULT)]
+        limit: usize,
+        /// Only changes before this one (a hash or unique prefix): the next older page.
+        #[arg(long, value_name = "CHANGE")]
+        before: Option<String>,
     },
     /// The fields of a document kind, with their paths and types.
     Fields {
@@ -205,12 +214,13 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        DocCmd::History { doc } => {
-            let entries: Vec<HistoryEntry> = client.call_as(ctx, Request::DocHistory { doc })?;
+        DocCmd::History { doc, limit, before } => {
+            let page: HistoryPage =
+                client.call_as(ctx, Request::DocHistory { doc, limit: Some(limit), before })?;
             if ctx.json {
-                return output::json(&entries);
+                return output::json(&page.entries);
             }
-            for e in entries {
+            for e in &page.entries {
                 let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
                 let who = match (&e.author, &e.officer) {
                     (Some(a), Some(o)) => format!("{a} ({o})"),
@@ -223,11 +233,26 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                     SignatureStatus::Missing => "UNSIGNED",
                     SignatureStatus::Invalid => "BAD SIGNATURE",
                 };
+                // A refused change is signed but not part of the document: say so first.
+                let status = match (e.accepted, &e.refused_because) {
+                    (true, _) => format!("[{sig}]"),
+                    (false, why) => {
+                        format!("[REFUSED: {}; {sig}]", why.as_deref().unwrap_or("not part of the document"))
+                    }
+                };
                 out!(
-                    "{}  {}  {who}: {}  [{sig}]",
-                    &e.hash[..12.min(e.hash.len())],
+                    "{}  {}  {who}: {}  {status}",
+                    short_hash(&e.hash),
                     e.time_utc,
                     e.message.lines().next().unwrap_or("")
+                );
+            }
+            if let Some(older) = &page.older {
+                eprintln!(
+                    "{} older change(s) of {}: twin doc history {doc} --before {}",
+                    page.total.saturating_sub(page.entries.len()),
+                    page.total,
+                    short_hash(older)
                 );
             }
         }
@@ -270,9 +295,15 @@ fn print_edit(ctx: &Ctx, out: &twinmesh_node::engine::EditOutcome) -> anyhow::Re
     match (&out.change, &out.added) {
         (None, _) => out!("no change"),
         (Some(_), Some((path, _))) => out!("added {path}"),
-        (Some(h), None) => out!("{} ({})", out.message, &h[..12]),
+        (Some(h), None) => out!("{} ({})", out.message, short_hash(h)),
     }
     Ok(())
+}
+
+/// A change hash as people see it: 12 hex digits, which `--at` and `--before` accept (any unique
+/// prefix of at least 8 does).
+fn short_hash(h: &str) -> &str {
+    &h[..12.min(h.len())]
 }
 
 fn read_stdin() -> anyhow::Result<String> {

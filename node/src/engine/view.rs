@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
 use serde_json::{Map, Value as Json, json};
 use twinmesh_protocol::{
-    schema::{DocKind, Field, FieldType, Scalar},
+    schema::{self, DocKind, Field, FieldType, Scalar},
     signed,
     space::Municipality,
 };
@@ -25,6 +25,14 @@ pub enum ViewValue {
     Raw(String),
     /// Concurrent values of one field.
     Conflict(Vec<ConflictValue>),
+    /// A value of the right type that the schema refuses (e.g. an amount beyond the bound,
+    /// written by an older node): shown marked, never counted in a total.
+    Invalid {
+        /// The value as stored.
+        value: Scalar,
+        /// Why it does not fit the field.
+        reason: String,
+    },
     /// A record's fields, in schema order.
     Record(Vec<(&'static Field, ViewValue)>),
     /// List records: (item id, record).
@@ -151,7 +159,10 @@ fn field(
     match all.len() {
         0 => ViewValue::Scalar(Scalar::Null),
         1 => match typed(&all[0].0) {
-            Some(s) => ViewValue::Scalar(s),
+            Some(s) => match schema::check_stored(&f.ty, &s) {
+                Some(reason) => ViewValue::Invalid { value: s, reason },
+                None => ViewValue::Scalar(s),
+            },
             None => ViewValue::Raw(format!("{}", all[0].0)),
         },
         _ => {
@@ -189,6 +200,8 @@ impl ViewValue {
             Self::Text(t) => json!(t),
             Self::Scalar(s) => scalar_json(s),
             Self::Raw(r) => json!({ "unexpected": r }),
+            // The display form, because an out-of-range amount is not exact as a JSON number.
+            Self::Invalid { value, reason } => json!({ "invalid": value.display(), "reason": reason }),
             Self::Conflict(vals) => json!({
                 "conflict": vals.iter().map(|c| json!({"value": scalar_json(&c.value), "author": c.author})).collect::<Vec<_>>()
             }),
