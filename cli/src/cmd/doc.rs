@@ -42,7 +42,8 @@ pub(crate) enum DocCmd {
         doc: DocId,
         /// The field's path.
         path: Path,
-        /// The new value, checked against the field's type.
+        /// The new value, checked against the field's type (`-150` is a value, not an option).
+        #[arg(allow_negative_numbers = true)]
         value: String,
         /// Describe the change in the history instead of the generated summary.
         #[arg(long, short)]
