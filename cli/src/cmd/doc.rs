@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_json::json;
 use twinmesh_node::{
     api::{EditSpec, Request},
-    engine::{DocInfo, EditOutcome, HistoryPage, ImportReport, SignatureStatus},
+    engine::{DocInfo, EditOutcome, HistoryEntry, HistoryPage, ImportReport, SignatureStatus},
 };
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -222,31 +222,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 return output::json(&page.entries);
             }
             for e in &page.entries {
-                let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
-                let who = match (&e.author, &e.officer) {
-                    (Some(a), Some(o)) => format!("{a} ({o})"),
-                    (Some(a), None) => a.clone(),
-                    (None, Some(o)) => format!("{} ({o})", short(&e.author_key).unwrap_or("unknown".into())),
-                    (None, None) => short(&e.author_key).unwrap_or("unknown".into()),
-                };
-                let sig = match e.signature {
-                    SignatureStatus::Verified => "signature ok",
-                    SignatureStatus::Missing => "UNSIGNED",
-                    SignatureStatus::Invalid => "BAD SIGNATURE",
-                };
-                // A refused change is signed but not part of the document: say so first.
-                let status = match (e.accepted, &e.refused_because) {
-                    (true, _) => format!("[{sig}]"),
-                    (false, why) => {
-                        format!("[REFUSED: {}; {sig}]", why.as_deref().unwrap_or("not part of the document"))
-                    }
-                };
-                out!(
-                    "{}  {}  {who}: {}  {status}",
-                    short_hash(&e.hash),
-                    e.time_utc,
-                    e.message.lines().next().unwrap_or("")
-                );
+                out!("{}", history_line(e));
             }
             if let Some(older) = &page.older {
                 eprintln!(
@@ -301,6 +277,33 @@ fn print_edit(ctx: &Ctx, out: &twinmesh_node::engine::EditOutcome) -> anyhow::Re
     Ok(())
 }
 
+/// One line of `doc history`: hash, time, who, message, and the signature check, or first of
+/// all that the change was refused (it is signed, yet not part of the document).
+fn history_line(e: &HistoryEntry) -> String {
+    let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
+    let who = match (&e.author, &e.officer) {
+        (Some(a), Some(o)) => format!("{a} ({o})"),
+        (Some(a), None) => a.clone(),
+        (None, Some(o)) => format!("{} ({o})", short(&e.author_key).unwrap_or("unknown".into())),
+        (None, None) => short(&e.author_key).unwrap_or("unknown".into()),
+    };
+    let sig = match e.signature {
+        SignatureStatus::Verified => "signature ok",
+        SignatureStatus::Missing => "UNSIGNED",
+        SignatureStatus::Invalid => "BAD SIGNATURE",
+    };
+    let status = match (e.accepted, &e.refused_because) {
+        (true, _) => format!("[{sig}]"),
+        (false, why) => format!("[REFUSED: {}; {sig}]", why.as_deref().unwrap_or("not part of the document")),
+    };
+    format!(
+        "{}  {}  {who}: {}  {status}",
+        short_hash(&e.hash),
+        e.time_utc,
+        e.message.lines().next().unwrap_or("")
+    )
+}
+
 /// A change hash as people see it: 12 hex digits, which `--at` and `--before` accept (any unique
 /// prefix of at least 8 does).
 fn short_hash(h: &str) -> &str {
@@ -346,4 +349,36 @@ fn fields(ctx: &Ctx, kind: DocKind) -> anyhow::Result<()> {
         out!("{p:<40} {t:<30} {l}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use twinmesh_protocol::time::Timestamp;
+
+    use super::*;
+
+    fn entry(accepted: bool) -> HistoryEntry {
+        HistoryEntry {
+            hash: "505231a9344d".repeat(5) + "abcd",
+            author_key: None,
+            author_id: None,
+            author: Some("Warstein".into()),
+            officer: Some("J. Becker".into()),
+            time: Timestamp(0),
+            time_utc: "2026-01-01T00:00:00Z".into(),
+            message: "budget/lines/0/amount: '1.00 EUR' -> '2.00 EUR'".into(),
+            seq: 2,
+            signature: SignatureStatus::Verified,
+            accepted,
+            refused_because: (!accepted).then(|| "the author may not write to this space".into()),
+        }
+    }
+
+    #[test]
+    fn a_refused_change_is_marked_refused_not_just_signature_ok() {
+        let line = history_line(&entry(false));
+        assert!(line.contains("[REFUSED: the author may not write to this space; signature ok]"), "{line}");
+        let line = history_line(&entry(true));
+        assert!(line.ends_with("[signature ok]") && line.starts_with("505231a9344d  "), "{line}");
+    }
 }
