@@ -252,3 +252,34 @@ impl ViewValue {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use automerge::{AutoCommit, ScalarValue, transaction::Transactable};
+
+    use super::*;
+
+    /// A plan as an older node could have stored it: budget lines of the amount (two of
+    /// them used to total -0.02 EUR) next to an ordinary line, and a head-count of -3.
+    #[test]
+    fn values_stored_out_of_range_are_shown_marked_and_never_counted() {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "kind", "plan").expect("kind");
+        let budget = doc.put_object(automerge::ROOT, "budget", ObjType::Map).expect("budget");
+        let lines = doc.put_object(&budget, "lines", ObjType::List).expect("lines");
+        for (i, cents) in [i64::MAX, i64::MAX, 260_000].into_iter().enumerate() {
+            let line = doc.insert_object(&lines, i, ObjType::Map).expect("line");
+            doc.put(&line, "id", format!("l{i}")).expect("id");
+            doc.put(&line, "amount", ScalarValue::Int(cents)).expect("amount");
+        }
+        let view = build(doc.document(), DocKind::Plan, &HashMap::new());
+        let json = view.root.to_json();
+        let first = &json["budget"]["lines"][0]["amount"];
+        assert_eq!(first["invalid"], "92,233,720,368,547,758.07 EUR", "{first}");
+        assert!(first["reason"].as_str().is_some_and(|r| r.contains("out of range")), "{first}");
+        assert_eq!(json["budget"]["lines"][2]["amount"], json!(2600.0));
+        let md = crate::render::markdown(&view);
+        let total = md.lines().find(|l| l.starts_with("| **Total**")).expect("total line");
+        assert!(total.contains("**2,600.00 EUR** + ⚠ 2 invalid value(s), not counted"), "{total}");
+    }
+}
