@@ -167,6 +167,55 @@ fn wrong_value_type() {
 }
 
 #[test]
+fn out_of_range_and_malformed_values_are_refused_with_the_range() {
+    let fx = Fixture::plan();
+    let doc = fx.doc.as_str();
+    fx.node.run(&["doc", "add", doc, "events", "title=Youth exchange"]).ok();
+    fx.node.run(&["doc", "add", doc, "partners", "town=Wetter (Ruhr)"]).ok();
+    fx.node.run(&["doc", "add", doc, "events/0/participants", "town=Wetter (Ruhr)"]).ok();
+    let before = fx.state();
+    refused(
+        &fx,
+        &before,
+        &[
+            // The line: two of them used to total -0.02 EUR.
+            (
+                &["doc", "set", doc, "budget/lines/0/amount", "92233720368547758.07"],
+                &["budget/lines/0/amount", "out of range", "100,000,000.00"],
+            ),
+            (
+                &["doc", "add", doc, "budget/lines", "amount=92233720368547758.07"],
+                &["budget/lines/1/amount", "out of range"],
+            ),
+            (&["doc", "set", doc, "budget/lump_sum_requested", "-5"], &["lump_sum_requested", "from 0 to"]),
+            (
+                &["doc", "set", doc, "events/0/participants/0/youth", "-3"],
+                &["events/0/participants/0/youth", "from 0 to 1000000", "-3"],
+            ),
+            (
+                &["doc", "set", doc, "partners/0/country", "ZZZZ"],
+                &["partners/0/country", "ISO 3166-1", "ZZZZ"],
+            ),
+        ],
+    );
+    // A negative budget line is a correction, and is allowed and marked.
+    fx.node.run(&["doc", "add", doc, "budget/lines", "amount=-150", "description=Refund"]).ok();
+    let md = fx.node.run(&["doc", "show", doc]).ok().stdout;
+    assert!(md.contains("-150.00 EUR (correction)"), "{md}");
+    assert!(md.contains("**3,650.00 EUR**"), "3800 - 150: {md}");
+}
+
+#[test]
+fn contact_email_must_be_an_address() {
+    let node = Node::init(common::SAINT_POL, "FR");
+    let space = node.space("Contacts space");
+    let doc = node.doc(&space, "contacts", "Who is who");
+    let out = node.run(&["doc", "add", &doc, "entries", "name=C. Dufresne", "email=not-an-email"]);
+    out.fails(&["entries/0/email", "e-mail address", "not-an-email"]);
+    node.run(&["doc", "add", &doc, "entries", "name=C. Dufresne", "email=c.dufresne@example.invalid"]).ok();
+}
+
+#[test]
 fn doc_text_on_a_scalar_field() {
     let fx = Fixture::plan();
     let before = fx.state();

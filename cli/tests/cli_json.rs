@@ -224,6 +224,13 @@ fn tour() {
     assert_eq!(text_history.lines().count(), history.len(), "{text_history}");
     assert!(text_history.lines().all(|l| l.contains("[signature ok]")), "{text_history}");
     assert!(text_history.contains(&format!("{SAINT_POL} (C. Dufresne)")), "{text_history}");
+    // The hash it prints is one `--at` accepts, and `--json` then gives that version's heads.
+    let printed = text_history.lines().nth(1).and_then(|l| l.split_whitespace().next()).expect("a hash");
+    let by_printed = node.json(&["doc", "show", &doc, "--at", printed]);
+    assert_eq!(by_printed["content"], after_add["content"], "{printed}");
+    assert_eq!(by_printed["heads"], json!([history[1]["hash"]]), "heads at the change, not today's");
+    let paged = node.json(&["doc", "history", &doc, "--limit", "2", "--before", printed]);
+    assert_eq!(paged, json!([history[0]]), "the one change before it: {paged}");
 
     // The title can be edited like any text, and doc list follows it.
     node.json(&["doc", "text", &doc, "title", "Youth exchange Wetter 2026"]);
@@ -252,7 +259,7 @@ fn doc_fields_lists_paths_types_and_labels() {
     assert_eq!(find("budget/lines")["type"], "list");
     assert_eq!(find("start")["type"].as_str().map(|t| t.starts_with("date")), Some(true));
     assert_eq!(find("events/N/main_event")["type"], "true or false");
-    assert_eq!(find("events/N/participants/N/youth")["type"], "whole number");
+    assert_eq!(find("events/N/participants/N/youth")["type"], "whole number from 0 to 1000000");
     let status = find("status")["type"].as_str().expect("type");
     assert!(status.starts_with("one of ") && status.contains("awarded"), "{status}");
     let mut seen = HashSet::new();

@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use twinmesh_protocol::{
-    ChangeHash,
     ids::{DocId, SpaceId},
     membership::Role,
     schema::{DocKind, Field, FieldType, Path, Seg},
@@ -208,10 +207,18 @@ pub enum Request {
         #[serde(default)]
         at: Option<String>,
     },
-    /// A document's history.
+    /// A page of a document's history (see [`crate::engine::HistoryPage`]).
     DocHistory {
         /// The document.
         doc: DocId,
+        /// Changes per page: default [`crate::engine::HISTORY_PAGE_DEFAULT`], at most
+        /// [`crate::engine::HISTORY_PAGE_MAX`].
+        #[serde(default)]
+        limit: Option<usize>,
+        /// Only changes before this one (a hash or a unique prefix): the `older` cursor of the
+        /// previous page.
+        #[serde(default)]
+        before: Option<String>,
     },
     /// An export file (base64 in `data`).
     DocExport {
@@ -465,16 +472,17 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
         }
         Request::DocShow { doc, at } => {
             let heads = match at {
-                Some(h) => Some(vec![h.parse::<ChangeHash>().map_err(|_| {
-                    NodeError::InvalidInput(format!(
-                        "'{h}' is not a change hash (64 hex characters, see `twin doc history`)"
-                    ))
-                })?]),
+                Some(h) => Some(vec![engine.find_change(&doc, &h)?]),
                 None => None,
             };
             let view = engine.view(&doc, heads.as_deref())?;
             let meta = engine.doc_meta(&doc)?;
-            let current_heads: Vec<String> = engine.heads(&doc)?.iter().map(|h| h.to_string()).collect();
+            // The heads of the version shown: the change asked for, or today's.
+            let shown_heads = match heads {
+                Some(h) => h,
+                None => engine.heads(&doc)?,
+            };
+            let current_heads: Vec<String> = shown_heads.iter().map(|h| h.to_string()).collect();
             let conflicts: Vec<Value> = view
                 .root
                 .conflicts()
@@ -496,7 +504,16 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 "markdown": render::markdown(&view),
             }))
         }
-        Request::DocHistory { doc } => to_json(&engine.history(&doc)?),
+        Request::DocHistory { doc, limit, before } => {
+            let limit = limit.unwrap_or(crate::engine::HISTORY_PAGE_DEFAULT);
+            if limit == 0 || limit > crate::engine::HISTORY_PAGE_MAX {
+                return Err(NodeError::InvalidInput(format!(
+                    "limit must be from 1 to {} changes per page, not {limit}",
+                    crate::engine::HISTORY_PAGE_MAX
+                )));
+            }
+            to_json(&engine.history_page(&doc, limit, before.as_deref())?)
+        }
         Request::BundleExport { space, partner } => {
             let key = match partner {
                 Some(p) => Some(find_member(engine, &space, &p)?),
@@ -614,7 +631,9 @@ fn field_json(f: &Field) -> Value {
         FieldType::Date => "date",
         FieldType::Int => "int",
         FieldType::Number => "number",
-        FieldType::Money => "money",
+        FieldType::Money | FieldType::CorrectableMoney => "money",
+        FieldType::Country => "country",
+        FieldType::Email => "email",
         FieldType::Bool => "bool",
         FieldType::Record(fields) => {
             v["fields"] = Value::Array(fields.iter().map(field_json).collect());
@@ -626,6 +645,12 @@ fn field_json(f: &Field) -> Value {
         }
         FieldType::ReadOnly => "readonly",
     };
+    if let Some((min, max)) = f.ty.range() {
+        // Money in euros, as everywhere in the JSON API.
+        let scale = |n: i64| if f.ty.is_money() { json!(n as f64 / 100.0) } else { json!(n) };
+        v["min"] = scale(min);
+        v["max"] = scale(max);
+    }
     v["type"] = json!(ty);
     v
 }

@@ -63,7 +63,52 @@ fn is_inline(f: &Field) -> bool {
 }
 
 fn sums(list: &Field, col: &Field) -> bool {
-    col.ty == FieldType::Money || (list.name == "participants" && col.ty == FieldType::Int)
+    col.ty.is_money() || (list.name == "participants" && col.ty == FieldType::Int)
+}
+
+/// A column's running total: summed in `i128`, so no number of in-range or out-of-range `i64`
+/// values can overflow it, with the values it could not count.
+#[derive(Default)]
+struct Total {
+    sum: i128,
+    in_conflict: usize,
+    invalid: usize,
+}
+
+impl Total {
+    fn add(&mut self, v: Option<&ViewValue>) {
+        match v {
+            Some(ViewValue::Scalar(Scalar::Money(n) | Scalar::Int(n))) => self.sum += i128::from(*n),
+            Some(ViewValue::Conflict(_)) => self.in_conflict += 1,
+            Some(ViewValue::Invalid { .. } | ViewValue::Raw(_)) => self.invalid += 1,
+            _ => {}
+        }
+    }
+
+    fn show(&self, col: &Field) -> String {
+        let mut s = if col.ty.is_money() {
+            format!("**{}**", format_eur(self.sum))
+        } else {
+            format!("**{}**", self.sum)
+        };
+        if self.in_conflict > 0 {
+            let _ = write!(s, " + ⚠ {} value(s) in conflict, not counted", self.in_conflict);
+        }
+        if self.invalid > 0 {
+            let _ = write!(s, " + ⚠ {} invalid value(s), not counted", self.invalid);
+        }
+        s
+    }
+}
+
+/// A cell: the value, with a negative amount in a correction field marked as such.
+fn cell_text(col: &Field, v: &ViewValue) -> String {
+    match v {
+        ViewValue::Scalar(Scalar::Money(n)) if *n < 0 && col.ty == FieldType::CorrectableMoney => {
+            format!("{} (correction)", inline(v))
+        }
+        _ => inline(v),
+    }
 }
 
 fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], level: usize) {
@@ -75,18 +120,17 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
     let table_cols: Vec<&Field> = cols.iter().filter(|c| is_inline(c)).collect();
     let _ = writeln!(out, "| # | {} |", table_cols.iter().map(|c| c.label).collect::<Vec<_>>().join(" | "));
     let _ = writeln!(out, "|---|{}|", table_cols.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
-    let mut totals: Vec<Option<i64>> = table_cols.iter().map(|c| sums(list_field, c).then_some(0)).collect();
+    let mut totals: Vec<Option<Total>> =
+        table_cols.iter().map(|c| sums(list_field, c).then(Total::default)).collect();
     for (i, (_, rec)) in items.iter().enumerate() {
         let ViewValue::Record(fields) = rec else { continue };
         let mut cells = Vec::new();
         for (ci, c) in table_cols.iter().enumerate() {
             let v = fields.iter().find(|(f, _)| f.name == c.name).map(|(_, v)| v);
-            if let (Some(total), Some(ViewValue::Scalar(Scalar::Money(n) | Scalar::Int(n)))) =
-                (&mut totals[ci], v)
-            {
-                *total += n;
+            if let Some(total) = &mut totals[ci] {
+                total.add(v);
             }
-            cells.push(cell(&v.map(inline).unwrap_or_default()));
+            cells.push(cell(&v.map(|v| cell_text(c, v)).unwrap_or_default()));
         }
         let _ = writeln!(out, "| {} | {} |", i + 1, cells.join(" | "));
     }
@@ -94,11 +138,7 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
         let cells: Vec<String> = table_cols
             .iter()
             .zip(&totals)
-            .map(|(c, t)| match t {
-                Some(n) if c.ty == FieldType::Money => format!("**{}**", format_eur(*n)),
-                Some(n) => format!("**{n}**"),
-                None => String::new(),
-            })
+            .map(|(c, t)| t.as_ref().map(|t| t.show(c)).unwrap_or_default())
             .collect();
         let _ = writeln!(out, "| **Total** | {} |", cells.join(" | "));
     }
@@ -149,10 +189,74 @@ fn inline(v: &ViewValue) -> String {
                 .collect::<Vec<_>>()
                 .join(" / ")
         ),
+        ViewValue::Invalid { value, reason } => format!("⚠ INVALID: {} ({reason})", value.display()),
         ViewValue::Record(_) | ViewValue::List(_) => String::new(),
     }
 }
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use twinmesh_protocol::schema::{DocKind, MAX_AMOUNT_CENTS};
+
+    use super::*;
+    use crate::engine::view::ConflictValue;
+
+    fn field(fields: &'static [Field], name: &str) -> &'static Field {
+        fields.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no field {name}"))
+    }
+
+    /// A plan whose budget has these lines (amount only).
+    fn plan_with_lines(amounts: Vec<ViewValue>) -> DocView {
+        let budget = field(DocKind::Plan.fields(), "budget");
+        let FieldType::Record(budget_fields) = budget.ty else { panic!("budget is a record") };
+        let lines = field(budget_fields, "lines");
+        let FieldType::List(line_fields) = lines.ty else { panic!("lines is a list") };
+        let items = amounts
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (format!("l{i}"), ViewValue::Record(vec![(field(line_fields, "amount"), v)])))
+            .collect();
+        DocView {
+            kind: DocKind::Plan,
+            root: ViewValue::Record(vec![(budget, ViewValue::Record(vec![(lines, ViewValue::List(items))]))]),
+        }
+    }
+
+    fn total_line(md: &str) -> &str {
+        md.lines().find(|l| l.starts_with("| **Total**")).expect("a total line")
+    }
+
+    #[test]
+    fn a_line_in_conflict_is_named_in_the_total_not_silently_left_out() {
+        let conflict = ViewValue::Conflict(vec![
+            ConflictValue { value: Scalar::Money(10_000), author: "Warstein".into() },
+            ConflictValue { value: Scalar::Money(20_000), author: "Saint-Pol".into() },
+        ]);
+        let md = markdown(&plan_with_lines(vec![ViewValue::Scalar(Scalar::Money(260_000)), conflict]));
+        let total = total_line(&md);
+        assert!(
+            total.contains("2,600.00 EUR") && total.contains("1 value(s) in conflict, not counted"),
+            "{total}"
+        );
+    }
+
+    #[test]
+    fn totals_do_not_wrap_and_invalid_values_are_marked_and_left_out() {
+        // Two of the lines, as a node before the bounds would have shown them.
+        let huge = ViewValue::Scalar(Scalar::Money(i64::MAX));
+        let md = markdown(&plan_with_lines(vec![huge.clone(), huge]));
+        assert!(total_line(&md).contains("184,467,440,737,095,516.14 EUR"), "{md}");
+        // What the view makes of such a value today: marked, not counted.
+        let invalid = ViewValue::Invalid { value: Scalar::Money(i64::MAX), reason: "out of range".into() };
+        let correction = ViewValue::Scalar(Scalar::Money(-MAX_AMOUNT_CENTS));
+        let md = markdown(&plan_with_lines(vec![invalid, correction]));
+        assert!(md.contains("⚠ INVALID: 92,233,720,368,547,758.07 EUR (out of range)"), "{md}");
+        assert!(md.contains("-100,000,000.00 EUR (correction)"), "{md}");
+        let total = total_line(&md);
+        assert!(total.contains("**-100,000,000.00 EUR** + ⚠ 1 invalid value(s), not counted"), "{total}");
+    }
 }

@@ -137,7 +137,8 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
     assert_ne!(Some(v["heads"].clone()), Some(heads_before));
     let other = a.show(&other_doc).await.expect("other doc");
     assert!(other["content"]["location"].is_null(), "replayed change refused");
-    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    let hist =
+        a.ok(Request::DocHistory { doc: doc_id, limit: Some(1000), before: None }).await["entries"].clone();
     assert!(hist.as_array().expect("hist").iter().all(|e| e["signature"] == "verified"));
     assert!(hist.as_array().expect("hist").iter().any(|e| e["author"] == "Mallory"));
 
@@ -282,7 +283,8 @@ async fn a_change_that_arrives_before_its_dependency_waits_then_applies_signed()
     assert!(!reply.need.contains(&second.hash()), "not for the change it holds: {:?}", reply.need);
     let v = a.show(&doc).await.expect("show");
     assert!(v["content"]["working_language"] == "EN", "held, not applied: {}", v["content"]);
-    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    let hist =
+        a.ok(Request::DocHistory { doc: doc_id, limit: Some(1000), before: None }).await["entries"].clone();
     let held = hist.as_array().expect("history").iter().find(|e| e["hash"] == second.hash().to_string());
     assert_eq!(held.map(|e| e["accepted"].clone()), Some(false.into()), "{hist}");
     drop(swarm);
@@ -301,9 +303,13 @@ async fn a_change_that_arrives_before_its_dependency_waits_then_applies_signed()
         assert!(entries.iter().all(|e| e["signature"] == "verified" && e["accepted"] == true), "{hist}");
         assert_eq!(entries.iter().filter(|e| e["author"] == "Warstein").count(), 2, "{hist}");
     };
-    check_history(a.ok(Request::DocHistory { doc: doc_id }).await);
+    check_history(
+        a.ok(Request::DocHistory { doc: doc_id, limit: Some(1000), before: None }).await["entries"].clone(),
+    );
     a.restart().await;
-    check_history(a.ok(Request::DocHistory { doc: doc_id }).await);
+    check_history(
+        a.ok(Request::DocHistory { doc: doc_id, limit: Some(1000), before: None }).await["entries"].clone(),
+    );
     assert_eq!(a.show(&doc).await.expect("show")["content"]["working_language"], "DE");
 }
 
@@ -370,6 +376,7 @@ async fn an_equivocating_change_is_refused_and_the_rest_still_applies() {
     let v = a.show(&doc).await.expect("show");
     assert_eq!(v["content"]["acronym"], "ONE", "the second version is refused");
     assert_eq!(v["content"]["working_language"], "DE", "the rest of the round applies");
-    let hist = a.ok(Request::DocHistory { doc: doc_id }).await;
+    let hist =
+        a.ok(Request::DocHistory { doc: doc_id, limit: Some(1000), before: None }).await["entries"].clone();
     assert!(hist.as_array().expect("history").iter().all(|e| e["signature"] == "verified"), "{hist}");
 }

@@ -131,7 +131,8 @@ fn every_endpoint_answers_through_the_node() {
 
     // History, and the document as it was at an earlier change.
     let history = a.ok("GET", &format!("/api/v1/docs/{doc}/history"), None);
-    let entries = history.as_array().expect("history");
+    let entries = history["entries"].as_array().expect("history");
+    assert_eq!((history["total"].clone(), history["older"].clone()), (json!(5), Value::Null));
     assert_eq!(entries.len(), 5, "create, add, set, two splices: {history}");
     assert!(entries.iter().all(|e| e["signature"] == "verified" && e["author"] == "Saint-Pol-sur-Ternoise"));
     assert_eq!(entries[0]["officer"], "C. Dufresne");
@@ -139,6 +140,10 @@ fn every_endpoint_answers_through_the_node() {
     let at = entries[1]["hash"].as_str().expect("hash");
     let old = a.ok("GET", &format!("/api/v1/docs/{doc}?at={at}"), None);
     assert_eq!(old["content"]["budget"]["lines"][0]["amount"], Value::Null, "before the amount was set");
+    assert_eq!(old["heads"], json!([at]), "the heads of the version shown, not today's");
+    // A unique prefix of 8 or more hex digits names the change, as `doc history` prints it.
+    let by_prefix = a.ok("GET", &format!("/api/v1/docs/{doc}?at={}", &at[..12]), None);
+    assert_eq!(by_prefix["content"], old["content"]);
     assert_eq!(old["content"]["summary"], "");
 
     // Network endpoints: connect, sync, peers.
@@ -390,6 +395,60 @@ fn events_stream_local_and_remote_changes() {
     a.stop(&rt);
     b.stop(&rt);
     assert!(stop.elapsed() < Duration::from_secs(10), "shutdown took {:?}", stop.elapsed());
+}
+
+#[test]
+fn history_is_paged_by_a_cursor_that_holds_while_changes_arrive() {
+    let rt = runtime();
+    let mut a = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
+    let (_, doc) = space_and_plan(&a);
+    let set = |n: usize| {
+        a.ok(
+            "POST",
+            &format!("/api/v1/docs/{doc}/edits"),
+            Some(json!({"edits": [{"op": "set", "path": "acronym", "value": format!("A{n}")}]})),
+        );
+    };
+    for n in 0..11 {
+        set(n);
+    }
+    let url = |q: &str| format!("/api/v1/docs/{doc}/history{q}");
+    let all = a.ok("GET", &url(""), None);
+    let all: Vec<Value> = all["entries"].as_array().expect("entries").clone();
+    assert_eq!(all.len(), 12, "creation and 11 edits, under the default page size");
+
+    // Newest page first; each page is oldest first and names the cursor of the next one.
+    let first = a.ok("GET", &url("?limit=5"), None);
+    assert_eq!(first["total"], 12);
+    assert_eq!(first["entries"].as_array().expect("entries")[..], all[7..]);
+    let cursor = first["older"].as_str().expect("more pages").to_string();
+    assert_eq!(cursor, all[7]["hash"].as_str().expect("hash"));
+
+    // Changes arriving between two pages do not shift the next one.
+    set(99);
+    let second = a.ok("GET", &url(&format!("?limit=5&before={cursor}")), None);
+    assert_eq!(second["entries"].as_array().expect("entries")[..], all[2..7]);
+    assert_eq!(second["total"], 13);
+    // A 12-digit prefix is as good a cursor as the full hash.
+    let last_cursor = second["older"].as_str().expect("one more page").to_string();
+    let third = a.ok("GET", &url(&format!("?limit=5&before={}", &last_cursor[..12])), None);
+    assert_eq!(third["entries"].as_array().expect("entries")[..], all[..2]);
+    assert_eq!(third["older"], Value::Null, "the first change ends the history");
+
+    // Bad paging parameters are refused with a message, not ignored.
+    for (q, needle) in [
+        ("?limit=0", "limit must be from 1 to 1000"),
+        ("?limit=1001", "limit must be from 1 to 1000"),
+        ("?limit=lots", "not a number"),
+        ("?before=abc", "at least 8 hex digits"),
+        ("?before=0123456789ab", "no change"),
+        ("?page=2", "unknown query parameter"),
+    ] {
+        let (status, v) = a.call("GET", &url(q), None);
+        assert_eq!(status, 400, "{q}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| e.contains(needle)), "{q}: {v}");
+    }
+    a.stop(&rt);
 }
 
 #[test]

@@ -31,7 +31,10 @@ async fn a_change_reaches_a_town_that_never_meets_its_author() {
         !peers.as_array().expect("peers").iter().any(|p| p["name"] == "Saint-Pol-sur-Ternoise"),
         "B never connected to A: {peers}"
     );
-    let hist = b.ok(Request::DocHistory { doc: doc.parse().expect("doc") }).await;
+    let hist = b
+        .ok(Request::DocHistory { doc: doc.parse().expect("doc"), limit: Some(1000), before: None })
+        .await["entries"]
+        .clone();
     assert!(hist.as_array().expect("hist").iter().any(|e| e["author"] == "Saint-Pol-sur-Ternoise"
         && e["signature"] == "verified"
         && e["message"].as_str().is_some_and(|m| m.contains("FROM-A"))));

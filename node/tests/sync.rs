@@ -91,7 +91,10 @@ async fn two_towns_sync_live_and_converge_after_concurrent_edits() {
     .await;
 
     // History on A names both towns, with every signature verified.
-    let hist = a.ok(Request::DocHistory { doc: doc.parse().expect("doc") }).await;
+    let hist = a
+        .ok(Request::DocHistory { doc: doc.parse().expect("doc"), limit: Some(1000), before: None })
+        .await["entries"]
+        .clone();
     let entries = hist.as_array().expect("history");
     assert!(entries.iter().all(|e| e["signature"] == "verified"));
     assert!(entries.iter().any(|e| e["author"] == "Warstein" && e["officer"] == "J. Becker"));

@@ -12,12 +12,17 @@
 //! | `str`    | `Str`           | short single-value text |
 //! | `enum`   | `Str`           | one of a fixed set of codes |
 //! | `date`   | `Str`           | `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (partial dates are allowed) |
-//! | `int`    | `Int`           | counts |
+//! | `int`    | `Int`           | counts, 0 to [`MAX_COUNT`] |
 //! | `number` | `F64`           | finite numbers, e.g. indicator targets in % |
-//! | `money`  | `Int`           | euro **cents**, so amounts are exact |
+//! | `money`  | `Int`           | euro **cents**, so amounts are exact; 0 to [`MAX_AMOUNT_CENTS`] |
+//! | `correctable money` | `Int`| as `money`, and also down to -[`MAX_AMOUNT_CENTS`]: a negative budget line is a correction |
+//! | `country`| `Str`           | ISO 3166-1 alpha-2 code, upper case (`EL` and `XK` as the EU uses them) |
+//! | `email`  | `Str`           | `local@domain.tld` |
 //! | `bool`   | `Boolean`       | |
 //!
-//! Any scalar may be `null` (unset).
+//! Any scalar may be `null` (unset). Values are checked where they enter (a local edit);
+//! a value written by an older node or another implementation that is out of range is shown,
+//! marked, by [`check_stored`], and never counted in a total.
 
 mod kinds;
 
@@ -36,6 +41,19 @@ pub const MAX_SCALAR_LEN: usize = 1000;
 
 /// Longest accepted text field, in bytes (a long narrative section is ~20 kB).
 pub const MAX_TEXT_LEN: usize = 1024 * 1024;
+
+/// Largest amount of one money field: 100,000,000.00 EUR, in cents. A town-twinning budget line
+/// is thousands of euros (a CERV grant is at most a few hundred thousand); a hundred million
+/// leaves room for any municipal figure while a total of 10^10 such lines still fits an `i128`
+/// many times over (totals are summed in `i128`, see [`sum_cents`]).
+pub const MAX_AMOUNT_CENTS: i64 = 100_000_000 * 100;
+
+/// Largest whole number (`int`) field: a head-count or a month number. A million people is more
+/// than any twinning event; a count is never negative.
+pub const MAX_COUNT: i64 = 1_000_000;
+
+/// Longest accepted e-mail address, in bytes (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
 
 /// The kinds of shared document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,8 +134,15 @@ pub enum FieldType {
     Int,
     /// A finite decimal number.
     Number,
-    /// An amount of euros, stored as cents.
+    /// An amount of euros, stored as cents, from 0 to [`MAX_AMOUNT_CENTS`].
     Money,
+    /// An amount of euros that may be negative (down to -[`MAX_AMOUNT_CENTS`]): a negative value
+    /// is a correction, e.g. a budget line that reduces the total. Shown marked as such.
+    CorrectableMoney,
+    /// An ISO 3166-1 alpha-2 country code, stored upper case.
+    Country,
+    /// An e-mail address.
+    Email,
     /// Yes or no.
     Bool,
     /// A nested record.
@@ -136,9 +161,20 @@ impl FieldType {
             Self::Str => "string".into(),
             Self::Enum(opts) => format!("one of {}", opts.join(", ")),
             Self::Date => "date (YYYY-MM-DD, YYYY-MM or YYYY)".into(),
-            Self::Int => "whole number".into(),
+            Self::Int => format!("whole number from 0 to {MAX_COUNT}"),
             Self::Number => "number".into(),
-            Self::Money => "amount in EUR (e.g. 2600 or 2600.50)".into(),
+            Self::Money => {
+                format!(
+                    "amount in EUR from 0 to {} (e.g. 2600 or 2600.50)",
+                    eur_plain(MAX_AMOUNT_CENTS.unsigned_abs())
+                )
+            }
+            Self::CorrectableMoney => format!(
+                "amount in EUR from -{0} to {0}, negative for a correction (e.g. 2600, 2600.50 or -150)",
+                eur_plain(MAX_AMOUNT_CENTS.unsigned_abs())
+            ),
+            Self::Country => "country code (ISO 3166-1 alpha-2, e.g. DE, FR, PL)".into(),
+            Self::Email => "e-mail address (name@example.org)".into(),
             Self::Bool => "true or false".into(),
             Self::Record(_) => "record".into(),
             Self::List(_) => "list".into(),
@@ -150,8 +186,32 @@ impl FieldType {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Self::Str | Self::Enum(_) | Self::Date | Self::Int | Self::Number | Self::Money | Self::Bool
+            Self::Str
+                | Self::Enum(_)
+                | Self::Date
+                | Self::Int
+                | Self::Number
+                | Self::Money
+                | Self::CorrectableMoney
+                | Self::Country
+                | Self::Email
+                | Self::Bool
         )
+    }
+
+    /// True for the two money types.
+    pub fn is_money(&self) -> bool {
+        matches!(self, Self::Money | Self::CorrectableMoney)
+    }
+
+    /// The range a whole-number or money field accepts (money in cents), if it has one.
+    pub fn range(&self) -> Option<(i64, i64)> {
+        match self {
+            Self::Int => Some((0, MAX_COUNT)),
+            Self::Money => Some((0, MAX_AMOUNT_CENTS)),
+            Self::CorrectableMoney => Some((-MAX_AMOUNT_CENTS, MAX_AMOUNT_CENTS)),
+            _ => None,
+        }
     }
 }
 
@@ -266,6 +326,16 @@ pub enum SchemaError {
     /// The field is maintained by Twinmesh.
     #[error("'{0}' is read-only")]
     ReadOnly(String),
+    /// A number or amount outside the field's range.
+    #[error("'{path}' accepts {expected}; {value} is out of range")]
+    OutOfRange {
+        /// The field's path.
+        path: String,
+        /// The field's type, with its range.
+        expected: String,
+        /// The value given.
+        value: String,
+    },
     /// The value is longer than allowed.
     #[error("'{path}' accepts at most {max} bytes")]
     TooLong {
@@ -320,12 +390,17 @@ impl Scalar {
         Some(match (ty, v) {
             (_, ScalarValue::Null) => Self::Null,
             (
-                FieldType::Str | FieldType::Enum(_) | FieldType::Date | FieldType::ReadOnly,
+                FieldType::Str
+                | FieldType::Enum(_)
+                | FieldType::Date
+                | FieldType::Country
+                | FieldType::Email
+                | FieldType::ReadOnly,
                 ScalarValue::Str(s),
             ) => Self::Str(s.to_string()),
             (FieldType::Int, ScalarValue::Int(i)) => Self::Int(*i),
             (FieldType::Int, ScalarValue::Uint(u)) => Self::Int(i64::try_from(*u).ok()?),
-            (FieldType::Money, ScalarValue::Int(i)) => Self::Money(*i),
+            (FieldType::Money | FieldType::CorrectableMoney, ScalarValue::Int(i)) => Self::Money(*i),
             (FieldType::Number, ScalarValue::F64(n)) => Self::Number(*n),
             (FieldType::Number, ScalarValue::Int(i)) => Self::Number(*i as f64),
             (FieldType::Bool, ScalarValue::Boolean(b)) => Self::Bool(*b),
@@ -355,21 +430,6 @@ impl Scalar {
             _ => None,
         }
     }
-}
-
-/// Formats euro cents as `2,600.00 EUR`.
-pub fn format_eur(cents: i64) -> String {
-    let neg = cents < 0;
-    let abs = cents.unsigned_abs();
-    let euros = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{}{grouped}.{:02} EUR", if neg { "-" } else { "" }, abs % 100)
 }
 
 /// What a path resolves to.
@@ -463,6 +523,15 @@ pub fn parse_value(kind: DocKind, path: &Path, input: &str) -> Result<TypedValue
 pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedValue, SchemaError> {
     let wrong =
         || SchemaError::WrongType { path: path.to_string(), expected: ty.name(), value: input.to_string() };
+    let out_of_range = || SchemaError::OutOfRange {
+        path: path.to_string(),
+        expected: ty.name(),
+        value: input.trim().to_string(),
+    };
+    let in_range = |n: i64| match ty.range() {
+        Some((lo, hi)) if n < lo || n > hi => Err(out_of_range()),
+        _ => Ok(n),
+    };
     let t = input.trim();
     if ty.is_scalar() && t == "null" {
         return Ok(TypedValue::Scalar(Scalar::Null));
@@ -491,7 +560,18 @@ pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedVa
             }
             Scalar::Str(t.to_string())
         }
-        FieldType::Int => Scalar::Int(t.parse().map_err(|_| wrong())?),
+        FieldType::Int => {
+            let n: i64 = t.parse().map_err(|_| {
+                // A long run of digits is a number, just too large: say so rather than "wrong type".
+                let digits = t.strip_prefix('-').unwrap_or(t);
+                if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    out_of_range()
+                } else {
+                    wrong()
+                }
+            })?;
+            Scalar::Int(in_range(n)?)
+        }
         FieldType::Number => {
             let n: f64 = t.parse().map_err(|_| wrong())?;
             if !n.is_finite() {
@@ -499,7 +579,25 @@ pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedVa
             }
             Scalar::Number(n)
         }
-        FieldType::Money => Scalar::Money(parse_cents(t).ok_or_else(wrong)?),
+        FieldType::Money | FieldType::CorrectableMoney => {
+            let cents = match parse_cents(t) {
+                Some(c) => c,
+                // Well-formed but beyond what cents in an i64 hold: out of range, not malformed.
+                None if split_money(t).is_some() => return Err(out_of_range()),
+                None => return Err(wrong()),
+            };
+            Scalar::Money(in_range(cents)?)
+        }
+        FieldType::Country => Scalar::Str(country_code(t).ok_or_else(wrong)?),
+        FieldType::Email => {
+            if t.len() > MAX_EMAIL_LEN {
+                return Err(SchemaError::TooLong { path: path.into(), max: MAX_EMAIL_LEN });
+            }
+            if !valid_email(t) {
+                return Err(wrong());
+            }
+            Scalar::Str(t.to_string())
+        }
         FieldType::Bool => Scalar::Bool(match t.to_ascii_lowercase().as_str() {
             "true" | "yes" => true,
             "false" | "no" => false,
@@ -518,7 +616,17 @@ pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedVa
 }
 
 /// Parses `2600`, `2600.5`, `2600.50`, `-10` into cents. At most two decimals; no separators.
+/// `None` if malformed or beyond `i64` cents; the range of a field is checked by the caller.
 pub fn parse_cents(t: &str) -> Option<i64> {
+    let (neg, whole, frac) = split_money(t)?;
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    let cents = whole.checked_mul(100)?.checked_add(frac)?;
+    Some(if neg { -cents } else { cents })
+}
+
+/// The sign, whole euros and cents digits of a well-formed amount, however large.
+fn split_money(t: &str) -> Option<(bool, &str, &str)> {
     let (neg, body) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, t),
@@ -534,10 +642,82 @@ pub fn parse_cents(t: &str) -> Option<i64> {
     {
         return None;
     }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
-    let cents = whole.checked_mul(100)?.checked_add(frac)?;
-    Some(if neg { -cents } else { cents })
+    Some((neg, whole, frac))
+}
+
+/// Sums amounts in cents (or counts) without overflow: `i128` holds the sum of 2^64 `i64`s.
+pub fn sum_cents(values: impl IntoIterator<Item = i64>) -> i128 {
+    values.into_iter().map(i128::from).sum()
+}
+
+/// Why a stored value does not fit its field, or `None` if it does. Edits are checked as they
+/// are made; this catches values written by older nodes or other implementations, so that a
+/// view can show them marked and totals can leave them out.
+pub fn check_stored(ty: &FieldType, value: &Scalar) -> Option<String> {
+    match (ty, value) {
+        (
+            FieldType::Int | FieldType::Money | FieldType::CorrectableMoney,
+            Scalar::Int(n) | Scalar::Money(n),
+        ) => {
+            let (lo, hi) = ty.range()?;
+            (*n < lo || *n > hi).then(|| format!("out of range: this field accepts {}", ty.name()))
+        }
+        (FieldType::Country, Scalar::Str(s)) => {
+            (country_code(s).as_deref() != Some(s.as_str())).then(|| format!("not a {}", ty.name()))
+        }
+        (FieldType::Email, Scalar::Str(s)) => (!valid_email(s)).then(|| format!("not an {}", ty.name())),
+        _ => None,
+    }
+}
+
+/// Formats euro cents as `2,600.00 EUR`. Takes `i128` as well, for totals.
+pub fn format_eur(cents: impl Into<i128>) -> String {
+    let cents: i128 = cents.into();
+    format!("{}{} EUR", if cents < 0 { "-" } else { "" }, eur_plain(cents.unsigned_abs()))
+}
+
+/// `260000` cents as `2,600.00`: no sign, no currency.
+fn eur_plain(cents: impl Into<u128>) -> String {
+    let abs: u128 = cents.into();
+    let euros = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{grouped}.{:02}", abs % 100)
+}
+
+/// Assigned ISO 3166-1 alpha-2 codes, plus `EL` (Greece) and `XK` (Kosovo) as EU forms use them.
+const COUNTRY_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ \
+BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH EL ER ES \
+ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ \
+IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM \
+MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW \
+PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO \
+TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW";
+
+/// The upper-case country code for `input` (any case, surrounding spaces ignored), if it is an
+/// assigned ISO 3166-1 alpha-2 code (or `EL`/`XK`).
+pub fn country_code(input: &str) -> Option<String> {
+    let c = input.trim().to_ascii_uppercase();
+    (c.len() == 2 && COUNTRY_CODES.split_ascii_whitespace().any(|k| k == c)).then_some(c)
+}
+
+/// A plain check of `local@domain.tld`: one `@`, no spaces or control characters, a dot inside
+/// the domain, no empty labels. Deliverability is not something a schema can know.
+pub fn valid_email(t: &str) -> bool {
+    let Some((local, domain)) = t.split_once('@') else { return false };
+    let plain =
+        |s: &str| !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
+    t.len() <= MAX_EMAIL_LEN
+        && plain(local)
+        && plain(domain)
+        && domain.contains('.')
+        && domain.split('.').all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+        && !domain.contains(['(', ')', '<', '>', ',', ';', ':', '[', ']', '"', '\\'])
 }
 
 /// Accepts `YYYY`, `YYYY-MM` and `YYYY-MM-DD` with a real month and day.

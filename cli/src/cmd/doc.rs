@@ -8,7 +8,7 @@ use serde_json::Value;
 use serde_json::json;
 use twinmesh_node::{
     api::{EditSpec, Request},
-    engine::{DocInfo, EditOutcome, HistoryEntry, ImportReport, SignatureStatus},
+    engine::{DocInfo, EditOutcome, HistoryEntry, HistoryPage, ImportReport, SignatureStatus},
 };
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -42,7 +42,8 @@ pub(crate) enum DocCmd {
         doc: DocId,
         /// The field's path.
         path: Path,
-        /// The new value, checked against the field's type.
+        /// The new value, checked against the field's type (`-150` is a value, not an option).
+        #[arg(allow_negative_numbers = true)]
         value: String,
         /// Describe the change in the history instead of the generated summary.
         #[arg(long, short)]
@@ -87,14 +88,23 @@ pub(crate) enum DocCmd {
         /// Print Markdown (the default for people; explicit for scripts that want it).
         #[arg(long, conflicts_with = "json")]
         markdown: bool,
-        /// Show the document as it was at this change (hash from `doc history`).
+        /// Show the document as it was at this change: a hash from `doc history`, in full or
+        /// a unique prefix of at least 8 hex digits.
         #[arg(long, value_name = "CHANGE")]
         at: Option<String>,
     },
-    /// Every change: hash, author town, officer, time, message, signature check.
+    /// Changes, newest page first, printed oldest first: hash, author town, officer, time,
+    /// message, signature check, and whether the change was refused. `--json` prints the page's
+    /// changes as an array.
     History {
         /// The document.
         doc: DocId,
+        /// How many changes to show (1 to 1000).
+        #[arg(long, default_value_t = twinmesh_node::engine::HISTORY_PAGE_DEFAULT)]
+        limit: usize,
+        /// Only changes before this one (a hash or unique prefix): the next older page.
+        #[arg(long, value_name = "CHANGE")]
+        before: Option<String>,
     },
     /// The fields of a document kind, with their paths and types.
     Fields {
@@ -206,29 +216,21 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        DocCmd::History { doc } => {
-            let entries: Vec<HistoryEntry> = client.call_as(ctx, Request::DocHistory { doc })?;
+        DocCmd::History { doc, limit, before } => {
+            let page: HistoryPage =
+                client.call_as(ctx, Request::DocHistory { doc, limit: Some(limit), before })?;
             if ctx.json {
-                return output::json(&entries);
+                return output::json(&page.entries);
             }
-            for e in entries {
-                let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
-                let who = match (&e.author, &e.officer) {
-                    (Some(a), Some(o)) => format!("{a} ({o})"),
-                    (Some(a), None) => a.clone(),
-                    (None, Some(o)) => format!("{} ({o})", short(&e.author_key).unwrap_or("unknown".into())),
-                    (None, None) => short(&e.author_key).unwrap_or("unknown".into()),
-                };
-                let sig = match e.signature {
-                    SignatureStatus::Verified => "signature ok",
-                    SignatureStatus::Missing => "UNSIGNED",
-                    SignatureStatus::Invalid => "BAD SIGNATURE",
-                };
-                out!(
-                    "{}  {}  {who}: {}  [{sig}]",
-                    &e.hash[..12.min(e.hash.len())],
-                    e.time_utc,
-                    e.message.lines().next().unwrap_or("")
+            for e in &page.entries {
+                out!("{}", history_line(e));
+            }
+            if let Some(older) = &page.older {
+                eprintln!(
+                    "{} older change(s) of {}: twin doc history {doc} --before {}",
+                    page.total.saturating_sub(page.entries.len()),
+                    page.total,
+                    short_hash(older)
                 );
             }
         }
@@ -271,9 +273,42 @@ fn print_edit(ctx: &Ctx, out: &twinmesh_node::engine::EditOutcome) -> anyhow::Re
     match (&out.change, &out.added) {
         (None, _) => out!("no change"),
         (Some(_), Some((path, _))) => out!("added {path}"),
-        (Some(h), None) => out!("{} ({})", out.message, &h[..12]),
+        (Some(h), None) => out!("{} ({})", out.message, short_hash(h)),
     }
     Ok(())
+}
+
+/// One line of `doc history`: hash, time, who, message, and the signature check, or first of
+/// all that the change was refused (it is signed, yet not part of the document).
+fn history_line(e: &HistoryEntry) -> String {
+    let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
+    let who = match (&e.author, &e.officer) {
+        (Some(a), Some(o)) => format!("{a} ({o})"),
+        (Some(a), None) => a.clone(),
+        (None, Some(o)) => format!("{} ({o})", short(&e.author_key).unwrap_or("unknown".into())),
+        (None, None) => short(&e.author_key).unwrap_or("unknown".into()),
+    };
+    let sig = match e.signature {
+        SignatureStatus::Verified => "signature ok",
+        SignatureStatus::Missing => "UNSIGNED",
+        SignatureStatus::Invalid => "BAD SIGNATURE",
+    };
+    let status = match (e.accepted, &e.refused_because) {
+        (true, _) => format!("[{sig}]"),
+        (false, why) => format!("[REFUSED: {}; {sig}]", why.as_deref().unwrap_or("not part of the document")),
+    };
+    format!(
+        "{}  {}  {who}: {}  {status}",
+        short_hash(&e.hash),
+        e.time_utc,
+        e.message.lines().next().unwrap_or("")
+    )
+}
+
+/// A change hash as people see it: 12 hex digits, which `--at` and `--before` accept (any unique
+/// prefix of at least 8 does).
+fn short_hash(h: &str) -> &str {
+    &h[..12.min(h.len())]
 }
 
 fn read_stdin() -> anyhow::Result<String> {
@@ -315,4 +350,36 @@ fn fields(ctx: &Ctx, kind: DocKind) -> anyhow::Result<()> {
         out!("{p:<40} {t:<30} {l}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use twinmesh_protocol::time::Timestamp;
+
+    use super::*;
+
+    fn entry(accepted: bool) -> HistoryEntry {
+        HistoryEntry {
+            hash: "505231a9344d".repeat(5) + "abcd",
+            author_key: None,
+            author_id: None,
+            author: Some("Warstein".into()),
+            officer: Some("J. Becker".into()),
+            time: Timestamp(0),
+            time_utc: "2026-01-01T00:00:00Z".into(),
+            message: "budget/lines/0/amount: '1.00 EUR' -> '2.00 EUR'".into(),
+            seq: 2,
+            signature: SignatureStatus::Verified,
+            accepted,
+            refused_because: (!accepted).then(|| "the author may not write to this space".into()),
+        }
+    }
+
+    #[test]
+    fn a_refused_change_is_marked_refused_not_just_signature_ok() {
+        let line = history_line(&entry(false));
+        assert!(line.contains("[REFUSED: the author may not write to this space; signature ok]"), "{line}");
+        let line = history_line(&entry(true));
+        assert!(line.ends_with("[signature ok]") && line.starts_with("505231a9344d  "), "{line}");
+    }
 }

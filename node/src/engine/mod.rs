@@ -31,7 +31,10 @@ pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
 pub use members::{Invite, Ticket};
 pub use snapshot::{Installed, Opening};
-pub use transfer::{HistoryEntry, ImportReport, SignatureStatus};
+pub use transfer::{
+    HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryPage, ImportReport, MIN_HASH_PREFIX,
+    SignatureStatus,
+};
 
 use crate::{
     error::NodeError,
@@ -145,16 +148,14 @@ pub(crate) fn checks<'a, C: members::ChangeFacts>(
         .collect()
 }
 
-/// Checks an ISO 3166-1 alpha-2 country code (two ASCII letters), returning it upper-cased.
+/// Checks an ISO 3166-1 alpha-2 country code (an assigned one, as document fields are checked),
+/// returning it upper-cased.
 pub fn validate_country(code: &str) -> Result<String, NodeError> {
-    let c = code.trim().to_ascii_uppercase();
-    if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(c)
-    } else {
-        Err(NodeError::InvalidInput(format!(
+    twinmesh_protocol::schema::country_code(code).ok_or_else(|| {
+        NodeError::InvalidInput(format!(
             "'{code}' is not a country code: use two letters (ISO 3166-1), e.g. FR, DE, GB"
-        )))
-    }
+        ))
+    })
 }
 
 /// One municipality's document engine.

@@ -82,16 +82,62 @@ pub struct ImportReport {
     pub new_document: bool,
 }
 
+/// Changes in a history page when the caller names no limit: a screenful, and a response of
+/// tens of kilobytes rather than the whole history (100,000 changes were 42 MB).
+pub const HISTORY_PAGE_DEFAULT: usize = 100;
+
+/// Most changes in one history page: bounds the response (~0.4 kB per change) and the
+/// signature checks one request costs.
+pub const HISTORY_PAGE_MAX: usize = 1000;
+
+/// Fewest hex digits accepted for a change hash prefix (`--at`, `before`).
+pub const MIN_HASH_PREFIX: usize = 8;
+
+/// One page of a document's history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The changes of this page, oldest first: the `limit` changes just before the cursor.
+    pub entries: Vec<HistoryEntry>,
+    /// Changes in the whole history, refused ones included.
+    pub total: usize,
+    /// The cursor for the next older page (`before=`), or `None` if this page reaches the first
+    /// change. It is the hash of this page's oldest change.
+    pub older: Option<String>,
+}
+
 impl Engine {
-    /// The change history of a document, oldest first, with every signature verified now.
+    /// The whole change history of a document, oldest first (tests and small documents; the
+    /// API pages it with [`Engine::history_page`]).
     pub fn history(&mut self, id: &DocId) -> Result<Vec<HistoryEntry>, NodeError> {
+        Ok(self.history_page(id, usize::MAX, None)?.entries)
+    }
+
+    /// A page of the change history: the `limit` changes just before `before` (a change hash or
+    /// a unique prefix of at least [`MIN_HASH_PREFIX`] hex digits), or the newest `limit`
+    /// changes. The order is the document's own: its changes as applied, then the changes it
+    /// refused. New changes only ever come after the ones already there, so a cursor stays valid
+    /// and pages do not shift while changes arrive. Only the page's signatures are verified.
+    pub fn history_page(
+        &mut self,
+        id: &DocId,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<HistoryPage, NodeError> {
         let sigs = self.signatures(id)?;
         let names = self.known_municipalities()?;
         let refused = self.rejected_changes(id)?;
         let doc = self.load(id)?;
         let changes = doc.get_changes(&[]);
-        let to_verify = super::checks(&changes, &sigs);
-        let results = signed::verify_batch(id, &to_verify);
+        let total = changes.len() + refused.len();
+        let end = match before {
+            None => total,
+            Some(text) => {
+                let all = changes.iter().map(|c| c.hash()).chain(refused.iter().map(|(c, _)| c.hash()));
+                let hash = find_change(all.clone(), text)?;
+                all.into_iter().position(|h| h == hash).unwrap_or(total)
+            }
+        };
+        let start = end.saturating_sub(limit);
         let entry = |c: &Change, signature: SignatureStatus, refused_because: Option<String>| {
             let key = signed::author_of(c.actor_id());
             let (message, officer) = parse_message(c.message().unwrap_or(""));
@@ -110,7 +156,10 @@ impl Engine {
                 refused_because,
             }
         };
-        let mut out: Vec<HistoryEntry> = changes
+        let own = &changes[start.min(changes.len())..end.min(changes.len())];
+        let to_verify = super::checks(own, &sigs);
+        let results = signed::verify_batch(id, &to_verify);
+        let mut entries: Vec<HistoryEntry> = own
             .iter()
             .zip(results)
             .map(|(c, r)| {
@@ -122,12 +171,22 @@ impl Engine {
                 entry(c, status, None)
             })
             .collect();
-        // Refused changes were signature-checked on arrival; they are listed after the
-        // document's own history.
-        for (c, why) in refused {
-            out.push(entry(&c, SignatureStatus::Verified, Some(why)));
+        // Refused changes were signature-checked on arrival; they come after the document's own
+        // history.
+        let from = start.saturating_sub(changes.len());
+        let to = end.saturating_sub(changes.len());
+        for (c, why) in &refused[from..to] {
+            entries.push(entry(c, SignatureStatus::Verified, Some(why.clone())));
         }
-        Ok(out)
+        let older = (start > 0).then(|| entries.first().map(|e| e.hash.clone())).flatten();
+        Ok(HistoryPage { entries, total, older })
+    }
+
+    /// The change of this document that `text` names: its full hash or a unique prefix of at
+    /// least [`MIN_HASH_PREFIX`] hex digits (what `doc history` prints).
+    pub fn find_change(&mut self, id: &DocId, text: &str) -> Result<ChangeHash, NodeError> {
+        let doc = self.load(id)?;
+        find_change(doc.get_changes(&[]).iter().map(|c| c.hash()), text)
     }
 
     /// Writes a document with every change's signature, for `twin doc import` elsewhere.
@@ -379,6 +438,26 @@ impl Engine {
                 Ok(view::build(&old, meta.kind, &names))
             }
         }
+    }
+}
+
+/// Finds the change `text` names among `hashes`: a full hash, or a unique prefix of at least
+/// [`MIN_HASH_PREFIX`] hex digits.
+fn find_change(hashes: impl Iterator<Item = ChangeHash>, text: &str) -> Result<ChangeHash, NodeError> {
+    let t = text.trim().to_ascii_lowercase();
+    if t.len() < MIN_HASH_PREFIX || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(NodeError::InvalidInput(format!(
+            "'{text}' is not a change hash: give the hash `twin doc history` prints (at least \
+             {MIN_HASH_PREFIX} hex digits)"
+        )));
+    }
+    let mut found = hashes.filter(|h| h.to_string().starts_with(&t));
+    match (found.next(), found.next()) {
+        (Some(h), None) => Ok(h),
+        (None, _) => Err(NodeError::InvalidInput(format!("no change '{text}' in this document's history"))),
+        (Some(a), Some(b)) => Err(NodeError::InvalidInput(format!(
+            "'{text}' names more than one change ({a}, {b}, ...): give more digits"
+        ))),
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
 use serde_json::{Map, Value as Json, json};
 use twinmesh_protocol::{
-    schema::{DocKind, Field, FieldType, Scalar},
+    schema::{self, DocKind, Field, FieldType, Scalar},
     signed,
     space::Municipality,
 };
@@ -25,6 +25,14 @@ pub enum ViewValue {
     Raw(String),
     /// Concurrent values of one field.
     Conflict(Vec<ConflictValue>),
+    /// A value of the right type that the schema refuses (e.g. an amount beyond the bound,
+    /// written by an older node): shown marked, never counted in a total.
+    Invalid {
+        /// The value as stored.
+        value: Scalar,
+        /// Why it does not fit the field.
+        reason: String,
+    },
     /// A record's fields, in schema order.
     Record(Vec<(&'static Field, ViewValue)>),
     /// List records: (item id, record).
@@ -151,7 +159,10 @@ fn field(
     match all.len() {
         0 => ViewValue::Scalar(Scalar::Null),
         1 => match typed(&all[0].0) {
-            Some(s) => ViewValue::Scalar(s),
+            Some(s) => match schema::check_stored(&f.ty, &s) {
+                Some(reason) => ViewValue::Invalid { value: s, reason },
+                None => ViewValue::Scalar(s),
+            },
             None => ViewValue::Raw(format!("{}", all[0].0)),
         },
         _ => {
@@ -189,6 +200,8 @@ impl ViewValue {
             Self::Text(t) => json!(t),
             Self::Scalar(s) => scalar_json(s),
             Self::Raw(r) => json!({ "unexpected": r }),
+            // The display form, because an out-of-range amount is not exact as a JSON number.
+            Self::Invalid { value, reason } => json!({ "invalid": value.display(), "reason": reason }),
             Self::Conflict(vals) => json!({
                 "conflict": vals.iter().map(|c| json!({"value": scalar_json(&c.value), "author": c.author})).collect::<Vec<_>>()
             }),
@@ -237,5 +250,36 @@ impl ViewValue {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::{AutoCommit, ScalarValue, transaction::Transactable};
+
+    use super::*;
+
+    /// A plan as an older node could have stored it: budget lines of the amount (two of
+    /// them used to total -0.02 EUR) next to an ordinary line, and a head-count of -3.
+    #[test]
+    fn values_stored_out_of_range_are_shown_marked_and_never_counted() {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "kind", "plan").expect("kind");
+        let budget = doc.put_object(automerge::ROOT, "budget", ObjType::Map).expect("budget");
+        let lines = doc.put_object(&budget, "lines", ObjType::List).expect("lines");
+        for (i, cents) in [i64::MAX, i64::MAX, 260_000].into_iter().enumerate() {
+            let line = doc.insert_object(&lines, i, ObjType::Map).expect("line");
+            doc.put(&line, "id", format!("l{i}")).expect("id");
+            doc.put(&line, "amount", ScalarValue::Int(cents)).expect("amount");
+        }
+        let view = build(doc.document(), DocKind::Plan, &HashMap::new());
+        let json = view.root.to_json();
+        let first = &json["budget"]["lines"][0]["amount"];
+        assert_eq!(first["invalid"], "92,233,720,368,547,758.07 EUR", "{first}");
+        assert!(first["reason"].as_str().is_some_and(|r| r.contains("out of range")), "{first}");
+        assert_eq!(json["budget"]["lines"][2]["amount"], json!(2600.0));
+        let md = crate::render::markdown(&view);
+        let total = md.lines().find(|l| l.starts_with("| **Total**")).expect("total line");
+        assert!(total.contains("**2,600.00 EUR** + ⚠ 2 invalid value(s), not counted"), "{total}");
     }
 }

@@ -260,9 +260,21 @@ async fn doc_export(State(st): State<AppState>, p: Result<Path<String>, PathReje
     Ok(Json(call(&st, None, Request::DocExport { doc }).await?))
 }
 
-async fn doc_history(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+async fn doc_history(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    q: QueryMap,
+) -> Answer {
     let doc = doc_id(&path_param(p)?)?;
-    Ok(Json(call(&st, None, Request::DocHistory { doc }).await?))
+    let q = query(q, &["limit", "before"])?;
+    let limit = match q.get("limit") {
+        Some(l) => Some(
+            l.parse::<usize>()
+                .map_err(|_| ApiError::bad_request(format!("limit '{l}' is not a number of changes")))?,
+        ),
+        None => None,
+    };
+    Ok(Json(call(&st, None, Request::DocHistory { doc, limit, before: q.get("before").cloned() }).await?))
 }
 
 #[derive(Deserialize)]

@@ -41,6 +41,12 @@ function h(tag, attrs, ...children) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const eur = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
 const fmtEur = (n) => (typeof n === 'number' ? eur.format(n) : '');
+// Exact euros from integer cents (a BigInt): totals are summed in cents, never in floating euros.
+function fmtCents(c) {
+  const neg = c < 0n;
+  const a = neg ? -c : c;
+  return `${neg ? '-' : ''}€${(a / 100n).toLocaleString('en-GB')}.${String(a % 100n).padStart(2, '0')}`;
+}
 
 function fmtTime(t) {
   if (t === null || t === undefined) return '';
@@ -548,11 +554,31 @@ function valueAt(content, path) {
 }
 
 const isConflict = (v) => v !== null && typeof v === 'object' && Array.isArray(v.conflict);
+// A stored value the schema refuses (e.g. an amount beyond the bound, from an older node).
+const isInvalid = (v) => v !== null && typeof v === 'object' && typeof v.invalid === 'string';
+
+// A column total: money summed as BigInt cents, counts as BigInt, so no total overflows or loses
+// a cent; values in conflict or invalid are named, not silently left out.
+function columnTotal(col, list) {
+  let sum = 0n;
+  const left = [];
+  for (const it of list) {
+    const v = it[col.name];
+    if (typeof v === 'number' && Number.isFinite(v)) sum += BigInt(Math.round(col.type === 'money' ? v * 100 : v));
+    else if (isConflict(v)) left.push('conflict');
+    else if (isInvalid(v)) left.push('invalid');
+  }
+  const base = col.type === 'money' ? fmtCents(sum) : sum.toString();
+  const notes = [...new Set(left)].map((k) => ` + ${k}`).join('');
+  const exact = col.type === 'money' ? `${sum < 0n ? '-' : ''}${(sum < 0n ? -sum : sum) / 100n}.${String((sum < 0n ? -sum : sum) % 100n).padStart(2, '0')}` : sum.toString();
+  return { text: base + notes, exact };
+}
 const SCALARS = ['str', 'enum', 'date', 'int', 'number', 'money', 'bool'];
 const HIDDEN = ['kind', 'schema', 'space', 'title', 'id'];
 
 function fmtScalar(f, v) {
   if (v === null || v === undefined) return '';
+  if (isInvalid(v)) return v.invalid;
   if (f.type === 'money' && typeof v === 'number') return v.toFixed(2);
   if (f.type === 'bool') return v ? 'true' : 'false';
   return String(v);
@@ -561,7 +587,8 @@ function fmtScalar(f, v) {
 function fmtDisplay(f, v) {
   if (isConflict(v)) return v.conflict.map((c) => `${fmtDisplay(f, c.value)} (${c.author})`).join(' / ');
   if (v === null || v === undefined) return '';
-  if (f.type === 'money') return fmtEur(v);
+  if (isInvalid(v)) return `⚠ invalid: ${v.invalid} (${v.reason})`;
+  if (f.type === 'money') return `${fmtEur(v)}${v < 0 ? ' (correction)' : ''}`;
   if (f.type === 'bool') return v ? 'yes' : 'no';
   return String(v);
 }
@@ -846,17 +873,9 @@ function listWidget(ed, f, path, items, top) {
     ed.computed.push((content) => {
       const list = valueAt(content, path) || [];
       for (const [name, td] of totalCells) {
-        const col = cols.find((c) => c.name === name);
-        let sum = 0;
-        let unsure = false;
-        for (const it of list) {
-          const v = it[name];
-          if (typeof v === 'number') sum += v;
-          else if (isConflict(v)) unsure = true;
-        }
-        const text = col.type === 'money' ? fmtEur(sum) : String(sum);
-        td.textContent = unsure ? `${text} + conflict` : text;
-        td.dataset.total = String(sum);
+        const total = columnTotal(cols.find((c) => c.name === name), list);
+        td.textContent = total.text;
+        td.dataset.total = total.exact;
       }
     });
     return h('section', { class: 'list', dataset: { list: path } }, head,
@@ -877,8 +896,7 @@ function listWidget(ed, f, path, items, top) {
     ed.computed.push((content) => {
       const list = valueAt(content, path) || [];
       sumLine.replaceChildren(...totals.map((c) => {
-        const sum = list.reduce((a, it) => a + (typeof it[c.name] === 'number' ? it[c.name] : 0), 0);
-        return h('span', {}, h('strong', { text: `Total ${c.label.toLowerCase()}: ` }), c.type === 'money' ? fmtEur(sum) : String(sum), ' ');
+        return h('span', {}, h('strong', { text: `Total ${c.label.toLowerCase()}: ` }), columnTotal(c, list).text, ' ');
       }));
     });
   }
@@ -908,11 +926,11 @@ function viewRecord(fields, value, level) {
       const items = Array.isArray(v) ? v : [];
       if (items.length === 0) { out.push(h('p', { class: 'empty', text: 'None.' })); continue; }
       const cols = f.fields.filter((c) => SCALARS.includes(c.type));
-      const sums = cols.map((c) => (summed(f, c) ? items.reduce((a, it) => a + (typeof it[c.name] === 'number' ? it[c.name] : 0), 0) : null));
+      const sums = cols.map((c) => (summed(f, c) ? columnTotal(c, items).text : null));
       out.push(h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {}, h('th', { text: '#' }), cols.map((c) => h('th', { text: c.label })))),
         h('tbody', {}, items.map((it, i) => h('tr', {}, h('td', { text: String(i + 1) }), cols.map((c) => h('td', { class: isConflict(it[c.name]) ? 'conflict' : (['money', 'int', 'number'].includes(c.type) ? 'num' : null), text: fmtDisplay(c, it[c.name]) }))))),
-        sums.some((s) => s !== null) ? h('tfoot', {}, h('tr', {}, h('td', { text: 'Total' }), cols.map((c, i) => h('td', { class: 'num', text: sums[i] === null ? '' : (c.type === 'money' ? fmtEur(sums[i]) : String(sums[i])) })))) : null)));
+        sums.some((s) => s !== null) ? h('tfoot', {}, h('tr', {}, h('td', { text: 'Total' }), cols.map((c, i) => h('td', { class: 'num', text: sums[i] === null ? '' : sums[i] })))) : null)));
       const rich = f.fields.filter((c) => !SCALARS.includes(c.type));
       if (rich.length) {
         items.forEach((it, i) => {
@@ -925,30 +943,51 @@ function viewRecord(fields, value, level) {
   return out;
 }
 
+// History comes a page at a time (newest first); "Load older changes" follows the page's cursor.
+const HISTORY_PAGE = 100;
+const seenChanges = new Map();
+
 async function viewHistory(main, id) {
-  const [doc, hist] = await Promise.all([api('GET', `/docs/${id}`), api('GET', `/docs/${id}/history`), loadSpaces()]);
+  const [doc, first] = await Promise.all([api('GET', `/docs/${id}`), api('GET', `/docs/${id}/history?limit=${HISTORY_PAGE}`), loadSpaces()]);
   const view = { name: 'history' };
   S.view = view;
-  const entries = hist.slice().reverse();
-  main.replaceChildren(h('h1', { text: doc.content.title || '(untitled)' }), h('p', { class: 'sub', text: `${kindLabel(doc.kind)} · history of ${hist.length} changes, newest first` }), docTabs(id, 'history'),
+  const row = (e) => {
+    seenChanges.set(e.hash, e);
+    return h('tr', {},
+      h('td', { text: fmtTime(e.time_utc) }),
+      h('td', { text: e.author || (e.author_id ? `${e.author_id.slice(0, 12)}…` : 'unknown') }),
+      h('td', { text: e.officer || '' }),
+      h('td', {}, e.message, e.accepted ? '' : h('div', { class: 'badge bad', text: `refused: ${e.refused_because}` })),
+      h('td', {}, h('span', { class: `badge ${e.signature === 'verified' ? 'ok' : 'bad'}`, text: e.signature })),
+      h('td', {}, e.accepted ? h('a', { href: `#/doc/${id}/at/${e.hash}`, text: 'View document at this point' }) : ''));
+  };
+  const body = h('tbody', {}, first.entries.slice().reverse().map(row));
+  const more = h('div', { class: 'actions' });
+  const offer = (older) => {
+    more.replaceChildren(older ? h('button', { type: 'button', class: 'secondary', text: 'Load older changes', onclick: async (ev) => {
+      ev.target.disabled = true;
+      try {
+        const page = await api('GET', `/docs/${id}/history?limit=${HISTORY_PAGE}&before=${encodeURIComponent(older)}`);
+        if (S.view !== view) return;
+        body.append(...page.entries.slice().reverse().map(row));
+        offer(page.older);
+      } catch (e) { ev.target.disabled = false; toast(e.message); }
+    } }) : '');
+  };
+  offer(first.older);
+  main.replaceChildren(h('h1', { text: doc.content.title || '(untitled)' }), h('p', { class: 'sub', text: `${kindLabel(doc.kind)} · history of ${first.total} changes, newest first` }), docTabs(id, 'history'),
     h('div', { class: 'table-wrap' }, h('table', { class: 'history' },
       h('thead', {}, h('tr', {}, h('th', { text: 'When' }), h('th', { text: 'Town' }), h('th', { text: 'Officer' }), h('th', { text: 'Change' }), h('th', { text: 'Signature' }), h('th', { text: '' }))),
-      h('tbody', {}, entries.map((e) => h('tr', {},
-        h('td', { text: fmtTime(e.time_utc) }),
-        h('td', { text: e.author || (e.author_id ? `${e.author_id.slice(0, 12)}…` : 'unknown') }),
-        h('td', { text: e.officer || '' }),
-        h('td', {}, e.message, e.accepted ? '' : h('div', { class: 'badge bad', text: `refused: ${e.refused_because}` })),
-        h('td', {}, h('span', { class: `badge ${e.signature === 'verified' ? 'ok' : 'bad'}`, text: e.signature })),
-        h('td', {}, e.accepted ? h('a', { href: `#/doc/${id}/at/${e.hash}`, text: 'View document at this point' }) : '')))))));
+      body)), more);
 }
 
 async function viewAt(main, id, hash) {
-  const [doc, hist] = await Promise.all([api('GET', `/docs/${id}?at=${encodeURIComponent(hash)}`), api('GET', `/docs/${id}/history`)]);
-  const e = hist.find((x) => x.hash === hash) || {};
+  const doc = await api('GET', `/docs/${id}?at=${encodeURIComponent(hash)}`);
+  const e = seenChanges.get(hash) || {};
   const fields = kindInfo(doc.kind).fields;
   main.replaceChildren(h('h1', { text: doc.content.title || '(untitled)' }), docTabs(id, 'history'),
     h('div', { class: 'banner', role: 'note' }, h('strong', { text: 'As it was after this change: ' }),
-      `${e.message || hash} — ${e.author || 'unknown town'}${e.officer ? ` (${e.officer})` : ''}, ${fmtTime(e.time_utc)}. `,
+      `${e.message || hash} — ${e.author || 'unknown town'}${e.officer ? ` (${e.officer})` : ''}${e.time_utc ? `, ${fmtTime(e.time_utc)}` : ''}. `,
       h('a', { href: `#/doc/${id}`, text: 'Back to the current version' })),
     h('article', { class: 'print-doc' }, ...viewRecord(fields, doc.content, 2)));
 }

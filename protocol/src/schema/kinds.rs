@@ -50,7 +50,7 @@ const CHARTER: &[Field] = &{
             "partners",
             T::List(&[
                 f("town", T::Str, "Town"),
-                f("country", T::Str, "Country"),
+                f("country", T::Country, "Country"),
                 f("since", T::Date, "Since"),
                 f("committee", T::Str, "Twinning committee"),
             ]),
@@ -83,7 +83,7 @@ const CHARTER: &[Field] = &{
 
 const PARTICIPANTS: &[Field] = &[
     f("town", T::Str, "Sending town"),
-    f("country", T::Str, "Country"),
+    f("country", T::Country, "Country"),
     f("category", T::Enum(&["local", "invited", "guest"]), "Category"),
     f("youth", T::Int, "Youth"),
     f("adults", T::Int, "Adults"),
@@ -117,7 +117,7 @@ const BUDGET: &[Field] = &[
                 "Category",
             ),
             f("description", T::Str, "Description"),
-            f("amount", T::Money, "Amount"),
+            f("amount", T::CorrectableMoney, "Amount"),
             f(
                 "funding_source",
                 T::Enum(&[
@@ -175,7 +175,7 @@ const PLAN: &[Field] = &{
             "partners",
             T::List(&[
                 f("town", T::Str, "Town"),
-                f("country", T::Str, "Country"),
+                f("country", T::Country, "Country"),
                 f("role", T::Enum(&["coordinator", "beneficiary", "partner", "associated", "guest"]), "Role"),
                 f("pic", T::Str, "PIC"),
                 f("contact", T::Str, "Contact"),
@@ -345,7 +345,7 @@ const CONTACTS: &[Field] = &{
                 f("role", T::Str, "Role"),
                 f("organisation", T::Str, "Organisation"),
                 f("town", T::Str, "Town"),
-                f("email", T::Str, "E-mail"),
+                f("email", T::Email, "E-mail"),
                 f("phone", T::Str, "Phone"),
                 f("languages", T::Str, "Languages"),
                 f("tenure_from", T::Date, "In role from"),

@@ -7,7 +7,7 @@ fn p(s: &str) -> Path {
 #[test]
 fn paths_resolve_to_typed_fields() {
     let r = resolve(DocKind::Plan, &p("budget/lines/0/amount")).expect("resolves");
-    assert_eq!(r.ty, FieldType::Money);
+    assert_eq!(r.ty, FieldType::CorrectableMoney);
     assert_eq!(resolve(DocKind::Plan, &p("title")).expect("title").ty, FieldType::Text);
     assert_eq!(
         resolve(DocKind::Plan, &p("events/1/participants/2/youth")).expect("nested").ty,
@@ -61,6 +61,80 @@ fn values_are_typed() {
     assert!(parse_value(DocKind::Plan, &p("indicators/0/target"), "NaN").is_err());
     assert!(parse_value(DocKind::Plan, &p("budget"), "1").is_err());
     assert_eq!(parse_value(DocKind::Plan, &p("kind"), "minutes"), Err(SchemaError::ReadOnly("kind".into())));
+}
+
+#[test]
+fn money_is_bounded_and_negative_only_where_a_correction_is_allowed() {
+    let line = p("budget/lines/0/amount");
+    let lump = p("budget/lump_sum_requested");
+    // The value: two of these wrapped to a total of -0.02 EUR.
+    let err = parse_value(DocKind::Plan, &line, "92233720368547758.07").expect_err("beyond the bound");
+    let msg = err.to_string();
+    assert!(matches!(err, SchemaError::OutOfRange { .. }), "{err:?}");
+    assert!(msg.contains("budget/lines/0/amount") && msg.contains("100,000,000.00"), "{msg}");
+    // Past i64 cents altogether: still "out of range", not "not an amount".
+    assert!(matches!(
+        parse_value(DocKind::Plan, &line, "999999999999999999999"),
+        Err(SchemaError::OutOfRange { .. })
+    ));
+    assert_eq!(
+        parse_value(DocKind::Plan, &line, "100000000"),
+        Ok(TypedValue::Scalar(Scalar::Money(MAX_AMOUNT_CENTS)))
+    );
+    assert!(parse_value(DocKind::Plan, &line, "100000000.01").is_err());
+    // A budget line may be a correction; the requested lump sum and a WP share may not.
+    assert_eq!(parse_value(DocKind::Plan, &line, "-150"), Ok(TypedValue::Scalar(Scalar::Money(-15_000))));
+    assert!(parse_value(DocKind::Plan, &line, "-100000000.01").is_err());
+    let err = parse_value(DocKind::Plan, &lump, "-5").expect_err("negative lump sum");
+    assert!(err.to_string().contains("from 0 to"), "{err}");
+    assert!(parse_value(DocKind::Plan, &p("work_packages/0/lump_sum"), "-1").is_err());
+}
+
+#[test]
+fn counts_countries_and_emails_are_checked() {
+    let youth = p("events/0/participants/0/youth");
+    let err = parse_value(DocKind::Plan, &youth, "-3").expect_err("negative head-count");
+    assert!(err.to_string().contains("from 0 to 1000000"), "{err}");
+    assert!(parse_value(DocKind::Plan, &youth, "1000001").is_err());
+    assert!(matches!(
+        parse_value(DocKind::Plan, &youth, "99999999999999999999"),
+        Err(SchemaError::OutOfRange { .. })
+    ));
+    assert_eq!(parse_value(DocKind::Plan, &youth, "18"), Ok(TypedValue::Scalar(Scalar::Int(18))));
+    for path in ["partners/0/country", "events/0/participants/0/country"] {
+        let err = parse_value(DocKind::Plan, &p(path), "ZZZZ").expect_err("not a country");
+        assert!(err.to_string().contains("ISO 3166-1"), "{err}");
+        assert!(parse_value(DocKind::Plan, &p(path), "ZZ").is_err(), "ZZ is not assigned");
+        assert_eq!(
+            parse_value(DocKind::Plan, &p(path), " de "),
+            Ok(TypedValue::Scalar(Scalar::Str("DE".into())))
+        );
+    }
+    assert!(parse_value(DocKind::Charter, &p("partners/0/country"), "EL").is_ok());
+    let email = p("entries/0/email");
+    let err = parse_value(DocKind::Contacts, &email, "not-an-email").expect_err("no @");
+    assert!(err.to_string().contains("e-mail"), "{err}");
+    for bad in ["a@b", "@example.org", "a@@example.org", "a b@example.org", "a@example..org", "a@-x.org"] {
+        assert!(parse_value(DocKind::Contacts, &email, bad).is_err(), "{bad}");
+    }
+    assert!(parse_value(DocKind::Contacts, &email, "c.dufresne@example.invalid").is_ok());
+}
+
+#[test]
+fn stored_values_out_of_range_are_flagged() {
+    let money = FieldType::Money;
+    assert!(check_stored(&money, &Scalar::Money(i64::MAX)).is_some());
+    assert!(check_stored(&money, &Scalar::Money(-1)).is_some());
+    assert_eq!(check_stored(&money, &Scalar::Money(260_000)), None);
+    assert_eq!(check_stored(&FieldType::CorrectableMoney, &Scalar::Money(-15_000)), None);
+    assert!(check_stored(&FieldType::Int, &Scalar::Int(-3)).is_some());
+    assert!(check_stored(&FieldType::Country, &Scalar::Str("ZZZZ".into())).is_some());
+    assert!(check_stored(&FieldType::Email, &Scalar::Str("not-an-email".into())).is_some());
+    assert_eq!(check_stored(&FieldType::Str, &Scalar::Str("anything".into())), None);
+    // The two lines sum exactly, without wrapping.
+    let v = i64::MAX;
+    assert_eq!(sum_cents([v, v]), 2 * i128::from(i64::MAX));
+    assert_eq!(format_eur(sum_cents([v, v])), "184,467,440,737,095,516.14 EUR");
 }
 
 #[test]
@@ -137,6 +211,49 @@ mod props {
             if let Ok(path) = s.parse::<Path>() {
                 let _ = resolve(DocKind::Plan, &path);
             }
+        }
+
+        #[test]
+        fn money_is_accepted_exactly_within_its_range(cents in any::<i64>()) {
+            let text = format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+            for (kind, path) in [(DocKind::Plan, "budget/lines/0/amount"), (DocKind::Plan, "budget/lump_sum_requested")] {
+                let ty = resolve(kind, &p(path)).expect("resolves").ty;
+                let (lo, hi) = ty.range().expect("money has a range");
+                match parse_value(kind, &p(path), &text) {
+                    Ok(TypedValue::Scalar(Scalar::Money(c))) => {
+                        prop_assert_eq!(c, cents);
+                        prop_assert!((lo..=hi).contains(&c));
+                    }
+                    Ok(other) => prop_assert!(false, "{:?}", other),
+                    Err(e) => {
+                        prop_assert!(!(lo..=hi).contains(&cents), "{} refused: {}", text, e);
+                        let refused_as_range = matches!(e, SchemaError::OutOfRange { .. });
+                        prop_assert!(refused_as_range);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn whatever_a_field_accepts_it_also_accepts_when_stored(input in ".{0,24}|-?[0-9]{1,22}(\\.[0-9]{1,2})?|[a-zA-Z]{2}|[a-z.]{1,8}@[a-z.]{1,8}") {
+            for (kind, path) in [
+                (DocKind::Plan, "budget/lines/0/amount"),
+                (DocKind::Plan, "work_packages/0/lump_sum"),
+                (DocKind::Plan, "events/0/participants/0/youth"),
+                (DocKind::Plan, "partners/0/country"),
+                (DocKind::Contacts, "entries/0/email"),
+            ] {
+                let ty = resolve(kind, &p(path)).expect("resolves").ty;
+                if let Ok(TypedValue::Scalar(s)) = parse_value(kind, &p(path), &input) {
+                    prop_assert_eq!(check_stored(&ty, &s), None, "{} = {:?}", path, input);
+                }
+            }
+        }
+
+        #[test]
+        fn totals_never_overflow(values in proptest::collection::vec(any::<i64>(), 0..64)) {
+            let exact = values.iter().fold(0i128, |a, v| a + i128::from(*v));
+            prop_assert_eq!(sum_cents(values.iter().copied()), exact);
         }
 
         #[test]
