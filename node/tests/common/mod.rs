@@ -363,8 +363,8 @@ pub fn raw_frame_swarm(
     })
 }
 
-/// Sends `bytes` on a new stream and waits until the node answers, fails the stream, or closes
-/// the connection; true if the connection is still open.
+/// Sends `bytes` on a new stream and waits until the node answers or closes the connection; true
+/// if it answered and the connection is still open.
 pub async fn send_raw(
     swarm: &mut Swarm<request_response::Behaviour<RawCodec>>,
     peer: PeerId,
@@ -374,10 +374,12 @@ pub async fn send_raw(
     tokio::time::timeout(TIMEOUT, async {
         loop {
             match swarm.select_next_some().await {
-                SwarmEvent::Behaviour(request_response::Event::Message { .. })
-                | SwarmEvent::Behaviour(request_response::Event::OutboundFailure { .. }) => {
+                SwarmEvent::Behaviour(request_response::Event::Message { .. }) => {
                     return swarm.is_connected(&peer);
                 }
+                // The node answers every frame it refuses; no answer means it closed the
+                // connection (a ban), whichever event of the two comes first.
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { .. }) => return false,
                 SwarmEvent::ConnectionClosed { num_established: 0, .. } => return false,
                 _ => {}
             }
