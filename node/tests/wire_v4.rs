@@ -17,7 +17,10 @@ use common::*;
 use futures::StreamExt;
 use libp2p::{PeerId, Swarm, request_response, swarm::SwarmEvent};
 use serde_json::json;
-use twinmesh_node::api::{Envelope, Request};
+use twinmesh_node::{
+    api::{Envelope, Request},
+    net::Inbound,
+};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{SecretKey, Signature},
@@ -364,7 +367,7 @@ async fn a_peer_that_speaks_only_version_3_syncs_both_ways_with_a_version_4_node
             _ = &mut deadline => panic!("the node and the version 3 peer did not converge in time"),
             event = swarm.select_next_some() => {
                 if let SwarmEvent::Behaviour(request_response::Event::Message {
-                    message: request_response::Message::Request { request, channel, .. },
+                    message: request_response::Message::Request { request: Inbound::Request(request), channel, .. },
                     ..
                 }) = event
                 {

@@ -99,7 +99,9 @@ fn check_blooms(m: &am_sync::Message) -> Result<(), NodeError> {
 /// Decodes a round's Automerge message and checks it as a whole, before anything of it is used
 /// or any state changes: at most one well-formed Bloom filter, and, on version 4, exactly one
 /// signature per change chunk. A round that fails is refused whole and leaves no trace.
-fn open_round(
+/// Public for the fuzz targets (node/fuzz) only.
+#[doc(hidden)]
+pub fn open_round(
     doc: &DocId,
     message: Option<&[u8]>,
     signatures: &ChunkSignatures,
@@ -606,7 +608,8 @@ impl Engine {
             received.waiting = admitted.waiting;
             received.rejected.extend(admitted.refused);
             for r in &received.rejected {
-                tracing::warn!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
+                // The network task logs the peer at warn, rate-limited (`net::NetTask::misbehaved`).
+                tracing::debug!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
             }
         }
         self.put_state(peer, &doc_id, state)?;

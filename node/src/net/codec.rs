@@ -61,18 +61,67 @@ fn count(len: usize, is_sync: bool) {
 #[derive(Debug, Clone, Default)]
 pub struct SyncCodec;
 
+/// What the codec reads from a request stream: a request, or why its frame was refused.
+///
+/// A refused frame (oversized, truncated, a deflate bomb, an unknown encoding, undecodable)
+/// reaches the network task as an inbound message, with the peer that sent it, so the peer is
+/// logged and counted towards a ban: libp2p reports a failed inbound read to nobody.
+#[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a request is read and moved on as it is, boxing would only add an allocation"
+)]
+pub enum Inbound {
+    /// A request that decoded.
+    Request(Request),
+    /// A frame this node refused, and why. Never sent (writing it fails).
+    Refused(String),
+}
+
+impl From<Request> for Inbound {
+    fn from(r: Request) -> Self {
+        Inbound::Request(r)
+    }
+}
+
+/// Whether `e`, from reading a frame, means the peer sent a frame this node refuses (oversized,
+/// truncated, a deflate bomb, an unknown encoding, undecodable): every such error is
+/// `InvalidData`. A stream that ends before its first byte is not one (`UnexpectedEof`): an
+/// honest node whose write failed before sending anything closes the stream that way.
+pub(crate) fn is_refused_frame(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::InvalidData
+}
+
+/// Reads into `buf` until it is full or the stream ends; returns the bytes read.
+async fn read_up_to<T: AsyncRead + Unpin + Send>(io: &mut T, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match io.read(&mut buf[filled..]).await {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 async fn read_frame<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
-    io.read_exact(&mut len).await?;
+    match read_up_to(io, &mut len).await? {
+        0 => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "stream closed before a frame")),
+        4 => {}
+        n => return Err(invalid(format!("truncated frame: {n} of the 4 length bytes"))),
+    }
     let len = u32::from_be_bytes(len) as usize;
     if len > MAX_MESSAGE_BYTES {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes is over the {MAX_MESSAGE_BYTES}-byte limit"),
-        ));
+        return Err(invalid(format!("frame of {len} bytes is over the {MAX_MESSAGE_BYTES}-byte limit")));
     }
     let mut buf = vec![0u8; len];
-    io.read_exact(&mut buf).await?;
+    let got = read_up_to(io, &mut buf).await?;
+    if got < len {
+        return Err(invalid(format!("truncated frame: {got} of {len} bytes")));
+    }
     Ok(buf)
 }
 
@@ -187,22 +236,35 @@ fn not_in_v1() -> io::Error {
     io::Error::new(io::ErrorKind::Unsupported, format!("message not part of {}", wire::SYNC_PROTOCOL_V1))
 }
 
+/// Reads one request of the stream's version; a frame this node refuses is an `InvalidData`
+/// error ([`is_refused_frame`]).
+async fn read_request<T: AsyncRead + Unpin + Send>(
+    protocol: &StreamProtocol,
+    io: &mut T,
+) -> io::Result<Request> {
+    let version = version(protocol)?;
+    let req = Request::from_wire(&read_message(version, io).await?, version).map_err(invalid)?;
+    if version == Version::V1 && !wire::is_v1_request(&req) {
+        return Err(invalid(not_in_v1().to_string()));
+    }
+    Ok(req)
+}
+
 impl libp2p::request_response::Codec for SyncCodec {
     type Protocol = StreamProtocol;
-    type Request = Request;
+    type Request = Inbound;
     type Response = Response;
 
     async fn read_request<T: AsyncRead + Unpin + Send>(
         &mut self,
         protocol: &StreamProtocol,
         io: &mut T,
-    ) -> io::Result<Request> {
-        let version = version(protocol)?;
-        let req = Request::from_wire(&read_message(version, io).await?, version).map_err(invalid)?;
-        if version == Version::V1 && !wire::is_v1_request(&req) {
-            return Err(not_in_v1());
+    ) -> io::Result<Inbound> {
+        match read_request(protocol, io).await {
+            Ok(req) => Ok(Inbound::Request(req)),
+            Err(e) if is_refused_frame(&e) => Ok(Inbound::Refused(e.to_string())),
+            Err(e) => Err(e),
         }
-        Ok(req)
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(
@@ -213,7 +275,7 @@ impl libp2p::request_response::Codec for SyncCodec {
         let version = version(protocol)?;
         let res = Response::from_wire(&read_message(version, io).await?, version).map_err(invalid)?;
         if version == Version::V1 && !wire::is_v1_response(&res) {
-            return Err(not_in_v1());
+            return Err(invalid(not_in_v1().to_string()));
         }
         Ok(res)
     }
@@ -222,8 +284,11 @@ impl libp2p::request_response::Codec for SyncCodec {
         &mut self,
         protocol: &StreamProtocol,
         io: &mut T,
-        req: Request,
+        req: Inbound,
     ) -> io::Result<()> {
+        let Inbound::Request(req) = req else {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a refused frame is never sent"));
+        };
         let version = version(protocol)?;
         if version == Version::V1 && !wire::is_v1_request(&req) {
             return Err(not_in_v1());
@@ -274,15 +339,19 @@ mod tests {
             doc: twinmesh_protocol::ids::DocId::from_bytes([2; 16]),
         };
         let mut out = futures::io::Cursor::new(Vec::new());
-        let err = SyncCodec.write_request(&v1, &mut out, fetch.clone()).await.expect_err("v1");
+        let err = SyncCodec.write_request(&v1, &mut out, fetch.clone().into()).await.expect_err("v1");
         assert_eq!(err.kind(), io::ErrorKind::Unsupported);
         assert!(out.get_ref().is_empty(), "nothing written");
-        SyncCodec.write_request(&v2, &mut out, fetch).await.expect("v2 write");
+        SyncCodec.write_request(&v2, &mut out, fetch.into()).await.expect("v2 write");
         let bytes = out.into_inner();
         let mut input = futures::io::Cursor::new(bytes.clone());
-        assert!(matches!(SyncCodec.read_request(&v2, &mut input).await, Ok(Request::Fetch { .. })));
+        assert!(matches!(read_request(&v2, &mut input).await, Ok(Request::Fetch { .. })));
+        let mut input = futures::io::Cursor::new(bytes.clone());
+        assert!(read_request(&v1, &mut input).await.is_err());
+        // Through the codec, the refused frame reaches the network task with its reason.
         let mut input = futures::io::Cursor::new(bytes);
-        assert!(SyncCodec.read_request(&v1, &mut input).await.is_err());
+        let read = SyncCodec.read_request(&v1, &mut input).await;
+        assert!(matches!(&read, Ok(Inbound::Refused(why)) if why.contains("not part of")), "{read:?}");
     }
 
     fn sync_request(message_len: usize, signatures: wire::ChunkSignatures) -> Request {
@@ -309,9 +378,12 @@ mod tests {
             for len in [0, 40_000] {
                 let req = sync_request(len, wire::ChunkSignatures::default());
                 let mut plain = futures::io::Cursor::new(Vec::new());
-                SyncCodec.write_request(&v2, &mut plain, req.clone()).await.expect("v2 write");
+                SyncCodec.write_request(&v2, &mut plain, req.clone().into()).await.expect("v2 write");
                 let mut packed = futures::io::Cursor::new(Vec::new());
-                SyncCodec.write_request(&tagged, &mut packed, req.clone()).await.expect("tagged write");
+                SyncCodec
+                    .write_request(&tagged, &mut packed, req.clone().into())
+                    .await
+                    .expect("tagged write");
                 let (plain, packed) = (plain.into_inner(), packed.into_inner());
                 if len == 0 {
                     assert_eq!(packed[4], wire::FRAME_PLAIN, "a small frame is sent as it is");
@@ -320,10 +392,7 @@ mod tests {
                     assert_eq!(packed[4], wire::FRAME_DEFLATE);
                     assert!(packed.len() * 10 < plain.len(), "{} vs {}", packed.len(), plain.len());
                 }
-                let back = SyncCodec
-                    .read_request(&tagged, &mut futures::io::Cursor::new(packed))
-                    .await
-                    .expect("read");
+                let back = read_request(&tagged, &mut futures::io::Cursor::new(packed)).await.expect("read");
                 assert_eq!(
                     back.to_wire(version).expect("encodes"),
                     req.to_wire(version).expect("encodes"),
@@ -347,10 +416,10 @@ mod tests {
         ] {
             let p = StreamProtocol::new(name);
             let mut out = futures::io::Cursor::new(Vec::new());
-            SyncCodec.write_request(&p, &mut out, req.clone()).await.expect("write");
+            SyncCodec.write_request(&p, &mut out, req.clone().into()).await.expect("write");
             let bytes = out.into_inner();
             sizes.push(bytes.len());
-            let back = SyncCodec.read_request(&p, &mut futures::io::Cursor::new(bytes)).await.expect("read");
+            let back = read_request(&p, &mut futures::io::Cursor::new(bytes)).await.expect("read");
             match back {
                 Request::Sync(d) => assert_eq!(d.signatures, expect, "{name}"),
                 other => panic!("{name}: {other:?}"),
@@ -370,7 +439,6 @@ mod tests {
 
     #[tokio::test]
     async fn a_frame_that_inflates_beyond_the_limit_or_has_an_unknown_tag_is_refused() {
-        use libp2p::request_response::Codec;
         let frame = |body: Vec<u8>| {
             let mut f = (body.len() as u32).to_be_bytes().to_vec();
             f.extend(body);
@@ -389,20 +457,25 @@ mod tests {
             for len in [MAX_MESSAGE_BYTES + 1000, 8 << 20] {
                 let bomb = deflated(len);
                 assert!(bomb.len() < 128 * 1024);
-                let err = SyncCodec.read_request(&tagged, &mut frame(bomb)).await.expect_err("bomb");
+                let err = read_request(&tagged, &mut frame(bomb)).await.expect_err("bomb");
                 assert_eq!(err.kind(), io::ErrorKind::InvalidData);
                 assert!(err.to_string().contains("inflates beyond"), "{name}: {err}");
             }
             for body in [vec![7u8, 1, 2, 3], vec![wire::FRAME_DEFLATE, 0xff, 0xff], vec![]] {
-                let err = SyncCodec.read_request(&tagged, &mut frame(body)).await.expect_err("refused");
+                let err = read_request(&tagged, &mut frame(body)).await.expect_err("refused");
                 assert_eq!(err.kind(), io::ErrorKind::InvalidData);
             }
         }
     }
 
     #[tokio::test]
-    async fn truncated_frames_fail() {
-        let mut io = futures::io::Cursor::new(vec![0, 0, 0, 10, 1, 2]);
-        assert!(read_frame(&mut io).await.is_err());
+    async fn truncated_frames_are_refused_and_an_empty_stream_is_not() {
+        for bytes in [vec![0, 0, 0, 10, 1, 2], vec![0, 0]] {
+            let err = read_frame(&mut futures::io::Cursor::new(bytes)).await.expect_err("truncated");
+            assert!(is_refused_frame(&err), "{err}");
+            assert!(err.to_string().contains("truncated"), "{err}");
+        }
+        let err = read_frame(&mut futures::io::Cursor::new(vec![])).await.expect_err("empty");
+        assert!(!is_refused_frame(&err), "{err}");
     }
 }

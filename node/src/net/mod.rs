@@ -42,7 +42,7 @@ use twinmesh_protocol::{
     wire::{self, Announce, DocSync, Request as WireRequest, Response as WireResponse},
 };
 
-pub use codec::{SyncCodec, WireStats, wire_stats};
+pub use codec::{Inbound, SyncCodec, WireStats, wire_stats};
 
 use crate::{
     api::Request,
@@ -56,8 +56,23 @@ use crate::{
 /// goes on is a peer that keeps offering something we refuse.
 pub const MAX_ROUNDS: u32 = 32;
 
-/// Refused changes from one peer before it is disconnected and ignored for [`BAN_TIME`].
+/// Refused changes from one peer before it is disconnected and ignored for [`BAN_TIME`]. Refused
+/// frames count towards the same limit, [`REFUSED_FRAME_WEIGHT`] each.
 pub const MAX_REJECTED_PER_PEER: u32 = 64;
+
+/// What one refused frame (oversized, a deflate bomb, an unknown encoding, truncated, undecodable,
+/// or a round refused whole: a bad Bloom filter, a wrong signature count) counts for towards
+/// [`MAX_REJECTED_PER_PEER`]: a peer is banned at its ninth. An honest node never sends one (its
+/// codec checks the same limits before writing), so a few are enough to tell a broken or hostile
+/// peer, while one garbled frame does not cut a partner off.
+pub const REFUSED_FRAME_WEIGHT: u32 = 8;
+
+/// Each misbehaving peer is logged at warn at most once per this interval (a hostile peer must
+/// not flood the log); the next line says how many offences were not logged.
+pub const OFFENCE_LOG_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The name and version this node announces over identify (`twinmesh/0.1.0`).
+pub const AGENT_VERSION: &str = concat!("twinmesh/", env!("CARGO_PKG_VERSION"));
 
 /// How long a misbehaving peer is refused.
 pub const BAN_TIME: Duration = Duration::from_secs(600);
@@ -126,11 +141,21 @@ struct PeerState {
     applied: u64,
     /// Changes the partner sent that this node already held.
     duplicates: u64,
+    /// Changes the partner sent that this node refused.
     rejected: u32,
+    /// Frames the partner sent that this node refused (see [`REFUSED_FRAME_WEIGHT`]).
+    refused_frames: u32,
+    /// When the partner's misbehaviour was last logged, and the offences since then not logged.
+    warned: Option<(Instant, u32)>,
     last_sync: Option<std::time::SystemTime>,
 }
 
 impl PeerState {
+    /// Refused changes plus refused frames by their weight, for [`MAX_REJECTED_PER_PEER`].
+    fn offences(&self) -> u32 {
+        self.rejected.saturating_add(self.refused_frames.saturating_mul(REFUSED_FRAME_WEIGHT))
+    }
+
     /// "direct" when some connection is direct, else "relayed".
     fn connection(&self) -> &'static str {
         if self.links.values().any(|relayed| !relayed) { "direct" } else { "relayed" }
@@ -255,10 +280,10 @@ fn build_swarm(config: &Config, key: &SecretKey) -> Result<Swarm<Behaviour>, Nod
                 None
             };
             Ok(Behaviour {
-                identify: identify::Behaviour::new(identify::Config::new(
-                    "/twinmesh/id/1".into(),
-                    key.public(),
-                )),
+                identify: identify::Behaviour::new(
+                    identify::Config::new("/twinmesh/id/1".into(), key.public())
+                        .with_agent_version(AGENT_VERSION.into()),
+                ),
                 // A partner that stops answering pings is disconnected (libp2p keeps a silent
                 // connection open otherwise, and it would never be redialled).
                 ping: ping::Behaviour::new(
@@ -525,7 +550,7 @@ impl NetTask {
         let inviter = crate::identity::peer_id(&t.inviter);
         let addrs: Vec<Multiaddr> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
         let req = WireRequest::Join { space: t.space, secret: t.secret, from: me };
-        let id = self.swarm.behaviour_mut().sync.send_request_with_addresses(&inviter, req, addrs);
+        let id = self.swarm.behaviour_mut().sync.send_request_with_addresses(&inviter, req.into(), addrs);
         self.pending.insert(id, (inviter, Pending::Join(reply)));
     }
 
@@ -552,6 +577,7 @@ impl NetTask {
                 "changes_received": state.map(|s| s.applied).unwrap_or(0),
                 "changes_already_held": state.map(|s| s.duplicates).unwrap_or(0),
                 "changes_rejected": state.map(|s| s.rejected).unwrap_or(0),
+                "frames_refused": state.map(|s| s.refused_frames).unwrap_or(0),
                 "spaces": spaces,
             }));
         }
@@ -563,6 +589,8 @@ impl NetTask {
                     "connected": true,
                     "connection": state.connection(),
                     "addrs": state.addr.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "changes_rejected": state.rejected,
+                    "frames_refused": state.refused_frames,
                     "spaces": [],
                 }));
             }
@@ -707,7 +735,8 @@ impl NetTask {
             return None;
         }
         self.last_hello.insert(peer, (Instant::now(), digest));
-        let id = self.swarm.behaviour_mut().sync.send_request(&peer, WireRequest::Hello { from, spaces });
+        let id =
+            self.swarm.behaviour_mut().sync.send_request(&peer, WireRequest::Hello { from, spaces }.into());
         self.pending.insert(id, (peer, Pending::Hello));
         Some(id)
     }
@@ -757,7 +786,7 @@ impl NetTask {
             }
             Err(_) => return,
         };
-        let id = self.swarm.behaviour_mut().sync.send_request(&peer, req);
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, req.into());
         self.pending.insert(id, (peer, pending));
         self.sessions.insert((peer, doc), Session { rounds: 1, again: false, since: Instant::now() });
     }
@@ -827,12 +856,9 @@ impl NetTask {
             }
             Err(NodeError::Rejected { count, first }) => {
                 state.rejected = state.rejected.saturating_add(*count as u32);
-                tracing::warn!(%peer, %doc, rejected = count, %first, "refused a whole document");
-                if state.rejected > MAX_REJECTED_PER_PEER {
-                    tracing::warn!(%peer, "too many refused changes: disconnecting and ignoring this peer for a while");
-                    self.banned.insert(peer, Instant::now());
-                    let _ = self.swarm.disconnect_peer_id(peer);
-                }
+                let reason =
+                    format!("sent document {doc} whole with {count} change(s) we refused; first: {first}");
+                self.misbehaved(peer, &reason);
             }
             Err(e) => tracing::info!(%peer, %doc, error = %e, "whole document not stored"),
         }
@@ -883,14 +909,10 @@ impl NetTask {
             let state = self.connected.entry(peer).or_default();
             state.applied += rec.applied as u64;
             state.duplicates += rec.duplicates as u64;
-            state.rejected += rec.rejected.len() as u32;
-            if !rec.rejected.is_empty() {
-                tracing::warn!(%peer, rejected = rec.rejected.len(), first = %rec.rejected[0], "peer sent changes we refused");
-            }
-            if state.rejected > MAX_REJECTED_PER_PEER {
-                tracing::warn!(%peer, "too many refused changes: disconnecting and ignoring this peer for a while");
-                self.banned.insert(peer, Instant::now());
-                let _ = self.swarm.disconnect_peer_id(peer);
+            state.rejected = state.rejected.saturating_add(rec.rejected.len() as u32);
+            if let Some(first) = rec.rejected.first() {
+                let reason = format!("sent {} change(s) we refused; first: {first}", rec.rejected.len());
+                self.misbehaved(peer, &reason);
             }
             if rec.applied > 0 && rec.space.is_some() {
                 let _ = self
@@ -899,7 +921,51 @@ impl NetTask {
                 self.announce(doc).await;
             }
         }
+        if let Err(wire::Refusal::BadMessage(why)) = &r {
+            // Undecodable, a bad Bloom filter, a wrong signature count: refused whole, as a frame.
+            self.refused_frame(peer, &format!("sync round refused whole: {why}"));
+        }
         r
+    }
+
+    /// A frame from `peer` was refused (by the codec, or whole by the engine): it counts
+    /// [`REFUSED_FRAME_WEIGHT`] towards the peer's ban.
+    fn refused_frame(&mut self, peer: PeerId, reason: &str) {
+        if let Some(state) = self.connected.get_mut(&peer) {
+            state.refused_frames = state.refused_frames.saturating_add(1);
+            self.misbehaved(peer, reason);
+        }
+    }
+
+    /// `peer` misbehaved (its counts are already updated): logs it at warn, at most once per
+    /// [`OFFENCE_LOG_INTERVAL`], and bans it once its offences pass [`MAX_REJECTED_PER_PEER`]:
+    /// it is disconnected, and its connections are refused for [`BAN_TIME`].
+    fn misbehaved(&mut self, peer: PeerId, reason: &str) {
+        if self.is_banned(&peer) {
+            return; // frames still in flight when it was cut off
+        }
+        let Some(state) = self.connected.get_mut(&peer) else { return };
+        let (refused_changes, refused_frames) = (state.rejected, state.refused_frames);
+        if state.offences() > MAX_REJECTED_PER_PEER {
+            tracing::warn!(
+                %peer, reason, refused_changes, refused_frames, ban = ?BAN_TIME,
+                "peer misbehaved repeatedly: disconnected, and its connections refused for the ban time"
+            );
+            self.banned.insert(peer, Instant::now());
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return;
+        }
+        match &mut state.warned {
+            Some((at, unlogged)) if at.elapsed() < OFFENCE_LOG_INTERVAL => *unlogged += 1,
+            warned => {
+                let unlogged = warned.map_or(0, |(_, n)| n);
+                tracing::warn!(
+                    %peer, reason, refused_changes, refused_frames, unlogged,
+                    "peer misbehaved (further offences within {OFFENCE_LOG_INTERVAL:?} are not logged)"
+                );
+                *warned = Some((Instant::now(), 0));
+            }
+        }
     }
 
     fn is_banned(&mut self, peer: &PeerId) -> bool {
@@ -1135,10 +1201,17 @@ impl NetTask {
         }
     }
 
-    async fn on_sync_event(&mut self, ev: request_response::Event<WireRequest, WireResponse>) {
+    async fn on_sync_event(&mut self, ev: request_response::Event<Inbound, WireResponse>) {
         match ev {
             request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
+                request_response::Message::Request { request: Inbound::Refused(why), channel, .. } => {
+                    self.refused_frame(peer, &format!("sent a frame we refused: {why}"));
+                    let refusal = WireResponse::Refused(wire::Refusal::BadMessage(why));
+                    let _ = self.swarm.behaviour_mut().sync.send_response(channel, refusal);
+                }
+                request_response::Message::Request {
+                    request: Inbound::Request(request), channel, ..
+                } => {
                     let response = match request {
                         WireRequest::Hello { from, spaces } => {
                             let key = key_of_peer(&peer);
@@ -1274,7 +1347,7 @@ impl NetTask {
                                                 .swarm
                                                 .behaviour_mut()
                                                 .sync
-                                                .send_request(&peer, WireRequest::Sync(next));
+                                                .send_request(&peer, WireRequest::Sync(next).into());
                                             self.pending.insert(id, (peer, Pending::Sync(doc)));
                                             if let Some(s) = self.sessions.get_mut(&(peer, doc)) {
                                                 s.rounds += 1;
@@ -1353,6 +1426,11 @@ impl NetTask {
             },
             request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
                 tracing::debug!(%peer, %error, "request failed");
+                if let request_response::OutboundFailure::Io(e) = &error
+                    && codec::is_refused_frame(e)
+                {
+                    self.refused_frame(peer, &format!("answered with a frame we refused: {e}"));
+                }
                 if let Some((_, kind)) = self.pending.remove(&request_id) {
                     for w in &mut self.waiters {
                         if w.hellos.remove(&request_id) {

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use libp2p::{
     PeerId, StreamProtocol, Swarm, noise,
     request_response::{self, ProtocolSupport},
-    swarm::SwarmEvent,
+    swarm::{NetworkBehaviour, SwarmEvent},
     tcp, yamux,
 };
 use twinmesh_node::{identity::libp2p_keypair, net::SyncCodec};
@@ -219,22 +219,30 @@ pub fn attacker_swarm(key: &SecretKey) -> Swarm<Rr> {
 
 /// A raw peer speaking only `protocol` (e.g. [`wire::SYNC_PROTOCOL_V3`], as an old node).
 pub fn attacker_swarm_with(key: &SecretKey, protocol: &'static str) -> Swarm<Rr> {
+    raw_swarm(key, |_| {
+        request_response::Behaviour::new(
+            [(StreamProtocol::new(protocol), ProtocolSupport::Full)],
+            request_response::Config::default(),
+        )
+    })
+}
+
+/// A raw libp2p peer over TCP with `key`'s identity and the behaviour `make` builds.
+pub fn raw_swarm<B: NetworkBehaviour>(
+    key: &SecretKey,
+    make: impl FnOnce(&libp2p::identity::Keypair) -> B,
+) -> Swarm<B> {
     libp2p::SwarmBuilder::with_existing_identity(libp2p_keypair(key))
         .with_tokio()
         .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
         .expect("tcp")
-        .with_behaviour(|_| {
-            request_response::Behaviour::new(
-                [(StreamProtocol::new(protocol), ProtocolSupport::Full)],
-                request_response::Config::default(),
-            )
-        })
+        .with_behaviour(|k| make(k))
         .expect("behaviour")
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
         .build()
 }
 
-pub async fn connect(swarm: &mut Swarm<Rr>, addr: &str) -> PeerId {
+pub async fn connect<B: NetworkBehaviour>(swarm: &mut Swarm<B>, addr: &str) -> PeerId {
     swarm.dial(addr.parse::<libp2p::Multiaddr>().expect("addr")).expect("dial");
     tokio::time::timeout(TIMEOUT, async {
         loop {
@@ -249,7 +257,7 @@ pub async fn connect(swarm: &mut Swarm<Rr>, addr: &str) -> PeerId {
 
 /// Sends one request and waits for its response; `None` if the connection closed instead.
 pub async fn ask(swarm: &mut Swarm<Rr>, peer: PeerId, req: wire::Request) -> Option<Response> {
-    swarm.behaviour_mut().send_request(&peer, req);
+    swarm.behaviour_mut().send_request(&peer, req.into());
     tokio::time::timeout(TIMEOUT, async {
         loop {
             match swarm.select_next_some().await {
@@ -281,4 +289,150 @@ pub fn message_of(changes: &[&automerge::Change]) -> Vec<u8> {
         version: MessageVersion::V1,
     }
     .encode()
+}
+
+// ---- a peer that writes frames byte for byte ----
+
+/// A request-response codec that writes each request's bytes as they are (a frame with its
+/// length prefix, or anything else) and reads the answer whole: the hostile partner of
+/// `hostile.rs` sends with it what [`SyncCodec`] would never write.
+#[derive(Debug, Clone, Default)]
+pub struct RawCodec;
+
+impl request_response::Codec for RawCodec {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T: futures::AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        read_all(io).await
+    }
+
+    async fn read_response<T: futures::AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        read_all(io).await
+    }
+
+    async fn write_request<T: futures::AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Vec<u8>,
+    ) -> std::io::Result<()> {
+        use futures::AsyncWriteExt;
+        io.write_all(&req).await?;
+        io.close().await
+    }
+
+    async fn write_response<T: futures::AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: Vec<u8>,
+    ) -> std::io::Result<()> {
+        use futures::AsyncWriteExt;
+        io.write_all(&res).await?;
+        io.close().await
+    }
+}
+
+async fn read_all<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
+    use futures::AsyncReadExt;
+    let mut out = Vec::new();
+    io.take(wire::MAX_MESSAGE_BYTES as u64 + 8).read_to_end(&mut out).await?;
+    Ok(out)
+}
+
+/// A raw peer that writes bytes on `protocol` streams with [`RawCodec`].
+pub fn raw_frame_swarm(
+    key: &SecretKey,
+    protocol: &'static str,
+) -> Swarm<request_response::Behaviour<RawCodec>> {
+    raw_swarm(key, |_| {
+        request_response::Behaviour::new(
+            [(StreamProtocol::new(protocol), ProtocolSupport::Full)],
+            request_response::Config::default(),
+        )
+    })
+}
+
+/// Sends `bytes` on a new stream and waits until the node answers or closes the connection; true
+/// if it answered and the connection is still open.
+pub async fn send_raw(
+    swarm: &mut Swarm<request_response::Behaviour<RawCodec>>,
+    peer: PeerId,
+    bytes: Vec<u8>,
+) -> bool {
+    swarm.behaviour_mut().send_request(&peer, bytes);
+    tokio::time::timeout(TIMEOUT, async {
+        loop {
+            match swarm.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::Message { .. }) => {
+                    return swarm.is_connected(&peer);
+                }
+                // The node answers every frame it refuses; no answer means it closed the
+                // connection (a ban), whichever event of the two comes first.
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { .. }) => return false,
+                SwarmEvent::ConnectionClosed { num_established: 0, .. } => return false,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("answer, failure or disconnect in time")
+}
+
+/// One length-prefixed frame carrying `body` as it is.
+pub fn frame(body: &[u8]) -> Vec<u8> {
+    let mut f = (body.len() as u32).to_be_bytes().to_vec();
+    f.extend_from_slice(body);
+    f
+}
+
+// ---- what the node logs ----
+
+/// Everything logged at warn or above by every node in this test process, since the first call.
+/// Installs a global subscriber once (tests of one binary share it).
+pub fn warn_log() -> &'static std::sync::Mutex<Vec<u8>> {
+    static LOG: std::sync::OnceLock<&'static std::sync::Mutex<Vec<u8>>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let buf: &'static std::sync::Mutex<Vec<u8>> = Box::leak(Box::new(std::sync::Mutex::new(Vec::new())));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(buf))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        buf
+    })
+}
+
+/// The lines of [`warn_log`] that contain every one of `needles`.
+pub fn warnings_with(needles: &[&str]) -> Vec<String> {
+    let log = warn_log().lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&log)
+        .lines()
+        .filter(|l| needles.iter().all(|n| l.contains(n)))
+        .map(str::to_string)
+        .collect()
+}
+
+struct LogWriter(&'static std::sync::Mutex<Vec<u8>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
