@@ -233,7 +233,9 @@ async fn a_sync_round_cannot_move_a_document_into_another_space() {
     let shown = w.m.show(&w.minutes).await.expect("minutes");
     assert_eq!(shown["content"]["location"], "Kaštela", "the honest change applied: {shown}");
     assert_eq!(shown["space"], w.s3.to_string(), "{shown}");
-    let history = w.m.ok(Request::DocHistory { doc: minutes }).await;
+    let history =
+        w.m.ok(Request::DocHistory { doc: minutes, limit: Some(1000), before: None }).await["entries"]
+            .clone();
     assert!(
         !history.as_array().expect("history").iter().any(|e| e["hash"] == rewrite.0.hash().to_string()),
         "the rewrite is not part of the document: {history}"
@@ -399,7 +401,9 @@ async fn a_held_change_rewriting_the_space_cannot_block_the_document() {
     assert!(matches!(resp, Some(Response::Sync(_))), "{resp:?}");
     let shown = w.m.show(&w.minutes).await.expect("minutes");
     assert_eq!(shown["content"]["location"], "one", "the round bringing the dependency applied: {shown}");
-    let history = w.m.ok(Request::DocHistory { doc: minutes }).await;
+    let history =
+        w.m.ok(Request::DocHistory { doc: minutes, limit: Some(1000), before: None }).await["entries"]
+            .clone();
     let hashes: Vec<&Value> = history.as_array().expect("history").iter().map(|e| &e["hash"]).collect();
     assert!(hashes.contains(&&Value::from(first.0.hash().to_string())), "{history}");
     assert!(
@@ -411,7 +415,9 @@ async fn a_held_change_rewriting_the_space_cannot_block_the_document() {
     w.a.set(&w.minutes, "location", "Saint-Pol").await;
     eventually("Saint-Pol and Kaštela converge", || async { converged(&[&w.a, &w.m], &w.minutes).await })
         .await;
-    let history = w.m.ok(Request::DocHistory { doc: minutes }).await;
+    let history =
+        w.m.ok(Request::DocHistory { doc: minutes, limit: Some(1000), before: None }).await["entries"]
+            .clone();
     assert!(
         history.as_array().expect("history").iter().any(|e| e["author"] == "Saint-Pol-sur-Ternoise"
             && e["message"].as_str().is_some_and(|m| m.contains("Saint-Pol"))),
