@@ -123,16 +123,16 @@ impl Engine {
         limit: usize,
         before: Option<&str>,
     ) -> Result<HistoryPage, NodeError> {
-        let sigs = self.signatures(id)?;
         let names = self.known_municipalities()?;
         let refused = self.rejected_changes(id)?;
-        let doc = self.load(id)?;
-        let changes = doc.get_changes(&[]);
-        let total = changes.len() + refused.len();
+        // Only hashes for the whole history; changes and signatures for the page alone.
+        let hashes: Vec<ChangeHash> =
+            self.load(id)?.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
+        let total = hashes.len() + refused.len();
         let end = match before {
             None => total,
             Some(text) => {
-                let all = changes.iter().map(|c| c.hash()).chain(refused.iter().map(|(c, _)| c.hash()));
+                let all = hashes.iter().copied().chain(refused.iter().map(|(c, _)| c.hash()));
                 let hash = find_change(all.clone(), text)?;
                 all.into_iter().position(|h| h == hash).unwrap_or(total)
             }
@@ -156,8 +156,21 @@ impl Engine {
                 refused_because,
             }
         };
-        let own = &changes[start.min(changes.len())..end.min(changes.len())];
-        let to_verify = super::checks(own, &sigs);
+        let own_hashes = &hashes[start.min(hashes.len())..end.min(hashes.len())];
+        let sigs: HashMap<ChangeHash, Signature> = own_hashes
+            .iter()
+            .zip(self.signatures_of(id, own_hashes)?)
+            .filter_map(|(h, s)| s.map(|s| (*h, s)))
+            .collect();
+        let doc = self.load(id)?;
+        let own = own_hashes
+            .iter()
+            .map(|h| {
+                doc.get_change_by_hash(h)
+                    .ok_or_else(|| NodeError::Corrupt(format!("change {h} is listed but cannot be read")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let to_verify = super::checks(&own, &sigs);
         let results = signed::verify_batch(id, &to_verify);
         let mut entries: Vec<HistoryEntry> = own
             .iter()
@@ -173,8 +186,8 @@ impl Engine {
             .collect();
         // Refused changes were signature-checked on arrival; they come after the document's own
         // history.
-        let from = start.saturating_sub(changes.len());
-        let to = end.saturating_sub(changes.len());
+        let from = start.saturating_sub(hashes.len());
+        let to = end.saturating_sub(hashes.len());
         for (c, why) in &refused[from..to] {
             entries.push(entry(c, SignatureStatus::Verified, Some(why.clone())));
         }

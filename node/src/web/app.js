@@ -573,7 +573,7 @@ function columnTotal(col, list) {
   const exact = col.type === 'money' ? `${sum < 0n ? '-' : ''}${(sum < 0n ? -sum : sum) / 100n}.${String((sum < 0n ? -sum : sum) % 100n).padStart(2, '0')}` : sum.toString();
   return { text: base + notes, exact };
 }
-const SCALARS = ['str', 'enum', 'date', 'int', 'number', 'money', 'bool'];
+const SCALARS = ['str', 'enum', 'date', 'int', 'number', 'money', 'bool', 'country', 'email'];
 const HIDDEN = ['kind', 'schema', 'space', 'title', 'id'];
 
 function fmtScalar(f, v) {
