@@ -219,6 +219,26 @@ fn bad_input_gets_a_json_error_naming_the_problem_and_changes_nothing() {
         ),
         ("unknown edit op", json!({"edits": [{"op": "explode", "path": "x"}]}).to_string(), 400, "explode"),
         ("unknown body field", json!({"edits": [], "amout": 1}).to_string(), 400, "amout"),
+        (
+            "unknown field inside a set edit",
+            json!({"edits": [{"op": "set", "path": "budget/lines/0/amount", "value": "1", "bogus": 1}]})
+                .to_string(),
+            400,
+            "bogus",
+        ),
+        (
+            "unknown field inside an add edit",
+            json!({"edits": [{"op": "add", "list": "budget/lines", "feilds": [["amount", "1"]]}]})
+                .to_string(),
+            400,
+            "feilds",
+        ),
+        (
+            "unknown field inside a remove edit",
+            json!({"edits": [{"op": "remove", "item": "budget/lines/0", "force": true}]}).to_string(),
+            400,
+            "force",
+        ),
         ("no edits", json!({"edits": []}).to_string(), 400, "no edits"),
         (
             "amount that is not money",
@@ -275,6 +295,12 @@ fn bad_input_gets_a_json_error_naming_the_problem_and_changes_nothing() {
     let (s, v) =
         a.call("POST", &splices, Some(json!({"path": "summary", "splices": [{"pos": -1, "insert": "x"}]})));
     assert!(s == 400 && v["error"].as_str().is_some_and(|e| e.contains("splices[0].pos")), "{v}");
+    let (s, v) = a.call(
+        "POST",
+        &splices,
+        Some(json!({"path": "summary", "splices": [{"pos": 0, "insert": "x", "delete": 3}]})),
+    );
+    assert!(s == 400 && v["error"].as_str().is_some_and(|e| e.contains("delete")), "{v}");
     // Oversized body.
     let huge = json!({"path": "summary", "splices": [{"pos": 0, "insert": "x".repeat(5 * 1024 * 1024)}]});
     let (s, v) = a.call("POST", &splices, Some(huge));
@@ -302,6 +328,33 @@ fn bad_input_gets_a_json_error_naming_the_problem_and_changes_nothing() {
     let (got, v) = http("POST", &format!("{}/api/v1/rpc", a.url), Some(&a.token), Some("{nope".into()));
     assert_eq!(got, 400, "{v}");
     assert!(v["error"].as_str().is_some_and(|e| e.contains("invalid JSON")), "{v}");
+    // ... and unknown fields, in the request and inside its edits, as the REST endpoints do.
+    for (body, needle) in [
+        (
+            json!({"request": "doc_edit", "doc": doc, "edits": [
+                {"op": "set", "path": "budget/lines/0/amount", "value": "9", "bogus": 1}]}),
+            "bogus",
+        ),
+        (
+            json!({"request": "doc_edit", "doc": doc, "mesage": "typo", "edits": [
+                {"op": "set", "path": "budget/lines/0/amount", "value": "9"}]}),
+            "mesage",
+        ),
+        (json!({"request": "doc_show", "doc": doc, "at_change": "x"}), "at_change"),
+        (json!({"request": "space_list", "space": "x"}), "space"),
+    ] {
+        let (got, v) = http("POST", &format!("{}/api/v1/rpc", a.url), Some(&a.token), Some(body.to_string()));
+        assert_eq!(got, 400, "{body}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| e.contains(needle)), "{body}: {v}");
+    }
+    // `officer` is the envelope's own field, not an unknown one.
+    let (got, v) = http(
+        "POST",
+        &format!("{}/api/v1/rpc", a.url),
+        Some(&a.token),
+        Some(json!({"request": "doc_history", "doc": doc, "officer": "M. Dupont"}).to_string()),
+    );
+    assert_eq!(got, 200, "{v}");
 
     assert_eq!(heads(&a, &doc), before, "no bad request changed the document");
     a.stop(&rt);

@@ -230,6 +230,11 @@ async fn rpc(State(state): State<AppState>, body: Bytes) -> Response {
         Ok(e) => e,
         Err(e) => return e.into_response(),
     };
+    // The body parsed as an envelope, so it is a JSON object.
+    let raw: serde_json::Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
+    if let Err(e) = env.check_fields(&raw) {
+        return ApiError::from(e).into_response();
+    }
     match state.handle.request(env).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => ApiError::from(e).into_response(),
