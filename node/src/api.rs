@@ -277,6 +277,23 @@ impl Request {
         )
     }
 
+    /// True for requests that only read the engine (documents, lists, history, exports): they
+    /// go through the engine's read queue.
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self,
+            Self::Id
+                | Self::SpaceList
+                | Self::SpaceMembers { .. }
+                | Self::DocList { .. }
+                | Self::DocShow { .. }
+                | Self::DocHistory { .. }
+                | Self::DocExport { .. }
+                | Self::BundleExport { .. }
+                | Self::Schema
+        )
+    }
+
     /// The name of a request that has no fields of its own (`space_list`, `status`, ...).
     /// serde ignores extra fields next to such a request's tag (a unit variant of an
     /// internally tagged enum), so [`Envelope::check_fields`] refuses them instead.
