@@ -241,3 +241,60 @@ fn a_snapshot_write_cut_short_does_not_brick_the_store() {
     node.run(&["doc", "set", &doc, "budget/lines/0/amount", "4200"]).ok();
     assert_eq!(node.show(&doc)["content"]["budget"]["lines"][0]["amount"], json!(4200.0));
 }
+
+/// Every file and directory under `dir` (not `dir` itself) that other users may read or enter.
+#[cfg(unix)]
+fn open_to_others(dir: &std::path::Path) -> (usize, Vec<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let (mut seen, mut open) = (0, Vec::new());
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let meta = entry.path().symlink_metadata().expect("metadata");
+        seen += 1;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            open.push(format!("{} ({mode:o})", entry.path().display()));
+        }
+        if meta.is_dir() {
+            let (s, o) = open_to_others(&entry.path());
+            seen += s;
+            open.extend(o);
+        }
+    }
+    (seen, open)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_data_dir_that_exists_open_gets_an_owner_only_store_and_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let node = Node::empty();
+    // `mkdir -m 755 D; twin --data-dir D init ...`
+    std::fs::create_dir(node.dir()).expect("mkdir");
+    std::fs::set_permissions(node.dir(), std::fs::Permissions::from_mode(0o755)).expect("chmod 755");
+    let init = node.run(&["init", "--name", SAINT_POL, "--country", "FR"]).ok();
+    let dir = node.dir().display().to_string();
+    assert!(
+        init.stderr.contains("warning")
+            && init.stderr.contains("open to other users")
+            && init.stderr.contains(&dir),
+        "init warns about the open data dir: {}",
+        init.stderr
+    );
+    let (seen, open) = open_to_others(node.dir());
+    assert!(seen >= 4, "the key and the store's files were looked at ({seen})");
+    assert!(open.is_empty(), "after init, owner-only: {open:?}");
+    // A running node writes the token, api.json and more of sled's files.
+    let running = node.start();
+    let space = node.space("Saint-Pol – Warstein");
+    node.doc(&space, "plan", "CIRCLE60");
+    let (seen, open) = open_to_others(node.dir());
+    assert!(node.dir().join("api.token").exists() && node.dir().join("api.json").exists());
+    assert!(open.is_empty(), "while the node runs ({seen} entries), owner-only: {open:?}");
+    let (_, _, stderr) = running.terminate();
+    assert!(stderr.contains("open to other users"), "start warns about the open data dir: {stderr}");
+    let (_, open) = open_to_others(node.dir());
+    assert!(open.is_empty(), "after the node stopped, owner-only: {open:?}");
+    // The data dir itself is the operator's to change; twin only warns.
+    let mode = std::fs::metadata(node.dir()).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755);
+}

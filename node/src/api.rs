@@ -18,8 +18,11 @@ use crate::{
 };
 
 /// One edit, as sent over the API.
+///
+/// Unknown fields are refused (`{"op": "set", ..., "bogus": 1}` is a 400 naming `bogus`), as
+/// everywhere in the API: a misspelt field must not be dropped silently.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EditSpec {
     /// Set a scalar field.
     Set {
@@ -72,6 +75,7 @@ fn scalar_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Erro
 /// One text splice: at `pos` (in Unicode code points), delete `del` characters and insert
 /// `insert`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SpliceSpec {
     /// Position in Unicode code points.
     pub pos: usize,
@@ -94,9 +98,10 @@ impl EditSpec {
     }
 }
 
-/// A request to a node.
+/// A request to a node. Unknown fields are refused; in an [`Envelope`], `officer` is the only
+/// field besides the request's own.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "request", rename_all = "snake_case")]
+#[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     /// This node's identity.
     Id,
@@ -279,6 +284,37 @@ impl Request {
         )
     }
 
+    /// True for requests that only read the engine (documents, lists, history, exports): they
+    /// go through the engine's read queue.
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self,
+            Self::Id
+                | Self::SpaceList
+                | Self::SpaceMembers { .. }
+                | Self::DocList { .. }
+                | Self::DocShow { .. }
+                | Self::DocHistory { .. }
+                | Self::DocExport { .. }
+                | Self::BundleExport { .. }
+                | Self::Schema
+        )
+    }
+
+    /// The name of a request that has no fields of its own (`space_list`, `status`, ...).
+    /// serde ignores extra fields next to such a request's tag (a unit variant of an
+    /// internally tagged enum), so [`Envelope::check_fields`] refuses them instead.
+    fn fieldless_name(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Id => "id",
+            Self::SpaceList => "space_list",
+            Self::Schema => "schema",
+            Self::Status => "status",
+            Self::Peers => "peers",
+            _ => return None,
+        })
+    }
+
     /// The document or space a successful request changed, for announcing to partners.
     pub fn changes_doc(&self) -> Option<DocId> {
         match self {
@@ -297,6 +333,24 @@ pub struct Envelope {
     /// The request.
     #[serde(flatten)]
     pub request: Request,
+}
+
+impl Envelope {
+    /// Refuses a field that neither the envelope nor a fieldless request has, given the
+    /// object the envelope was read from (requests with fields refuse unknown ones while they
+    /// are read).
+    ///
+    /// # Errors
+    /// [`NodeError::InvalidInput`] naming the first unknown field.
+    pub fn check_fields(&self, raw: &serde_json::Map<String, Value>) -> Result<(), NodeError> {
+        let Some(name) = self.request.fieldless_name() else { return Ok(()) };
+        match raw.keys().find(|k| !matches!(k.as_str(), "request" | "officer")) {
+            Some(k) => Err(NodeError::InvalidInput(format!(
+                "unknown field `{k}`: the request '{name}' takes no fields"
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 fn hex(h: &[u8; 32]) -> String {

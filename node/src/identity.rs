@@ -3,8 +3,13 @@
 //! ```text
 //! DATA_DIR/
 //!   identity.key   32 secret bytes of the ed25519 key, mode 0600; also the libp2p identity
-//!   store/         the sled store (see store::trees)
+//!   api.token      the HTTP API's bearer token, mode 0600
+//!   store/         the sled store (see store::trees), mode 0700, every file in it 0600
 //! ```
+//!
+//! Everything Twinmesh writes here is owner-only whatever the umask and whatever the mode of a
+//! data dir that existed before `twin init`; `twin init` and `twin start` warn when the data
+//! dir itself is open to other users ([`DataDir::open_to_others`]).
 
 use std::{
     fs,
@@ -48,6 +53,80 @@ impl DataDir {
     pub fn is_initialized(&self) -> bool {
         self.key_path().exists()
     }
+
+    /// The data dir's permission bits if other users may read or enter it (group or other
+    /// bits set), for a warning: the files in it are owner-only, but their names and sizes
+    /// show. `None` if it is private, missing, or not on Unix.
+    pub fn open_to_others(&self) -> Option<u32> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&self.root).ok()?.permissions().mode() & 0o777;
+            (mode & 0o077 != 0).then_some(mode)
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+}
+
+/// Creates `path` and its missing parents with mode 0700 (an existing directory keeps its mode).
+pub(crate) fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(path)
+}
+
+/// Makes `path` owner-only: a directory 0700 with everything under it (files 0600,
+/// directories 0700), a file 0600. Does not follow symbolic links.
+pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::symlink_metadata(path)?;
+        if meta.is_dir() {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+            for entry in fs::read_dir(path)? {
+                make_private(&entry?.path())?;
+            }
+        } else if meta.is_file() {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Writes `bytes` to a new file at `path` with mode 0600 (whatever the umask), replacing an
+/// existing file, and syncs it.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(NodeError::io(path, e)),
+        _ => {}
+    }
+    write_new_private(path, bytes)
+}
+
+/// Writes `bytes` to a new file at `path` with mode 0600; fails if the file exists.
+fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| NodeError::io(path, e))?;
+    f.write_all(bytes).map_err(|e| NodeError::io(path, e))?;
+    f.sync_all().map_err(|e| NodeError::io(path, e))?;
+    Ok(())
 }
 
 /// The PeerId of a municipality key: the same key is the node's libp2p identity.
@@ -85,17 +164,7 @@ pub fn key_from_peer_id(text: &str) -> Result<PublicKey, NodeError> {
 
 /// Writes a new key file with mode 0600. Refuses to overwrite an existing file.
 pub(crate) fn write_key(path: &Path, key: &SecretKey) -> Result<(), NodeError> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|e| NodeError::io(path, e))?;
-    f.write_all(&key.to_bytes()).map_err(|e| NodeError::io(path, e))?;
-    f.sync_all().map_err(|e| NodeError::io(path, e))?;
-    Ok(())
+    write_new_private(path, &key.to_bytes())
 }
 
 /// Reads the key file.

@@ -27,6 +27,11 @@ use crate::{
 /// rounds queue up without a peer being able to make the queue grow without bound.
 const ENGINE_QUEUE: usize = 64;
 
+/// Reads waiting for the engine thread (views, lists, history, exports), in a queue of their
+/// own that the engine serves in turn with [`ENGINE_QUEUE`], so a read waits behind at most
+/// one write however many writers there are. Bounded like the write queue.
+const READ_QUEUE: usize = 64;
+
 /// Commands waiting for the network task.
 pub(crate) const NET_QUEUE: usize = 64;
 
@@ -91,6 +96,11 @@ pub struct Config {
     /// Most sync sessions the node drives with one partner at once
     /// ([`crate::net::MAX_SESSIONS_PER_PEER`]); the others wait for those to end.
     pub sessions_per_peer: usize,
+    /// Host names the API answers to besides the address it listens on and `localhost`
+    /// (`twin start --api-host`), e.g. `twin.townhall.lan`. A request with any other `Host` is
+    /// refused with 421, so a web page that rebinds its own name to 127.0.0.1 cannot use the
+    /// API or the web UI.
+    pub api_hosts: Vec<String>,
 }
 
 impl Config {
@@ -106,6 +116,7 @@ impl Config {
             relays: Vec::new(),
             proxy: None,
             sessions_per_peer: crate::net::MAX_SESSIONS_PER_PEER,
+            api_hosts: Vec::new(),
         }
     }
 }
@@ -116,24 +127,51 @@ type Job = Box<dyn FnOnce(&mut Engine) + Send>;
 #[derive(Clone, Debug)]
 pub struct EngineHandle {
     tx: mpsc::Sender<Job>,
+    reads: mpsc::Sender<Job>,
 }
 
 impl EngineHandle {
-    /// Runs `f` on the engine thread and returns its result.
+    /// Runs `f` on the engine thread and returns its result. `f` may change the store; calls
+    /// run in the order they were made.
     pub async fn call<R, F>(&self, f: F) -> Result<R, NodeError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Engine) -> R + Send + 'static,
     {
+        Self::run_on(&self.tx, f).await
+    }
+
+    /// Runs a read (`f` changes nothing a caller sees) on the engine thread through the read
+    /// queue, which the engine serves in turn with the write queue: a read waits behind at
+    /// most one write, not behind every queued one.
+    pub async fn call_read<R, F>(&self, f: F) -> Result<R, NodeError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Engine) -> R + Send + 'static,
+    {
+        Self::run_on(&self.reads, f).await
+    }
+
+    /// Jobs waiting for the engine thread: (reads, writes). The job running now is not counted.
+    pub fn queued(&self) -> (usize, usize) {
+        let waiting = |q: &mpsc::Sender<Job>| q.max_capacity() - q.capacity();
+        (waiting(&self.reads), waiting(&self.tx))
+    }
+
+    async fn run_on<R, F>(queue: &mpsc::Sender<Job>, f: F) -> Result<R, NodeError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Engine) -> R + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
-        self.tx
+        queue
             .send(Box::new(move |e: &mut Engine| {
                 let _ = tx.send(f(e));
             }))
             .await
             .map_err(|_| NodeError::Shutdown)?;
         rx.await.map_err(|_| {
-            if self.tx.is_closed() {
+            if queue.is_closed() {
                 NodeError::Shutdown
             } else {
                 NodeError::Internal("the request failed inside the node; see the node's log".into())
@@ -142,13 +180,43 @@ impl EngineHandle {
     }
 }
 
+/// The engine thread's next job: from the queue whose turn it is if it has one, else from the
+/// other; blocks while both are empty. `None` when both are closed.
+fn next_job(
+    reads: &mut mpsc::Receiver<Job>,
+    writes: &mut mpsc::Receiver<Job>,
+    read_turn: bool,
+) -> Option<(Job, bool)> {
+    futures::executor::block_on(async {
+        if read_turn {
+            tokio::select! {
+                biased;
+                Some(j) = reads.recv() => Some((j, true)),
+                Some(j) = writes.recv() => Some((j, false)),
+                else => None,
+            }
+        } else {
+            tokio::select! {
+                biased;
+                Some(j) = writes.recv() => Some((j, false)),
+                Some(j) = reads.recv() => Some((j, true)),
+                else => None,
+            }
+        }
+    })
+}
+
 fn spawn_engine(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), NodeError> {
     let (tx, mut rx) = mpsc::channel::<Job>(ENGINE_QUEUE);
+    let (reads, mut reads_rx) = mpsc::channel::<Job>(READ_QUEUE);
     let thread = std::thread::Builder::new()
         .name("twinmesh-engine".into())
         .spawn(move || {
             let mut engine = engine;
-            while let Some(job) = rx.blocking_recv() {
+            // Reads and writes take turns when both wait, so neither starves the other.
+            let mut read_turn = true;
+            while let Some((job, was_read)) = next_job(&mut reads_rx, &mut rx, read_turn) {
+                read_turn = !was_read;
                 // A bug reached by one request (a panic, e.g. inside a dependency on data from
                 // a peer) must not stop the node: the request fails, in-memory caches are
                 // dropped (the store holds everything acknowledged), and the next job runs.
@@ -164,7 +232,7 @@ fn spawn_engine(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), NodeEr
             engine.close();
         })
         .map_err(|e| NodeError::Network(format!("cannot start the engine thread: {e}")))?;
-    Ok((EngineHandle { tx }, thread))
+    Ok((EngineHandle { tx, reads }, thread))
 }
 
 /// How long a document must go unchanged before the idle compactor saves it whole.
@@ -196,6 +264,11 @@ pub struct NodeHandle {
     net: mpsc::Sender<net::NetCmd>,
     peer_id: libp2p::PeerId,
     events: broadcast::Sender<NodeEvent>,
+    /// This node's identity (the answer to [`Request::Id`]): fixed while the node runs.
+    id: std::sync::Arc<Value>,
+    /// The network status (the answer to [`Request::Status`]), kept current by the network
+    /// task, so status never waits for the engine or the network task.
+    net_status: watch::Receiver<Value>,
 }
 
 impl NodeHandle {
@@ -216,8 +289,19 @@ impl NodeHandle {
     }
 
     /// Answers an API request; network requests go to the network task, and changes made here
-    /// are announced to partners.
+    /// are announced to partners. The identity, the schema and the network status are answered
+    /// from what the node keeps current, without a job; other reads go through the engine's
+    /// read queue ([`EngineHandle::call_read`]), so neither waits behind a run of writes.
     pub async fn request(&self, env: Envelope) -> Result<Value, NodeError> {
+        match env.request {
+            Request::Id => return Ok((*self.id).clone()),
+            Request::Schema => return Ok(api::schema_json()),
+            Request::Status => return Ok(self.net_status.borrow().clone()),
+            _ => {}
+        }
+        if env.request.is_read() {
+            return self.engine.call_read(move |e| api::handle(e, env)).await?;
+        }
         if env.request.needs_network() {
             let joins = matches!(env.request, Request::SpaceJoin { .. });
             let (tx, rx) = oneshot::channel();
@@ -295,22 +379,33 @@ impl Node {
     /// # Errors
     /// The store is locked or missing, a listen address is unusable, or the API port is taken.
     pub async fn spawn(config: Config) -> Result<Self, NodeError> {
-        let engine = Engine::open(&config.data_dir)?;
+        let mut engine = Engine::open(&config.data_dir)?;
         let key = engine.secret_key().clone();
+        let id =
+            std::sync::Arc::new(api::handle(&mut engine, Envelope { officer: None, request: Request::Id })?);
         let (engine_handle, engine_thread) = spawn_engine(engine)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (net_tx, net_rx) = mpsc::channel(NET_QUEUE);
         let (events, _) = broadcast::channel(EVENT_QUEUE);
+        let (net_status_tx, net_status) = watch::channel(Value::Null);
         let peer_id = crate::identity::peer_id(&key.public());
-        let net_task =
-            net::spawn(&config, &key, engine_handle.clone(), net_rx, shutdown_rx.clone(), events.clone())
-                .await?;
+        let net_task = net::spawn(
+            &config,
+            &key,
+            engine_handle.clone(),
+            net_rx,
+            shutdown_rx.clone(),
+            events.clone(),
+            net_status_tx,
+        )
+        .await?;
         spawn_compactor(engine_handle.clone(), shutdown_rx.clone());
-        let handle = NodeHandle { engine: engine_handle, net: net_tx, peer_id, events };
+        let handle = NodeHandle { engine: engine_handle, net: net_tx, peer_id, events, id, net_status };
         let http = match config.api {
-            Some(addr) => {
-                Some(crate::http::serve(addr, &config.data_dir, handle.clone(), shutdown_rx).await?)
-            }
+            Some(addr) => Some(
+                crate::http::serve(addr, &config.api_hosts, &config.data_dir, handle.clone(), shutdown_rx)
+                    .await?,
+            ),
             None => None,
         };
         Ok(Self { handle, shutdown, net_task, http, engine_thread: Some(engine_thread) })

@@ -224,6 +224,26 @@ fn bad_input_gets_a_json_error_naming_the_problem_and_changes_nothing() {
         ),
         ("unknown edit op", json!({"edits": [{"op": "explode", "path": "x"}]}).to_string(), 400, "explode"),
         ("unknown body field", json!({"edits": [], "amout": 1}).to_string(), 400, "amout"),
+        (
+            "unknown field inside a set edit",
+            json!({"edits": [{"op": "set", "path": "budget/lines/0/amount", "value": "1", "bogus": 1}]})
+                .to_string(),
+            400,
+            "bogus",
+        ),
+        (
+            "unknown field inside an add edit",
+            json!({"edits": [{"op": "add", "list": "budget/lines", "feilds": [["amount", "1"]]}]})
+                .to_string(),
+            400,
+            "feilds",
+        ),
+        (
+            "unknown field inside a remove edit",
+            json!({"edits": [{"op": "remove", "item": "budget/lines/0", "force": true}]}).to_string(),
+            400,
+            "force",
+        ),
         ("no edits", json!({"edits": []}).to_string(), 400, "no edits"),
         (
             "amount that is not money",
@@ -280,6 +300,12 @@ fn bad_input_gets_a_json_error_naming_the_problem_and_changes_nothing() {
     let (s, v) =
         a.call("POST", &splices, Some(json!({"path": "summary", "splices": [{"pos": -1, "insert": "x"}]})));
     assert!(s == 400 && v["error"].as_str().is_some_and(|e| e.contains("splices[0].pos")), "{v}");
+    let (s, v) = a.call(
+        "POST",
+        &splices,
+        Some(json!({"path": "summary", "splices": [{"pos": 0, "insert": "x", "delete": 3}]})),
+    );
+    assert!(s == 400 && v["error"].as_str().is_some_and(|e| e.contains("delete")), "{v}");
     // Oversized body.
     let huge = json!({"path": "summary", "splices": [{"pos": 0, "insert": "x".repeat(5 * 1024 * 1024)}]});
     let (s, v) = a.call("POST", &splices, Some(huge));
@@ -307,6 +333,33 @@ fn bad_input_gets_a_json_error_naming_the_problem_and_changes_nothing() {
     let (got, v) = http("POST", &format!("{}/api/v1/rpc", a.url), Some(&a.token), Some("{nope".into()));
     assert_eq!(got, 400, "{v}");
     assert!(v["error"].as_str().is_some_and(|e| e.contains("invalid JSON")), "{v}");
+    // ... and unknown fields, in the request and inside its edits, as the REST endpoints do.
+    for (body, needle) in [
+        (
+            json!({"request": "doc_edit", "doc": doc, "edits": [
+                {"op": "set", "path": "budget/lines/0/amount", "value": "9", "bogus": 1}]}),
+            "bogus",
+        ),
+        (
+            json!({"request": "doc_edit", "doc": doc, "mesage": "typo", "edits": [
+                {"op": "set", "path": "budget/lines/0/amount", "value": "9"}]}),
+            "mesage",
+        ),
+        (json!({"request": "doc_show", "doc": doc, "at_change": "x"}), "at_change"),
+        (json!({"request": "space_list", "space": "x"}), "space"),
+    ] {
+        let (got, v) = http("POST", &format!("{}/api/v1/rpc", a.url), Some(&a.token), Some(body.to_string()));
+        assert_eq!(got, 400, "{body}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| e.contains(needle)), "{body}: {v}");
+    }
+    // `officer` is the envelope's own field, not an unknown one.
+    let (got, v) = http(
+        "POST",
+        &format!("{}/api/v1/rpc", a.url),
+        Some(&a.token),
+        Some(json!({"request": "doc_history", "doc": doc, "officer": "M. Dupont"}).to_string()),
+    );
+    assert_eq!(got, 200, "{v}");
 
     assert_eq!(heads(&a, &doc), before, "no bad request changed the document");
     a.stop(&rt);
@@ -497,5 +550,153 @@ fn openapi_describes_every_route() {
             assert!(!unknown_endpoint && status != 405, "{method} {path}: {status} {v}");
         }
     }
+    a.stop(&rt);
+}
+
+/// One HTTP/1.1 request with a `Host` header of our choosing (HTTP clients set it from the URL);
+/// returns the status code.
+fn status_with_host(addr: std::net::SocketAddr, path: &str, host: &str, token: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {answer}"))
+}
+
+#[test]
+fn only_hosts_that_name_the_api_are_served() {
+    let rt = runtime();
+    let mut a = ApiNode::start_with(&rt, "Saint-Pol-sur-Ternoise", "FR", |c| {
+        c.api_hosts = vec!["Twin.Townhall.lan".into()];
+    });
+    let port = a.api.port();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("twin.townhall.lan:{port}"),
+    ] {
+        for path in ["/api/v1/status", "/", "/api/v1/openapi.json"] {
+            assert_eq!(status_with_host(a.api, path, &host, &a.token), 200, "Host: {host} {path}");
+        }
+    }
+    // A DNS-rebinding page sends its own name; a wrong port or another address is refused too.
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("localhost.evil.example:{port}"),
+        format!("10.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        "127.0.0.1".to_string(),
+    ] {
+        for path in ["/api/v1/status", "/", "/app.js", "/api/v1/openapi.json", "/api/v1/docs"] {
+            assert_eq!(status_with_host(a.api, path, &host, &a.token), 421, "Host: {host} {path}");
+        }
+    }
+    let (s, v) = a.call("GET", "/api/v1/status", None);
+    assert_eq!(s, 200, "the ordinary client (Host from the URL) is served: {v}");
+    a.stop(&rt);
+}
+
+#[test]
+fn status_answers_while_the_engine_is_busy_and_reads_do_not_wait_behind_writes() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    use twinmesh_node::api::{EditSpec, Envelope, Request};
+    const WRITES: usize = 40;
+    let rt = runtime();
+    let mut a = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
+    let (_, doc) = space_and_plan(&a);
+    let handle = a.node.as_ref().expect("running").handle().clone();
+    let engine = handle.engine().clone();
+    // Hold the engine thread until we let go: a stand-in for a long write.
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let hold = rt.spawn({
+        let engine = engine.clone();
+        async move {
+            engine
+                .call(move |_| {
+                    let _ = held_tx.send(());
+                    let _ = release_rx.recv_timeout(TIMEOUT);
+                })
+                .await
+        }
+    });
+    held_rx.recv_timeout(TIMEOUT).expect("the engine is held");
+    // A run of writes queues behind it.
+    let done = Arc::new(AtomicUsize::new(0));
+    let doc_id: twinmesh_protocol::ids::DocId = doc.parse().expect("doc id");
+    let writes: Vec<_> = (0..WRITES)
+        .map(|i| {
+            let (handle, done) = (handle.clone(), done.clone());
+            rt.spawn(async move {
+                let edits = vec![EditSpec::Set { path: "acronym".into(), value: format!("W{i}") }];
+                let r = handle
+                    .request(Envelope {
+                        officer: None,
+                        request: Request::DocEdit { doc: doc_id, edits, message: None },
+                    })
+                    .await;
+                done.fetch_add(1, Ordering::SeqCst);
+                r
+            })
+        })
+        .collect();
+    // (The network task may queue a job or two of its own, announcing the document.)
+    wait_for("the writes to queue", TIMEOUT, || engine.queued().1 >= WRITES);
+    // Status, identity and schema need no engine work: they answer while it is held.
+    let v = a.ok("GET", "/api/v1/status", None);
+    assert_eq!(v["node"]["name"], json!("Saint-Pol-sur-Ternoise"), "{v}");
+    assert!(v["network"]["listen"].as_array().is_some_and(|l| !l.is_empty()), "{v}");
+    assert!(a.ok("GET", "/api/v1/schema", None)["kinds"].as_array().is_some_and(|k| !k.is_empty()));
+    assert_eq!(done.load(Ordering::SeqCst), 0, "the engine is still held");
+    // A read that needs the engine queues too, and is served in turn, not after every write.
+    let read = rt.spawn({
+        let handle = handle.clone();
+        async move {
+            handle
+                .request(Envelope { officer: None, request: Request::DocShow { doc: doc_id, at: None } })
+                .await
+        }
+    });
+    wait_for("the read to queue", TIMEOUT, || engine.queued().0 >= 1);
+    release_tx.send(()).expect("release the engine");
+    let shown = rt
+        .block_on(async { tokio::time::timeout(TIMEOUT, read).await })
+        .expect("the read answers")
+        .expect("task")
+        .expect("read succeeds");
+    let writes_before_read = done.load(Ordering::SeqCst);
+    assert_eq!(shown["id"], json!(doc), "{shown}");
+    assert!(
+        writes_before_read < WRITES / 2,
+        "the read waited behind {writes_before_read} of {WRITES} queued writes"
+    );
+    for w in writes {
+        rt.block_on(async { tokio::time::timeout(TIMEOUT, w).await })
+            .expect("a write answers")
+            .expect("task")
+            .expect("write succeeds");
+    }
+    rt.block_on(async { tokio::time::timeout(TIMEOUT, hold).await })
+        .expect("hold ends")
+        .expect("task")
+        .expect("call");
+    // The node's engine thread ends when the last handle to it is gone.
+    drop((handle, engine));
     a.stop(&rt);
 }

@@ -21,6 +21,7 @@ pub(crate) struct InitArgs {
 
 pub(crate) fn run(ctx: &Ctx, a: InitArgs) -> anyhow::Result<()> {
     let engine = Engine::init(&ctx.data_dir, &a.name, &a.country, a.force)?;
+    super::warn_if_data_dir_open(ctx);
     print_id(ctx, &engine)
 }
 

@@ -35,6 +35,12 @@ pub(crate) struct StartArgs {
     /// needs the bearer token from DATA_DIR/api.token (see docs/http-api.md).
     #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
     api: SocketAddr,
+    /// Another host name the API and web UI answer to, e.g. a name for this machine on the
+    /// town hall's network; repeatable. The API answers only requests whose Host header names
+    /// the address it listens on or `localhost` (421 otherwise), so a web page that points its
+    /// own name at this machine (DNS rebinding) cannot use it.
+    #[arg(long = "api-host", value_name = "NAME")]
+    api_hosts: Vec<String>,
     /// On a data dir without an identity, create one with this municipality name first.
     #[arg(long)]
     name: Option<String>,
@@ -53,6 +59,7 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
         Ok(engine) => drop(engine),
         Err(e) => return Err(e.into()),
     }
+    super::warn_if_data_dir_open(ctx);
     let mut config = Config::new(ctx.data_dir.clone());
     config.listen = if a.listen.is_empty() {
         vec!["/ip4/0.0.0.0/tcp/4001".parse()?, "/ip4/0.0.0.0/udp/4001/quic-v1".parse()?]
@@ -64,6 +71,7 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
     config.relays = a.relay_via;
     config.proxy = a.proxy;
     config.api = Some(a.api);
+    config.api_hosts = a.api_hosts;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         // Register the signal handlers before announcing that the node runs, so a supervisor

@@ -203,7 +203,7 @@ impl Engine {
         if key_path.exists() && !force {
             return Err(NodeError::AlreadyInitialized(dir.root().to_path_buf()));
         }
-        create_private_dir(dir.root())?;
+        identity::create_private_dir(dir.root()).map_err(|e| NodeError::io(dir.root(), e))?;
         // Open the store first: if it is locked (a node runs), nothing is touched.
         let store = store::open(&dir.store_path())?;
         if key_path.exists() {
@@ -640,15 +640,4 @@ pub(crate) fn parse_incoming_change(bytes: Vec<u8>) -> Result<Change, String> {
         return Err("compressed change chunks are not accepted".into());
     }
     Change::from_bytes(bytes).map_err(|e| e.to_string())
-}
-
-fn create_private_dir(path: &std::path::Path) -> Result<(), NodeError> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(path).map_err(|e| NodeError::io(path, e))
 }

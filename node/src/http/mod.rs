@@ -49,6 +49,8 @@ pub const MAX_REST_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub(crate) struct AppState {
     pub(crate) handle: NodeHandle,
     token: String,
+    /// The `Host` values the server answers to.
+    hosts: std::sync::Arc<AllowedHosts>,
     /// Turns true at shutdown; long-lived responses (the event stream) end then.
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -84,17 +86,7 @@ pub fn token(dir: &DataDir) -> Result<String, NodeError> {
     let mut bytes = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut bytes[..]);
     let t = data_encoding::HEXLOWER.encode(&bytes);
-    let _ = std::fs::remove_file(&path);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    let mut f = opts.open(&path).map_err(|e| NodeError::io(&path, e))?;
-    f.write_all(t.as_bytes()).map_err(|e| NodeError::io(&path, e))?;
+    crate::identity::write_private(&path, t.as_bytes())?;
     Ok(t)
 }
 
@@ -206,6 +198,73 @@ fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The `Host` header values the API answers to: the address it listens on (with loopback
+/// names for a wildcard address), `localhost`, and the names configured with
+/// `twin start --api-host`, each with the port the API listens on.
+///
+/// A DNS-rebinding page (its own name re-pointed at 127.0.0.1) sends its own name as `Host`;
+/// answering only these names keeps it from the web UI and the API description, and from the
+/// API itself even if it ever learnt the token.
+#[derive(Debug)]
+pub(crate) struct AllowedHosts {
+    names: Vec<String>,
+    port: u16,
+}
+
+impl AllowedHosts {
+    pub(crate) fn new(bound: SocketAddr, extra: &[String]) -> Self {
+        let literal = |ip: std::net::IpAddr| match ip {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        };
+        let mut names = vec!["localhost".to_string()];
+        if bound.ip().is_unspecified() {
+            names.extend(["127.0.0.1".to_string(), "[::1]".to_string()]);
+        } else {
+            names.push(literal(bound.ip()));
+        }
+        names.extend(extra.iter().map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase()));
+        Self { names, port: bound.port() }
+    }
+
+    /// True if `host` (a `Host` header value, `name[:port]`) names this server.
+    fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = match host.rfind(':') {
+            // A colon after the closing bracket of an IPv6 literal, or in a name, starts the port.
+            Some(i) if !host[i..].contains(']') => (&host[..i], Some(&host[i + 1..])),
+            _ => (host.as_str(), None),
+        };
+        let port_ok = match port {
+            Some(p) => p.parse::<u16>().is_ok_and(|p| p == self.port),
+            None => self.port == 80,
+        };
+        port_ok && self.names.iter().any(|n| n == name.trim_end_matches('.'))
+    }
+}
+
+/// Refuses a request whose `Host` does not name this server (421), before anything else.
+async fn check_host(State(state): State<AppState>, req: HttpRequest, next: Next) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    match host {
+        Some(h) if state.hosts.allows(&h) => next.run(req).await,
+        Some(h) => error(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "this node does not serve the host '{}': use http://127.0.0.1:{} (or add the name with `twin start --api-host`)",
+                h.chars().take(100).collect::<String>(),
+                state.hosts.port
+            ),
+        ),
+        None => error(StatusCode::BAD_REQUEST, "the request has no Host header".into()),
+    }
+}
+
 async fn require_token(State(state): State<AppState>, req: HttpRequest, next: Next) -> Response {
     if !authorized(&state, req.headers()) {
         let mut r = error(
@@ -232,6 +291,11 @@ async fn rpc(State(state): State<AppState>, body: Bytes) -> Response {
         Ok(e) => e,
         Err(e) => return e.into_response(),
     };
+    // The body parsed as an envelope, so it is a JSON object.
+    let raw: serde_json::Map<String, Value> = serde_json::from_slice(&body).unwrap_or_default();
+    if let Err(e) = env.check_fields(&raw) {
+        return ApiError::from(e).into_response();
+    }
     match state.handle.request(env).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => ApiError::from(e).into_response(),
@@ -265,12 +329,15 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .with_state(state)
 }
 
-/// Serves the API until `shutdown` turns true. Returns the bound address and the server task.
+/// Serves the API until `shutdown` turns true, to requests whose `Host` names it (the bound
+/// address, `localhost`, or one of `hosts`; see [`AllowedHosts`]). Returns the bound address and the server task.
 pub(crate) async fn serve(
     addr: SocketAddr,
+    hosts: &[String],
     dir: &DataDir,
     handle: NodeHandle,
     mut shutdown: watch::Receiver<bool>,
@@ -280,11 +347,11 @@ pub(crate) async fn serve(
         .await
         .map_err(|e| NodeError::Network(format!("cannot serve the API on {addr}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| NodeError::Network(e.to_string()))?;
-    let app = app(AppState { handle, token, shutdown: shutdown.clone() });
+    let hosts = std::sync::Arc::new(AllowedHosts::new(bound, hosts));
+    let app = app(AppState { handle, token, hosts, shutdown: shutdown.clone() });
     let info = ApiInfo { url: format!("http://{bound}"), pid: std::process::id() };
     let info_file = info_path(dir);
-    std::fs::write(&info_file, serde_json::to_vec(&info).unwrap_or_default())
-        .map_err(|e| NodeError::io(&info_file, e))?;
+    crate::identity::write_private(&info_file, &serde_json::to_vec(&info).unwrap_or_default())?;
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = shutdown.wait_for(|v| *v).await;

@@ -221,6 +221,10 @@ struct NetTask {
     relay_server: bool,
     /// Live events for front ends (document changes from partners, partner status).
     events: tokio::sync::broadcast::Sender<crate::node::NodeEvent>,
+    /// The network status for `GET /api/v1/status`, republished after every step of the
+    /// event loop, so a caller reads it without waiting for this task (which may be waiting
+    /// for the engine).
+    status: watch::Sender<Value>,
 }
 
 /// How long a hello's summaries count as known to the partner (see `send_hello_with`).
@@ -322,6 +326,7 @@ pub(crate) async fn spawn(
     cmds: mpsc::Receiver<NetCmd>,
     shutdown: watch::Receiver<bool>,
     events: tokio::sync::broadcast::Sender<crate::node::NodeEvent>,
+    status: watch::Sender<Value>,
 ) -> Result<tokio::task::JoinHandle<()>, NodeError> {
     let mut swarm = build_swarm(config, key)?;
     for addr in &config.listen {
@@ -349,6 +354,7 @@ pub(crate) async fn spawn(
         relay_server: config.relay_server,
         sessions_per_peer: config.sessions_per_peer.max(1),
         events,
+        status,
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
@@ -371,6 +377,7 @@ pub(crate) async fn spawn(
     if config.redial {
         task.redial_known().await;
     }
+    task.publish_status();
     Ok(tokio::spawn(task.run(cmds, shutdown)))
 }
 
@@ -382,6 +389,7 @@ impl NetTask {
         let mut sweep = tokio::time::interval(GATE_SWEEP);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            self.publish_status();
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => break,
@@ -441,6 +449,32 @@ impl NetTask {
         }
     }
 
+    /// The network status, as `GET /api/v1/status` shows it under `network`.
+    fn status_json(&self) -> Value {
+        let pid = *self.swarm.local_peer_id();
+        json!({
+            "id": pid.to_string(),
+            "listen": self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect::<Vec<_>>(),
+            "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "reachability": self.nat,
+            "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "connected_peers": self.connected.len(),
+            "sessions": self.sessions.len(),
+        })
+    }
+
+    /// Republishes the network status if it changed (see [`NetTask::status`]).
+    fn publish_status(&self) {
+        let now = self.status_json();
+        self.status.send_if_modified(|v| {
+            let changed = *v != now;
+            if changed {
+                *v = now;
+            }
+            changed
+        });
+    }
+
     // ---- commands ----
 
     async fn on_cmd(&mut self, cmd: NetCmd) {
@@ -464,16 +498,7 @@ impl NetTask {
                 }
                 Request::Sync { doc } => self.start_sync(doc, reply).await,
                 Request::Status => {
-                    let pid = *self.swarm.local_peer_id();
-                    let _ = reply.send(Ok(json!({
-                        "id": pid.to_string(),
-                        "listen": self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect::<Vec<_>>(),
-                        "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
-                        "reachability": self.nat,
-                        "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-                        "connected_peers": self.connected.len(),
-                        "sessions": self.sessions.len(),
-                    })));
+                    let _ = reply.send(Ok(self.status_json()));
                 }
                 Request::SpaceInvite { space, role, valid_secs } => {
                     let pid = *self.swarm.local_peer_id();

@@ -37,15 +37,23 @@ impl SledStore {
     /// mid-open), remove stale `*.generating` files, then open sled.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let path = dir.to_path_buf();
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Backend { path: path.clone(), message: e.to_string() })?;
+        let io_err =
+            |e: std::io::Error| StoreError::Backend { path: dir.to_path_buf(), message: e.to_string() };
+        // The store is owner-only whatever the umask or the mode of an existing directory:
+        // the directory is 0700 before sled creates anything in it (so files sled creates
+        // later are out of other users' reach too), and what is there is made 0600 (an older
+        // store, or one copied in). sled's own files are made 0600 once it opened, below.
+        crate::identity::create_private_dir(dir).map_err(io_err)?;
+        crate::identity::make_private(dir).map_err(io_err)?;
         let lock_path = dir.join("twinmesh.lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| StoreError::Backend { path: path.clone(), message: e.to_string() })?;
+        let mut lock_opts = std::fs::OpenOptions::new();
+        lock_opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            lock_opts.mode(0o600);
+        }
+        let lock = lock_opts.open(&lock_path).map_err(io_err)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(path)),
@@ -86,6 +94,7 @@ impl SledStore {
             }
         };
         let tree = db.open_tree(trees::TREE_NAME).map_err(|e| map_err(&path, e))?;
+        crate::identity::make_private(dir).map_err(io_err)?;
         let store = Self { path, db, tree, _lock: lock };
         match store.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes())? {
             None => {

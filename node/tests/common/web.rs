@@ -39,9 +39,20 @@ fn api_config(dir: &tempfile::TempDir, api: SocketAddr) -> Config {
 
 impl ApiNode {
     pub fn start(rt: &tokio::runtime::Runtime, name: &str, country: &str) -> Self {
+        Self::start_with(rt, name, country, |_| {})
+    }
+
+    /// Starts a node with a tweaked config.
+    pub fn start_with(
+        rt: &tokio::runtime::Runtime,
+        name: &str,
+        country: &str,
+        tweak: impl Fn(&mut Config),
+    ) -> Self {
         let dir = init(name, country);
-        let node =
-            rt.block_on(Node::spawn(api_config(&dir, SocketAddr::from(([127, 0, 0, 1], 0))))).expect("spawn");
+        let mut config = api_config(&dir, SocketAddr::from(([127, 0, 0, 1], 0)));
+        tweak(&mut config);
+        let node = rt.block_on(Node::spawn(config)).expect("spawn");
         let api = node.api_addr().expect("api runs");
         let token = std::fs::read_to_string(dir.path().join("api.token")).expect("token").trim().to_string();
         Self { dir, node: Some(node), name: name.into(), url: format!("http://{api}"), token, api }
