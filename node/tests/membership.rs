@@ -281,9 +281,10 @@ async fn membership_ops_forged_by_non_admins_are_ignored() {
     let m = members(&a, &space).await;
     assert_eq!(role_of(&m, &peer_id(&stranger.public()).to_string()), None, "{m}");
     let log = m["log"].as_array().expect("log");
-    assert_eq!(log.len(), 2, "the badly signed op is dropped, the editor's kept as rejected: {m}");
-    assert!(log.iter().any(|o| o["applied"] == false
-        && o["rejected_because"].as_str().is_some_and(|r| r.contains("only an admin"))));
+    // The badly signed op is dropped; the editor's can never apply, so it is refused at the
+    // door too (before issue 18 it was stored and relayed, shown as rejected).
+    assert_eq!(log.len(), 1, "{m}");
+    assert!(log.iter().all(|o| o["applied"] == true), "{m}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -542,34 +543,156 @@ async fn a_hello_teaches_a_new_space_only_from_a_member_and_with_a_small_log() {
 }
 
 #[test]
-fn the_log_has_a_total_cap_with_a_clear_error() {
+fn the_log_has_a_total_cap_with_a_clear_error_that_never_blocks_a_removal() {
     let dir = init("Saint-Pol-sur-Ternoise", "FR");
     let mut e = Engine::open(&DataDir::new(dir.path())).expect("engine");
     let info = e.create_space("S").expect("space");
     let key = read_key_at(dir.path());
     let member = SecretKey::from_bytes([0x71; 32]);
     let add = e.add_member(&info.id, member.public(), "M", Role::Editor).expect("add");
-    // One valid op too many, by the founder, in one batch.
-    let mut ops = Vec::new();
-    let mut parent = add.hash();
-    for t in 0..twinmesh_protocol::membership::MAX_LOG_OPS {
-        let role = if t % 2 == 0 { Role::Viewer } else { Role::Editor };
-        let op = SignedOp::sign(
-            &key,
-            MemberOp {
-                space: info.id,
-                author: key.public(),
-                parents: vec![parent],
-                time: Timestamp(t as i64),
-                body: OpBody::SetRole { member: member.public(), role, cutoff: vec![] },
-            },
-        );
-        parent = op.hash();
-        ops.push(op);
-    }
-    let err = e.merge_ops(&info.id, ops).expect_err("over the cap");
+    // Adds by the founder, each on the previous one: ops that take effect and count.
+    let adds = |from: usize, n: usize, mut parent: [u8; 32]| {
+        let mut ops = Vec::new();
+        for t in from..from + n {
+            let mut seed = [0x80; 32];
+            seed[..8].copy_from_slice(&(t as u64).to_be_bytes());
+            let who = SecretKey::from_bytes(seed).public();
+            let op = SignedOp::sign(
+                &key,
+                MemberOp {
+                    space: info.id,
+                    author: key.public(),
+                    parents: vec![parent],
+                    time: Timestamp(t as i64),
+                    body: OpBody::Add { member: who, name: format!("T{t}"), role: Role::Viewer },
+                },
+            );
+            parent = op.hash();
+            ops.push(op);
+        }
+        ops
+    };
+    let cap = twinmesh_protocol::membership::MAX_LOG_OPS;
+    // One counted op too many in one batch: refused whole.
+    let err = e.merge_ops(&info.id, adds(0, cap, add.hash())).expect_err("over the cap");
     assert!(err.to_string().contains("membership log of space 'S' is full"), "{err}");
     assert_eq!(e.member_ops(&info.id).expect("ops").len(), 1, "nothing stored");
+    // Up to the cap: stored; then no more adds, but removals and demotions always go through.
+    assert!(e.merge_ops(&info.id, adds(0, cap - 1, add.hash())).expect("up to the cap"));
+    let other = SecretKey::from_bytes([0x72; 32]);
+    let err = e.add_member(&info.id, other.public(), "O", Role::Editor).expect_err("full");
+    assert!(err.to_string().contains("is full"), "{err}");
+    e.set_role(&info.id, member.public(), Role::Viewer).expect("a demotion never counts");
+    e.remove_member(&info.id, member.public()).expect("a removal never counts");
+    assert!(!e.membership(&info.id).expect("membership").can_read(&member.public()));
+}
+
+/// `n` "make me admin" ops by `by` on `parents`.
+fn make_me_admin(
+    by: &SecretKey,
+    space: twinmesh_protocol::ids::SpaceId,
+    parents: &[[u8; 32]],
+    n: usize,
+) -> Vec<SignedOp> {
+    junk(by, space, parents.to_vec(), n)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_flooding_make_me_admin_ops_is_still_removed_everywhere() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let (space, doc) = space_with_plan(&a, &[&b]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    let editor = SecretKey::from_bytes([0x51; 32]);
+    add_member(&a, &space, &editor, "Ed").await;
+    b.dial(&a).await;
+    eventually("B holds the plan", || async { converged(&[&a, &b], &doc).await }).await;
+    let (signed_space, log) = space_record(&a, &doc).await;
+    let before = log.len();
+    // The editor (a member) sends 9,998 "make me admin" ops (exactly filling the log before) on the real heads in its hello.
+    let real_heads: Vec<[u8; 32]> = log.iter().map(SignedOp::hash).collect();
+    let mut flood = make_me_admin(&editor, sp, &real_heads, 9_998);
+    flood.extend(log);
+    let mut swarm = attacker_swarm(&editor);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let r = ask(
+        &mut swarm,
+        peer,
+        wire::Request::Hello {
+            from: Municipality { key: editor.public(), name: "Ed".into(), country: "FR".into() },
+            spaces: vec![wire::SpaceSummary { space: signed_space, log: flood, docs: vec![] }],
+        },
+    )
+    .await;
+    assert!(matches!(r, Some(Response::Hello { .. })), "{r:?}");
+    assert_eq!(members(&a, &space).await["log"].as_array().expect("log").len(), before, "junk stored");
+    // The admin removes the editor: it works, and it reaches B; no junk reached B.
+    let ed_id = peer_id(&editor.public()).to_string();
+    a.ok(Request::SpaceRemove { space: sp, member: ed_id.clone() }).await;
+    b.dial(&a).await;
+    eventually("B learns the removal", || async {
+        role_of(&members(&b, &space).await, &ed_id).is_some_and(|(_, active)| !active)
+    })
+    .await;
+    for n in [&a, &b] {
+        let m = members(n, &space).await;
+        assert_eq!(role_of(&m, &ed_id).map(|(_, active)| active), Some(false), "{m}");
+        assert_eq!(m["log"].as_array().expect("log").len(), before + 1, "{m}");
+    }
+}
+
+#[test]
+fn a_store_holding_junk_from_an_older_version_is_cleaned_and_removal_works() {
+    let dir = init("Saint-Pol-sur-Ternoise", "FR");
+    let data = DataDir::new(dir.path());
+    let key = read_key_at(dir.path());
+    let editor = SecretKey::from_bytes([0x51; 32]);
+    let x = SecretKey::from_bytes([0x52; 32]);
+    let (space, heads) = {
+        let mut e = Engine::open(&data).expect("engine");
+        let space = e.create_space("S").expect("space").id;
+        e.add_member(&space, editor.public(), "Ed", Role::Editor).expect("add");
+        let heads = e.membership(&space).expect("membership").heads;
+        (space, heads)
+    };
+    // What an older node stored: 9,999 junk ops, and then an add by the admin that named three
+    // of them as parents (older nodes named every op as a head).
+    let flood = make_me_admin(&editor, space, &heads, 9_999);
+    let mut parents: Vec<[u8; 32]> = flood.iter().take(3).map(SignedOp::hash).collect();
+    parents.sort();
+    let old_add = SignedOp::sign(
+        &key,
+        MemberOp {
+            space,
+            author: key.public(),
+            parents,
+            time: Timestamp(5),
+            body: OpBody::Add { member: x.public(), name: "X".into(), role: Role::Editor },
+        },
+    );
+    {
+        let s = twinmesh_node::store::open(&data.store_path()).expect("store");
+        let mut b = twinmesh_node::store::Batch::default();
+        for op in flood.iter().chain([&old_add]) {
+            let mut k = space.as_bytes().to_vec();
+            k.extend_from_slice(&op.hash());
+            b.put(twinmesh_node::store::Table::MemberOps, k, postcard::to_stdvec(op).expect("encode"));
+        }
+        // A store written by an older version has no record of the cleaning.
+        b.remove(twinmesh_node::store::Table::Meta, twinmesh_node::store::trees::meta::MEMBER_LOGS_CLEANED);
+        s.commit(b).expect("commit");
+    }
+    let mut e = Engine::open(&data).expect("the store opens");
+    let ops = e.member_ops(&space).expect("ops");
+    assert_eq!(ops.len(), 2 + 3, "the junk is dropped but for what the admin's add built on");
+    let m = e.membership(&space).expect("membership");
+    assert!(m.can_read(&x.public()), "the old add still applies");
+    assert_eq!(m.heads, vec![old_add.hash()], "new ops name no junk");
+    e.remove_member(&space, editor.public()).expect("the first admin action works");
+    assert!(!e.membership(&space).expect("membership").can_read(&editor.public()));
+    drop(e);
+    let e = Engine::open(&data).expect("reopens");
+    assert_eq!(e.member_ops(&space).expect("ops").len(), 6);
 }
 
 fn read_key_at(dir: &std::path::Path) -> SecretKey {

@@ -7,7 +7,8 @@
 //! - [`Membership::compute`] orders the operations topologically (parents first, ties broken by
 //!   the smaller operation hash) and applies each one if its author may make it: only admins
 //!   add, change roles and remove; anyone may leave; nobody may remove or demote the last
-//!   admin. An operation that does not apply is kept in the log and shown as rejected.
+//!   admin. An operation that does not apply is shown as rejected; which of them a node
+//!   stores at all is decided by [`admit`] (junk never, the rest within a per-author budget).
 //!
 //! Authority never depends on the order of concurrent operations (which an author could steer
 //! by grinding its operation's hash): it is judged in each operation's causal past, and
@@ -207,6 +208,15 @@ pub struct OpOutcome {
     pub op: MemberOp,
     /// `None` if applied, or why not.
     pub rejected: Option<String>,
+    /// True if its author lacked the right to make it in its causal past (rule 1 of
+    /// [`Membership::compute`]): such an operation is junk, refused by [`admit`].
+    #[serde(default)]
+    pub unauthorized: bool,
+    /// True if it applied and took rights away from a member (a removal of an active member,
+    /// a leave, or a change to a lower role); such operations do not count against
+    /// [`MAX_LOG_OPS`].
+    #[serde(default)]
+    pub revokes: bool,
 }
 
 /// Whether a change author may have written a given change.
@@ -227,7 +237,8 @@ pub struct Membership {
     pub members: BTreeMap<[u8; 32], Member>,
     /// Every operation in the order it was judged.
     pub log: Vec<OpOutcome>,
-    /// Hashes of operations no other operation names as parent (for new operations' parents).
+    /// Hashes of the applied operations that no other applied operation descends from (the
+    /// parents of a new operation; operations that did not apply are never named).
     pub heads: Vec<[u8; 32]>,
 }
 
@@ -255,10 +266,23 @@ impl Membership {
     /// The topological order (ties by op hash) only decides in which order independent effects
     /// apply; who may do what never depends on it.
     pub fn compute(space: &SignedSpace, ops: &[SignedOp]) -> Self {
+        let verified: Vec<&SignedOp> = ops.iter().filter(|op| op.verify()).collect();
+        Self::compute_over(space, &verified)
+    }
+
+    /// [`Membership::compute`] over operations whose signatures were already checked: those a
+    /// node read back from its own store, which holds only verified operations. Skipping the
+    /// check saves one signature verification per operation on every computation.
+    pub fn compute_verified(space: &SignedSpace, ops: &[SignedOp]) -> Self {
+        let all: Vec<&SignedOp> = ops.iter().collect();
+        Self::compute_over(space, &all)
+    }
+
+    fn compute_over(space: &SignedSpace, ops: &[&SignedOp]) -> Self {
         let space_id = space.id();
         let mut by_hash: HashMap<[u8; 32], &SignedOp> = HashMap::new();
         for op in ops {
-            if op.op.space == space_id && op.verify() {
+            if op.op.space == space_id {
                 by_hash.insert(op.hash(), op);
             }
         }
@@ -280,12 +304,29 @@ impl Membership {
         let log = dag
             .ops
             .iter()
-            .zip(&pass.rejected)
-            .map(|((op, h), r)| OpOutcome { hash: hex(h), op: op.op.clone(), rejected: r.clone() })
+            .enumerate()
+            .map(|(i, (op, h))| OpOutcome {
+                hash: hex(h),
+                op: op.op.clone(),
+                rejected: pass.rejected[i].clone(),
+                unauthorized: pass.unauthorized[i],
+                revokes: pass.revokes[i],
+            })
             .collect();
-        let named: HashSet<[u8; 32]> = dag.ops.iter().flat_map(|(o, _)| o.op.parents.clone()).collect();
-        let mut heads: Vec<[u8; 32]> =
-            dag.ops.iter().map(|(_, h)| *h).filter(|h| !named.contains(h)).collect();
+        // The heads are the applied operations no other applied operation descends from: a new
+        // operation names only what took effect, never junk (see `admit`).
+        let mut covered = vec![0u64; dag.ops.len().div_ceil(64)];
+        for &i in &pass.applied {
+            for (c, a) in covered.iter_mut().zip(&dag.anc[i]) {
+                *c |= *a;
+            }
+        }
+        let mut heads: Vec<[u8; 32]> = pass
+            .applied
+            .iter()
+            .filter(|&&i| (covered[i / 64] >> (i % 64)) & 1 == 0)
+            .map(|&i| dag.ops[i].1)
+            .collect();
         heads.sort();
         Self { members: pass.members, log, heads }
     }
@@ -416,6 +457,20 @@ impl<'a> Dag<'a> {
     }
 }
 
+/// Rule 1 of [`Membership::compute`]: why the author, with role `past` in the operation's causal
+/// past, may not make it (`None`: it may). Admins add, change roles and remove; any member may
+/// leave.
+fn unauthorized(op: &MemberOp, past: Option<Role>) -> Option<&'static str> {
+    let leaving = matches!(&op.body, OpBody::Remove { member, .. } if *member == op.author);
+    match &op.body {
+        _ if leaving => past.is_none().then_some("its author was not a member"),
+        _ if past == Some(Role::Admin) => None,
+        OpBody::Add { .. } => Some("only an admin may add members"),
+        OpBody::SetRole { .. } => Some("only an admin may change roles"),
+        OpBody::Remove { .. } => Some("only an admin may remove members"),
+    }
+}
+
 fn target(op: &MemberOp) -> [u8; 32] {
     match &op.body {
         OpBody::Add { member, .. } | OpBody::SetRole { member, .. } | OpBody::Remove { member, .. } => {
@@ -452,6 +507,10 @@ struct Pass<'d, 'a> {
     aux: HashMap<[u8; 32], Aux>,
     /// Per operation: `None` if applied, or why not.
     rejected: Vec<Option<String>>,
+    /// Per operation: its author lacked the right in its causal past (rule 1).
+    unauthorized: Vec<bool>,
+    /// Per operation: it applied and took rights away from a member.
+    revokes: Vec<bool>,
     /// Per applied operation that took admin rights from an active admin: that admin.
     took_admin: Vec<Option<[u8; 32]>>,
     /// Applied operations by target, in order.
@@ -485,6 +544,8 @@ impl<'d, 'a> Pass<'d, 'a> {
             members,
             aux: HashMap::new(),
             rejected: Vec::with_capacity(dag.ops.len()),
+            unauthorized: Vec::with_capacity(dag.ops.len()),
+            revokes: Vec::with_capacity(dag.ops.len()),
             took_admin: Vec::with_capacity(dag.ops.len()),
             by_target: HashMap::new(),
             by_author: HashMap::new(),
@@ -492,13 +553,20 @@ impl<'d, 'a> Pass<'d, 'a> {
         };
         pass.aux.insert(pass.founder, Aux::default());
         for i in 0..dag.ops.len() {
-            let r = match vetoes.get(&i) {
-                Some(why) => Err(why.clone()),
-                None => pass.apply(i),
+            let op = dag.op(i);
+            let past = pass.past_role(i, &op.author.to_bytes());
+            let refusal = unauthorized(op, past);
+            pass.unauthorized.push(refusal.is_some());
+            let before = pass.members.get(&target(op)).filter(|m| m.active).map(|m| m.role);
+            let r = match (vetoes.get(&i), refusal) {
+                (Some(why), _) => Err(why.clone()),
+                (None, Some(why)) => Err(why.to_string()),
+                (None, None) => pass.apply(i),
             };
             match r {
                 Ok(took) => {
-                    let op = dag.op(i);
+                    let after = pass.members.get(&target(op)).filter(|m| m.active).map(|m| m.role);
+                    pass.revokes.push(before.is_some() && after < before);
                     pass.by_target.entry(target(op)).or_default().push(i);
                     pass.by_author.entry(op.author.to_bytes()).or_default().push(i);
                     pass.applied.push(i);
@@ -507,6 +575,7 @@ impl<'d, 'a> Pass<'d, 'a> {
                 }
                 Err(why) => {
                     pass.rejected.push(Some(why));
+                    pass.revokes.push(false);
                     pass.took_admin.push(None);
                 }
             }
@@ -549,16 +618,13 @@ impl<'d, 'a> Pass<'d, 'a> {
         self.aux.get(who).and_then(|a| a.add_pos).is_none_or(|p| self.dag.is_ancestor(p, i))
     }
 
-    /// Applies operation `i` if its author may make it; returns the admin whose rights it took.
+    /// Applies operation `i`, whose author had the right to make it in its causal past (see
+    /// [`unauthorized`]); returns the admin whose rights it took.
     fn apply(&mut self, i: usize) -> Result<Option<[u8; 32]>, String> {
         let op = self.dag.op(i);
         let author = op.author.to_bytes();
-        let past = self.past_role(i, &author);
         match &op.body {
             OpBody::Add { member, name, role } => {
-                if past != Some(Role::Admin) {
-                    return Err("only an admin may add members".into());
-                }
                 let k = member.to_bytes();
                 let old = self.members.get(&k);
                 if old.is_some_and(|m| m.active) {
@@ -591,9 +657,6 @@ impl<'d, 'a> Pass<'d, 'a> {
                 Ok(None)
             }
             OpBody::SetRole { member, role, cutoff } => {
-                if past != Some(Role::Admin) {
-                    return Err("only an admin may change roles".into());
-                }
                 let k = member.to_bytes();
                 let Some(current) = self.members.get(&k).filter(|m| m.active).map(|m| m.role) else {
                     return Err("not a member".into());
@@ -624,13 +687,6 @@ impl<'d, 'a> Pass<'d, 'a> {
             OpBody::Remove { member, cutoff } => {
                 let k = member.to_bytes();
                 let leaving = k == author;
-                if leaving {
-                    if past.is_none() {
-                        return Err("not a member".into());
-                    }
-                } else if past != Some(Role::Admin) {
-                    return Err("only an admin may remove members".into());
-                }
                 let Some((active, role, wrote)) = self.members.get(&k).map(|m| (m.active, m.role, m.wrote))
                 else {
                     return Err("not a member".into());
@@ -754,7 +810,8 @@ fn tighten(
 /// The operations of `incoming` that a node may store next to `stored`, its log of `space`:
 /// those for this space, not stored yet, signed by their author, whose parents are stored or
 /// admitted in the same batch, and whose author is or was a member per the log as it stands
-/// (or becomes one by operations in the same batch). The total size is capped by the caller.
+/// (or becomes one by operations in the same batch), in an order where parents come first.
+/// This is the structural first stage of [`admit`], which decides what is stored.
 pub fn admissible(space: &SignedSpace, stored: &[SignedOp], incoming: Vec<SignedOp>) -> Vec<SignedOp> {
     let space_id = space.id();
     let mut known: HashSet<[u8; 32]> = stored.iter().map(SignedOp::hash).collect();
@@ -786,7 +843,7 @@ pub fn admissible(space: &SignedSpace, stored: &[SignedOp], incoming: Vec<Signed
     let mut ready: Vec<[u8; 32]> = waiting_on.iter().filter(|(_, n)| **n == 0).map(|(h, _)| *h).collect();
     ready.sort_unstable_by(|a, b| b.cmp(a));
     let mut accepted: Vec<SignedOp> = Vec::new();
-    let mut members = Membership::compute(space, stored);
+    let mut members = Membership::compute_verified(space, stored);
     loop {
         let mut deferred = Vec::new();
         let mut new_adds = false;
@@ -815,10 +872,184 @@ pub fn admissible(space: &SignedSpace, stored: &[SignedOp], incoming: Vec<Signed
         }
         let mut all = stored.to_vec();
         all.extend(accepted.iter().cloned());
-        members = Membership::compute(space, &all);
+        members = Membership::compute_verified(space, &all);
         ready = deferred;
     }
     accepted
+}
+
+/// Most operations per author that are stored although they do not take effect (rejected in
+/// the computed membership, for a reason other than rule 1). An honest author makes such an
+/// operation only when it raced a concurrent one it could not see: a removal of itself, or
+/// another admin adding or removing the same member (a few per partition, not hundreds).
+/// Beyond it an author's operations that do not take effect are refused, so concurrent
+/// copies of one leave, or of one no-op, cannot fill a log.
+pub const MAX_INEFFECTIVE_PER_AUTHOR: usize = 16;
+
+/// Most operations a node stores in one space's log, whatever counts against
+/// [`MAX_LOG_OPS`]; it also bounds the work of one [`admit`] (stored plus incoming are
+/// considered together). Twice the cap: room for the counted operations, as many revocations
+/// (each undoes a grant), and the small per-author rest.
+pub const MAX_STORED_OPS: usize = 2 * MAX_LOG_OPS;
+
+/// What [`admit`] lets into a log.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    /// The operations to store, parents first.
+    pub ops: Vec<SignedOp>,
+    /// The operations refused, by hash, with the reason.
+    pub refused: Vec<([u8; 32], String)>,
+    /// The membership over the stored log plus [`Admission::ops`].
+    pub membership: Membership,
+}
+
+/// Why [`admit`] refused a whole batch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogFull {
+    /// The operations that count would pass [`MAX_LOG_OPS`].
+    #[error(
+        "it holds {counted} operations that count against the limit of {cap}, {adding} more would pass it"
+    )]
+    Counted {
+        /// Counted operations with the batch.
+        counted: usize,
+        /// Counted operations the batch adds.
+        adding: usize,
+        /// [`MAX_LOG_OPS`].
+        cap: usize,
+    },
+    /// Stored plus incoming operations would pass [`MAX_STORED_OPS`].
+    #[error("it holds {stored} operations, {adding} more would pass the limit of {cap} stored operations")]
+    Stored {
+        /// Operations stored.
+        stored: usize,
+        /// New operations offered.
+        adding: usize,
+        /// [`MAX_STORED_OPS`].
+        cap: usize,
+    },
+}
+
+/// Decides which operations of `incoming` a node stores next to `stored` (its log of `space`,
+/// verified operations only). The rule, and its reasons, are in `docs/protocol.md` (*Storing
+/// ops*):
+///
+/// 1. Only [`admissible`] operations are considered (structure, signature, parents, author).
+/// 2. **Junk is refused at the door**: an operation whose author lacks the right to make it in
+///    its causal past (rule 1 of [`Membership::compute`], over the stored log plus the batch)
+///    can never apply, so it is neither stored nor relayed, and neither is any operation of
+///    the batch that names it as a parent, unless an applied operation other than a leave
+///    descends from it (history an admin of an older version built on: kept, so that
+///    history's own operations do not wait forever for a parent).
+/// 3. An author's other operations that do not take effect are stored only up to
+///    [`MAX_INEFFECTIVE_PER_AUTHOR`] (its stored ones included); beyond it they are refused.
+/// 4. The batch is refused whole if the operations that count (applied, and not taking rights
+///    away) would pass [`MAX_LOG_OPS`] while it adds to them, or if the stored operations plus
+///    the new ones would pass [`MAX_STORED_OPS`]. A removal or demotion by an admin never
+///    counts, so junk (which is never counted) cannot use up an admin's room to remove.
+///
+/// With `cap` false, the limits of point 4 are not applied (used to clean a store written by an
+/// older version, which may hold more).
+///
+/// # Errors
+/// [`LogFull`] if point 4 refuses the batch; nothing is admitted then.
+pub fn admit(
+    space: &SignedSpace,
+    stored: &[SignedOp],
+    incoming: Vec<SignedOp>,
+    cap: bool,
+) -> Result<Admission, LogFull> {
+    let cands = admissible(space, stored, incoming);
+    if cap && stored.len() + cands.len() > MAX_STORED_OPS {
+        return Err(LogFull::Stored { stored: stored.len(), adding: cands.len(), cap: MAX_STORED_OPS });
+    }
+    let mut all: Vec<SignedOp> = stored.to_vec();
+    all.extend(cands.iter().cloned());
+    let m = Membership::compute_verified(space, &all);
+    let outcome: HashMap<String, &OpOutcome> = m.log.iter().map(|o| (o.hash.clone(), o)).collect();
+    let vouched = vouched(&all, &m);
+    // Per author, the ops stored so far that do not take effect.
+    let mut ineffective: HashMap<[u8; 32], usize> = HashMap::new();
+    for op in stored {
+        if outcome.get(&hex(&op.hash())).is_none_or(|o| o.rejected.is_some()) {
+            *ineffective.entry(op.op.author.to_bytes()).or_default() += 1;
+        }
+    }
+    let mut refused_set: HashSet<[u8; 32]> = HashSet::new();
+    let mut refused = Vec::new();
+    let mut ops = Vec::new();
+    for op in cands {
+        let h = op.hash();
+        let o = outcome.get(&hex(&h));
+        let why = if op.op.parents.iter().any(|p| refused_set.contains(p)) {
+            Some("it names an operation that was refused as a parent".to_string())
+        } else if vouched.contains(&h) {
+            None
+        } else if let Some(o) = o.filter(|o| o.unauthorized) {
+            Some(format!("it can never apply: {}", o.rejected.as_deref().unwrap_or("not allowed")))
+        } else if o.is_none_or(|o| o.rejected.is_some()) {
+            let n = ineffective.entry(op.op.author.to_bytes()).or_default();
+            if *n >= MAX_INEFFECTIVE_PER_AUTHOR {
+                Some(format!(
+                    "its author already has {MAX_INEFFECTIVE_PER_AUTHOR} operations that do not take effect ({})",
+                    o.and_then(|o| o.rejected.as_deref()).unwrap_or("waiting")
+                ))
+            } else {
+                *n += 1;
+                None
+            }
+        } else {
+            None
+        };
+        match why {
+            Some(why) => {
+                refused_set.insert(h);
+                refused.push((h, why));
+            }
+            None => ops.push(op),
+        }
+    }
+    let membership = if refused.is_empty() {
+        m
+    } else {
+        let mut all = stored.to_vec();
+        all.extend(ops.iter().cloned());
+        Membership::compute_verified(space, &all)
+    };
+    if cap {
+        let new: HashSet<String> = ops.iter().map(|o| hex(&o.hash())).collect();
+        let counts = |o: &&OpOutcome| o.rejected.is_none() && !o.revokes;
+        let counted = membership.log.iter().filter(counts).count();
+        let adding = membership.log.iter().filter(counts).filter(|o| new.contains(&o.hash)).count();
+        if adding > 0 && counted > MAX_LOG_OPS {
+            return Err(LogFull::Counted { counted, adding, cap: MAX_LOG_OPS });
+        }
+    }
+    Ok(Admission { ops, refused, membership })
+}
+
+/// The operations of `all` that an applied operation other than a leave descends from (itself
+/// included): history that an admin built on, which is kept even where it is junk.
+fn vouched(all: &[SignedOp], m: &Membership) -> HashSet<[u8; 32]> {
+    let parents: HashMap<[u8; 32], &[[u8; 32]]> =
+        all.iter().map(|o| (o.hash(), o.op.parents.as_slice())).collect();
+    let mut stack: Vec<[u8; 32]> = Vec::new();
+    for o in &m.log {
+        let leave = matches!(&o.op.body, OpBody::Remove { member, .. } if *member == o.op.author);
+        if o.rejected.is_none() && !leave {
+            stack.extend(o.op.parents.iter().copied());
+        }
+    }
+    let mut seen = HashSet::new();
+    while let Some(h) = stack.pop() {
+        if seen.insert(h)
+            && let Some(ps) = parents.get(&h)
+        {
+            stack.extend(ps.iter().copied());
+        }
+    }
+    seen
 }
 
 #[cfg(test)]
@@ -1162,3 +1393,7 @@ mod tests {
         assert!(m.can_read(&c.public()));
     }
 }
+
+#[cfg(test)]
+#[path = "membership_admit_tests.rs"]
+mod admit_tests;

@@ -143,7 +143,8 @@ impl Engine {
             return Ok(m.clone());
         }
         let s = self.space(space)?;
-        let m = Membership::compute(&s, &self.member_ops(space)?);
+        // The store holds only operations whose signature was checked when they were admitted.
+        let m = Membership::compute_verified(&s, &self.member_ops(space)?);
         self.memberships.borrow_mut().insert(*space, m.clone());
         Ok(m)
     }
@@ -181,14 +182,17 @@ impl Engine {
             },
         );
         // Check it applies before storing it: a refused op would only clutter the log.
-        let mut ops = self.member_ops(space)?;
-        ops.push(op.clone());
-        let after = Membership::compute(&self.space(space)?, &ops);
-        if let Some(r) = after.log.iter().find(|o| o.hash == hex(&op.hash())).and_then(|o| o.rejected.clone())
-        {
+        let stored = self.member_ops(space)?;
+        let admission = admit_within_cap(&self.space(space)?, &stored, vec![op.clone()])?;
+        if let Some((_, why)) = admission.refused.first() {
+            return Err(NodeError::NotAllowed(why.clone()));
+        }
+        let hash = hex(&op.hash());
+        let outcome = admission.membership.log.iter().find(|o| o.hash == hash);
+        if let Some(r) = outcome.and_then(|o| o.rejected.clone()) {
             return Err(NodeError::NotAllowed(r));
         }
-        self.merge_ops(space, vec![op.clone()])?;
+        self.store_admitted(space, admission)?;
         Ok(op)
     }
 
@@ -249,26 +253,73 @@ impl Engine {
     /// Stores operations new to this node and, if the membership changed, checks every
     /// document of the space again. Returns true if anything was new.
     ///
-    /// Only operations that [`membership::admissible`] lets through are stored: signed by their
-    /// author, for this space, with known parents (or parents in the same batch), by an author
-    /// who is or was a member (or becomes one in the same batch). Fails, storing nothing, if
-    /// the log would grow beyond [`membership::MAX_LOG_OPS`].
+    /// Only operations that [`membership::admit`] lets through are stored: structurally sound
+    /// ([`membership::admissible`]), not junk (an author without the right in its causal past),
+    /// and within the author's budget of operations that do not take effect. Fails, storing
+    /// nothing, if the log would pass its limits (see [`membership::admit`]).
     pub fn merge_ops(&mut self, space: &SpaceId, ops: Vec<SignedOp>) -> Result<bool, NodeError> {
         let s = self.space(space)?;
         let stored = self.member_ops(space)?;
-        let new = admissible_within_cap(&s, &stored, ops)?;
-        if new.is_empty() {
+        let admission = admit_within_cap(&s, &stored, ops)?;
+        self.store_admitted(space, admission)
+    }
+
+    /// Stores what [`membership::admit`] let in, keeps the membership it computed, and checks
+    /// the space's documents again. Returns true if anything was new.
+    fn store_admitted(
+        &mut self,
+        space: &SpaceId,
+        admission: membership::Admission,
+    ) -> Result<bool, NodeError> {
+        if admission.ops.is_empty() {
             return Ok(false);
         }
         let mut b = Batch::default();
-        for op in &new {
+        for op in &admission.ops {
             b.put(Table::MemberOps, op_key(space, &op.hash()), encode(op));
         }
         b.put(Table::Meta, trees::meta::revalidate_key(space), Vec::new());
         self.store.commit(b)?;
-        self.memberships.borrow_mut().remove(space);
+        self.memberships.borrow_mut().insert(*space, admission.membership);
         self.revalidate_space(space)?;
         Ok(true)
+    }
+
+    /// Drops, once per store, what a node from before the door rule (`membership::admit`)
+    /// stored but would refuse now: junk and operations beyond their author's budget, unless an
+    /// applied operation built on them. The log is admitted again from scratch, so the result
+    /// is what a fresh node would hold; the space's documents are then checked again.
+    pub(crate) fn clean_member_logs(&mut self) -> Result<(), NodeError> {
+        if self.store.get(Table::Meta, trees::meta::MEMBER_LOGS_CLEANED.as_bytes())?.is_some() {
+            return Ok(());
+        }
+        for (k, _) in self.store.scan(Table::Spaces, &[])? {
+            let Some(id) = SpaceId::from_slice(&k) else { continue };
+            let s = self.space(&id)?;
+            let stored = self.member_ops(&id)?;
+            let kept: HashSet<[u8; 32]> = membership::admit(&s, &[], stored.clone(), false)
+                .map_err(|e| {
+                    NodeError::Corrupt(format!("membership log of space '{}': {e}", s.genesis.name))
+                })?
+                .ops
+                .iter()
+                .map(SignedOp::hash)
+                .collect();
+            let mut b = Batch::default();
+            for op in stored.iter().filter(|o| !kept.contains(&o.hash())) {
+                b.remove(Table::MemberOps, op_key(&id, &op.hash()));
+            }
+            if !b.is_empty() {
+                tracing::info!(space = %id, dropped = stored.len() - kept.len(), kept = kept.len(), "dropped membership operations that can never apply");
+                b.put(Table::Meta, trees::meta::revalidate_key(&id), Vec::new());
+                self.store.commit(b)?;
+                self.memberships.borrow_mut().remove(&id);
+            }
+        }
+        let mut b = Batch::default();
+        b.put(Table::Meta, trees::meta::MEMBER_LOGS_CLEANED, Vec::new());
+        self.store.commit(b)?;
+        Ok(())
     }
 
     /// Checks again the documents of every space whose revalidation a crash or an error left
@@ -314,14 +365,12 @@ impl Engine {
         if unknown.is_empty() || unknown.len() > membership::MAX_NEW_SPACE_OPS_PER_HELLO {
             return Ok(false);
         }
-        let new = admissible_within_cap(&s, &stored, unknown)?;
-        let mut all = stored;
-        all.extend(new.iter().cloned());
-        if Membership::compute(&s, &all).member(peer).is_none() {
+        let admission = admit_within_cap(&s, &stored, unknown)?;
+        if admission.membership.member(peer).is_none() {
             tracing::debug!(peer = %peer.fmt_short(), %space, "log from a non-member ignored");
             return Ok(false);
         }
-        self.merge_ops(space, new)
+        self.store_admitted(space, admission)
     }
 
     /// Decides whether to learn a space this node does not hold from a partner's hello: only if
@@ -376,14 +425,12 @@ impl Engine {
         extra: Vec<SignedOp>,
     ) -> Result<Membership, NodeError> {
         let id = space.id();
-        let mut all = if self.store.get(Table::Spaces, id.as_bytes())?.is_some() {
+        let all = if self.store.get(Table::Spaces, id.as_bytes())?.is_some() {
             self.member_ops(&id)?
         } else {
             Vec::new()
         };
-        let new = admissible_within_cap(space, &all, extra)?;
-        all.extend(new);
-        Ok(Membership::compute(space, &all))
+        Ok(admit_within_cap(space, &all, extra)?.membership)
     }
 
     /// Names of members this node knows, by key.
@@ -744,11 +791,11 @@ impl Engine {
     /// Takes in the answer of a successful join: the space and its log.
     pub fn accept_join(&mut self, space: SignedSpace, log: Vec<SignedOp>) -> Result<SpaceId, NodeError> {
         let id = space.verify()?;
-        if log.len() > membership::MAX_LOG_OPS {
+        if log.len() > membership::MAX_STORED_OPS {
             return Err(NodeError::NotAllowed(format!(
                 "the inviter's log has {} operations, more than the limit of {}",
                 log.len(),
-                membership::MAX_LOG_OPS
+                membership::MAX_STORED_OPS
             )));
         }
         let m = Membership::compute(&space, &log);
@@ -765,24 +812,26 @@ impl Engine {
     }
 }
 
-/// The admissible operations of `incoming`, or an error if storing them would take the log
-/// beyond [`membership::MAX_LOG_OPS`].
-fn admissible_within_cap(
+/// What [`membership::admit`] lets into the log of `space`, or an error naming the space if the
+/// batch would pass the log's limits. Refused operations are logged (they never stop the rest).
+fn admit_within_cap(
     space: &SignedSpace,
     stored: &[SignedOp],
     incoming: Vec<SignedOp>,
-) -> Result<Vec<SignedOp>, NodeError> {
-    let new = membership::admissible(space, stored, incoming);
-    if stored.len() + new.len() > membership::MAX_LOG_OPS {
-        return Err(NodeError::NotAllowed(format!(
-            "the membership log of space '{}' is full: it holds {} operations, {} more would pass the limit of {}",
-            space.genesis.name,
-            stored.len(),
-            new.len(),
-            membership::MAX_LOG_OPS
-        )));
+) -> Result<membership::Admission, NodeError> {
+    let admission = membership::admit(space, stored, incoming, true).map_err(|e| {
+        NodeError::NotAllowed(format!("the membership log of space '{}' is full: {e}", space.genesis.name))
+    })?;
+    if let Some((hash, why)) = admission.refused.first() {
+        tracing::warn!(
+            space = %space.genesis.name,
+            refused = admission.refused.len(),
+            first = %hex(hash),
+            why = %why,
+            "membership operations refused"
+        );
     }
-    Ok(new)
+    Ok(admission)
 }
 
 pub(crate) fn hex(h: &[u8; 32]) -> String {

@@ -254,6 +254,7 @@ impl Engine {
         // docs/operations.md). The cost is one more actor id in a document per run.
         let suffix = random::<ACTOR_SUFFIX_LEN>();
         let mut engine = Self::assemble(dir, store, key, me, suffix);
+        engine.clean_member_logs()?;
         engine.finish_revalidations()?;
         Ok(engine)
     }

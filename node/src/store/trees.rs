@@ -86,6 +86,10 @@ pub mod meta {
     /// store finishes what a crash or an error interrupted.
     pub const REVALIDATE: &str = "revalidate/";
 
+    /// Empty value, written once the membership logs of a store from before the door rule
+    /// were cleaned of operations that can never apply (`Engine::clean_member_logs`).
+    pub const MEMBER_LOGS_CLEANED: &str = "member_logs_cleaned";
+
     /// The `revalidate/<space id>` entry of `space`.
     pub fn revalidate_key(space: &twinmesh_protocol::ids::SpaceId) -> Vec<u8> {
         format!("{REVALIDATE}{space}").into_bytes()
