@@ -384,7 +384,7 @@ fn three_towns_in_namespaces_converge_after_a_partition_heals() {
         let o = t.show(&doc).expect("show");
         assert_eq!(o["conflicts"], s["conflicts"], "{}", t.ns);
         assert_eq!(o["content"], s["content"], "{}", t.ns);
-        let hist = t.twin(&["doc", "history", &doc]);
+        let hist = t.twin(&["doc", "history", &doc, "--limit", "1000"]);
         assert!(hist.as_array().expect("history").iter().all(|e| e["signature"] == "verified"), "{hist}");
     }
     drop(lab);

@@ -10,7 +10,7 @@ use twinmesh_node::api::Request;
 /// plan. Returns the relay, its address, A, B and the plan's id.
 async fn relay_a_b() -> (TestNode, libp2p::Multiaddr, TestNode, TestNode, String) {
     let relay =
-        TestNode::start_with("Relay of the twinning association", "EU", |c| c.relay_server = true).await;
+        TestNode::start_with("Relay of the twinning association", "BE", |c| c.relay_server = true).await;
     let relay_addr: libp2p::Multiaddr = relay.addr().await.parse().expect("addr");
     let a =
         TestNode::start_with("Saint-Pol-sur-Ternoise", "FR", |c| c.relays = vec![relay_addr.clone()]).await;

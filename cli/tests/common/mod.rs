@@ -286,10 +286,14 @@ impl Node {
         self.json(&["doc", "show", doc])
     }
 
-    /// `doc history DOC --json` as an array.
+    /// `doc history DOC --json` as an array, the whole of it (the tests' documents stay under
+    /// one page of 1,000).
     #[track_caller]
     pub(crate) fn history(&self, doc: &str) -> Vec<Value> {
-        self.json(&["doc", "history", doc]).as_array().expect("history is an array").clone()
+        self.json(&["doc", "history", doc, "--limit", "1000"])
+            .as_array()
+            .expect("history is an array")
+            .clone()
     }
 
     /// `doc list [SPACE] --json` as an array.
