@@ -4,6 +4,7 @@
 //! - [`store`]: storage behind a small trait (sled backend), atomic durable batches.
 //! - [`engine`]: spaces and signed documents: create, edit, view, history, export, import.
 //! - [`render`]: Markdown rendering of documents.
+//! - [`i18n`]: the translations of every text a person reads.
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -11,6 +12,7 @@ pub mod api;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod identity;
 pub mod net;
 pub mod node;

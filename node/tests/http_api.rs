@@ -10,7 +10,7 @@ use std::{
 
 use common::{
     TIMEOUT,
-    web::{ApiNode, http, runtime, wait_for},
+    web::{ApiNode, http, http_with, runtime, wait_for},
 };
 use serde_json::{Value, json};
 
@@ -698,5 +698,39 @@ fn status_answers_while_the_engine_is_busy_and_reads_do_not_wait_behind_writes()
         .expect("call");
     // The node's engine thread ends when the last handle to it is gone.
     drop((handle, engine));
+    a.stop(&rt);
+}
+
+/// The UI's translations are served per language, and a request's `Accept-Language` chooses the
+/// language of the node's messages.
+#[test]
+fn translations_are_served_per_language() {
+    let rt = runtime();
+    let mut a = ApiNode::start(&rt, "Poix-du-Nord", "FR");
+    let (status, langs) = http("GET", &format!("{}/i18n/languages.json", a.url), None, None);
+    assert_eq!(status, 200, "{langs}");
+    let codes: Vec<&str> =
+        langs.as_array().expect("list").iter().filter_map(|l| l["code"].as_str()).collect();
+    assert_eq!(codes, ["en", "fr", "de", "ro", "it"]);
+    assert_eq!(langs[3]["name"], "Română");
+    assert_eq!(langs[2]["locale"], "de-DE");
+    let (status, fr) = http("GET", &format!("{}/i18n/fr.json", a.url), None, None);
+    assert_eq!(status, 200, "{fr}");
+    assert_eq!(fr["messages"]["language-name"], "Français");
+    assert_eq!(fr["locale"], "fr-FR");
+    for bad in ["es.json", "FR.json", "fr", "ui.ftl"] {
+        let (status, body) = http_with(
+            "GET",
+            &format!("{}/i18n/{bad}", a.url),
+            None,
+            None,
+            &[("Accept-Language", "de-AT,de;q=0.9")],
+        );
+        assert_eq!(status, 404, "{bad}: {body}");
+        assert!(
+            body["error"].as_str().unwrap_or_default().starts_with("unbekannte Sprache"),
+            "{bad}: {body}"
+        );
+    }
     a.stop(&rt);
 }

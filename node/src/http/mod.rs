@@ -187,6 +187,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(v)
 }
 
+/// The language a request asks for: its `Accept-Language` (the web UI sends the officer's
+/// choice there), English when it names none this node speaks.
+pub(crate) fn lang_of(headers: &HeaderMap) -> crate::i18n::Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(crate::i18n::Lang::En, crate::i18n::Lang::negotiate)
+}
+
 fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(given) =
         headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))

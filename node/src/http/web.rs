@@ -3,13 +3,19 @@
 //! the API with the bearer token, which the login URL's fragment hands to them.
 
 use axum::{
-    Router,
-    http::{HeaderName, HeaderValue, header},
+    Json, Router,
+    extract::Path,
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
+use serde_json::json;
 
-use super::AppState;
+use super::{AppState, lang_of};
+use crate::{
+    i18n::{self, Lang},
+    t,
+};
 
 const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
@@ -38,6 +44,35 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+        .route("/i18n/{file}", get(translations))
+}
+
+/// `/i18n/languages.json`: the languages the UI can show, each with its own name and locale;
+/// `/i18n/<code>.json`: one language's messages for the browser (`ui.ftl` and `schema.ftl`, as
+/// `key -> text` with `{name}` placeholders). Public, like the UI's other files: they hold no data.
+async fn translations(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let body = match file.strip_suffix(".json") {
+        Some("languages") => json!(
+            Lang::ALL
+                .iter()
+                .map(|l| json!({ "code": l.code(), "locale": l.locale(), "name": t!(*l, "language-name") }))
+                .collect::<Vec<_>>()
+        ),
+        Some(code)
+            if code == code.to_ascii_lowercase() && Lang::parse(code).is_some_and(|l| l.code() == code) =>
+        {
+            let lang = Lang::parse(code).unwrap_or(Lang::En);
+            json!({ "code": lang.code(), "locale": lang.locale(), "messages": i18n::browser_catalog(lang) })
+        }
+        _ => {
+            let msg =
+                t!(lang_of(&headers), "unknown-language", lang = file.trim_end_matches(".json").to_string());
+            return super::error(StatusCode::NOT_FOUND, msg);
+        }
+    };
+    let mut r = Json(body).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
 }
 
 pub(crate) async fn openapi() -> Response {

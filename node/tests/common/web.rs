@@ -115,8 +115,22 @@ fn agent() -> ureq::Agent {
 
 /// One HTTP request with an optional bearer token and raw body.
 pub fn http(method: &str, url: &str, token: Option<&str>, body: Option<String>) -> (u16, Value) {
+    http_with(method, url, token, body, &[])
+}
+
+/// [`http`] with extra headers, e.g. `("Accept-Language", "de")`.
+pub fn http_with(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<String>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
     let agent = agent();
-    let req = ureq::http::Request::builder().method(method).uri(url);
+    let mut req = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
     let req = match token {
         Some(t) => req.header("Authorization", format!("Bearer {t}")),
         None => req,

@@ -1,0 +1,2 @@
+# Names of document kinds, fields and choices (Română).
+# Plain text with { $name } placeholders only: the browser shows them too.
