@@ -97,13 +97,14 @@ impl Ticket {
         )
     }
 
-    /// Decodes a ticket and checks the inviter's signature and the expiry.
+    /// Decodes a ticket and checks the inviter's signature and the expiry. The text may be the
+    /// ticket as an e-mail client left it (see [`unwrap_ticket`]) or a join link
+    /// (`http://…/#join=twinmesh:…`).
     pub fn decode(text: &str, now: Timestamp) -> Result<Self, NodeError> {
         let bad = |why: &str| NodeError::InvalidInput(format!("invalid invitation ticket: {why}"));
-        let body = text
-            .trim()
-            .strip_prefix(TICKET_PREFIX)
-            .ok_or_else(|| bad("it does not start with 'twinmesh:'"))?;
+        let text = unwrap_ticket(text);
+        let body =
+            text.strip_prefix(TICKET_PREFIX).ok_or_else(|| bad("it does not start with 'twinmesh:'"))?;
         let bytes = data_encoding::BASE32_NOPAD
             .decode(body.to_ascii_uppercase().as_bytes())
             .map_err(|_| bad("it is damaged (not base32)"))?;
@@ -116,6 +117,23 @@ impl Ticket {
             return Err(bad(&format!("it expired at {}", signed.ticket.expires.to_rfc3339())));
         }
         Ok(signed.ticket)
+    }
+}
+
+/// A ticket as it arrives after a trip through e-mail: wrapped across lines, indented, quoted
+/// with `> ` markers on each line (a reply quotes them, several times), or inside a join link
+/// (`…/#join=twinmesh:…`). Returns the ticket's own characters only: every line loses its
+/// leading quote markers, all whitespace goes, and a link keeps only what follows `#join=`.
+/// Base32 and the `twinmesh:` prefix hold no `>` or whitespace, so nothing of the ticket is lost.
+fn unwrap_ticket(text: &str) -> String {
+    let joined: String = text
+        .lines()
+        .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()))
+        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    match joined.find("#join=") {
+        Some(at) => joined[at + "#join=".len()..].to_string(),
+        None => joined,
     }
 }
 
@@ -930,5 +948,41 @@ mod tests {
         assert!(Ticket::decode(&altered, Timestamp(0)).is_err());
         assert!(Ticket::decode("hello", Timestamp(0)).is_err());
         assert!(Ticket::decode(&text[..text.len() - 5], Timestamp(0)).is_err());
+    }
+
+    /// Issue 12: a ticket wrapped at 76 characters by an e-mail client, quoted with `> ` (once
+    /// and twice), indented, or inside a join link, still reads; a damaged one still does not.
+    #[test]
+    fn tickets_survive_email_wrapping_quoting_and_links() {
+        let key = twinmesh_protocol::keys::SecretKey::from_bytes([1; 32]);
+        let t = Ticket {
+            space: SpaceId::from_bytes([2; 32]),
+            space_name: "CIRCLE60".into(),
+            inviter: key.public(),
+            addrs: vec!["/ip4/127.0.0.1/tcp/1".into(), "/ip4/192.168.1.20/tcp/4001".into()],
+            secret: [3; 16],
+            role: Role::Editor,
+            expires: Timestamp(1000),
+        };
+        let text = t.encode(&key);
+        let lines: Vec<String> =
+            text.chars().collect::<Vec<_>>().chunks(76).map(|c| c.iter().collect()).collect();
+        let wrapped = lines.join("\r\n");
+        let quoted = lines.iter().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n");
+        let twice = lines.iter().map(|l| format!(">> {l}  ")).collect::<Vec<_>>().join("\n");
+        let spaced = format!("\n   {}\n\n", lines.join("\n    "));
+        let link = format!("http://127.0.0.1:7300/#join={}", lines.join("\n"));
+        for (what, form) in [
+            ("wrapped", wrapped),
+            ("quoted", quoted),
+            ("quoted twice", twice),
+            ("indented", spaced),
+            ("link", link),
+        ] {
+            let got = Ticket::decode(&form, Timestamp(0)).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(got.space_name, "CIRCLE60", "{what}");
+        }
+        let cut = lines[..lines.len() - 1].join("\n> ");
+        assert!(Ticket::decode(&cut, Timestamp(0)).is_err(), "a ticket missing its last line is refused");
     }
 }
