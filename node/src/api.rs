@@ -13,6 +13,7 @@ use twinmesh_protocol::{
 use crate::{
     engine::{Edit, Engine, view::ViewValue},
     error::NodeError,
+    i18n::Lang,
     identity::{key_from_peer_id, peer_id},
     render,
 };
@@ -174,6 +175,10 @@ pub enum Request {
         kind: DocKind,
         /// Its title.
         title: String,
+        /// Its language (ISO 639-1: `en`, `fr`, `de`, `ro`, `it`): the language of its template
+        /// and of its printed form, recorded in the document. English if not given.
+        #[serde(default)]
+        lang: Option<String>,
     },
     /// List documents.
     DocList {
@@ -484,7 +489,13 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             let op = engine.remove_member(&space, me)?;
             Ok(json!({"space": space, "left": true, "op": hex(&op.hash())}))
         }
-        Request::DocNew { space, kind, title } => to_json(&engine.create_doc(&space, kind, &title, officer)?),
+        Request::DocNew { space, kind, title, lang } => {
+            let lang = match lang {
+                Some(code) => code.parse::<Lang>().map_err(|e| NodeError::InvalidInput(e.to_string()))?,
+                None => Lang::En,
+            };
+            to_json(&engine.create_doc_in(&space, kind, &title, lang, officer)?)
+        }
         Request::DocList { space } => {
             if let Some(s) = &space {
                 engine.space(s)?;

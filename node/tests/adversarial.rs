@@ -76,6 +76,7 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
             space: space.parse().expect("space"),
             kind: DocKind::Minutes,
             title: "M1".into(),
+            lang: None,
         })
         .await["id"]
         .as_str()

@@ -258,6 +258,7 @@ async fn a_partner_lacking_many_documents_gets_them_all_within_its_session_share
             space: space.parse().expect("space"),
             kind: twinmesh_protocol::schema::DocKind::Minutes,
             title: format!("Meeting {i}"),
+            lang: None,
         })
         .await;
     }

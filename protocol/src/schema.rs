@@ -1,6 +1,6 @@
 //! Document kinds, their fields, typed values and starting templates.
 //!
-//! Every document is an Automerge map with an envelope (`kind`, `schema`, `space`, `title`) and
+//! Every document is an Automerge map with an envelope (`kind`, `schema`, `space`, `lang`, `title`) and
 //! the fields of its kind. Prose is Automerge text (merged character by character); amounts,
 //! dates, counts and codes are scalars. Lists hold records, and every record in a list has a
 //! stable `id` so that concurrent inserts, moves and deletes merge cleanly.
@@ -31,7 +31,7 @@ use std::{fmt, str::FromStr};
 use automerge::ScalarValue;
 use serde::{Deserialize, Serialize};
 
-pub use kinds::template;
+pub use kinds::{Start, TEMPLATE_KEYS, template};
 
 /// Version of the document schema written into every document's `schema` field.
 pub const SCHEMA_VERSION: i64 = 1;

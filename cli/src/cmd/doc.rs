@@ -29,6 +29,11 @@ pub(crate) enum DocCmd {
         /// Its title.
         #[arg(long)]
         title: String,
+        /// Its language (en, fr, de, ro, it): the language of its template (charter clauses,
+        /// work packages, agenda) and of its printed form. Default: your language (TWIN_LANG,
+        /// else the locale: LC_ALL, LC_MESSAGES, LANG), else English.
+        #[arg(long)]
+        lang: Option<twinmesh_node::i18n::Lang>,
     },
     /// List documents, of one space or of all.
     List {
@@ -141,8 +146,10 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
         print_edit(ctx, &out)
     };
     match c {
-        DocCmd::New { space, kind, title } => {
-            let info: DocInfo = client.call_as(ctx, Request::DocNew { space, kind, title })?;
+        DocCmd::New { space, kind, title, lang } => {
+            let lang = lang.unwrap_or_else(twinmesh_node::i18n::Lang::from_env).code().to_string();
+            let info: DocInfo =
+                client.call_as(ctx, Request::DocNew { space, kind, title, lang: Some(lang) })?;
             if ctx.json {
                 return output::json(&info);
             }

@@ -38,6 +38,7 @@ pub use transfer::{
 
 use crate::{
     error::NodeError,
+    i18n::{self, Lang},
     identity::{self, DataDir},
     store::{self, Batch, Storage, Table, trees},
 };
@@ -398,12 +399,27 @@ impl Engine {
         decode("document metadata", &bytes)
     }
 
-    /// Creates a document of `kind` in `space` from the kind's template, as one signed change.
+    /// Creates a document of `kind` in `space` from the kind's English template, as one signed
+    /// change (see [`Engine::create_doc_in`]).
     pub fn create_doc(
         &mut self,
         space: &SpaceId,
         kind: DocKind,
         title: &str,
+        officer: Option<&str>,
+    ) -> Result<DocInfo, NodeError> {
+        self.create_doc_in(space, kind, title, Lang::En, officer)
+    }
+
+    /// Creates a document of `kind` in `space` in language `lang`, as one signed change: the
+    /// kind's template with its texts from `templates.ftl` in `lang`, and `lang` recorded in the
+    /// document's `lang` field.
+    pub fn create_doc_in(
+        &mut self,
+        space: &SpaceId,
+        kind: DocKind,
+        title: &str,
+        lang: Lang,
         officer: Option<&str>,
     ) -> Result<DocInfo, NodeError> {
         self.space(space)?;
@@ -413,7 +429,12 @@ impl Engine {
         }
         let id = DocId::from_bytes(random());
         let mut doc = Automerge::new().with_actor(self.actor());
-        let template = schema::template(kind, title.trim(), &space.to_string(), &mut new_item_id);
+        let template = {
+            let text = |key: &str| i18n::tr(lang, key, &[]);
+            let space = space.to_string();
+            let start = schema::Start { title: title.trim(), space: &space, lang: lang.code(), text: &text };
+            schema::template(kind, &start, &mut new_item_id)
+        };
         let message = edit::message(&format!("created {} '{}'", kind.label(), title.trim()), officer);
         let mut tx = doc.transaction();
         edit::write_template_root(&mut tx, &template)?;

@@ -226,12 +226,21 @@ struct NewDocBody {
     space: SpaceId,
     kind: DocKind,
     title: String,
+    /// The document's language; the request's `Accept-Language` if not given.
+    #[serde(default)]
+    lang: Option<String>,
     #[serde(default)]
     officer: Option<String>,
 }
 
-async fn doc_create(State(st): State<AppState>, JsonBody(b): JsonBody<NewDocBody>) -> Answer {
-    let r = call(&st, b.officer, Request::DocNew { space: b.space, kind: b.kind, title: b.title }).await?;
+async fn doc_create(
+    State(st): State<AppState>,
+    headers: header::HeaderMap,
+    JsonBody(b): JsonBody<NewDocBody>,
+) -> Answer {
+    let lang = Some(b.lang.unwrap_or_else(|| super::lang_of(&headers).code().to_string()));
+    let r =
+        call(&st, b.officer, Request::DocNew { space: b.space, kind: b.kind, title: b.title, lang }).await?;
     Ok(Json(r))
 }
 

@@ -165,6 +165,7 @@ pub async fn space_with_plan(founder: &TestNode, members: &[&TestNode]) -> (Stri
             space: space.parse().expect("space"),
             kind: twinmesh_protocol::schema::DocKind::Plan,
             title: "CIRCLE60".into(),
+            lang: None,
         })
         .await["id"]
         .as_str()

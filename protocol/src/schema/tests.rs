@@ -177,12 +177,49 @@ fn templates_fit_their_schema() {
     }
     for kind in DocKind::ALL {
         let mut n = 0;
-        let t = template(kind, "T", "space", &mut || {
+        let text = |k: &str| k.to_string();
+        let start = Start { title: "T", space: "space", lang: "de", text: &text };
+        let t = template(kind, &start, &mut || {
             n += 1;
             format!("id{n}")
         });
         check(kind.fields(), &t, false);
     }
+}
+
+/// The templates take every text from the caller, ask only for keys of `TEMPLATE_KEYS`, ask for
+/// each of them, and record the language given.
+#[test]
+fn templates_take_their_texts_and_language_from_the_caller() {
+    let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let text = |k: &str| {
+        asked.borrow_mut().insert(k.to_string());
+        format!("<{k}>")
+    };
+    let start = Start { title: "T", space: "s", lang: "fr", text: &text };
+    for kind in DocKind::ALL {
+        let mut n = 0;
+        let t = template(kind, &start, &mut || {
+            n += 1;
+            format!("id{n}")
+        });
+        let TemplateValue::Map(entries) = &t else { panic!("root is a record") };
+        let lang = entries.iter().find(|(k, _)| *k == "lang").map(|(_, v)| v.clone());
+        assert_eq!(lang, Some(TemplateValue::Scalar(Scalar::Str("fr".into()))), "{kind}");
+        if kind == DocKind::Plan {
+            let Some((_, TemplateValue::List(wps))) = entries.iter().find(|(k, _)| *k == "work_packages")
+            else {
+                panic!("work packages")
+            };
+            let TemplateValue::Map(first) = &wps[0] else { panic!("a record") };
+            assert!(first.contains(&(
+                "title",
+                TemplateValue::Scalar(Scalar::Str("<template-plan-wp-1-title>".into()))
+            )));
+        }
+    }
+    let expected: std::collections::BTreeSet<String> = TEMPLATE_KEYS.iter().map(|k| k.to_string()).collect();
+    assert_eq!(*asked.borrow(), expected);
 }
 
 #[test]
