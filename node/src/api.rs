@@ -13,6 +13,7 @@ use twinmesh_protocol::{
 use crate::{
     engine::{Edit, Engine, view::ViewValue},
     error::NodeError,
+    i18n::Lang,
     identity::{key_from_peer_id, peer_id},
     render,
 };
@@ -190,6 +191,10 @@ pub enum Request {
         /// A message for the history instead of the generated summary.
         #[serde(default)]
         message: Option<String>,
+        /// The language the values are typed in (`de`: `2.600,50`, `30.04.2027`); English
+        /// when absent. The REST API takes it from `Accept-Language`.
+        #[serde(default)]
+        lang: Option<Lang>,
     },
     /// Splice a text field (positions in Unicode code points), as one signed change: what a
     /// live editor sends, so concurrent edits elsewhere in the same text merge.
@@ -492,10 +497,11 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             to_json(&engine.docs(space.as_ref())?)
         }
         Request::Schema => Ok(schema_json()),
-        Request::DocEdit { doc, edits, message } => {
+        Request::DocEdit { doc, edits, message, lang } => {
             let mut edits = edits.into_iter().map(EditSpec::into_edit).collect::<Result<Vec<_>, _>>()?;
             resolve_item_ids(engine, &doc, &mut edits)?;
-            to_json(&engine.edit(&doc, &edits, officer, message.as_deref())?)
+            let style = crate::locale::style(lang.unwrap_or(Lang::En));
+            to_json(&engine.edit_in(&style, &doc, &edits, officer, message.as_deref())?)
         }
         Request::DocSplice { doc, path, splices, message } => {
             let mut path = path.parse::<Path>()?;

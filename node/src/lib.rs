@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod identity;
+pub mod locale;
 pub mod net;
 pub mod node;
 pub mod render;

@@ -648,7 +648,7 @@ fn status_answers_while_the_engine_is_busy_and_reads_do_not_wait_behind_writes()
                 let r = handle
                     .request(Envelope {
                         officer: None,
-                        request: Request::DocEdit { doc: doc_id, edits, message: None },
+                        request: Request::DocEdit { doc: doc_id, edits, message: None, lang: None },
                     })
                     .await;
                 done.fetch_add(1, Ordering::SeqCst);

@@ -48,6 +48,7 @@ async fn viewers_read_but_cannot_write() {
             doc: doc.parse().expect("doc"),
             edits: vec![EditSpec::Set { path: "acronym".into(), value: "X".into() }],
             message: None,
+            lang: None,
         })
         .await
         .expect_err("a viewer cannot edit");
@@ -174,6 +175,7 @@ async fn a_removal_racing_the_removed_members_edits_does_not_split_the_document(
             doc: doc.parse().expect("doc"),
             edits: vec![EditSpec::Set { path: "end".into(), value: "2026-12-31".into() }],
             message: None,
+            lang: None,
         })
         .await;
     m.dial(&b).await;

@@ -279,6 +279,12 @@ pub fn format_amount(style: &NumberStyle, cents: impl Into<i128>) -> String {
     }
 }
 
+/// Shows unsigned cents as a number with two decimals in `style`, without a currency:
+/// `260050` as `2.600,50` in German.
+pub fn format_cents(style: &NumberStyle, cents: u128) -> String {
+    format!("{}{}{:02}", group_digits(style, &(cents / 100).to_string()), style.decimal, cents % 100)
+}
+
 /// Shows a number (not money) in `style`: `1234.5` as `1.234,5` in German.
 pub fn format_number(style: &NumberStyle, n: f64) -> String {
     let plain = format!("{}", n.abs());

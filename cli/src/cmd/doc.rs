@@ -137,7 +137,8 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
     }
     let mut client = super::connect(ctx)?;
     let edit = |client: &mut Client, doc: DocId, edits: Vec<EditSpec>, message: Option<String>| {
-        let out: EditOutcome = client.call_as(ctx, Request::DocEdit { doc, edits, message })?;
+        let out: EditOutcome =
+            client.call_as(ctx, Request::DocEdit { doc, edits, message, lang: Some(ctx.lang) })?;
         print_edit(ctx, &out)
     };
     match c {

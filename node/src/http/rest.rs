@@ -290,13 +290,26 @@ struct EditBody {
 async fn doc_edit(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
+    headers: axum::http::HeaderMap,
     JsonBody(b): JsonBody<EditBody>,
 ) -> Answer {
     let doc = doc_id(&path_param(p)?)?;
     if b.edits.is_empty() {
         return Err(ApiError::bad_request("no edits given: 'edits' is empty"));
     }
-    Ok(Json(call(&st, b.officer, Request::DocEdit { doc, edits: b.edits, message: b.message }).await?))
+    Ok(Json(
+        call(
+            &st,
+            b.officer,
+            Request::DocEdit {
+                doc,
+                edits: b.edits,
+                message: b.message,
+                lang: Some(super::lang_of(&headers)),
+            },
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]
