@@ -96,6 +96,7 @@ fn status_of(e: &NodeError) -> StatusCode {
         NodeError::InvalidInput(_)
         | NodeError::BadId(_)
         | NodeError::Schema(_)
+        | NodeError::Field { .. }
         | NodeError::NoSuchItem { .. }
         | NodeError::Export(_)
         | NodeError::Rejected { .. }
