@@ -6,6 +6,7 @@
 mod admit;
 mod bundle;
 mod edit;
+pub(crate) mod handle;
 mod members;
 mod sigs;
 mod snapshot;
@@ -29,6 +30,7 @@ use twinmesh_protocol::{
 
 pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
+pub use handle::EngineHandle;
 pub use members::{Invite, Ticket};
 pub use snapshot::{Installed, Opening};
 pub use transfer::{
