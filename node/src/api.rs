@@ -315,6 +315,22 @@ impl Request {
         )
     }
 
+    /// The network task's form of a request only a running node's network can answer (the
+    /// network status excepted: the node answers it from what the network task publishes).
+    pub(crate) fn net_request(&self) -> Option<crate::net::NetRequest> {
+        use crate::net::NetRequest as Net;
+        Some(match self {
+            Self::Peers => Net::Peers,
+            Self::Dial { addr } => Net::Dial { addr: addr.clone() },
+            Self::Sync { doc } => Net::Sync { doc: *doc },
+            Self::SpaceJoin { ticket } => Net::SpaceJoin { ticket: ticket.clone() },
+            Self::SpaceInvite { space, role, valid_secs } => {
+                Net::SpaceInvite { space: *space, role: *role, valid_secs: *valid_secs }
+            }
+            _ => return None,
+        })
+    }
+
     /// True for requests that only read the engine (documents, lists, history, exports): they
     /// go through the engine's read queue.
     pub fn is_read(&self) -> bool {

@@ -6,6 +6,7 @@
 mod admit;
 mod bundle;
 mod edit;
+pub(crate) mod handle;
 mod members;
 mod plain;
 mod sigs;
@@ -30,6 +31,7 @@ use twinmesh_protocol::{
 
 pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
+pub use handle::EngineHandle;
 pub use members::{Invite, Ticket};
 pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
 pub use snapshot::{Installed, Opening};

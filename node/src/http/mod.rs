@@ -30,8 +30,8 @@ use tokio::sync::watch;
 use crate::{
     api::{Envelope, Request},
     error::NodeError,
+    handle::NodeHandle,
     identity::DataDir,
-    node::NodeHandle,
 };
 
 pub mod events;
