@@ -11,6 +11,8 @@
 pub mod api;
 pub mod engine;
 pub mod error;
+pub mod event;
+pub mod handle;
 pub mod http;
 pub mod i18n;
 pub mod identity;
@@ -22,5 +24,6 @@ pub mod store;
 
 pub use engine::Engine;
 pub use error::NodeError;
+pub use handle::NodeHandle;
 pub use identity::DataDir;
-pub use node::{Config, Node, NodeHandle};
+pub use node::{Config, Node};

@@ -691,6 +691,10 @@ pub fn check_stored(ty: &FieldType, value: &Scalar) -> Option<String> {
             (country_code(s).as_deref() != Some(s.as_str())).then(|| format!("not a {}", ty.name()))
         }
         (FieldType::Email, Scalar::Str(s)) => (!valid_email(s)).then(|| format!("not an {}", ty.name())),
+        (FieldType::Date, Scalar::Str(s)) => (!valid_date(s)).then(|| format!("not a {}", ty.name())),
+        (FieldType::Enum(codes), Scalar::Str(s)) => {
+            (!codes.contains(&s.as_str())).then(|| format!("not one of: {}", codes.join(", ")))
+        }
         _ => None,
     }
 }

@@ -30,9 +30,9 @@ use tokio::sync::watch;
 use crate::{
     api::{Envelope, Request},
     error::NodeError,
+    handle::NodeHandle,
     i18n::Lang,
     identity::DataDir,
-    node::NodeHandle,
 };
 
 pub mod events;
