@@ -212,7 +212,7 @@ async fn a_sync_round_cannot_move_a_document_into_another_space() {
 
     // On the minutes Kaštela holds: one change rewrites the space, one is an honest edit.
     let minutes: DocId = w.minutes.parse().expect("doc");
-    let exported = w.m.ok(Request::DocExport { doc: minutes }).await;
+    let exported = w.m.ok(Request::DocExport { doc: minutes, format: Default::default() }).await;
     let bytes =
         data_encoding::BASE64.decode(exported["data"].as_str().expect("data").as_bytes()).expect("b64");
     let saved = DocExport::from_bytes(&bytes).expect("export").saved;
@@ -371,7 +371,7 @@ async fn a_held_change_rewriting_the_space_cannot_block_the_document() {
     let mut swarm = attacker_swarm(&w.mallory);
     let peer = connect(&mut swarm, &w.m.addr().await).await;
     let minutes: DocId = w.minutes.parse().expect("doc");
-    let exported = w.m.ok(Request::DocExport { doc: minutes }).await;
+    let exported = w.m.ok(Request::DocExport { doc: minutes, format: Default::default() }).await;
     let bytes =
         data_encoding::BASE64.decode(exported["data"].as_str().expect("data").as_bytes()).expect("b64");
     let mut am = Automerge::load(&DocExport::from_bytes(&bytes).expect("export").saved)

@@ -209,6 +209,7 @@ async fn a_change_reaches_each_town_about_once_in_a_full_mesh() {
                         doc: doc.parse().expect("doc id"),
                         edits: vec![EditSpec::Set { path: "acronym".into(), value: format!("{t}{k}") }],
                         message: None,
+                        lang: None,
                     },
                 })
                 .await

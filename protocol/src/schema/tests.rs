@@ -49,7 +49,19 @@ fn values_are_typed() {
     let msg = err.to_string();
     assert!(msg.contains("budget/lines/0/amount") && msg.contains("EUR"), "{msg}");
     assert!(parse_value(DocKind::Plan, &amount, "1.234").is_err());
-    assert!(parse_value(DocKind::Plan, &amount, "1,000").is_err());
+    // English reads a lone comma before three digits as grouping; German as a decimal comma,
+    // and three decimals are not money.
+    assert_eq!(parse_value(DocKind::Plan, &amount, "1,000"), Ok(TypedValue::Scalar(Scalar::Money(100_000))));
+    let de = crate::locale::NumberStyle::DE_DE;
+    assert!(parse_value_in(&de, DocKind::Plan, &amount, "1,000").is_err());
+    assert_eq!(
+        parse_value_in(&de, DocKind::Plan, &amount, "2.600,50 €"),
+        Ok(TypedValue::Scalar(Scalar::Money(260_050)))
+    );
+    assert_eq!(
+        parse_value_in(&de, DocKind::Plan, &p("start"), "30.04.2027"),
+        Ok(TypedValue::Scalar(Scalar::Str("2027-04-30".into())))
+    );
     assert_eq!(parse_value(DocKind::Plan, &amount, "null").expect("clear"), TypedValue::Scalar(Scalar::Null));
     assert!(parse_value(DocKind::Plan, &p("start"), "2026-02-30").is_err());
     assert!(parse_value(DocKind::Plan, &p("start"), "2028-02-29").is_ok());
