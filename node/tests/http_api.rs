@@ -755,7 +755,7 @@ fn a_german_request_gets_german_errors_and_its_amounts_and_dates_are_read() {
     assert_eq!(v["code"], json!("value-not-an-amount"), "{v}");
     assert_eq!(v["field"]["path"], json!("budget/lines/0/amount"), "{v}");
     let msg = v["error"].as_str().unwrap_or_default();
-    assert!(msg.contains("„viel“ ist kein Betrag") && msg.contains("Eintrag 1"), "{msg}");
+    assert!(msg.contains("„viel“ ist kein Betrag") && msg.contains("Budgetposten 1 · Betrag"), "{msg}");
     // The same request without the header: English, as before.
     let (_, v) = http("POST", &url, Some(&a.token), Some(bad));
     assert!(v["error"].as_str().unwrap_or_default().contains("expects amount in EUR"), "{v}");
