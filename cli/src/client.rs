@@ -52,11 +52,14 @@ impl Client {
     pub(crate) fn call(&mut self, ctx: &Ctx, request: Request) -> anyhow::Result<Value> {
         let env = Envelope { officer: ctx.officer.clone(), request };
         match self {
-            Self::Local(engine) => Ok(api::handle(engine, env)?),
+            // The node's own message, in the user's language: the same words as through a
+            // running node (whose HTTP API answers in the Accept-Language sent below).
+            Self::Local(engine) => api::handle(engine, env).map_err(|e| anyhow::anyhow!(e.message(ctx.lang))),
             Self::Remote { url, token, agent } => {
                 let mut resp = agent
                     .post(format!("{url}/api/v1/rpc"))
                     .header("Authorization", format!("Bearer {token}"))
+                    .header("Accept-Language", ctx.lang.code())
                     .send_json(&env)
                     .with_context(|| format!("cannot reach the running node at {url}"))?;
                 let status = resp.status();

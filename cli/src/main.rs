@@ -30,6 +30,12 @@ struct Cli {
     #[arg(long, global = true, env = "TWIN_OFFICER", value_name = "NAME")]
     officer: Option<String>,
 
+    /// Language of messages, of amounts and dates typed and shown, and of the template of a new
+    /// document (`doc new`): en, fr, de, ro, it. Default: TWIN_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG), else en. `--help`
+    /// stays in English.
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<twinmesh_node::i18n::Lang>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -73,6 +79,8 @@ pub(crate) struct Ctx {
     pub(crate) data_dir: twinmesh_node::DataDir,
     pub(crate) json: bool,
     pub(crate) officer: Option<String>,
+    /// The user's language.
+    pub(crate) lang: twinmesh_node::i18n::Lang,
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -88,7 +96,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(d) => d,
         None => default_data_dir()?,
     };
-    let ctx = Ctx { data_dir: twinmesh_node::DataDir::new(data_dir), json: cli.json, officer: cli.officer };
+    let ctx = Ctx {
+        data_dir: twinmesh_node::DataDir::new(data_dir),
+        json: cli.json,
+        officer: cli.officer,
+        lang: cli.lang.unwrap_or_else(twinmesh_node::i18n::Lang::from_env),
+    };
     match cli.command {
         Command::Init(a) => cmd::init::run(&ctx, a),
         Command::Id => cmd::init::id(&ctx),

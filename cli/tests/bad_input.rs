@@ -118,7 +118,7 @@ fn unknown_field_path() {
             (&["doc", "set", doc, "budget/lines/7/amount", "3"], &["budget/lines", "7"]),
             (&["doc", "remove", doc, "budget/lines/7"], &["budget/lines", "7"]),
             // Fields Twinmesh maintains.
-            (&["doc", "set", doc, "kind", "charter"], &["'kind'", "read-only"]),
+            (&["doc", "set", doc, "kind", "charter"], &["(kind)", "read-only"]),
             (&["doc", "set", doc, "budget/lines/0/id", "x"], &["budget/lines/0/id", "read-only"]),
             // A field of another kind (a charter's, on a plan).
             (&["doc", "set", doc, "agreement_type", "mou"], &["agreement_type"]),
@@ -144,12 +144,12 @@ fn wrong_value_type() {
                 &["budget/lines/0/amount", "amount in EUR"],
             ),
             (
-                &["doc", "set", doc, "budget/lines/0/amount", "1,000"],
+                &["doc", "set", doc, "budget/lines/0/amount", "1.2.3"],
                 &["budget/lines/0/amount", "amount in EUR"],
             ),
-            (&["doc", "set", doc, "start", "2026-13-01"], &["'start'", "date"]),
-            (&["doc", "set", doc, "start", "2026-02-30"], &["'start'", "date"]),
-            (&["doc", "set", doc, "status", "won"], &["'status'", "one of", "awarded"]),
+            (&["doc", "set", doc, "start", "2026-13-01"], &["(start)", "date"]),
+            (&["doc", "set", doc, "start", "2026-02-30"], &["(start)", "date"]),
+            (&["doc", "set", doc, "status", "won"], &["(status)", "one of", "awarded"]),
             (
                 &["doc", "set", doc, "budget/lines/0/category", "coach"],
                 &["budget/lines/0/category", "one of", "travel"],
@@ -161,7 +161,7 @@ fn wrong_value_type() {
             (&["doc", "add", doc, "budget/lines", "amount"], &["'amount'", "name=value"]),
             // A text field set like a scalar, and a record set as a whole.
             (&["doc", "set", doc, "summary", "x"], &["'summary'", "text field", "doc text"]),
-            (&["doc", "set", doc, "budget", "12"], &["'budget'"]),
+            (&["doc", "set", doc, "budget", "12"], &["(budget)"]),
         ],
     );
 }

@@ -229,3 +229,48 @@ fn edits_flow_back_and_concurrent_edits_show_as_conflicts() {
     assert_eq!(a.show(&doc)["content"], b.show(&doc)["content"]);
     assert_eq!(a.history(&doc).len(), b.history(&doc).len());
 }
+
+/// A plain Automerge export leaves the signatures behind; importing it with `--plain` makes a
+/// new document, signed by the importing town, with the same content. Garbage is refused whole.
+#[test]
+fn plain_automerge_round_trip_makes_a_new_signed_document() {
+    let (a, space, doc) = town_a();
+    let file = a.scratch().join("plan.automerge");
+    let path = file.to_str().expect("utf-8");
+    let out = a.json(&["doc", "export", &doc, "--output", path, "--format", "automerge"]);
+    assert_eq!(out["bytes"], json!(std::fs::metadata(&file).expect("written").len()));
+    let signed = export(&a, &doc, "plan.twindoc");
+    assert_ne!(std::fs::read(&file).expect("read"), std::fs::read(&signed).expect("read"));
+
+    // The plain file is refused by the signed import: it carries no signatures.
+    a.run(&["doc", "import", path]).fails(&["without signatures", "--plain"]);
+
+    let before = a.list(Some(&space)).len();
+    let report =
+        a.json(&["doc", "import", path, "--plain", "--space", &space, "--title", "Copy of the plan"]);
+    assert_eq!(report["title"], "Copy of the plan");
+    assert_eq!(report["kind"], "plan");
+    assert_eq!(report["left_out"], json!([]), "{report}");
+    assert!(report["foreign_changes"].as_u64().unwrap_or(0) >= 4, "{report}");
+    let new = id_text(&report["doc"]);
+    assert_ne!(new, doc);
+    assert_eq!(a.list(Some(&space)).len(), before + 1);
+    let (old_show, new_show) = (a.show(&doc), a.show(&new));
+    assert_eq!(new_show["content"]["budget"], old_show["content"]["budget"]);
+    assert_eq!(new_show["content"]["summary"], old_show["content"]["summary"]);
+    // One change, signed by this town, naming where the content came from.
+    let history = a.history(&new);
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["signature"], "verified", "{history:?}");
+    assert_eq!(history[0]["author"], SAINT_POL, "{history:?}");
+    assert!(history[0]["message"].as_str().unwrap_or_default().contains("plan.automerge"), "{history:?}");
+
+    // A file that is not an Automerge document is refused, and nothing is added.
+    let junk = a.scratch().join("junk.automerge");
+    std::fs::write(&junk, b"this is not automerge").expect("write");
+    a.run(&["doc", "import", junk.to_str().expect("utf-8"), "--plain", "--space", &space])
+        .fails(&["not an Automerge document"]);
+    assert_eq!(a.list(Some(&space)).len(), before + 1, "a refused import left a document behind");
+    // --plain without --space says what is missing.
+    a.run(&["doc", "import", path, "--plain"]).fails(&["--space"]);
+}

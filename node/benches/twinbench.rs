@@ -1151,6 +1151,7 @@ async fn scenario_live(ctx: &mut Ctx) {
                     doc,
                     edits: vec![EditSpec::Set { path: "acronym".into(), value: format!("LIVE{i}") }],
                     message: None,
+                    lang: None,
                 },
             )
             .await;
@@ -1421,6 +1422,7 @@ async fn scenario_converge(ctx: &mut Ctx) {
                             doc,
                             edits: vec![EditSpec::Set { path: "acronym".into(), value: format!("T{i}E{k}") }],
                             message: None,
+                            lang: None,
                         },
                     })
                     .await;

@@ -11,8 +11,9 @@ use twinmesh_protocol::{
 };
 
 use crate::{
-    engine::{Edit, Engine, view::ViewValue},
+    engine::{Edit, Engine, PlainSource, view::ViewValue},
     error::NodeError,
+    i18n::Lang,
     identity::{key_from_peer_id, peer_id},
     render,
 };
@@ -98,6 +99,17 @@ impl EditSpec {
     }
 }
 
+/// The form of `twin doc export`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// Every change with its signature, for `twin doc import` on another node.
+    #[default]
+    Signed,
+    /// The plain saved Automerge document, without signatures.
+    Automerge,
+}
+
 /// A request to a node. Unknown fields are refused; in an [`Envelope`], `officer` is the only
 /// field besides the request's own.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +186,10 @@ pub enum Request {
         kind: DocKind,
         /// Its title.
         title: String,
+        /// Its language (ISO 639-1: `en`, `fr`, `de`, `ro`, `it`): the language of its template
+        /// and of its printed form, recorded in the document. English if not given.
+        #[serde(default)]
+        lang: Option<String>,
     },
     /// List documents.
     DocList {
@@ -190,6 +206,10 @@ pub enum Request {
         /// A message for the history instead of the generated summary.
         #[serde(default)]
         message: Option<String>,
+        /// The language the values are typed in (`de`: `2.600,50`, `30.04.2027`); English
+        /// when absent. The REST API takes it from `Accept-Language`.
+        #[serde(default)]
+        lang: Option<Lang>,
     },
     /// Splice a text field (positions in Unicode code points), as one signed change: what a
     /// live editor sends, so concurrent edits elsewhere in the same text merge.
@@ -229,6 +249,26 @@ pub enum Request {
     DocExport {
         /// The document.
         doc: DocId,
+        /// `signed` (the default): a file for `twin doc import`, with every signature;
+        /// `automerge`: the plain saved Automerge document, for any Automerge library.
+        #[serde(default)]
+        format: ExportFormat,
+    },
+    /// Bring a plain Automerge document (base64) in as a new document signed by this town.
+    DocImportPlain {
+        /// The saved Automerge document, base64.
+        data: String,
+        /// The space of the new document.
+        space: SpaceId,
+        /// Its kind; by default the file's own `kind` field.
+        #[serde(default)]
+        kind: Option<DocKind>,
+        /// Its title; by default the file's own `title`.
+        #[serde(default)]
+        title: Option<String>,
+        /// Where the file came from (e.g. its name), recorded in the history.
+        #[serde(default)]
+        origin: Option<String>,
     },
     /// Import an export file (base64).
     DocImport {
@@ -282,6 +322,22 @@ impl Request {
                 | Self::SpaceJoin { .. }
                 | Self::SpaceInvite { .. }
         )
+    }
+
+    /// The network task's form of a request only a running node's network can answer (the
+    /// network status excepted: the node answers it from what the network task publishes).
+    pub(crate) fn net_request(&self) -> Option<crate::net::NetRequest> {
+        use crate::net::NetRequest as Net;
+        Some(match self {
+            Self::Peers => Net::Peers,
+            Self::Dial { addr } => Net::Dial { addr: addr.clone() },
+            Self::Sync { doc } => Net::Sync { doc: *doc },
+            Self::SpaceJoin { ticket } => Net::SpaceJoin { ticket: ticket.clone() },
+            Self::SpaceInvite { space, role, valid_secs } => {
+                Net::SpaceInvite { space: *space, role: *role, valid_secs: *valid_secs }
+            }
+            _ => return None,
+        })
     }
 
     /// True for requests that only read the engine (documents, lists, history, exports): they
@@ -484,7 +540,13 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             let op = engine.remove_member(&space, me)?;
             Ok(json!({"space": space, "left": true, "op": hex(&op.hash())}))
         }
-        Request::DocNew { space, kind, title } => to_json(&engine.create_doc(&space, kind, &title, officer)?),
+        Request::DocNew { space, kind, title, lang } => {
+            let lang = match lang {
+                Some(code) => code.parse::<Lang>().map_err(|e| NodeError::InvalidInput(e.to_string()))?,
+                None => Lang::En,
+            };
+            to_json(&engine.create_doc_in(&space, kind, &title, lang, officer)?)
+        }
         Request::DocList { space } => {
             if let Some(s) = &space {
                 engine.space(s)?;
@@ -492,10 +554,11 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             to_json(&engine.docs(space.as_ref())?)
         }
         Request::Schema => Ok(schema_json()),
-        Request::DocEdit { doc, edits, message } => {
+        Request::DocEdit { doc, edits, message, lang } => {
             let mut edits = edits.into_iter().map(EditSpec::into_edit).collect::<Result<Vec<_>, _>>()?;
             resolve_item_ids(engine, &doc, &mut edits)?;
-            to_json(&engine.edit(&doc, &edits, officer, message.as_deref())?)
+            let style = crate::locale::style(lang.unwrap_or(Lang::En));
+            to_json(&engine.edit_in(&style, &doc, &edits, officer, message.as_deref())?)
         }
         Request::DocSplice { doc, path, splices, message } => {
             let mut path = path.parse::<Path>()?;
@@ -585,9 +648,27 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 .map_err(|_| NodeError::InvalidInput("bundle data is not valid base64".into()))?;
             to_json(&engine.bundle_import(&bytes)?)
         }
-        Request::DocExport { doc } => {
-            let bytes = engine.export(&doc)?;
-            Ok(json!({"doc": doc, "bytes": bytes.len(), "data": data_encoding::BASE64.encode(&bytes)}))
+        Request::DocExport { doc, format } => {
+            let bytes = match format {
+                ExportFormat::Signed => engine.export(&doc)?,
+                ExportFormat::Automerge => engine.export_plain(&doc)?,
+            };
+            Ok(
+                json!({"doc": doc, "format": format, "bytes": bytes.len(), "data": data_encoding::BASE64.encode(&bytes)}),
+            )
+        }
+        Request::DocImportPlain { data, space, kind, title, origin } => {
+            let bytes = data_encoding::BASE64
+                .decode(data.as_bytes())
+                .map_err(|_| NodeError::InvalidInput("import data is not valid base64".into()))?;
+            to_json(&engine.import_plain(PlainSource {
+                bytes: &bytes,
+                space: &space,
+                kind,
+                title: title.as_deref(),
+                origin: origin.as_deref().unwrap_or("(unnamed)"),
+                officer,
+            })?)
         }
         Request::DocImport { data, space } => {
             let bytes = data_encoding::BASE64

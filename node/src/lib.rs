@@ -11,9 +11,13 @@
 pub mod api;
 pub mod engine;
 pub mod error;
+pub mod event;
+pub mod handle;
 pub mod http;
 pub mod i18n;
 pub mod identity;
+pub mod labels;
+pub mod locale;
 pub mod net;
 pub mod node;
 pub mod render;
@@ -21,5 +25,6 @@ pub mod store;
 
 pub use engine::Engine;
 pub use error::NodeError;
+pub use handle::NodeHandle;
 pub use identity::DataDir;
-pub use node::{Config, Node, NodeHandle};
+pub use node::{Config, Node};

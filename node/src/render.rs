@@ -1,60 +1,110 @@
 //! Markdown rendering of a document view: headings for sections, tables for lists of records
 //! (budget lines, participants, work packages), totals where they make sense, and a visible
-//! mark on every conflicting value.
+//! mark on every conflicting value. Headings, column titles and choices are printed in the
+//! document's language ([`DocView::lang`]), named by [`crate::labels`].
 
 use std::fmt::Write as _;
 
-use twinmesh_protocol::schema::{Field, FieldType, Scalar, format_eur};
+use twinmesh_protocol::schema::{DocKind, Field, FieldType, Scalar, format_eur};
 
-use crate::engine::view::{DocView, ViewValue};
+use crate::{
+    engine::view::{DocView, ViewValue},
+    i18n::Lang,
+    labels, t,
+};
 
-/// Renders a view as Markdown.
+/// What every part of the rendering needs: the kind (for the names' keys) and the language.
+#[derive(Clone, Copy)]
+struct Ctx {
+    kind: DocKind,
+    lang: Lang,
+}
+
+impl Ctx {
+    /// The name of the field `f` found at `names` (its path without list indices).
+    fn name(self, names: &[&'static str], f: &Field) -> String {
+        let mut all = names.to_vec();
+        all.push(f.name);
+        labels::name_label(self.lang, self.kind, &all, f)
+    }
+}
+
+/// Renders a view as Markdown, in the document's language.
 pub fn markdown(view: &DocView) -> String {
     let mut out = String::new();
     let ViewValue::Record(fields) = &view.root else {
         return out;
     };
+    let ctx = Ctx { kind: view.kind, lang: view.lang };
     let title = fields.iter().find(|(f, _)| f.name == "title").map(|(_, v)| inline(v)).unwrap_or_default();
-    let _ = writeln!(out, "# {}\n", if title.is_empty() { "(untitled)" } else { &title });
-    let _ = writeln!(out, "*{}*\n", view.kind.label());
-    record_body(&mut out, fields, 2);
+    let untitled = t!(ctx.lang, "print-untitled");
+    let _ = writeln!(out, "# {}\n", if title.is_empty() { &untitled } else { &title });
+    let _ = writeln!(out, "*{}*\n", labels::kind_label(ctx.lang, view.kind));
+    record_body(&mut out, ctx, &[], fields, 2);
     out
 }
 
 fn skip(f: &Field) -> bool {
-    matches!(f.name, "title" | "kind" | "schema" | "space")
+    matches!(f.name, "title" | "kind" | "schema" | "space" | "lang")
 }
 
-fn record_body(out: &mut String, fields: &[(&'static Field, ViewValue)], level: usize) {
+fn record_body(
+    out: &mut String,
+    ctx: Ctx,
+    names: &[&'static str],
+    fields: &[(&'static Field, ViewValue)],
+    level: usize,
+) {
     // Scalars first, as a two-column table.
     let scalars: Vec<_> = fields.iter().filter(|(f, _)| !skip(f) && is_inline(f)).collect();
     if !scalars.is_empty() {
         let _ = writeln!(out, "| | |\n|---|---|");
         for (f, v) in &scalars {
-            let _ = writeln!(out, "| **{}** | {} |", f.label, cell(&inline(v)));
+            let _ = writeln!(out, "| **{}** | {} |", ctx.name(names, f), cell(&value_text(ctx, names, f, v)));
         }
         out.push('\n');
     }
     for (f, v) in fields.iter().filter(|(f, _)| !skip(f) && !is_inline(f)) {
         let h = "#".repeat(level.min(6));
+        let label = ctx.name(names, f);
+        let mut sub_names = names.to_vec();
+        sub_names.push(f.name);
         match v {
             ViewValue::Text(t) => {
                 if !t.trim().is_empty() {
-                    let _ = writeln!(out, "{h} {}\n\n{}\n", f.label, t.trim_end());
+                    let _ = writeln!(out, "{h} {label}\n\n{}\n", t.trim_end());
                 }
             }
             ViewValue::Record(sub) => {
-                let _ = writeln!(out, "{h} {}\n", f.label);
-                record_body(out, sub, level + 1);
+                let _ = writeln!(out, "{h} {label}\n");
+                record_body(out, ctx, &sub_names, sub, level + 1);
             }
             ViewValue::List(items) => {
-                let _ = writeln!(out, "{h} {}\n", f.label);
-                list(out, f, items, level + 1);
+                let _ = writeln!(out, "{h} {label}\n");
+                list(out, ctx, &sub_names, f, items, level + 1);
             }
             other => {
-                let _ = writeln!(out, "{h} {}\n\n{}\n", f.label, inline(other));
+                let _ = writeln!(out, "{h} {label}\n\n{}\n", inline(other));
             }
         }
+    }
+}
+
+/// A scalar as printed: a choice by its name in the document's language, yes/no translated,
+/// anything else as [`inline`] shows it.
+fn value_text(ctx: Ctx, names: &[&'static str], f: &Field, v: &ViewValue) -> String {
+    match (f.ty, v) {
+        (FieldType::Enum(_), ViewValue::Scalar(Scalar::Str(code))) => {
+            let mut all = names.to_vec();
+            all.push(f.name);
+            let path = twinmesh_protocol::schema::Path(
+                all.iter().map(|n| twinmesh_protocol::schema::Seg::Key((*n).to_string())).collect(),
+            );
+            labels::choice_label(ctx.lang, ctx.kind, &path, code)
+        }
+        (_, ViewValue::Scalar(Scalar::Bool(true))) => t!(ctx.lang, "print-yes"),
+        (_, ViewValue::Scalar(Scalar::Bool(false))) => t!(ctx.lang, "print-no"),
+        _ => inline(v),
     }
 }
 
@@ -102,23 +152,35 @@ impl Total {
 }
 
 /// A cell: the value, with a negative amount in a correction field marked as such.
-fn cell_text(col: &Field, v: &ViewValue) -> String {
+fn cell_text(ctx: Ctx, names: &[&'static str], col: &Field, v: &ViewValue) -> String {
     match v {
         ViewValue::Scalar(Scalar::Money(n)) if *n < 0 && col.ty == FieldType::CorrectableMoney => {
-            format!("{} (correction)", inline(v))
+            format!("{} ({})", inline(v), t!(ctx.lang, "print-correction"))
         }
-        _ => inline(v),
+        _ => value_text(ctx, names, col, v),
     }
 }
 
-fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], level: usize) {
+/// A list at `names` (the list's own path without indices).
+fn list(
+    out: &mut String,
+    ctx: Ctx,
+    names: &[&'static str],
+    list_field: &Field,
+    items: &[(String, ViewValue)],
+    level: usize,
+) {
     let FieldType::List(cols) = list_field.ty else { return };
     if items.is_empty() {
-        out.push_str("*(none yet)*\n\n");
+        let _ = writeln!(out, "*{}*\n", t!(ctx.lang, "print-none-yet"));
         return;
     }
     let table_cols: Vec<&Field> = cols.iter().filter(|c| is_inline(c)).collect();
-    let _ = writeln!(out, "| # | {} |", table_cols.iter().map(|c| c.label).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        out,
+        "| # | {} |",
+        table_cols.iter().map(|c| ctx.name(names, c)).collect::<Vec<_>>().join(" | ")
+    );
     let _ = writeln!(out, "|---|{}|", table_cols.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
     let mut totals: Vec<Option<Total>> =
         table_cols.iter().map(|c| sums(list_field, c).then(Total::default)).collect();
@@ -130,7 +192,7 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
             if let Some(total) = &mut totals[ci] {
                 total.add(v);
             }
-            cells.push(cell(&v.map(|v| cell_text(c, v)).unwrap_or_default()));
+            cells.push(cell(&v.map(|v| cell_text(ctx, names, c, v)).unwrap_or_default()));
         }
         let _ = writeln!(out, "| {} | {} |", i + 1, cells.join(" | "));
     }
@@ -140,7 +202,7 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
             .zip(&totals)
             .map(|(c, t)| t.as_ref().map(|t| t.show(c)).unwrap_or_default())
             .collect();
-        let _ = writeln!(out, "| **Total** | {} |", cells.join(" | "));
+        let _ = writeln!(out, "| **{}** | {} |", t!(ctx.lang, "print-total"), cells.join(" | "));
     }
     out.push('\n');
     // Prose and nested lists of each record, below the table.
@@ -160,16 +222,27 @@ fn list(out: &mut String, list_field: &Field, items: &[(String, ViewValue)], lev
             .find(|(f, _)| matches!(f.name, "title" | "heading" | "name" | "number" | "code"))
             .map(|(_, v)| inline(v))
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("{} {}", list_field.label, i + 1));
+            .unwrap_or_else(|| {
+                let path = twinmesh_protocol::schema::Path(
+                    names
+                        .iter()
+                        .map(|n| twinmesh_protocol::schema::Seg::Key((*n).to_string()))
+                        .chain([twinmesh_protocol::schema::Seg::Index(i)])
+                        .collect(),
+                );
+                labels::field_label(ctx.lang, ctx.kind, &path)
+            });
         let _ = writeln!(out, "{h} {name}\n");
         for (f, v) in fields.iter().filter(|(f, _)| !is_inline(f)) {
             match v {
                 ViewValue::Text(t) if !t.trim().is_empty() => {
-                    let _ = writeln!(out, "**{}:** {}\n", f.label, t.trim_end());
+                    let _ = writeln!(out, "**{}:** {}\n", ctx.name(names, f), t.trim_end());
                 }
                 ViewValue::List(sub) if !sub.is_empty() => {
-                    let _ = writeln!(out, "**{}**\n", f.label);
-                    list(out, f, sub, level + 1);
+                    let _ = writeln!(out, "**{}**\n", ctx.name(names, f));
+                    let mut sub_names = names.to_vec();
+                    sub_names.push(f.name);
+                    list(out, ctx, &sub_names, f, sub, level + 1);
                 }
                 _ => {}
             }
@@ -222,6 +295,7 @@ mod tests {
             .collect();
         DocView {
             kind: DocKind::Plan,
+            lang: Lang::En,
             root: ViewValue::Record(vec![(budget, ViewValue::Record(vec![(lines, ViewValue::List(items))]))]),
         }
     }

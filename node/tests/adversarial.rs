@@ -59,7 +59,7 @@ fn sync(
 }
 
 async fn export(node: &TestNode, doc: &str) -> DocExport {
-    let v = node.ok(Request::DocExport { doc: doc.parse().expect("doc") }).await;
+    let v = node.ok(Request::DocExport { doc: doc.parse().expect("doc"), format: Default::default() }).await;
     let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
     DocExport::from_bytes(&bytes).expect("export")
 }
@@ -76,6 +76,7 @@ async fn forged_tampered_unsigned_replayed_and_unauthorized_changes_are_refused(
             space: space.parse().expect("space"),
             kind: DocKind::Minutes,
             title: "M1".into(),
+            lang: None,
         })
         .await["id"]
         .as_str()

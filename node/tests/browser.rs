@@ -246,6 +246,7 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
                         value: "4150".into(),
                     }],
                     message: None,
+                    lang: None,
                 },
             },
         )

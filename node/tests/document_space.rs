@@ -98,8 +98,9 @@ async fn world() -> World {
     add_member(&a, &s1.to_string(), &mallory, "Mallory").await;
     add_member(&a, &s3.to_string(), &mallory, "Mallory").await;
     a.ok(Request::SpaceAdd { space: s3, member: m.id().await, name: Some(m.name.clone()), role: None }).await;
-    let minutes = a.ok(Request::DocNew { space: s3, kind: DocKind::Minutes, title: "Meeting".into() }).await
-        ["id"]
+    let minutes = a
+        .ok(Request::DocNew { space: s3, kind: DocKind::Minutes, title: "Meeting".into(), lang: None })
+        .await["id"]
         .as_str()
         .expect("id")
         .to_string();
@@ -211,7 +212,7 @@ async fn a_sync_round_cannot_move_a_document_into_another_space() {
 
     // On the minutes Kaštela holds: one change rewrites the space, one is an honest edit.
     let minutes: DocId = w.minutes.parse().expect("doc");
-    let exported = w.m.ok(Request::DocExport { doc: minutes }).await;
+    let exported = w.m.ok(Request::DocExport { doc: minutes, format: Default::default() }).await;
     let bytes =
         data_encoding::BASE64.decode(exported["data"].as_str().expect("data").as_bytes()).expect("b64");
     let saved = DocExport::from_bytes(&bytes).expect("export").saved;
@@ -294,11 +295,12 @@ async fn a_writer_in_two_spaces_cannot_pass_a_plan_to_members_of_the_other() {
     }
     import_bundle(&wa, &bundle_of(a, w.s1).await).await.expect("S1");
     import_bundle(&wa, &bundle_of(a, w.s3).await).await.expect("S3");
-    let plan =
-        wa.ok(Request::DocNew { space: w.s1, kind: DocKind::Plan, title: "S1 plan".into() }).await["id"]
-            .as_str()
-            .expect("id")
-            .to_string();
+    let plan = wa
+        .ok(Request::DocNew { space: w.s1, kind: DocKind::Plan, title: "S1 plan".into(), lang: None })
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     wa.set(&plan, "acronym", "S1-ONLY").await;
     let mut forged = bundle_of(a, w.s3).await;
     forged.docs = bundle_of(&wa, w.s1).await.docs;
@@ -369,7 +371,7 @@ async fn a_held_change_rewriting_the_space_cannot_block_the_document() {
     let mut swarm = attacker_swarm(&w.mallory);
     let peer = connect(&mut swarm, &w.m.addr().await).await;
     let minutes: DocId = w.minutes.parse().expect("doc");
-    let exported = w.m.ok(Request::DocExport { doc: minutes }).await;
+    let exported = w.m.ok(Request::DocExport { doc: minutes, format: Default::default() }).await;
     let bytes =
         data_encoding::BASE64.decode(exported["data"].as_str().expect("data").as_bytes()).expect("b64");
     let mut am = Automerge::load(&DocExport::from_bytes(&bytes).expect("export").saved)

@@ -85,7 +85,7 @@ async fn make_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let body = |edits: Vec<EditSpec>| {
         serde_json::to_vec(&Envelope {
             officer: Some("M. Dupont".into()),
-            request: Request::DocEdit { doc, edits, message: Some("budget".into()) },
+            request: Request::DocEdit { doc, edits, message: Some("budget".into()), lang: None },
         })
         .expect("json")
     };
@@ -98,7 +98,7 @@ async fn make_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     ));
     twinmesh_node::api::handle(
         &mut e,
-        Envelope { officer: None, request: Request::DocEdit { doc, edits, message: None } },
+        Envelope { officer: None, request: Request::DocEdit { doc, edits, message: None, lang: None } },
     )
     .expect("edit");
 

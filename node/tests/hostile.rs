@@ -108,7 +108,7 @@ async fn a_hostile_partner_is_logged_once_then_banned_while_the_honest_partner_k
     .encode();
     let r = ask(&mut codec, p, round(space_id, doc_id, bloom.clone(), vec![])).await;
     assert!(matches!(&r, Some(Response::Refused(Refusal::BadMessage(m))) if m.contains("Bloom")), "{r:?}");
-    let v = a.ok(Request::DocExport { doc: doc_id }).await;
+    let v = a.ok(Request::DocExport { doc: doc_id, format: Default::default() }).await;
     let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
     let saved = DocExport::from_bytes(&bytes).expect("export").saved;
     let mut d = Automerge::load(&saved).expect("load").with_actor(actor_id(&hostile.public(), [9; 16]));

@@ -648,7 +648,7 @@ fn status_answers_while_the_engine_is_busy_and_reads_do_not_wait_behind_writes()
                 let r = handle
                     .request(Envelope {
                         officer: None,
-                        request: Request::DocEdit { doc: doc_id, edits, message: None },
+                        request: Request::DocEdit { doc: doc_id, edits, message: None, lang: None },
                     })
                     .await;
                 done.fetch_add(1, Ordering::SeqCst);
@@ -732,5 +732,42 @@ fn translations_are_served_per_language() {
             "{bad}: {body}"
         );
     }
+    a.stop(&rt);
+}
+
+/// A German officer's request: the error comes in German with a stable code and the field's
+/// label, and `2.600,50` and `30.04.2027` are read as German writes them.
+#[test]
+fn a_german_request_gets_german_errors_and_its_amounts_and_dates_are_read() {
+    let rt = runtime();
+    let mut a = ApiNode::start(&rt, "Warstein", "DE");
+    let (_, doc) = space_and_plan(&a);
+    a.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "add", "list": "budget/lines", "fields": [["amount", "1"]]}]})),
+    );
+    let url = format!("{}/api/v1/docs/{doc}/edits", a.url);
+    let de = [("Accept-Language", "de-DE,de;q=0.9,en;q=0.5")];
+    let bad = json!({"edits": [{"op": "set", "path": "budget/lines/0/amount", "value": "viel"}]}).to_string();
+    let (status, v) = http_with("POST", &url, Some(&a.token), Some(bad.clone()), &de);
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(v["code"], json!("value-not-an-amount"), "{v}");
+    assert_eq!(v["field"]["path"], json!("budget/lines/0/amount"), "{v}");
+    let msg = v["error"].as_str().unwrap_or_default();
+    assert!(msg.contains("„viel“ ist kein Betrag") && msg.contains("Budgetposten 1 · Betrag"), "{msg}");
+    // The same request without the header: English, as before.
+    let (_, v) = http("POST", &url, Some(&a.token), Some(bad));
+    assert!(v["error"].as_str().unwrap_or_default().contains("expects amount in EUR"), "{v}");
+
+    let good = json!({"edits": [
+        {"op": "set", "path": "budget/lines/0/amount", "value": "2.600,50"},
+        {"op": "set", "path": "start", "value": "30.04.2027"}]})
+    .to_string();
+    let (status, v) = http_with("POST", &url, Some(&a.token), Some(good), &de);
+    assert_eq!(status, 200, "{v}");
+    let (_, view) = a.call("GET", &format!("/api/v1/docs/{doc}"), None);
+    let text = view.to_string();
+    assert!(text.contains("2600.5") && text.contains("2027-04-30"), "{text}");
     a.stop(&rt);
 }

@@ -48,13 +48,15 @@ async fn viewers_read_but_cannot_write() {
             doc: doc.parse().expect("doc"),
             edits: vec![EditSpec::Set { path: "acronym".into(), value: "X".into() }],
             message: None,
+            lang: None,
         })
         .await
         .expect_err("a viewer cannot edit");
     assert!(err.to_string().contains("viewer"), "{err}");
 
     // A viewer's change crafted by hand is refused by the admin's node, and shown as refused.
-    let a_export = a.ok(Request::DocExport { doc: doc.parse().expect("doc") }).await;
+    let a_export =
+        a.ok(Request::DocExport { doc: doc.parse().expect("doc"), format: Default::default() }).await;
     let bytes =
         data_encoding::BASE64.decode(a_export["data"].as_str().expect("data").as_bytes()).expect("b64");
     let saved = twinmesh_protocol::export::DocExport::from_bytes(&bytes).expect("export").saved;
@@ -174,6 +176,7 @@ async fn a_removal_racing_the_removed_members_edits_does_not_split_the_document(
             doc: doc.parse().expect("doc"),
             edits: vec![EditSpec::Set { path: "end".into(), value: "2026-12-31".into() }],
             message: None,
+            lang: None,
         })
         .await;
     m.dial(&b).await;
@@ -242,7 +245,8 @@ async fn membership_ops_forged_by_non_admins_are_ignored() {
     let stranger = SecretKey::from_bytes([0x52; 32]);
     add_member(&a, &space, &editor, "Ed").await;
     let signed_space = {
-        let v = a.ok(Request::DocExport { doc: _doc.parse().expect("doc") }).await;
+        let v =
+            a.ok(Request::DocExport { doc: _doc.parse().expect("doc"), format: Default::default() }).await;
         let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
         let e = twinmesh_protocol::export::DocExport::from_bytes(&bytes).expect("export");
         (e.space, e.log)
@@ -367,7 +371,7 @@ async fn invitation_tickets_are_single_use_expire_and_survive_restarts() {
 
 /// The signed space record and log of a space, as any holder of an export file has them.
 async fn space_record(node: &TestNode, doc: &str) -> (twinmesh_protocol::space::SignedSpace, Vec<SignedOp>) {
-    let v = node.ok(Request::DocExport { doc: doc.parse().expect("doc") }).await;
+    let v = node.ok(Request::DocExport { doc: doc.parse().expect("doc"), format: Default::default() }).await;
     let bytes = data_encoding::BASE64.decode(v["data"].as_str().expect("data").as_bytes()).expect("b64");
     let e = twinmesh_protocol::export::DocExport::from_bytes(&bytes).expect("export");
     (e.space, e.log)

@@ -209,6 +209,7 @@ async fn a_change_reaches_each_town_about_once_in_a_full_mesh() {
                         doc: doc.parse().expect("doc id"),
                         edits: vec![EditSpec::Set { path: "acronym".into(), value: format!("{t}{k}") }],
                         message: None,
+                        lang: None,
                     },
                 })
                 .await
@@ -258,6 +259,7 @@ async fn a_partner_lacking_many_documents_gets_them_all_within_its_session_share
             space: space.parse().expect("space"),
             kind: twinmesh_protocol::schema::DocKind::Minutes,
             title: format!("Meeting {i}"),
+            lang: None,
         })
         .await;
     }

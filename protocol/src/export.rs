@@ -42,7 +42,7 @@ pub struct DocExport {
 pub enum ExportError {
     /// The file is a plain Automerge document, which carries no signatures.
     #[error(
-        "this is a plain Automerge file without signatures; only files written by `twin doc export` can be imported"
+        "this is a plain Automerge file without signatures; bring its content in as a new document with `twin doc import --plain --space SPACE`"
     )]
     PlainAutomerge,
     /// The file does not start with the export magic.

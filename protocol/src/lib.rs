@@ -9,6 +9,7 @@
 //! - [`space`]: a partnership space, founded by a signed genesis record whose hash is the space id.
 //! - [`schema`]: the document kinds (charter, plan, minutes, contacts), their fields, typed values,
 //!   path validation and starting templates.
+//! - [`locale`]: amounts and dates as people in each partner country type and read them.
 //! - [`export`]: the file format of an exported document (saved Automerge bytes plus a signature for
 //!   every change), with size limits.
 //!
@@ -32,6 +33,7 @@
 pub mod export;
 pub mod ids;
 pub mod keys;
+pub mod locale;
 pub mod membership;
 pub mod schema;
 pub mod signed;

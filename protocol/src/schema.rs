@@ -1,6 +1,6 @@
 //! Document kinds, their fields, typed values and starting templates.
 //!
-//! Every document is an Automerge map with an envelope (`kind`, `schema`, `space`, `title`) and
+//! Every document is an Automerge map with an envelope (`kind`, `schema`, `space`, `lang`, `title`) and
 //! the fields of its kind. Prose is Automerge text (merged character by character); amounts,
 //! dates, counts and codes are scalars. Lists hold records, and every record in a list has a
 //! stable `id` so that concurrent inserts, moves and deletes merge cleanly.
@@ -31,7 +31,9 @@ use std::{fmt, str::FromStr};
 use automerge::ScalarValue;
 use serde::{Deserialize, Serialize};
 
-pub use kinds::template;
+use crate::locale::{NumberStyle, ReadError, read_amount, read_date, read_decimal};
+
+pub use kinds::{Start, TEMPLATE_KEYS, template};
 
 /// Version of the document schema written into every document's `schema` field.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -513,14 +515,37 @@ pub fn record_fields(kind: DocKind, path: &Path) -> Result<&'static [Field], Sch
     }
 }
 
-/// Parses user input for a field. `null` clears any scalar.
+/// Parses user input for a field, amounts and dates written in English (`2,600.50`,
+/// `30/04/2027` or ISO). `null` clears any scalar.
 pub fn parse_value(kind: DocKind, path: &Path, input: &str) -> Result<TypedValue, SchemaError> {
-    let r = resolve(kind, path)?;
-    parse_for_type(&r.ty, &path.to_string(), input)
+    parse_value_in(&NumberStyle::EN_GB, kind, path, input)
 }
 
-/// Parses user input for a field type (`path` is used in error messages only).
+/// [`parse_value`] with amounts, numbers and dates read as typed in `style`
+/// (see [`crate::locale`]).
+pub fn parse_value_in(
+    style: &NumberStyle,
+    kind: DocKind,
+    path: &Path,
+    input: &str,
+) -> Result<TypedValue, SchemaError> {
+    let r = resolve(kind, path)?;
+    parse_for_type_in(style, &r.ty, &path.to_string(), input)
+}
+
+/// Parses user input for a field type in English conventions (`path` is used in error
+/// messages only).
 pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedValue, SchemaError> {
+    parse_for_type_in(&NumberStyle::EN_GB, ty, path, input)
+}
+
+/// [`parse_for_type`] with amounts, numbers and dates read as typed in `style`.
+pub fn parse_for_type_in(
+    style: &NumberStyle,
+    ty: &FieldType,
+    path: &str,
+    input: &str,
+) -> Result<TypedValue, SchemaError> {
     let wrong =
         || SchemaError::WrongType { path: path.to_string(), expected: ty.name(), value: input.to_string() };
     let out_of_range = || SchemaError::OutOfRange {
@@ -554,12 +579,7 @@ pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedVa
             let code = opts.iter().find(|o| **o == lower).ok_or_else(wrong)?;
             Scalar::Str((*code).to_string())
         }
-        FieldType::Date => {
-            if !valid_date(t) {
-                return Err(wrong());
-            }
-            Scalar::Str(t.to_string())
-        }
+        FieldType::Date => Scalar::Str(read_date(t).map_err(|_| wrong())?),
         FieldType::Int => {
             let n: i64 = t.parse().map_err(|_| {
                 // A long run of digits is a number, just too large: say so rather than "wrong type".
@@ -573,18 +593,23 @@ pub fn parse_for_type(ty: &FieldType, path: &str, input: &str) -> Result<TypedVa
             Scalar::Int(in_range(n)?)
         }
         FieldType::Number => {
-            let n: f64 = t.parse().map_err(|_| wrong())?;
+            let n: f64 = match t.parse() {
+                Ok(n) => n,
+                Err(_) => {
+                    read_decimal(style, t).map_err(|_| wrong())?.plain().parse().map_err(|_| wrong())?
+                }
+            };
             if !n.is_finite() {
                 return Err(wrong());
             }
             Scalar::Number(n)
         }
         FieldType::Money | FieldType::CorrectableMoney => {
-            let cents = match parse_cents(t) {
-                Some(c) => c,
+            let cents = match read_amount(style, t) {
+                Ok(c) => c,
                 // Well-formed but beyond what cents in an i64 hold: out of range, not malformed.
-                None if split_money(t).is_some() => return Err(out_of_range()),
-                None => return Err(wrong()),
+                Err(ReadError::TooLarge(_)) => return Err(out_of_range()),
+                Err(_) => return Err(wrong()),
             };
             Scalar::Money(in_range(cents)?)
         }
@@ -666,6 +691,10 @@ pub fn check_stored(ty: &FieldType, value: &Scalar) -> Option<String> {
             (country_code(s).as_deref() != Some(s.as_str())).then(|| format!("not a {}", ty.name()))
         }
         (FieldType::Email, Scalar::Str(s)) => (!valid_email(s)).then(|| format!("not an {}", ty.name())),
+        (FieldType::Date, Scalar::Str(s)) => (!valid_date(s)).then(|| format!("not a {}", ty.name())),
+        (FieldType::Enum(codes), Scalar::Str(s)) => {
+            (!codes.contains(&s.as_str())).then(|| format!("not one of: {}", codes.join(", ")))
+        }
         _ => None,
     }
 }

@@ -7,8 +7,8 @@ use clap::Subcommand;
 use serde_json::Value;
 use serde_json::json;
 use twinmesh_node::{
-    api::{EditSpec, Request},
-    engine::{DocInfo, EditOutcome, HistoryEntry, HistoryPage, ImportReport, SignatureStatus},
+    api::{EditSpec, ExportFormat, Request},
+    engine::{DocInfo, EditOutcome, HistoryEntry, HistoryPage, ImportReport, PlainImport, SignatureStatus},
 };
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -111,24 +111,51 @@ pub(crate) enum DocCmd {
         /// charter, plan, minutes or contacts.
         kind: DocKind,
     },
-    /// Write a document with all signatures to a file, for `twin doc import` elsewhere.
+    /// Write a document to a file: with all signatures, for `twin doc import` elsewhere, or
+    /// (`--format automerge`) as the plain saved Automerge document, for any Automerge library.
     Export {
         /// The document.
         doc: DocId,
         /// The file to write.
         #[arg(long, short)]
         output: PathBuf,
+        /// signed (the default) or automerge.
+        #[arg(long, value_enum, default_value_t = Format::Signed)]
+        format: Format,
     },
     /// Import a file written by `twin doc export`. Every change's signature is verified, the
     /// document must name the file's space, and this town must be a member of that space (a
     /// viewer for a read-only copy); if anything fails, nothing is imported.
+    ///
+    /// With `--plain`, the file is a plain saved Automerge document (from any Automerge
+    /// library or `twin doc export --format automerge`): its content becomes a new document in
+    /// `--space`, signed by this town; values the schema cannot hold are listed, not imported.
     Import {
         /// The file.
         file: PathBuf,
-        /// Check that the document belongs to this space.
+        /// Check that the document belongs to this space (with `--plain`: the space of the new
+        /// document).
         #[arg(long)]
         space: Option<SpaceId>,
+        /// The file is a plain Automerge document, without signatures.
+        #[arg(long)]
+        plain: bool,
+        /// With `--plain`: the kind of the new document, if the file does not name one.
+        #[arg(long, requires = "plain")]
+        kind: Option<DocKind>,
+        /// With `--plain`: the title of the new document, instead of the file's.
+        #[arg(long, requires = "plain")]
+        title: Option<String>,
     },
+}
+
+/// The file format of `twin doc export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Every change with its signature, for `twin doc import`.
+    Signed,
+    /// The plain saved Automerge document.
+    Automerge,
 }
 
 pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
@@ -137,12 +164,16 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
     }
     let mut client = super::connect(ctx)?;
     let edit = |client: &mut Client, doc: DocId, edits: Vec<EditSpec>, message: Option<String>| {
-        let out: EditOutcome = client.call_as(ctx, Request::DocEdit { doc, edits, message })?;
+        let out: EditOutcome =
+            client.call_as(ctx, Request::DocEdit { doc, edits, message, lang: Some(ctx.lang) })?;
         print_edit(ctx, &out)
     };
     match c {
         DocCmd::New { space, kind, title } => {
-            let info: DocInfo = client.call_as(ctx, Request::DocNew { space, kind, title })?;
+            // The document's language (its template, its printed form) is the user's: --lang.
+            let lang = ctx.lang.code().to_string();
+            let info: DocInfo =
+                client.call_as(ctx, Request::DocNew { space, kind, title, lang: Some(lang) })?;
             if ctx.json {
                 return output::json(&info);
             }
@@ -234,8 +265,12 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 );
             }
         }
-        DocCmd::Export { doc, output } => {
-            let v = client.call(ctx, Request::DocExport { doc })?;
+        DocCmd::Export { doc, output, format } => {
+            let format = match format {
+                Format::Signed => ExportFormat::Signed,
+                Format::Automerge => ExportFormat::Automerge,
+            };
+            let v = client.call(ctx, Request::DocExport { doc, format })?;
             let bytes = data_encoding::BASE64
                 .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
                 .context("the node sent a malformed export")?;
@@ -245,7 +280,29 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             }
             out!("wrote {} ({} bytes)", output.display(), bytes.len());
         }
-        DocCmd::Import { file, space } => {
+        DocCmd::Import { file, space, plain: true, kind, title } => {
+            let space = space.context("--plain needs --space: the space the new document goes into")?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let data = data_encoding::BASE64.encode(&bytes);
+            let origin = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let report: PlainImport =
+                client.call_as(ctx, Request::DocImportPlain { data, space, kind, title, origin })?;
+            if ctx.json {
+                return output::json(&report);
+            }
+            out!(
+                "{} '{}' ({}): a new document from {} change(s) by {} author(s)",
+                report.doc,
+                report.title,
+                report.kind,
+                report.foreign_changes,
+                report.foreign_actors
+            );
+            for l in &report.left_out {
+                eprintln!("left out {}: {} ({})", l.path, l.value, l.reason);
+            }
+        }
+        DocCmd::Import { file, space, plain: false, .. } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let data = data_encoding::BASE64.encode(&bytes);
             let report: ImportReport = client.call_as(ctx, Request::DocImport { data, space })?;

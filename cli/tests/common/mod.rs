@@ -191,6 +191,8 @@ pub(crate) fn twin_cmd(data_dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(TWIN);
     cmd.arg("--data-dir").arg(data_dir).args(args);
     cmd.env_remove("TWIN_DATA_DIR").env_remove("TWIN_OFFICER").env_remove("TWIN_LOG");
+    // Messages, amounts and dates in English whatever the developer's locale.
+    cmd.env("TWIN_LANG", "en");
     cmd
 }
 

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
     let mut f = fixture().lock().unwrap_or_else(|e| e.into_inner());
     let doc = f.doc;
     let request = match env.request {
-        Request::DocEdit { edits, message, .. } => Request::DocEdit { doc, edits, message },
+        Request::DocEdit { edits, message, lang, .. } => Request::DocEdit { doc, edits, message, lang },
         Request::DocSplice { path, splices, message, .. } => Request::DocSplice { doc, path, splices, message },
         _ => return,
     };

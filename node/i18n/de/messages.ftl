@@ -1,4 +1,49 @@
-# The node's errors and the `twin` command's output (Deutsch).
-# Messages here may use Fluent selectors (plurals); see docs/user-guide.md, "Translations".
+# Die Fehler des Knotens und die Ausgaben des Befehls `twin` (Deutsch).
 
-unknown-language = unbekannte Sprache „{ $lang }“: verwenden Sie en, fr, de, ro oder it
+unknown-language = unbekannte Sprache „{ $lang }“: Verwenden Sie en, fr, de, ro oder it
+
+field-named = { $label } ({ $path })
+
+type-text = Text
+type-string = eine Zeichenkette
+type-enum = einen der Werte { $options }
+type-date = ein Datum (TT.MM.JJJJ, MM.JJJJ, JJJJ-MM-TT oder JJJJ)
+type-int = eine ganze Zahl von 0 bis { $max }
+type-number = eine Zahl
+type-money = einen Betrag in EUR von 0 bis { $max } (z. B. 2600 oder 2.600,50)
+type-correctable-money = einen Betrag in EUR von -{ $max } bis { $max }, negativ für eine Korrektur (z. B. 2600, 2.600,50 oder -150)
+type-country = einen Ländercode (ISO 3166-1 Alpha-2, z. B. DE, FR, PL)
+type-email = eine E-Mail-Adresse (name@beispiel.org)
+type-bool = ja oder nein (true oder false)
+type-record = einen Datensatz
+type-list = eine Liste
+type-read-only = schreibgeschützt
+
+error-not-initialized = kein Twinmesh-Knoten in { $dir }: Führen Sie zuerst `twin init --name NAME --country CC` aus
+error-already-initialized = { $dir } enthält bereits eine Knotenidentität; sie wird nicht ersetzt (mit --force ersetzen Sie sie; der alte Schlüssel wird als Sicherung aufbewahrt)
+error-invalid-input = { $detail }
+error-bad-id-encoding = „{ $text }“ ist keine gültige { $what }-Kennung: Sie muss Base32 sein (a-z, 2-7)
+error-bad-id-length = „{ $text }“ ist keine gültige { $what }-Kennung: { $expected } Zeichen erwartet
+error-unknown-space = unbekannter Bereich { $id } (siehe `twin space list`)
+error-unknown-document = unbekanntes Dokument { $id } (siehe `twin doc list`)
+error-not-allowed = { $detail }
+error-unknown-kind = unbekannte Dokumentart „{ $kind }“: erwartet wird charter, plan, minutes oder contacts
+error-bad-path = fehlerhafter Pfad „{ $path }“: erwartet werden Namen und Eintragsnummern, getrennt durch „/“, z. B. budget/lines/0/amount
+error-unknown-field = { $kind }-Dokumente haben kein Feld „{ $path }“{ $hint }
+error-value-wrong-type = { $field } erwartet { $expected }; Ihre Eingabe war „{ $value }“
+error-value-not-an-amount = { $field } erwartet { $expected }; „{ $value }“ ist kein Betrag
+error-value-not-a-date = { $field } erwartet { $expected }; „{ $value }“ ist kein Datum
+error-read-only = { $field } ist schreibgeschützt
+error-value-out-of-range = { $field } akzeptiert { $expected }; { $value } liegt außerhalb des Bereichs
+error-value-too-long = { $field } akzeptiert höchstens { $max } Bytes
+error-no-such-item = „{ $path }“ hat { $len } Einträge; es gibt keinen Eintrag { $index } (fügen Sie einen mit `twin doc add DOC { $path }` hinzu)
+error-export = Import nicht möglich: { $detail }
+error-rejected = Import nicht möglich: { $count } Änderung(en) haben die Prüfung nicht bestanden, nichts wurde importiert; erste: { $first }
+error-space = ungültiger Bereichseintrag: { $detail }
+error-corrupt = beschädigte Daten: { $detail }
+error-store-locked = der Speicher { $path } wird von einem anderen twin-Prozess verwendet (läuft `twin start`?)
+error-io = { $path }: { $detail }
+error-not-running = auf diesem Datenverzeichnis läuft kein Knoten: Starten Sie ihn mit `twin start`
+error-network = { $detail }
+error-shut-down = der Knoten wurde beendet
+error-internal = interner Fehler: { $detail }

@@ -2,3 +2,56 @@
 # Messages here may use Fluent selectors (plurals); see docs/user-guide.md, "Translations".
 
 unknown-language = unknown language '{ $lang }': use one of en, fr, de, ro, it
+
+## How a field is named in messages.
+
+# A field by its label, with the path `twin doc set` takes.
+field-named = { $label } ({ $path })
+
+## What a field accepts.
+
+type-text = text
+type-string = string
+type-enum = one of { $options }
+type-date = date (YYYY-MM-DD, YYYY-MM or YYYY)
+type-int = whole number from 0 to { $max }
+type-number = number
+type-money = amount in EUR from 0 to { $max } (e.g. 2600 or 2600.50)
+type-correctable-money = amount in EUR from -{ $max } to { $max }, negative for a correction (e.g. 2600, 2600.50 or -150)
+type-country = country code (ISO 3166-1 alpha-2, e.g. DE, FR, PL)
+type-email = e-mail address (name@example.org)
+type-bool = true or false
+type-record = record
+type-list = list
+type-read-only = read-only
+
+## Errors. Each has a stable code (see docs/http-api.md); the key is `error-` and the code.
+
+error-not-initialized = no Twinmesh node in { $dir }: run `twin init --name NAME --country CC` first
+error-already-initialized = { $dir } already holds a node identity; refusing to replace it (use --force to replace it; the old key is kept as a backup)
+error-invalid-input = { $detail }
+error-bad-id-encoding = '{ $text }' is not a valid { $what } id: it must be base32 (a-z, 2-7)
+error-bad-id-length = '{ $text }' is not a valid { $what } id: expected { $expected } characters
+error-unknown-space = unknown space { $id } (see `twin space list`)
+error-unknown-document = unknown document { $id } (see `twin doc list`)
+error-not-allowed = { $detail }
+error-unknown-kind = unknown document kind '{ $kind }': expected one of charter, plan, minutes, contacts
+error-bad-path = malformed path '{ $path }': expected names and list indexes separated by '/', e.g. budget/lines/0/amount
+error-unknown-field = { $kind } documents have no field '{ $path }'{ $hint }
+error-value-wrong-type = { $field } expects { $expected }; got '{ $value }'
+error-value-not-an-amount = { $field } expects { $expected }; got '{ $value }'
+error-value-not-a-date = { $field } expects { $expected }; got '{ $value }'
+error-read-only = { $field } is read-only
+error-value-out-of-range = { $field } accepts { $expected }; { $value } is out of range
+error-value-too-long = { $field } accepts at most { $max } bytes
+error-no-such-item = '{ $path }' has { $len } items; there is no item { $index } (add one with `twin doc add DOC { $path }`)
+error-export = cannot import: { $detail }
+error-rejected = cannot import: { $count } change(s) failed verification, nothing was imported; first: { $first }
+error-space = invalid space record: { $detail }
+error-corrupt = corrupt data: { $detail }
+error-store-locked = the store at { $path } is in use by another twin process (is `twin start` running?)
+error-io = { $path }: { $detail }
+error-not-running = no node is running on this data dir: start it with `twin start`
+error-network = { $detail }
+error-shut-down = the node has shut down
+error-internal = internal error: { $detail }

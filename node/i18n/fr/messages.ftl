@@ -1,4 +1,49 @@
-# The node's errors and the `twin` command's output (Français).
-# Messages here may use Fluent selectors (plurals); see docs/user-guide.md, "Translations".
+# Les erreurs du nœud et les messages de la commande `twin` (français).
 
 unknown-language = langue inconnue « { $lang } » : utilisez en, fr, de, ro ou it
+
+field-named = { $label } ({ $path })
+
+type-text = du texte
+type-string = une chaîne de caractères
+type-enum = l’une des valeurs { $options }
+type-date = une date (AAAA-MM-JJ, JJ/MM/AAAA, MM/AAAA ou AAAA)
+type-int = un nombre entier de 0 à { $max }
+type-number = un nombre
+type-money = un montant en EUR de 0 à { $max } (par ex. 2600 ou 2 600,50)
+type-correctable-money = un montant en EUR de -{ $max } à { $max }, négatif pour une correction (par ex. 2600, 2 600,50 ou -150)
+type-country = un code pays (ISO 3166-1 alpha-2, par ex. DE, FR, PL)
+type-email = une adresse électronique (nom@exemple.org)
+type-bool = oui ou non (true ou false)
+type-record = un enregistrement
+type-list = une liste
+type-read-only = lecture seule
+
+error-not-initialized = aucun nœud Twinmesh dans { $dir } : exécutez d’abord `twin init --name NOM --country CC`
+error-already-initialized = { $dir } contient déjà l’identité d’un nœud ; elle n’est pas remplacée (utilisez --force pour la remplacer ; l’ancienne clé est conservée en sauvegarde)
+error-invalid-input = { $detail }
+error-bad-id-encoding = « { $text } » n’est pas un identifiant de { $what } valide : il doit être en base32 (a-z, 2-7)
+error-bad-id-length = « { $text } » n’est pas un identifiant de { $what } valide : { $expected } caractères attendus
+error-unknown-space = espace inconnu { $id } (voir `twin space list`)
+error-unknown-document = document inconnu { $id } (voir `twin doc list`)
+error-not-allowed = { $detail }
+error-unknown-kind = type de document inconnu « { $kind } » : charter, plan, minutes ou contacts attendu
+error-bad-path = chemin mal formé « { $path } » : des noms et des numéros d’élément séparés par « / » sont attendus, par ex. budget/lines/0/amount
+error-unknown-field = les documents { $kind } n’ont pas de champ « { $path } »{ $hint }
+error-value-wrong-type = { $field } attend { $expected } ; vous avez saisi « { $value } »
+error-value-not-an-amount = { $field } attend { $expected } ; « { $value } » n’est pas un montant
+error-value-not-a-date = { $field } attend { $expected } ; « { $value } » n’est pas une date
+error-read-only = { $field } est en lecture seule
+error-value-out-of-range = { $field } accepte { $expected } ; { $value } est hors limites
+error-value-too-long = { $field } accepte au plus { $max } octets
+error-no-such-item = « { $path } » compte { $len } éléments ; il n’y a pas d’élément { $index } (ajoutez-en un avec `twin doc add DOC { $path }`)
+error-export = importation impossible : { $detail }
+error-rejected = importation impossible : { $count } modification(s) n’ont pas passé la vérification, rien n’a été importé ; première : { $first }
+error-space = enregistrement d’espace invalide : { $detail }
+error-corrupt = données corrompues : { $detail }
+error-store-locked = le stockage { $path } est utilisé par un autre processus twin (`twin start` est-il en cours ?)
+error-io = { $path } : { $detail }
+error-not-running = aucun nœud ne tourne sur ce répertoire de données : démarrez-le avec `twin start`
+error-network = { $detail }
+error-shut-down = le nœud s’est arrêté
+error-internal = erreur interne : { $detail }

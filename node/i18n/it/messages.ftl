@@ -1,4 +1,49 @@
-# The node's errors and the `twin` command's output (Italiano).
-# Messages here may use Fluent selectors (plurals); see docs/user-guide.md, "Translations".
+# Gli errori del nodo e i messaggi del comando `twin` (italiano).
 
-unknown-language = lingua sconosciuta «{ $lang }»: usare en, fr, de, ro o it
+unknown-language = lingua sconosciuta «{ $lang }»: usi en, fr, de, ro o it
+
+field-named = { $label } ({ $path })
+
+type-text = un testo
+type-string = una stringa
+type-enum = uno dei valori { $options }
+type-date = una data (GG/MM/AAAA, MM/AAAA, AAAA-MM-GG o AAAA)
+type-int = un numero intero da 0 a { $max }
+type-number = un numero
+type-money = un importo in EUR da 0 a { $max } (ad es. 2600 o 2.600,50)
+type-correctable-money = un importo in EUR da -{ $max } a { $max }, negativo per una rettifica (ad es. 2600, 2.600,50 o -150)
+type-country = un codice paese (ISO 3166-1 alpha-2, ad es. DE, FR, PL)
+type-email = un indirizzo e-mail (nome@esempio.org)
+type-bool = sì o no (true o false)
+type-record = un record
+type-list = un elenco
+type-read-only = sola lettura
+
+error-not-initialized = nessun nodo Twinmesh in { $dir }: esegua prima `twin init --name NOME --country CC`
+error-already-initialized = { $dir } contiene già l’identità di un nodo; non viene sostituita (usi --force per sostituirla; la vecchia chiave è conservata come copia di sicurezza)
+error-invalid-input = { $detail }
+error-bad-id-encoding = «{ $text }» non è un identificativo { $what } valido: deve essere in base32 (a-z, 2-7)
+error-bad-id-length = «{ $text }» non è un identificativo { $what } valido: sono attesi { $expected } caratteri
+error-unknown-space = spazio sconosciuto { $id } (veda `twin space list`)
+error-unknown-document = documento sconosciuto { $id } (veda `twin doc list`)
+error-not-allowed = { $detail }
+error-unknown-kind = tipo di documento sconosciuto «{ $kind }»: è atteso charter, plan, minutes o contacts
+error-bad-path = percorso non valido «{ $path }»: sono attesi nomi e numeri di voce separati da «/», ad es. budget/lines/0/amount
+error-unknown-field = i documenti { $kind } non hanno il campo «{ $path }»{ $hint }
+error-value-wrong-type = { $field } richiede { $expected }; ha inserito «{ $value }»
+error-value-not-an-amount = { $field } richiede { $expected }; «{ $value }» non è un importo
+error-value-not-a-date = { $field } richiede { $expected }; «{ $value }» non è una data
+error-read-only = { $field } è di sola lettura
+error-value-out-of-range = { $field } accetta { $expected }; { $value } è fuori intervallo
+error-value-too-long = { $field } accetta al massimo { $max } byte
+error-no-such-item = «{ $path }» ha { $len } voci; non esiste la voce { $index } (ne aggiunga una con `twin doc add DOC { $path }`)
+error-export = importazione impossibile: { $detail }
+error-rejected = importazione impossibile: { $count } modifica/modifiche non hanno superato la verifica, non è stato importato nulla; prima: { $first }
+error-space = record di spazio non valido: { $detail }
+error-corrupt = dati danneggiati: { $detail }
+error-store-locked = l’archivio { $path } è in uso da un altro processo twin (`twin start` è in esecuzione?)
+error-io = { $path }: { $detail }
+error-not-running = nessun nodo è in esecuzione su questa cartella dati: lo avvii con `twin start`
+error-network = { $detail }
+error-shut-down = il nodo si è arrestato
+error-internal = errore interno: { $detail }

@@ -1,4 +1,49 @@
-# The node's errors and the `twin` command's output (Română).
-# Messages here may use Fluent selectors (plurals); see docs/user-guide.md, "Translations".
+# Erorile nodului și mesajele comenzii `twin` (română).
 
 unknown-language = limbă necunoscută „{ $lang }”: folosiți en, fr, de, ro sau it
+
+field-named = { $label } ({ $path })
+
+type-text = text
+type-string = un șir de caractere
+type-enum = una dintre valorile { $options }
+type-date = o dată (ZZ.LL.AAAA, LL.AAAA, AAAA-LL-ZZ sau AAAA)
+type-int = un număr întreg de la 0 la { $max }
+type-number = un număr
+type-money = o sumă în EUR de la 0 la { $max } (de ex. 2600 sau 2.600,50)
+type-correctable-money = o sumă în EUR de la -{ $max } la { $max }, negativă pentru o corecție (de ex. 2600, 2.600,50 sau -150)
+type-country = un cod de țară (ISO 3166-1 alpha-2, de ex. DE, FR, PL)
+type-email = o adresă de e-mail (nume@exemplu.org)
+type-bool = da sau nu (true sau false)
+type-record = o înregistrare
+type-list = o listă
+type-read-only = doar citire
+
+error-not-initialized = niciun nod Twinmesh în { $dir }: rulați mai întâi `twin init --name NUME --country CC`
+error-already-initialized = { $dir } conține deja identitatea unui nod; aceasta nu este înlocuită (folosiți --force pentru a o înlocui; cheia veche se păstrează ca copie de siguranță)
+error-invalid-input = { $detail }
+error-bad-id-encoding = „{ $text }” nu este un identificator { $what } valid: trebuie să fie în base32 (a-z, 2-7)
+error-bad-id-length = „{ $text }” nu este un identificator { $what } valid: sunt așteptate { $expected } caractere
+error-unknown-space = spațiu necunoscut { $id } (vedeți `twin space list`)
+error-unknown-document = document necunoscut { $id } (vedeți `twin doc list`)
+error-not-allowed = { $detail }
+error-unknown-kind = tip de document necunoscut „{ $kind }”: se așteaptă charter, plan, minutes sau contacts
+error-bad-path = cale incorectă „{ $path }”: se așteaptă nume și numere de element separate prin „/”, de ex. budget/lines/0/amount
+error-unknown-field = documentele { $kind } nu au câmpul „{ $path }”{ $hint }
+error-value-wrong-type = { $field } așteaptă { $expected }; ați introdus „{ $value }”
+error-value-not-an-amount = { $field } așteaptă { $expected }; „{ $value }” nu este o sumă
+error-value-not-a-date = { $field } așteaptă { $expected }; „{ $value }” nu este o dată
+error-read-only = { $field } este doar pentru citire
+error-value-out-of-range = { $field } acceptă { $expected }; { $value } este în afara intervalului
+error-value-too-long = { $field } acceptă cel mult { $max } octeți
+error-no-such-item = „{ $path }” are { $len } elemente; nu există elementul { $index } (adăugați unul cu `twin doc add DOC { $path }`)
+error-export = importul nu este posibil: { $detail }
+error-rejected = importul nu este posibil: { $count } modificare (modificări) nu au trecut verificarea, nu s-a importat nimic; prima: { $first }
+error-space = înregistrare de spațiu nevalidă: { $detail }
+error-corrupt = date deteriorate: { $detail }
+error-store-locked = depozitul { $path } este folosit de un alt proces twin (rulează `twin start`?)
+error-io = { $path }: { $detail }
+error-not-running = niciun nod nu rulează pe acest director de date: porniți-l cu `twin start`
+error-network = { $detail }
+error-shut-down = nodul s-a oprit
+error-internal = eroare internă: { $detail }

@@ -7,6 +7,7 @@ use automerge::{
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     ids::DocId,
+    locale::NumberStyle,
     schema::{self, FieldType, Path, Scalar, Seg, TemplateValue, TypedValue},
     signed,
 };
@@ -212,6 +213,19 @@ impl Engine {
         officer: Option<&str>,
         message_override: Option<&str>,
     ) -> Result<EditOutcome, NodeError> {
+        self.edit_in(&NumberStyle::EN_GB, id, edits, officer, message_override)
+    }
+
+    /// [`Engine::edit`] with amounts, numbers and dates read as typed in `style` (a German
+    /// officer's `2.600,50`). An error about a field names it by its label.
+    pub fn edit_in(
+        &mut self,
+        style: &NumberStyle,
+        id: &DocId,
+        edits: &[Edit],
+        officer: Option<&str>,
+        message_override: Option<&str>,
+    ) -> Result<EditOutcome, NodeError> {
         let meta = self.doc_meta(id)?;
         self.check_can_write(&meta.space)?;
         let kind = meta.kind;
@@ -229,7 +243,7 @@ impl Engine {
                                 "'{path}' is a text field: use `twin doc text DOC {path}`"
                             )));
                         }
-                        let TypedValue::Scalar(s) = schema::parse_value(kind, path, value)? else {
+                        let TypedValue::Scalar(s) = schema::parse_value_in(style, kind, path, value)? else {
                             return Err(NodeError::InvalidInput(format!("'{path}' is not a scalar field")));
                         };
                         let (parent, key) = split_last(path)?;
@@ -286,7 +300,7 @@ impl Engine {
                                     "'{name}' must be a field name of the new record"
                                 )));
                             }
-                            match schema::parse_value(kind, &fp, value)? {
+                            match schema::parse_value_in(style, kind, &fp, value)? {
                                 TypedValue::Scalar(s) => {
                                     tx.put(&map, name.as_str(), s.to_automerge()).map_err(am)?
                                 }
@@ -329,7 +343,7 @@ impl Engine {
         })();
         if let Err(e) = result {
             tx.rollback();
-            return Err(e);
+            return Err(e.in_doc(kind));
         }
         let summary_text = match message_override.map(str::trim).filter(|m| !m.is_empty()) {
             Some(m) => m.to_string(),

@@ -6,7 +6,9 @@
 mod admit;
 mod bundle;
 mod edit;
+pub(crate) mod handle;
 mod members;
+mod plain;
 mod sigs;
 mod snapshot;
 mod splice;
@@ -29,7 +31,9 @@ use twinmesh_protocol::{
 
 pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
+pub use handle::EngineHandle;
 pub use members::{Invite, Ticket};
+pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
 pub use snapshot::{Installed, Opening};
 pub use transfer::{
     HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryPage, ImportReport, MIN_HASH_PREFIX,
@@ -38,6 +42,7 @@ pub use transfer::{
 
 use crate::{
     error::NodeError,
+    i18n::{self, Lang},
     identity::{self, DataDir},
     store::{self, Batch, Storage, Table, trees},
 };
@@ -398,7 +403,8 @@ impl Engine {
         decode("document metadata", &bytes)
     }
 
-    /// Creates a document of `kind` in `space` from the kind's template, as one signed change.
+    /// Creates a document of `kind` in `space` from the kind's English template, as one signed
+    /// change (see [`Engine::create_doc_in`]).
     pub fn create_doc(
         &mut self,
         space: &SpaceId,
@@ -406,17 +412,49 @@ impl Engine {
         title: &str,
         officer: Option<&str>,
     ) -> Result<DocInfo, NodeError> {
+        self.create_doc_in(space, kind, title, Lang::En, officer)
+    }
+
+    /// Creates a document of `kind` in `space` in language `lang`, as one signed change: the
+    /// kind's template with its texts from `templates.ftl` in `lang`, and `lang` recorded in the
+    /// document's `lang` field.
+    pub fn create_doc_in(
+        &mut self,
+        space: &SpaceId,
+        kind: DocKind,
+        title: &str,
+        lang: Lang,
+        officer: Option<&str>,
+    ) -> Result<DocInfo, NodeError> {
         self.space(space)?;
         self.check_can_write(space)?;
         if title.trim().is_empty() || title.len() > schema::MAX_SCALAR_LEN {
             return Err(NodeError::InvalidInput("a document title must be 1 to 1000 characters".into()));
         }
+        let template = {
+            let text = |key: &str| i18n::tr(lang, key, &[]);
+            let space = space.to_string();
+            let start = schema::Start { title: title.trim(), space: &space, lang: lang.code(), text: &text };
+            schema::template(kind, &start, &mut new_item_id)
+        };
+        let message = edit::message(&format!("created {} '{}'", kind.label(), title.trim()), officer);
+        self.commit_new_doc(space, kind, title, &template, message)
+    }
+
+    /// Stores a new document whose content is `root`, written as one change signed by this
+    /// town with `message`. The caller has checked the space and this town's right to write.
+    pub(crate) fn commit_new_doc(
+        &mut self,
+        space: &SpaceId,
+        kind: DocKind,
+        title: &str,
+        root: &schema::TemplateValue,
+        message: String,
+    ) -> Result<DocInfo, NodeError> {
         let id = DocId::from_bytes(random());
         let mut doc = Automerge::new().with_actor(self.actor());
-        let template = schema::template(kind, title.trim(), &space.to_string(), &mut new_item_id);
-        let message = edit::message(&format!("created {} '{}'", kind.label(), title.trim()), officer);
         let mut tx = doc.transaction();
-        edit::write_template_root(&mut tx, &template)?;
+        edit::write_template_root(&mut tx, root)?;
         let (hash, _) = tx.commit_with(
             automerge::transaction::CommitOptions::default()
                 .with_message(message)

@@ -14,6 +14,8 @@ use twinmesh_protocol::{
     space::Municipality,
 };
 
+use crate::i18n::Lang;
+
 /// A value in the view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ViewValue {
@@ -53,6 +55,8 @@ pub struct ConflictValue {
 pub struct DocView {
     /// The kind.
     pub kind: DocKind,
+    /// The document's language (its `lang` field; English if it has none): what it prints in.
+    pub lang: Lang,
     /// The root record.
     pub root: ViewValue,
 }
@@ -82,9 +86,19 @@ pub fn space_of(doc: &Automerge) -> Option<String> {
     }
 }
 
+/// A document's language, from its `lang` field. A document created before the field existed,
+/// or naming a language this node does not speak (a newer node's, or a partner's garbage),
+/// reads as English: the field only chooses the words around the content.
+pub fn lang_of(doc: &Automerge) -> Lang {
+    match doc.get(automerge::ROOT, "lang") {
+        Ok(Some((Value::Scalar(s), _))) => s.as_str().and_then(Lang::parse).unwrap_or(Lang::En),
+        _ => Lang::En,
+    }
+}
+
 /// Builds the view. `names` maps author keys to municipalities for conflict attribution.
 pub fn build(doc: &Automerge, kind: DocKind, names: &HashMap<[u8; 32], Municipality>) -> DocView {
-    DocView { kind, root: record(doc, &automerge::ROOT, kind.fields(), names) }
+    DocView { kind, lang: lang_of(doc), root: record(doc, &automerge::ROOT, kind.fields(), names) }
 }
 
 fn author_name(exid: &ObjId, names: &HashMap<[u8; 32], Municipality>) -> String {

@@ -21,7 +21,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use crate::node::NodeEvent;
+use crate::event::NodeEvent;
 
 /// Interval of keep-alive comments on an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);

@@ -30,8 +30,9 @@ use tokio::sync::watch;
 use crate::{
     api::{Envelope, Request},
     error::NodeError,
+    handle::NodeHandle,
+    i18n::Lang,
     identity::DataDir,
-    node::NodeHandle,
 };
 
 pub mod events;
@@ -95,6 +96,7 @@ fn status_of(e: &NodeError) -> StatusCode {
         NodeError::InvalidInput(_)
         | NodeError::BadId(_)
         | NodeError::Schema(_)
+        | NodeError::Field { .. }
         | NodeError::NoSuchItem { .. }
         | NodeError::Export(_)
         | NodeError::Rejected { .. }
@@ -107,17 +109,20 @@ fn status_of(e: &NodeError) -> StatusCode {
     }
 }
 
-/// An API error: a status and a one-line message, sent as `{"error": ..., "status": ...}`.
+/// An API error: a status and a one-line message, sent as `{"error": ..., "code": ...,
+/// "status": ..., "field": {"path": ..., "label": ...}}`. An error from the node is worded in
+/// the request's language (`Accept-Language`) by [`in_request_language`].
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    node: Option<std::sync::Arc<NodeError>>,
 }
 
 impl ApiError {
     /// An error with this status and message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), node: None }
     }
 
     /// A 400 Bad Request.
@@ -128,13 +133,64 @@ impl ApiError {
 
 impl From<NodeError> for ApiError {
     fn from(e: NodeError) -> Self {
-        Self::new(status_of(&e), e.to_string())
+        Self { status: status_of(&e), message: e.to_string(), node: Some(std::sync::Arc::new(e)) }
     }
+}
+
+/// The code of an error the HTTP layer itself raises (bad JSON, no such endpoint, ...).
+fn status_code_name(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+        _ => "http-error",
+    }
+}
+
+/// The JSON body of a node error, worded in `lang`.
+fn node_error_body(status: StatusCode, e: &NodeError, lang: Lang) -> Value {
+    let mut body = json!({ "error": e.message(lang), "code": e.code(), "status": status.as_u16() });
+    if let Some(field) = e.field(lang) {
+        body["field"] = json!(field);
+    }
+    body
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message, "status": self.status.as_u16() }))).into_response()
+        match self.node {
+            Some(e) => {
+                let mut resp =
+                    (self.status, Json(node_error_body(self.status, &e, Lang::En))).into_response();
+                resp.extensions_mut().insert(e);
+                resp
+            }
+            None => (
+                self.status,
+                Json(json!({
+                    "error": self.message,
+                    "code": status_code_name(self.status),
+                    "status": self.status.as_u16(),
+                })),
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// Rewords a node error's reply in the request's language (`Accept-Language`).
+async fn in_request_language(req: HttpRequest, next: Next) -> Response {
+    let lang = lang_of(req.headers());
+    let resp = next.run(req).await;
+    match resp.extensions().get::<std::sync::Arc<NodeError>>() {
+        Some(e) if lang != Lang::En => {
+            let status = resp.status();
+            (status, Json(node_error_body(status, e, lang))).into_response()
+        }
+        _ => resp,
     }
 }
 
@@ -338,6 +394,7 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(in_request_language))
         .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .with_state(state)
 }

@@ -20,7 +20,7 @@ use twinmesh_protocol::{
 };
 
 use super::{ApiError, AppState, JsonBody, call};
-use crate::api::{EditSpec, Request, SpliceSpec};
+use crate::api::{EditSpec, ExportFormat, Request, SpliceSpec};
 
 type Answer = Result<Json<Value>, ApiError>;
 
@@ -226,12 +226,21 @@ struct NewDocBody {
     space: SpaceId,
     kind: DocKind,
     title: String,
+    /// The document's language; the request's `Accept-Language` if not given.
+    #[serde(default)]
+    lang: Option<String>,
     #[serde(default)]
     officer: Option<String>,
 }
 
-async fn doc_create(State(st): State<AppState>, JsonBody(b): JsonBody<NewDocBody>) -> Answer {
-    let r = call(&st, b.officer, Request::DocNew { space: b.space, kind: b.kind, title: b.title }).await?;
+async fn doc_create(
+    State(st): State<AppState>,
+    headers: header::HeaderMap,
+    JsonBody(b): JsonBody<NewDocBody>,
+) -> Answer {
+    let lang = Some(b.lang.unwrap_or_else(|| super::lang_of(&headers).code().to_string()));
+    let r =
+        call(&st, b.officer, Request::DocNew { space: b.space, kind: b.kind, title: b.title, lang }).await?;
     Ok(Json(r))
 }
 
@@ -255,9 +264,21 @@ async fn doc_markdown(
     Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], md).into_response())
 }
 
-async fn doc_export(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+async fn doc_export(
+    State(st): State<AppState>,
+    p: Result<Path<String>, PathRejection>,
+    q: QueryMap,
+) -> Answer {
     let doc = doc_id(&path_param(p)?)?;
-    Ok(Json(call(&st, None, Request::DocExport { doc }).await?))
+    let q = query(q, &["format"])?;
+    let format = match q.get("format").map(String::as_str) {
+        None | Some("signed") => ExportFormat::Signed,
+        Some("automerge") => ExportFormat::Automerge,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!("format '{other}' is not one of: signed, automerge")));
+        }
+    };
+    Ok(Json(call(&st, None, Request::DocExport { doc, format }).await?))
 }
 
 async fn doc_history(
@@ -290,13 +311,26 @@ struct EditBody {
 async fn doc_edit(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
+    headers: axum::http::HeaderMap,
     JsonBody(b): JsonBody<EditBody>,
 ) -> Answer {
     let doc = doc_id(&path_param(p)?)?;
     if b.edits.is_empty() {
         return Err(ApiError::bad_request("no edits given: 'edits' is empty"));
     }
-    Ok(Json(call(&st, b.officer, Request::DocEdit { doc, edits: b.edits, message: b.message }).await?))
+    Ok(Json(
+        call(
+            &st,
+            b.officer,
+            Request::DocEdit {
+                doc,
+                edits: b.edits,
+                message: b.message,
+                lang: Some(super::lang_of(&headers)),
+            },
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -109,12 +109,14 @@ impl TestNode {
             doc: doc.parse().expect("doc id"),
             edits: vec![EditSpec::Set { path: path.into(), value: value.into() }],
             message: None,
+            lang: None,
         })
         .await
     }
 
     pub async fn edit(&self, doc: &str, edits: Vec<EditSpec>) -> Value {
-        self.ok(Request::DocEdit { doc: doc.parse().expect("doc id"), edits, message: None }).await
+        self.ok(Request::DocEdit { doc: doc.parse().expect("doc id"), edits, message: None, lang: None })
+            .await
     }
 
     pub async fn show(&self, doc: &str) -> Result<Value, twinmesh_node::NodeError> {
@@ -165,6 +167,7 @@ pub async fn space_with_plan(founder: &TestNode, members: &[&TestNode]) -> (Stri
             space: space.parse().expect("space"),
             kind: twinmesh_protocol::schema::DocKind::Plan,
             title: "CIRCLE60".into(),
+            lang: None,
         })
         .await["id"]
         .as_str()

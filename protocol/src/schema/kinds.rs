@@ -6,13 +6,18 @@ const fn f(name: &'static str, ty: T, label: &'static str) -> Field {
     Field { name, ty, label }
 }
 
-/// Envelope fields shared by every kind. `kind`, `schema` and `space` are set at creation.
+/// Envelope fields shared by every kind. `kind`, `schema`, `space` and `lang` are set at
+/// creation. `lang` is the ISO 639-1 code of the language the document was created in (its
+/// template's language, the language it prints in); a document without it (created before the
+/// field existed) reads as English. Nodes that predate the field ignore it: views and edits are
+/// guided by the schema, so a root key the schema lacks is never read.
 macro_rules! envelope {
     () => {
         [
             f("kind", T::ReadOnly, "Kind"),
             f("schema", T::ReadOnly, "Schema version"),
             f("space", T::ReadOnly, "Space"),
+            f("lang", T::ReadOnly, "Language"),
             f("title", T::Text, "Title"),
         ]
     };
@@ -25,6 +30,7 @@ const CHARTER: &[Field] = &{
         e[1],
         e[2],
         e[3],
+        e[4],
         f(
             "agreement_type",
             T::Enum(&[
@@ -144,6 +150,7 @@ const PLAN: &[Field] = &{
         e[1],
         e[2],
         e[3],
+        e[4],
         f("acronym", T::Str, "Acronym"),
         f("funding_profile", T::Str, "Funding call"),
         f(
@@ -273,6 +280,7 @@ const MINUTES: &[Field] = &{
         e[1],
         e[2],
         e[3],
+        e[4],
         f(
             "meeting_type",
             T::Enum(&[
@@ -338,6 +346,7 @@ const CONTACTS: &[Field] = &{
         e[1],
         e[2],
         e[3],
+        e[4],
         f(
             "entries",
             T::List(&[
@@ -407,78 +416,128 @@ fn set(root: &mut V, name: &'static str, value: V) {
     }
 }
 
+/// What a new document starts from: its title, space and language, and the texts of its
+/// template in that language.
+pub struct Start<'a> {
+    /// The document's title.
+    pub title: &'a str,
+    /// The space id, as text.
+    pub space: &'a str,
+    /// The ISO 639-1 code of the document's language (`en`, `fr`, …), recorded in `lang`.
+    pub lang: &'a str,
+    /// The template's text for a key of [`TEMPLATE_KEYS`], in the document's language. Protocol
+    /// holds no translations: the node reads them from its translation files.
+    pub text: &'a dyn Fn(&str) -> String,
+}
+
+/// Charter clauses of the template: (heading key, text key).
+const CLAUSES: [(&str, &str); 4] = [
+    ("template-charter-clause-1-heading", "template-charter-clause-1-text"),
+    ("template-charter-clause-2-heading", "template-charter-clause-2-text"),
+    ("template-charter-clause-3-heading", "template-charter-clause-3-text"),
+    ("template-charter-clause-4-heading", "template-charter-clause-4-text"),
+];
+
+/// The plan's standard work packages: (number, title key).
+const WORK_PACKAGES: [(&str, &str); 3] = [
+    ("WP1", "template-plan-wp-1-title"),
+    ("WP2", "template-plan-wp-2-title"),
+    ("WP3", "template-plan-wp-3-title"),
+];
+
+/// The plan's standard indicators: (name key, level).
+const INDICATORS: [(&str, &str); 3] = [
+    ("template-plan-indicator-1-name", "output"),
+    ("template-plan-indicator-2-name", "output"),
+    ("template-plan-indicator-3-name", "output"),
+];
+
+/// The unit of the standard indicators.
+const PERSONS: &str = "template-plan-indicator-unit-persons";
+
+/// The minutes' standard agenda: (number, title key).
+const AGENDA: [(&str, &str); 3] = [
+    ("1", "template-minutes-agenda-1-title"),
+    ("2", "template-minutes-agenda-2-title"),
+    ("3", "template-minutes-agenda-3-title"),
+];
+
+/// Every text key [`template`] asks [`Start::text`] for.
+pub const TEMPLATE_KEYS: &[&str] = &[
+    "template-charter-preamble",
+    CLAUSES[0].0,
+    CLAUSES[0].1,
+    CLAUSES[1].0,
+    CLAUSES[1].1,
+    CLAUSES[2].0,
+    CLAUSES[2].1,
+    CLAUSES[3].0,
+    CLAUSES[3].1,
+    WORK_PACKAGES[0].1,
+    WORK_PACKAGES[1].1,
+    WORK_PACKAGES[2].1,
+    INDICATORS[0].0,
+    INDICATORS[1].0,
+    INDICATORS[2].0,
+    PERSONS,
+    AGENDA[0].1,
+    AGENDA[1].1,
+    AGENDA[2].1,
+];
+
 /// The starting content of a new document: every field present, with a useful skeleton for the
 /// kind (a CEMR-style preamble and four clauses for a charter; the three usual work packages and
-/// standard indicators of a CERV Town Twinning plan; a standard agenda for minutes).
+/// standard indicators of a CERV Town Twinning plan; a standard agenda for minutes), its texts
+/// in the document's language as `start.text` gives them.
 ///
-/// `space` is the space id text; `new_id` yields a fresh, unique list-item id each call.
-pub fn template(kind: DocKind, title: &str, space: &str, new_id: &mut dyn FnMut() -> String) -> V {
+/// `new_id` yields a fresh, unique list-item id each call.
+pub fn template(kind: DocKind, start: &Start<'_>, new_id: &mut dyn FnMut() -> String) -> V {
+    let text = start.text;
     let mut root = empty_record(fields(kind), None);
     set(&mut root, "kind", s(kind.code()));
     set(&mut root, "schema", V::Scalar(Scalar::Int(SCHEMA_VERSION)));
-    set(&mut root, "space", s(space));
-    set(&mut root, "title", txt(title));
+    set(&mut root, "space", s(start.space));
+    set(&mut root, "lang", s(start.lang));
+    set(&mut root, "title", txt(start.title));
     match kind {
         DocKind::Charter => {
             set(&mut root, "agreement_type", s("twinning-charter"));
             set(&mut root, "status", s("draft"));
             set(&mut root, "equally_authentic", V::Scalar(Scalar::Bool(true)));
-            set(
-                &mut root,
-                "preamble",
-                txt("We, the mayors of our towns, freely elected by our citizens, and in the name of \
-                 our councils, commit ourselves to a lasting partnership between our communities."),
-            );
-            let clauses = [
-                ("Permanent ties", "To maintain permanent ties between the municipalities of our towns."),
-                (
-                    "Exchanges between inhabitants",
-                    "To encourage exchanges between our inhabitants in every field, so that they know one another better.",
-                ),
-                (
-                    "Mutual understanding",
-                    "To work together for mutual understanding and friendship, and for peace.",
-                ),
-                (
-                    "European citizenship",
-                    "To join our efforts so that our citizens live European citizenship together.",
-                ),
-            ];
-            let items = clauses
+            set(&mut root, "preamble", txt(&text("template-charter-preamble")));
+            let items = CLAUSES
                 .iter()
-                .map(|(h, t)| item(kind, &["clauses"], new_id(), vec![("heading", s(h)), ("text", txt(t))]))
+                .map(|(h, t)| {
+                    item(
+                        kind,
+                        &["clauses"],
+                        new_id(),
+                        vec![("heading", s(&text(h))), ("text", txt(&text(t)))],
+                    )
+                })
                 .collect();
             set(&mut root, "clauses", V::List(items));
         }
         DocKind::Plan => {
             set(&mut root, "status", s("drafting"));
             set(&mut root, "funding_profile", s("CERV-2025-CITIZENS-TOWN-TT"));
-            set(&mut root, "working_language", s("EN"));
-            let wps = [
-                ("WP1", "Project management and coordination"),
-                ("WP2", "Main event"),
-                ("WP3", "Communication, dissemination and follow-up"),
-            ];
-            let items = wps
+            set(&mut root, "working_language", s(&start.lang.to_ascii_uppercase()));
+            let items = WORK_PACKAGES
                 .iter()
                 .map(|(n, t)| {
-                    item(kind, &["work_packages"], new_id(), vec![("number", s(n)), ("title", s(t))])
+                    item(kind, &["work_packages"], new_id(), vec![("number", s(n)), ("title", s(&text(t)))])
                 })
                 .collect();
             set(&mut root, "work_packages", V::List(items));
-            let indicators = [
-                ("Direct participants", "output", "persons"),
-                ("Invited international participants", "output", "persons"),
-                ("Participants with fewer opportunities", "output", "persons"),
-            ];
-            let items = indicators
+            let persons = text(PERSONS);
+            let items = INDICATORS
                 .iter()
-                .map(|(n, l, u)| {
+                .map(|(n, l)| {
                     item(
                         kind,
                         &["indicators"],
                         new_id(),
-                        vec![("name", s(n)), ("level", s(l)), ("unit", s(u))],
+                        vec![("name", s(&text(n))), ("level", s(l)), ("unit", s(&persons))],
                     )
                 })
                 .collect();
@@ -486,14 +545,11 @@ pub fn template(kind: DocKind, title: &str, space: &str, new_id: &mut dyn FnMut(
         }
         DocKind::Minutes => {
             set(&mut root, "status", s("draft"));
-            let agenda = [
-                ("1", "Welcome and apologies"),
-                ("2", "Approval of the previous minutes"),
-                ("3", "Any other business"),
-            ];
-            let items = agenda
+            let items = AGENDA
                 .iter()
-                .map(|(n, t)| item(kind, &["agenda"], new_id(), vec![("number", s(n)), ("title", s(t))]))
+                .map(|(n, t)| {
+                    item(kind, &["agenda"], new_id(), vec![("number", s(n)), ("title", s(&text(t)))])
+                })
                 .collect();
             set(&mut root, "agenda", V::List(items));
         }

@@ -49,7 +49,19 @@ fn values_are_typed() {
     let msg = err.to_string();
     assert!(msg.contains("budget/lines/0/amount") && msg.contains("EUR"), "{msg}");
     assert!(parse_value(DocKind::Plan, &amount, "1.234").is_err());
-    assert!(parse_value(DocKind::Plan, &amount, "1,000").is_err());
+    // English reads a lone comma before three digits as grouping; German as a decimal comma,
+    // and three decimals are not money.
+    assert_eq!(parse_value(DocKind::Plan, &amount, "1,000"), Ok(TypedValue::Scalar(Scalar::Money(100_000))));
+    let de = crate::locale::NumberStyle::DE_DE;
+    assert!(parse_value_in(&de, DocKind::Plan, &amount, "1,000").is_err());
+    assert_eq!(
+        parse_value_in(&de, DocKind::Plan, &amount, "2.600,50 €"),
+        Ok(TypedValue::Scalar(Scalar::Money(260_050)))
+    );
+    assert_eq!(
+        parse_value_in(&de, DocKind::Plan, &p("start"), "30.04.2027"),
+        Ok(TypedValue::Scalar(Scalar::Str("2027-04-30".into())))
+    );
     assert_eq!(parse_value(DocKind::Plan, &amount, "null").expect("clear"), TypedValue::Scalar(Scalar::Null));
     assert!(parse_value(DocKind::Plan, &p("start"), "2026-02-30").is_err());
     assert!(parse_value(DocKind::Plan, &p("start"), "2028-02-29").is_ok());
@@ -177,12 +189,49 @@ fn templates_fit_their_schema() {
     }
     for kind in DocKind::ALL {
         let mut n = 0;
-        let t = template(kind, "T", "space", &mut || {
+        let text = |k: &str| k.to_string();
+        let start = Start { title: "T", space: "space", lang: "de", text: &text };
+        let t = template(kind, &start, &mut || {
             n += 1;
             format!("id{n}")
         });
         check(kind.fields(), &t, false);
     }
+}
+
+/// The templates take every text from the caller, ask only for keys of `TEMPLATE_KEYS`, ask for
+/// each of them, and record the language given.
+#[test]
+fn templates_take_their_texts_and_language_from_the_caller() {
+    let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let text = |k: &str| {
+        asked.borrow_mut().insert(k.to_string());
+        format!("<{k}>")
+    };
+    let start = Start { title: "T", space: "s", lang: "fr", text: &text };
+    for kind in DocKind::ALL {
+        let mut n = 0;
+        let t = template(kind, &start, &mut || {
+            n += 1;
+            format!("id{n}")
+        });
+        let TemplateValue::Map(entries) = &t else { panic!("root is a record") };
+        let lang = entries.iter().find(|(k, _)| *k == "lang").map(|(_, v)| v.clone());
+        assert_eq!(lang, Some(TemplateValue::Scalar(Scalar::Str("fr".into()))), "{kind}");
+        if kind == DocKind::Plan {
+            let Some((_, TemplateValue::List(wps))) = entries.iter().find(|(k, _)| *k == "work_packages")
+            else {
+                panic!("work packages")
+            };
+            let TemplateValue::Map(first) = &wps[0] else { panic!("a record") };
+            assert!(first.contains(&(
+                "title",
+                TemplateValue::Scalar(Scalar::Str("<template-plan-wp-1-title>".into()))
+            )));
+        }
+    }
+    let expected: std::collections::BTreeSet<String> = TEMPLATE_KEYS.iter().map(|k| k.to_string()).collect();
+    assert_eq!(*asked.borrow(), expected);
 }
 
 #[test]

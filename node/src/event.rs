@@ -1,0 +1,33 @@
+//! What a running node tells live front ends: [`NodeEvent`]s on a broadcast channel. The
+//! network task sends the remote ones, [`crate::handle::NodeHandle`] the local ones, and the
+//! HTTP API streams them (`GET /api/v1/events`).
+
+use twinmesh_protocol::ids::DocId;
+
+/// Where a document change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Made through this node's API.
+    Local,
+    /// Received from a partner.
+    Remote,
+}
+
+/// What a running node tells live front ends (the web UI, through the HTTP API's
+/// server-sent events). Events are hints to re-read: they carry ids, not content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeEvent {
+    /// A document's content changed.
+    Doc {
+        /// The document.
+        doc: DocId,
+        /// Who changed it.
+        origin: Origin,
+    },
+    /// Spaces, members or the document list changed (created, imported, joined, removed).
+    Spaces,
+    /// A partner connected or disconnected, or a sync round with it ended.
+    Peers,
+}

@@ -1,0 +1,307 @@
+//! Partners: who is connected and how, their offences and bans, whom to redial, and the peer
+//! list `twin peers` shows.
+
+use std::{
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant, SystemTime},
+};
+
+use libp2p::{Multiaddr, PeerId, swarm::ConnectionId};
+use serde_json::{Value, json};
+use twinmesh_protocol::{keys::PublicKey, wire};
+
+use crate::{
+    engine::{Engine, sync::PeerRecord},
+    error::NodeError,
+};
+
+/// Refused changes from one peer before it is disconnected and ignored for [`BAN_TIME`]. Refused
+/// frames count towards the same limit, [`REFUSED_FRAME_WEIGHT`] each.
+pub const MAX_REJECTED_PER_PEER: u32 = 64;
+
+/// What one refused frame (oversized, a deflate bomb, an unknown encoding, truncated, undecodable,
+/// or a round refused whole: a bad Bloom filter, a wrong signature count) counts for towards
+/// [`MAX_REJECTED_PER_PEER`]: a peer is banned at its ninth. An honest node never sends one (its
+/// codec checks the same limits before writing), so a few are enough to tell a broken or hostile
+/// peer, while one garbled frame does not cut a partner off.
+pub const REFUSED_FRAME_WEIGHT: u32 = 8;
+
+/// Each misbehaving peer is logged at warn at most once per this interval (a hostile peer must
+/// not flood the log); the next line says how many offences were not logged.
+pub const OFFENCE_LOG_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How long a misbehaving peer is refused.
+pub const BAN_TIME: Duration = Duration::from_secs(600);
+
+/// How often remembered partners that are not connected are dialed again.
+pub const REDIAL_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How long a hello's summaries count as known to the partner (see [`Peers::hello_is_news`]).
+const HELLO_DEDUP: Duration = Duration::from_secs(5);
+
+/// One connected partner.
+#[derive(Debug, Default)]
+pub(super) struct PeerState {
+    pub(super) addr: Option<Multiaddr>,
+    /// Open connections, and whether each goes through a relay.
+    pub(super) links: HashMap<ConnectionId, bool>,
+    /// The outcome of the last hole punch (DCUtR) with this partner.
+    pub(super) hole_punch: Option<String>,
+    pub(super) applied: u64,
+    /// Changes the partner sent that this node already held.
+    pub(super) duplicates: u64,
+    /// Changes the partner sent that this node refused.
+    pub(super) rejected: u32,
+    /// Frames the partner sent that this node refused (see [`REFUSED_FRAME_WEIGHT`]).
+    pub(super) refused_frames: u32,
+    /// When the partner's misbehaviour was last logged, and the offences since then not logged.
+    warned: Option<(Instant, u32)>,
+    pub(super) last_sync: Option<SystemTime>,
+}
+
+impl PeerState {
+    /// Refused changes plus refused frames by their weight, for [`MAX_REJECTED_PER_PEER`].
+    fn offences(&self) -> u32 {
+        self.rejected.saturating_add(self.refused_frames.saturating_mul(REFUSED_FRAME_WEIGHT))
+    }
+
+    /// "direct" when some connection is direct, else "relayed".
+    fn connection(&self) -> &'static str {
+        if self.links.values().any(|relayed| !relayed) { "direct" } else { "relayed" }
+    }
+}
+
+/// A remembered partner with the spaces it shares with this node (one engine job for all).
+pub(super) type KnownPeer = (PublicKey, PeerRecord, Vec<Value>);
+
+/// Every remembered partner with the spaces it shares with this node: the peer list's one
+/// engine job.
+pub(super) fn known_peers(e: &mut Engine) -> Result<Vec<KnownPeer>, NodeError> {
+    let spaces = e.spaces()?;
+    let mut out = Vec::new();
+    for (key, rec) in e.peers()? {
+        let mut shared = Vec::new();
+        for s in &spaces {
+            match e.is_member(&s.id, &key) {
+                Ok(true) => shared.push(json!({"space": s.id, "name": s.name})),
+                Ok(false) => {}
+                Err(_) => {
+                    shared.clear();
+                    break;
+                }
+            }
+        }
+        out.push((key, rec, shared));
+    }
+    Ok(out)
+}
+
+/// The partners this node knows of on the network.
+#[derive(Debug, Default)]
+pub(super) struct Peers {
+    pub(super) connected: HashMap<PeerId, PeerState>,
+    banned: HashMap<PeerId, Instant>,
+    /// When this node last told each partner its space summaries, and their digest.
+    last_hello: HashMap<PeerId, (Instant, [u8; 32])>,
+}
+
+impl Peers {
+    pub(super) fn is_connected(&self, peer: &PeerId) -> bool {
+        self.connected.contains_key(peer)
+    }
+
+    /// The connected partners.
+    pub(super) fn ids(&self) -> Vec<PeerId> {
+        self.connected.keys().copied().collect()
+    }
+
+    /// Changes received and refused, over the connected partners.
+    pub(super) fn totals(&self) -> (u64, u32) {
+        (self.connected.values().map(|s| s.applied).sum(), self.connected.values().map(|s| s.rejected).sum())
+    }
+
+    pub(super) fn is_banned(&mut self, peer: &PeerId) -> bool {
+        match self.banned.get(peer) {
+            Some(t) if t.elapsed() < BAN_TIME => true,
+            Some(_) => {
+                self.banned.remove(peer);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Records that this node told `peer` the summaries with `digest` now; false (and nothing
+    /// recorded) when `unless_recent` and it told `peer` the very same ones within
+    /// [`HELLO_DEDUP`]: a reconnect made both sides say hello again when gossipsub reported the
+    /// other's topic subscriptions, which tripled the bytes of a reconnect with nothing new.
+    pub(super) fn hello_is_news(
+        &mut self,
+        peer: PeerId,
+        spaces: &[wire::SpaceSummary],
+        unless_recent: bool,
+    ) -> bool {
+        let digest = summaries_digest(spaces);
+        if unless_recent
+            && self.last_hello.get(&peer).is_some_and(|(t, d)| *d == digest && t.elapsed() < HELLO_DEDUP)
+        {
+            return false;
+        }
+        self.last_hello.insert(peer, (Instant::now(), digest));
+        true
+    }
+
+    /// A frame from `peer` was refused (by the codec, or whole by the engine): it counts
+    /// [`REFUSED_FRAME_WEIGHT`] towards the peer's ban. True if the peer is to be cut off now.
+    pub(super) fn refused_frame(&mut self, peer: PeerId, reason: &str) -> bool {
+        let Some(state) = self.connected.get_mut(&peer) else { return false };
+        state.refused_frames = state.refused_frames.saturating_add(1);
+        self.misbehaved(peer, reason)
+    }
+
+    /// `peer` misbehaved (its counts are already updated): logs it at warn, at most once per
+    /// [`OFFENCE_LOG_INTERVAL`], and bans it once its offences pass [`MAX_REJECTED_PER_PEER`]:
+    /// its connections are refused for [`BAN_TIME`]. True if the caller is to disconnect it
+    /// now.
+    pub(super) fn misbehaved(&mut self, peer: PeerId, reason: &str) -> bool {
+        if self.is_banned(&peer) {
+            return false; // frames still in flight when it was cut off
+        }
+        let Some(state) = self.connected.get_mut(&peer) else { return false };
+        let (refused_changes, refused_frames) = (state.rejected, state.refused_frames);
+        if state.offences() > MAX_REJECTED_PER_PEER {
+            tracing::warn!(
+                %peer, reason, refused_changes, refused_frames, ban = ?BAN_TIME,
+                "peer misbehaved repeatedly: disconnected, and its connections refused for the ban time"
+            );
+            self.banned.insert(peer, Instant::now());
+            return true;
+        }
+        match &mut state.warned {
+            Some((at, unlogged)) if at.elapsed() < OFFENCE_LOG_INTERVAL => *unlogged += 1,
+            warned => {
+                let unlogged = warned.map_or(0, |(_, n)| n);
+                tracing::warn!(
+                    %peer, reason, refused_changes, refused_frames, unlogged,
+                    "peer misbehaved (further offences within {OFFENCE_LOG_INTERVAL:?} are not logged)"
+                );
+                *warned = Some((Instant::now(), 0));
+            }
+        }
+        false
+    }
+
+    /// `peer` disconnected: forgets its connection state (its counts start afresh at the next
+    /// connection; a ban stays).
+    pub(super) fn disconnected(&mut self, peer: &PeerId) {
+        self.connected.remove(peer);
+    }
+
+    /// The remembered partners to dial again: not connected, not banned, with an address.
+    pub(super) fn redial_targets(
+        &mut self,
+        known: Vec<(PublicKey, PeerRecord)>,
+    ) -> Vec<(PeerId, Vec<Multiaddr>)> {
+        let mut out = Vec::new();
+        for (key, rec) in known {
+            let peer = crate::identity::peer_id(&key);
+            if self.is_connected(&peer) || self.is_banned(&peer) {
+                continue;
+            }
+            let addrs: Vec<Multiaddr> = rec.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+            if !addrs.is_empty() {
+                out.push((peer, addrs));
+            }
+        }
+        out
+    }
+
+    /// The peer list (`GET /api/v1/peers`): the remembered partners, then connected nodes
+    /// this node does not remember. `sessions` counts the sessions running with a partner.
+    pub(super) fn list_json(&self, known: Vec<KnownPeer>, sessions: impl Fn(&PeerId) -> usize) -> Value {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for (key, rec, spaces) in known {
+            let peer = crate::identity::peer_id(&key);
+            seen.insert(peer);
+            let state = self.connected.get(&peer);
+            out.push(json!({
+                "id": peer.to_string(),
+                "name": rec.profile.as_ref().map(|p| p.name.clone()),
+                "country": rec.profile.as_ref().map(|p| p.country.clone()),
+                "connected": state.is_some(),
+                "connection": state.map(PeerState::connection),
+                "hole_punch": state.and_then(|s| s.hole_punch.clone()),
+                "addrs": rec.addrs,
+                "last_seen": rec.last_seen,
+                "last_seen_utc": rec.last_seen.map(|t| t.to_rfc3339()),
+                "syncing_documents": sessions(&peer),
+                "changes_received": state.map(|s| s.applied).unwrap_or(0),
+                "changes_already_held": state.map(|s| s.duplicates).unwrap_or(0),
+                "changes_rejected": state.map(|s| s.rejected).unwrap_or(0),
+                "frames_refused": state.map(|s| s.refused_frames).unwrap_or(0),
+                "spaces": spaces,
+            }));
+        }
+        for (peer, state) in &self.connected {
+            if !seen.contains(peer) {
+                out.push(json!({
+                    "id": peer.to_string(),
+                    "name": Value::Null,
+                    "connected": true,
+                    "connection": state.connection(),
+                    "addrs": state.addr.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                    "changes_rejected": state.rejected,
+                    "frames_refused": state.refused_frames,
+                    "spaces": [],
+                }));
+            }
+        }
+        Value::Array(out)
+    }
+}
+
+/// SHA-256 of encoded space summaries.
+fn summaries_digest(spaces: &[wire::SpaceSummary]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(wire::encode(&spaces)).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offences_ban_past_the_limit_and_frames_weigh_more() {
+        let mut peers = Peers::default();
+        let (a, b) = (PeerId::random(), PeerId::random());
+        peers.connected.insert(a, PeerState::default());
+        peers.connected.insert(b, PeerState::default());
+        if let Some(s) = peers.connected.get_mut(&a) {
+            s.rejected = MAX_REJECTED_PER_PEER;
+        }
+        assert!(!peers.misbehaved(a, "at the limit"));
+        if let Some(s) = peers.connected.get_mut(&a) {
+            s.rejected += 1;
+        }
+        assert!(peers.misbehaved(a, "past the limit"));
+        assert!(peers.is_banned(&a));
+        assert!(!peers.misbehaved(a, "in flight"), "a banned peer is cut off once");
+        let frames_to_ban = MAX_REJECTED_PER_PEER / REFUSED_FRAME_WEIGHT + 1;
+        for i in 1..frames_to_ban {
+            assert!(!peers.refused_frame(b, "garbled"), "frame {i} is not yet a ban");
+        }
+        assert!(peers.refused_frame(b, "garbled"));
+        // An unknown peer has no counts to raise.
+        assert!(!peers.refused_frame(PeerId::random(), "never connected"));
+    }
+
+    #[test]
+    fn the_same_hello_within_the_dedup_window_is_skipped_only_when_asked() {
+        let mut peers = Peers::default();
+        let a = PeerId::random();
+        assert!(peers.hello_is_news(a, &[], true));
+        assert!(!peers.hello_is_news(a, &[], true));
+        assert!(peers.hello_is_news(a, &[], false));
+    }
+}

@@ -1,0 +1,523 @@
+//! The network task's event loop: one `select!` over shutdown, finished engine jobs, commands,
+//! swarm events and two timers. Each arm only moves messages: engine work goes out as a job
+//! (`jobs.rs`) and comes back as a [`Done`]; no arm awaits.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::{StreamExt, stream::FuturesUnordered};
+use libp2p::{
+    Multiaddr, PeerId, Swarm, autonat, dcutr, gossipsub, identify, kad, mdns,
+    multiaddr::Protocol,
+    ping, relay,
+    request_response::OutboundRequestId,
+    swarm::{ConnectionId, SwarmEvent, dial_opts::DialOpts},
+};
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, oneshot, watch};
+use twinmesh_protocol::{
+    ids::DocId,
+    keys::SecretKey,
+    wire::{self, Announce},
+};
+
+use super::{
+    NetCmd, NetConfig, NetLinks, NetRequest,
+    behaviour::{Behaviour, BehaviourEvent, build_swarm},
+    jobs::{Done, Job, MAX_ENGINE_JOBS},
+    peers::{Peers, REDIAL_INTERVAL},
+    session::{GATE_SWEEP, Sessions, SyncWaiter},
+};
+use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent, identity::key_of_peer};
+
+/// A request of this node waiting for its answer.
+#[derive(Debug)]
+pub(super) enum Pending {
+    Hello,
+    /// A round of session `id`.
+    Sync {
+        doc: DocId,
+        id: u64,
+    },
+    /// Asked for a document whole (session `id`).
+    Fetch {
+        doc: DocId,
+        id: u64,
+    },
+    /// Sent a document whole (session `id`).
+    Push {
+        doc: DocId,
+        id: u64,
+    },
+    Join(oneshot::Sender<Result<Value, NodeError>>),
+}
+
+type Reply = oneshot::Sender<Result<Value, NodeError>>;
+
+pub(super) struct NetTask {
+    pub(super) swarm: Swarm<Behaviour>,
+    pub(super) engine: EngineHandle,
+    /// Engine jobs in flight (see `jobs.rs`).
+    pub(super) jobs: FuturesUnordered<Job>,
+    pub(super) peers: Peers,
+    pub(super) sessions: Sessions,
+    pub(super) pending: HashMap<OutboundRequestId, (PeerId, Pending)>,
+    dials: HashMap<ConnectionId, (Reply, Multiaddr)>,
+    pub(super) waiters: Vec<SyncWaiter>,
+    next_waiter: u64,
+    listen_addrs: Vec<Multiaddr>,
+    pub(super) subscribed: HashSet<gossipsub::TopicHash>,
+    lookups: HashMap<kad::QueryId, (PeerId, Reply)>,
+    nat: String,
+    reservations: HashSet<PeerId>,
+    relay_server: bool,
+    /// Live events for front ends (document changes from partners, partner status).
+    pub(super) events: broadcast::Sender<NodeEvent>,
+    /// The network status for `GET /api/v1/status`, republished after every step of the
+    /// event loop, so a caller reads it without waiting for this task.
+    status: watch::Sender<Value>,
+}
+
+pub(super) async fn spawn(
+    config: &NetConfig,
+    key: &SecretKey,
+    engine: EngineHandle,
+    links: NetLinks,
+) -> Result<tokio::task::JoinHandle<()>, NodeError> {
+    let mut swarm = build_swarm(config, key)?;
+    for addr in &config.listen {
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| NodeError::Network(format!("cannot listen on {addr}: {e}")))?;
+    }
+    let NetLinks { cmds, shutdown, events, status } = links;
+    let mut task = NetTask {
+        swarm,
+        engine,
+        jobs: FuturesUnordered::new(),
+        peers: Peers::default(),
+        sessions: Sessions::new(config.sessions_per_peer),
+        pending: HashMap::new(),
+        dials: HashMap::new(),
+        waiters: Vec::new(),
+        next_waiter: 0,
+        listen_addrs: Vec::new(),
+        subscribed: HashSet::new(),
+        lookups: HashMap::new(),
+        nat: "unknown".into(),
+        reservations: HashSet::new(),
+        relay_server: config.relay_server,
+        events,
+        status,
+    };
+    // Wait for the listeners to come up, so callers can read the addresses at once.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while task.listen_addrs.len() < config.listen.len() {
+        match tokio::time::timeout_at(deadline, task.swarm.select_next_some()).await {
+            Ok(ev) => task.on_swarm_event(ev),
+            Err(_) => break,
+        }
+    }
+    for relay in &config.relays {
+        let circuit = relay.clone().with(Protocol::P2pCircuit);
+        if let Err(e) = task.swarm.listen_on(circuit.clone()) {
+            tracing::warn!(relay = %relay, error = %e, "cannot reserve a slot on the relay");
+        }
+        if let Some(Protocol::P2p(peer)) = relay.iter().last() {
+            task.swarm.behaviour_mut().kad.add_address(&peer, relay.clone());
+        }
+    }
+    task.subscribe_spaces();
+    if config.redial {
+        task.redial_known();
+    }
+    task.publish_status();
+    Ok(tokio::spawn(task.run(cmds, shutdown)))
+}
+
+impl NetTask {
+    /// The event loop. Arms in order: shutdown, finished engine jobs (local work first),
+    /// commands, swarm events, timers. Commands, swarm events and timers wait while
+    /// [`MAX_ENGINE_JOBS`] jobs are in flight.
+    async fn run(
+        mut self,
+        mut cmds: tokio::sync::mpsc::Receiver<NetCmd>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut redial = tokio::time::interval(REDIAL_INTERVAL);
+        redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        redial.tick().await;
+        let mut sweep = tokio::time::interval(GATE_SWEEP);
+        sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            self.publish_status();
+            let room = self.jobs.len() < MAX_ENGINE_JOBS;
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                Some(done) = self.jobs.next(), if !self.jobs.is_empty() => self.on_done(done),
+                cmd = cmds.recv(), if room => match cmd {
+                    Some(cmd) => self.on_cmd(cmd),
+                    None => break,
+                },
+                ev = self.swarm.select_next_some(), if room => self.on_swarm_event(ev),
+                _ = sweep.tick(), if room && self.sessions.has_queued() => {
+                    for doc in self.sessions.queued_docs() {
+                        self.run_queued(doc);
+                    }
+                }
+                _ = redial.tick(), if room => {
+                    self.redial_known();
+                    // Anti-entropy: compare summaries with every partner now and then, in case
+                    // an announcement was missed.
+                    self.send_hellos(self.peers.ids(), false, None, None);
+                }
+            }
+        }
+        for w in self.waiters.drain(..) {
+            let _ = w.reply.send(Err(NodeError::Shutdown));
+        }
+        tracing::debug!("network task stopped");
+    }
+
+    /// The network status, as `GET /api/v1/status` shows it under `network`.
+    fn status_json(&self) -> Value {
+        let pid = *self.swarm.local_peer_id();
+        json!({
+            "id": pid.to_string(),
+            "listen": self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect::<Vec<_>>(),
+            "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
+            "reachability": self.nat,
+            "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "connected_peers": self.peers.connected.len(),
+            "sessions": self.sessions.len(),
+        })
+    }
+
+    /// Republishes the network status if it changed (see [`NetTask::status`]).
+    fn publish_status(&self) {
+        let now = self.status_json();
+        self.status.send_if_modified(|v| {
+            let changed = *v != now;
+            if changed {
+                *v = now;
+            }
+            changed
+        });
+    }
+
+    /// `peer` misbehaved or sent a refused frame: cut it off if that was one too many.
+    pub(super) fn cut_off_if(&mut self, ban: bool, peer: PeerId) {
+        if ban {
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+
+    // ---- commands ----
+
+    fn on_cmd(&mut self, cmd: NetCmd) {
+        match cmd {
+            NetCmd::ListenAddrs(reply) => {
+                let _ = reply.send(self.listen_addrs.clone());
+            }
+            NetCmd::Announce(doc) => self.announce(doc),
+            // The hello batch subscribes to new spaces' topics too.
+            NetCmd::Rehello => self.send_hellos(self.peers.ids(), false, None, None),
+            NetCmd::Api(req, reply) => match req {
+                NetRequest::Dial { addr } => self.dial(addr, reply),
+                NetRequest::Peers => self.peer_list(reply),
+                NetRequest::Sync { doc } => self.start_sync(doc, reply),
+                NetRequest::SpaceInvite { space, role, valid_secs } => {
+                    let pid = *self.swarm.local_peer_id();
+                    let addrs: Vec<String> =
+                        self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+                    let ms =
+                        valid_secs.unwrap_or(7 * 24 * 3600).saturating_mul(1000).min(i64::MAX as u64) as i64;
+                    self.job(
+                        move |e| e.invite(&space, role, ms, addrs),
+                        move |r| Done::Reply {
+                            reply,
+                            result: r.and_then(|x| x).map(|t| json!({"ticket": t, "role": role})),
+                        },
+                    );
+                }
+                NetRequest::SpaceJoin { ticket } => self.join(ticket, reply),
+            },
+        }
+    }
+
+    fn dial(&mut self, addr: String, reply: Reply) {
+        // A bare PeerId: find its addresses through the partners (Kademlia), then dial.
+        if let Ok(peer) = addr.trim().parse::<PeerId>() {
+            if self.peers.is_connected(&peer) {
+                let _ = reply.send(Ok(json!({"id": peer.to_string(), "connected": true})));
+                return;
+            }
+            let q = self.swarm.behaviour_mut().kad.get_closest_peers(peer);
+            self.lookups.insert(q, (peer, reply));
+            return;
+        }
+        let ma: Multiaddr = match addr.trim().parse() {
+            Ok(a) => a,
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::InvalidInput(format!(
+                    "'{addr}' is not a multiaddr (e.g. /ip4/192.0.2.10/tcp/4001) or a municipality id: {e}"
+                ))));
+                return;
+            }
+        };
+        self.dial_for(reply, DialOpts::unknown_peer_id().address(ma.clone()).build(), ma);
+    }
+
+    /// Dials for an API caller, who gets the answer when the connection is up or failed.
+    fn dial_for(&mut self, reply: Reply, opts: DialOpts, shown: Multiaddr) {
+        let id = opts.connection_id();
+        match self.swarm.dial(opts) {
+            Ok(()) => {
+                self.dials.insert(id, (reply, shown));
+            }
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::Network(format!("cannot dial {shown}: {e}"))));
+            }
+        }
+    }
+
+    fn join(&mut self, ticket: String, reply: Reply) {
+        let t = match crate::engine::Ticket::decode(&ticket, crate::engine::now()) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
+        let inviter = crate::identity::peer_id(&t.inviter);
+        let addrs: Vec<Multiaddr> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        let (space, secret) = (t.space, t.secret);
+        self.job(|e| e.me().clone(), move |me| Done::JoinReady { inviter, addrs, space, secret, reply, me });
+    }
+
+    fn start_sync(&mut self, doc: Option<DocId>, reply: Reply) {
+        let peers = self.peers.ids();
+        let (start_applied, start_rejected) = self.peers.totals();
+        self.next_waiter += 1;
+        let id = self.next_waiter;
+        self.waiters.push(SyncWaiter {
+            id,
+            peers: peers.iter().copied().collect(),
+            failed: HashSet::new(),
+            hellos: HashSet::new(),
+            preparing: doc.is_none(),
+            start_applied,
+            start_rejected,
+            reply,
+        });
+        match doc {
+            Some(d) => {
+                for p in peers {
+                    self.start_session(p, d);
+                }
+                self.check_waiters();
+            }
+            None => self.send_hellos(peers, false, Some(id), None),
+        }
+    }
+
+    // ---- swarm events (the sync protocol's are in `sync.rs`) ----
+
+    pub(super) fn on_swarm_event(&mut self, ev: SwarmEvent<BehaviourEvent>) {
+        match ev {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, "listening");
+                // A relay is run on a public address by its operator: its listen addresses are
+                // its external addresses (the relay protocol is only offered with one).
+                if self.relay_server && !address.iter().any(|p| matches!(p, Protocol::P2pCircuit)) {
+                    self.swarm.add_external_address(address.clone());
+                }
+                self.listen_addrs.push(address);
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id, connection_id, endpoint, num_established, ..
+            } => {
+                let key = key_of_peer(&peer_id);
+                if self.peers.is_banned(&peer_id) || key.is_none() {
+                    let _ = self.swarm.disconnect_peer_id(peer_id);
+                    if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                        let _ = reply.send(Err(NodeError::Network(format!(
+                            "{addr} refused: peer is banned or not a Twinmesh node"
+                        ))));
+                    }
+                    return;
+                }
+                let dialed_addr = endpoint.is_dialer().then(|| endpoint.get_remote_address().clone());
+                let state = self.peers.connected.entry(peer_id).or_default();
+                state.links.insert(connection_id, endpoint.is_relayed());
+                if dialed_addr.is_some() {
+                    state.addr = dialed_addr.clone();
+                }
+                let seen_at = dialed_addr.map(|mut a| {
+                    if !a.iter().any(|p| matches!(p, Protocol::P2p(_))) {
+                        a.push(Protocol::P2p(peer_id));
+                    }
+                    a.to_string()
+                });
+                if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(
+                        json!({"id": peer_id.to_string(), "addr": addr.to_string(), "connected": true}),
+                    ));
+                }
+                tracing::info!(peer = %peer_id, "connected");
+                let _ = self.events.send(NodeEvent::Peers);
+                // The dialer says hello at once; the partner is noted in the same engine job
+                // (one hop to the engine thread fewer on every reconnect).
+                let hello_now = num_established.get() == 1 && endpoint.is_dialer();
+                if let Some(key) = key {
+                    if hello_now {
+                        self.send_hellos(vec![peer_id], false, None, Some((key, seen_at)));
+                    } else {
+                        self.job(move |e| e.note_peer(&key, seen_at, None), |_| Done::Nothing);
+                    }
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, connection_id, num_established, .. }
+                if num_established > 0 =>
+            {
+                if let Some(state) = self.peers.connected.get_mut(&peer_id) {
+                    state.links.remove(&connection_id);
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                tracing::info!(peer = %peer_id, "disconnected");
+                let _ = self.events.send(NodeEvent::Peers);
+                self.peers.disconnected(&peer_id);
+                // Its sessions end here; jobs and answers about them still on their way find no
+                // session and are dropped (see `session::Session::id`).
+                for doc in self.sessions.drop_peer(&peer_id) {
+                    self.run_queued(doc);
+                }
+                for w in &mut self.waiters {
+                    w.peers.remove(&peer_id);
+                }
+                self.check_waiters();
+            }
+            SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
+                if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                    let _ = reply.send(Err(NodeError::Network(format!("cannot reach {addr}: {error}"))));
+                } else {
+                    tracing::debug!(?peer_id, %error, "outgoing connection failed");
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync_event(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source: peer,
+                message,
+                ..
+            })) => {
+                if message.data.len() > wire::MAX_ANNOUNCE_BYTES {
+                    return;
+                }
+                let Ok(a) = wire::decode::<Announce>(&message.data) else { return };
+                let Some(key) = key_of_peer(&peer) else { return };
+                let (space, doc, kind, digest) = (a.space, a.doc, a.kind, a.heads_digest);
+                self.job(
+                    move |e| -> Result<bool, NodeError> {
+                        if !e.is_member(&space, &key)? || !e.is_member(&space, &e.me().key)? {
+                            return Ok(false);
+                        }
+                        if e.differs(&doc, &digest)? {
+                            e.expect_doc(space, doc, kind);
+                            return Ok(true);
+                        }
+                        Ok(false)
+                    },
+                    move |r| Done::AnnounceHeard { peer, doc, wanted: r.and_then(|w| w) },
+                );
+            }
+            // A partner joined a space's topic (it just learned the space): compare.
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
+                peer_id,
+                topic,
+            })) if self.subscribed.contains(&topic) => {
+                self.send_hellos(vec![peer_id], true, None, None);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                for addr in info.listen_addrs {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id,
+                result: kad::QueryResult::GetClosestPeers(result),
+                step,
+                ..
+            })) => {
+                let Some((target, reply)) = self.lookups.remove(&id) else { return };
+                let found: Vec<Multiaddr> = match &result {
+                    Ok(ok) => ok
+                        .peers
+                        .iter()
+                        .filter(|p| p.peer_id == target)
+                        .flat_map(|p| p.addrs.clone())
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                match found.first() {
+                    Some(first) => {
+                        let first = first.clone();
+                        self.dial_for(reply, DialOpts::peer_id(target).addresses(found).build(), first);
+                    }
+                    None if step.last => {
+                        let _ = reply.send(Err(NodeError::Network(format!(
+                            "no partner knows an address of {target}; give its address instead"
+                        ))));
+                    }
+                    None => {
+                        self.lookups.insert(id, (target, reply));
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Autonat(autonat::Event::StatusChanged { new, .. })) => {
+                tracing::info!(status = ?new, "reachability");
+                self.nat = match new {
+                    autonat::NatStatus::Public(a) => format!("public ({a})"),
+                    autonat::NatStatus::Private => "private (reachable through relays only)".into(),
+                    autonat::NatStatus::Unknown => "unknown".into(),
+                };
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
+                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+            )) => {
+                tracing::info!(relay = %relay_peer_id, "reserved a slot on the relay");
+                self.reservations.insert(relay_peer_id);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(e @ ping::Failure::Timeout),
+            })) => {
+                tracing::info!(%peer, error = %e, "partner stopped answering; closing the connection");
+                self.swarm.close_connection(connection);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Dcutr(dcutr::Event { remote_peer_id, result })) => {
+                let outcome = match &result {
+                    Ok(_) => "succeeded".to_string(),
+                    Err(e) => format!("failed: {e}"),
+                };
+                tracing::info!(peer = %remote_peer_id, %outcome, "hole punching (direct connection through NAT)");
+                if let Some(state) = self.peers.connected.get_mut(&remote_peer_id) {
+                    state.hole_punch = Some(outcome);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
+                for (peer, addr) in list {
+                    if !self.peers.is_connected(&peer) && !self.peers.is_banned(&peer) {
+                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
