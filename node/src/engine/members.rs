@@ -132,7 +132,8 @@ fn unwrap_ticket(text: &str) -> String {
         .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
         .collect();
     match joined.find("#join=") {
-        Some(at) => joined[at + "#join=".len()..].to_string(),
+        // A link may carry the prefix's colon percent-encoded.
+        Some(at) => joined[at + "#join=".len()..].replacen("%3A", ":", 1).replacen("%3a", ":", 1),
         None => joined,
     }
 }
@@ -972,12 +973,14 @@ mod tests {
         let twice = lines.iter().map(|l| format!(">> {l}  ")).collect::<Vec<_>>().join("\n");
         let spaced = format!("\n   {}\n\n", lines.join("\n    "));
         let link = format!("http://127.0.0.1:7300/#join={}", lines.join("\n"));
+        let encoded = format!("https://twin.poix.fr/#join={}", text.replacen(':', "%3A", 1));
         for (what, form) in [
             ("wrapped", wrapped),
             ("quoted", quoted),
             ("quoted twice", twice),
             ("indented", spaced),
             ("link", link),
+            ("encoded link", encoded),
         ] {
             let got = Ticket::decode(&form, Timestamp(0)).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(got.space_name, "CIRCLE60", "{what}");
