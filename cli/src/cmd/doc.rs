@@ -138,7 +138,7 @@ pub(crate) enum DocCmd {
         #[arg(long)]
         space: Option<SpaceId>,
         /// The file is a plain Automerge document, without signatures.
-        #[arg(long)]
+        #[arg(long, alias = "unsigned")]
         plain: bool,
         /// With `--plain`: the kind of the new document, if the file does not name one.
         #[arg(long, requires = "plain")]

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value, transaction::Transactable};
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -92,9 +92,14 @@ impl Engine {
                 MAX_PLAIN_IMPORT_BYTES
             )));
         }
-        let foreign = Automerge::load(src.bytes).map_err(|e| {
+        let mut foreign = Automerge::load(src.bytes).map_err(|e| {
             NodeError::InvalidInput(format!("cannot import: the file is not an Automerge document ({e})"))
         })?;
+        let changes = foreign.get_changes(&[]).len();
+        let actors: std::collections::HashSet<_> =
+            foreign.get_changes(&[]).iter().map(|c| c.actor_id().clone()).collect();
+        let actors = actors.len();
+        strings_from_text(&mut foreign, &automerge::ROOT, &[KIND_FIELD]);
         let kind = match (src.kind, view::kind_of(&foreign)) {
             (Some(k), _) | (None, Some(k)) => k,
             (None, None) => {
@@ -104,6 +109,7 @@ impl Engine {
                 ));
             }
         };
+        strings_from_text(&mut foreign, &automerge::ROOT, kind.fields());
         let title = match src.title.map(str::trim) {
             Some(t) => t.to_string(),
             None => view::title(&foreign).trim().to_string(),
@@ -115,15 +121,13 @@ impl Engine {
             ));
         }
         let (root, left_out) = content_of(&foreign, kind, &title, src.space);
-        let changes = foreign.get_changes(&[]);
-        let actors: std::collections::HashSet<_> = changes.iter().map(|c| c.actor_id().clone()).collect();
         let summary = format!(
             "imported {} '{}' from the plain Automerge document {} ({} change(s) by {} author(s){})",
             kind.label(),
             title,
             src.origin,
-            changes.len(),
-            actors.len(),
+            changes,
+            actors,
             match left_out.len() {
                 0 => String::new(),
                 n => format!("; {n} value(s) left out"),
@@ -136,8 +140,8 @@ impl Engine {
             space: *src.space,
             kind,
             title,
-            foreign_changes: changes.len(),
-            foreign_actors: actors.len(),
+            foreign_changes: changes,
+            foreign_actors: actors,
             left_out,
         })
     }
@@ -145,6 +149,53 @@ impl Engine {
 
 /// The new document's content, read from `foreign` through `kind`'s schema, and what was left
 /// out. The envelope (`kind`, `schema`, `space`, `title`) is this node's.
+/// The root's `kind` key, as a string field, for reading it before the kind is known.
+const KIND_FIELD: Field = Field { name: "kind", label: "Kind", ty: FieldType::Str };
+
+/// Turns text objects that stand where `fields` want a string (and list items' `id`s) into
+/// plain strings, in the loaded foreign document only (it is never saved). JavaScript
+/// Automerge 3 writes every string as a text object unless told otherwise, so a document made
+/// there names its kind, its title and every choice that way.
+fn strings_from_text(doc: &mut Automerge, obj: &ObjId, fields: &[Field]) {
+    let mut tx = doc.transaction();
+    flatten(&mut tx, obj, fields);
+    tx.commit();
+
+    fn text_at(tx: &automerge::transaction::Transaction<'_>, obj: &ObjId, key: &str) -> Option<String> {
+        match tx.get(obj, key) {
+            Ok(Some((Value::Object(ObjType::Text), id))) => tx.text(&id).ok(),
+            _ => None,
+        }
+    }
+    fn flatten(tx: &mut automerge::transaction::Transaction<'_>, obj: &ObjId, fields: &[Field]) {
+        for f in fields {
+            match (f.ty, tx.get(obj, f.name)) {
+                (FieldType::Text, _) => {}
+                (FieldType::Record(sub), Ok(Some((Value::Object(ObjType::Map), id)))) => {
+                    flatten(tx, &id, sub)
+                }
+                (FieldType::List(sub), Ok(Some((Value::Object(ObjType::List), list)))) => {
+                    for i in 0..tx.length(&list) {
+                        if let Ok(Some((Value::Object(ObjType::Map), item))) = tx.get(&list, i) {
+                            if let Some(id) = text_at(tx, &item, "id") {
+                                // Cannot fail on an object just read; if it did, the text
+                                // stays and is reported as left out.
+                                let _ = tx.put(&item, "id", id);
+                            }
+                            flatten(tx, &item, sub);
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(s) = text_at(tx, obj, f.name) {
+                        let _ = tx.put(obj, f.name, s);
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn content_of(
     foreign: &Automerge,
     kind: DocKind,
