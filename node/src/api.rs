@@ -13,6 +13,7 @@ use twinmesh_protocol::{
 use crate::{
     engine::{Edit, Engine, PlainSource, view::ViewValue},
     error::NodeError,
+    formats,
     i18n::Lang,
     identity::{key_from_peer_id, peer_id},
     render,
@@ -108,6 +109,10 @@ pub enum ExportFormat {
     Signed,
     /// The plain saved Automerge document, without signatures.
     Automerge,
+    /// A plan's events and milestones as an iCalendar file.
+    Ics,
+    /// A plan's budget lines as CSV.
+    Csv,
 }
 
 /// A request to a node. Unknown fields are refused; in an [`Envelope`], `officer` is the only
@@ -649,13 +654,26 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             to_json(&engine.bundle_import(&bytes)?)
         }
         Request::DocExport { doc, format } => {
-            let bytes = match format {
-                ExportFormat::Signed => engine.export(&doc)?,
-                ExportFormat::Automerge => engine.export_plain(&doc)?,
+            let (bytes, left_out) = match format {
+                ExportFormat::Signed => (engine.export(&doc)?, Vec::new()),
+                ExportFormat::Automerge => (engine.export_plain(&doc)?, Vec::new()),
+                ExportFormat::Ics | ExportFormat::Csv => {
+                    let meta = engine.doc_meta(&doc)?;
+                    let view = engine.view(&doc, None)?;
+                    let out = match format {
+                        ExportFormat::Ics => formats::calendar(&view, &doc, &meta.title, meta.updated)?,
+                        _ => formats::budget_csv(&view)?,
+                    };
+                    (out.bytes, out.left_out)
+                }
             };
-            Ok(
-                json!({"doc": doc, "format": format, "bytes": bytes.len(), "data": data_encoding::BASE64.encode(&bytes)}),
-            )
+            Ok(json!({
+                "doc": doc,
+                "format": format,
+                "bytes": bytes.len(),
+                "data": data_encoding::BASE64.encode(&bytes),
+                "left_out": left_out,
+            }))
         }
         Request::DocImportPlain { data, space, kind, title, origin } => {
             let bytes = data_encoding::BASE64

@@ -12,6 +12,7 @@ pub mod api;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod formats;
 pub mod handle;
 pub mod http;
 pub mod i18n;

@@ -111,15 +111,17 @@ pub(crate) enum DocCmd {
         /// charter, plan, minutes or contacts.
         kind: DocKind,
     },
-    /// Write a document to a file: with all signatures, for `twin doc import` elsewhere, or
-    /// (`--format automerge`) as the plain saved Automerge document, for any Automerge library.
+    /// Write a document to a file: with all signatures, for `twin doc import` elsewhere;
+    /// (`--format automerge`) as the plain saved Automerge document, for any Automerge library;
+    /// a plan's events and milestones as a calendar (`ics`) or its budget as a table (`csv`).
     Export {
         /// The document.
         doc: DocId,
         /// The file to write.
         #[arg(long, short)]
         output: PathBuf,
-        /// signed (the default) or automerge.
+        /// signed (the default), automerge, ics (a plan's events and milestones) or csv (a
+        /// plan's budget).
         #[arg(long, value_enum, default_value_t = Format::Signed)]
         format: Format,
     },
@@ -156,6 +158,10 @@ pub(crate) enum Format {
     Signed,
     /// The plain saved Automerge document.
     Automerge,
+    /// A plan's events and milestones as an iCalendar file, for any calendar.
+    Ics,
+    /// A plan's budget lines as CSV, for a spreadsheet.
+    Csv,
 }
 
 pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
@@ -269,16 +275,25 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             let format = match format {
                 Format::Signed => ExportFormat::Signed,
                 Format::Automerge => ExportFormat::Automerge,
+                Format::Ics => ExportFormat::Ics,
+                Format::Csv => ExportFormat::Csv,
             };
             let v = client.call(ctx, Request::DocExport { doc, format })?;
             let bytes = data_encoding::BASE64
                 .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
                 .context("the node sent a malformed export")?;
             write_atomically(&output, &bytes)?;
+            let left_out = v.get("left_out").cloned().unwrap_or_else(|| json!([]));
             if ctx.json {
-                return output::json(&json!({"doc": doc.to_string(), "file": output, "bytes": bytes.len()}));
+                return output::json(
+                    &json!({"doc": doc.to_string(), "file": output, "bytes": bytes.len(), "left_out": left_out}),
+                );
             }
             out!("wrote {} ({} bytes)", output.display(), bytes.len());
+            for l in left_out.as_array().into_iter().flatten() {
+                let field = |k: &str| l.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                eprintln!("left out {}: {} ({})", field("path"), field("value"), field("reason"));
+            }
         }
         DocCmd::Import { file, space, plain: true, kind, title } => {
             let space = space.context("--plain needs --space: the space the new document goes into")?;

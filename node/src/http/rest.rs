@@ -274,8 +274,12 @@ async fn doc_export(
     let format = match q.get("format").map(String::as_str) {
         None | Some("signed") => ExportFormat::Signed,
         Some("automerge") => ExportFormat::Automerge,
+        Some("ics") => ExportFormat::Ics,
+        Some("csv") => ExportFormat::Csv,
         Some(other) => {
-            return Err(ApiError::bad_request(format!("format '{other}' is not one of: signed, automerge")));
+            return Err(ApiError::bad_request(format!(
+                "format '{other}' is not one of: signed, automerge, ics, csv"
+            )));
         }
     };
     Ok(Json(call(&st, None, Request::DocExport { doc, format }).await?))
