@@ -468,6 +468,8 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
         assert_eq!(off, json!([]), "header controls off-screen at {width} px");
         assert_eq!(b.value(amount), "2600,50", "the amount is shown at {width} px");
         shots.push(b.screenshot(&format!("de-editor-budget-{name}")));
+        b.js("window.scrollTo(0, 0); return true;", vec![]);
+        shots.push(b.screenshot(&format!("de-editor-top-{name}")));
     }
     b.set_size(1280, 900);
 

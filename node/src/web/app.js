@@ -40,10 +40,11 @@ function h(tag, attrs, ...children) {
 }
 
 // Each body cell carries its column's heading (`data-label`): on narrow screens the CSS turns
-// rows into stacked cards and shows the heading beside the value.
+// rows into stacked cards and shows the heading beside the value. Footer cells holding a total
+// are labelled where they are made.
 function labelCells(table) {
   const heads = Array.from(table.querySelectorAll('thead th')).map((th) => th.textContent);
-  for (const tr of table.querySelectorAll('tbody tr, tfoot tr')) {
+  for (const tr of table.querySelectorAll('tbody tr')) {
     Array.from(tr.children).forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i]; });
   }
 }
@@ -1034,7 +1035,7 @@ function listWidget(ed, f, path, items, top) {
         h('td', {}, remove(ip, name)));
     });
     const foot = totals.length && items.length ? h('tfoot', {}, h('tr', {}, h('td', { text: '' }), cols.map((c) => {
-      const td = h('td', { class: 'num' });
+      const td = h('td', { class: 'num', dataset: summed(f, c) ? { label: c.label } : null });
       if (summed(f, c)) totalCells.set(c.name, td);
       if (c === cols[0] && !summed(f, c)) td.textContent = t('total');
       return td;
@@ -1099,7 +1100,7 @@ function viewRecord(fields, value, level) {
       out.push(h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {}, h('th', { text: '#' }), cols.map((c) => h('th', { text: c.label })))),
         h('tbody', {}, items.map((it, i) => h('tr', {}, h('td', { text: String(i + 1) }), cols.map((c) => h('td', { class: isConflict(it[c.name]) ? 'conflict' : (['money', 'int', 'number'].includes(c.type) ? 'num' : null), text: fmtDisplay(c, it[c.name]) }))))),
-        sums.some((s) => s !== null) ? h('tfoot', {}, h('tr', {}, h('td', { text: t('total') }), cols.map((c, i) => h('td', { class: 'num', text: sums[i] === null ? '' : sums[i] })))) : null)));
+        sums.some((s) => s !== null) ? h('tfoot', {}, h('tr', {}, h('td', { text: t('total') }), cols.map((c, i) => h('td', { class: 'num', dataset: sums[i] === null ? null : { label: c.label }, text: sums[i] === null ? '' : sums[i] })))) : null)));
       const rich = f.fields.filter((c) => !SCALARS.includes(c.type));
       if (rich.length) {
         items.forEach((it, i) => {
