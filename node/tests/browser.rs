@@ -360,7 +360,7 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
         return;
     };
     let rt = runtime();
-    let (mut stpol, mut warstein, _space) = partnership(&rt);
+    let (mut stpol, mut warstein, space) = partnership(&rt);
 
     // Saint-Pol's browser speaks French: the UI starts in French without being asked.
     let a = driver.session_in(1280, 900, "fr-FR");
@@ -472,6 +472,12 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
         shots.push(b.screenshot(&format!("de-editor-top-{name}")));
     }
     b.set_size(1280, 900);
+
+    // The membership log reads as sentences in German.
+    b.goto(&format!("{}/#/space/{space}", warstein.url));
+    wait_for("the membership log in German", TIMEOUT, || {
+        b.text("main ol").contains("hat Warstein mit der Rolle „Bearbeitung“ hinzugefügt")
+    });
 
     // An unknown document: said plainly, with the way to the list, and no stray message.
     let missing = twinmesh_protocol::ids::DocId::from_bytes([0x5a; 16]);

@@ -121,6 +121,10 @@ member-add = Mitglied hinzufügen
 member-this-town = (diese Gemeinde)
 member-active = aktiv
 member-removed = entfernt
+log-add = { $by } hat { $member } mit der Rolle „{ $role }“ hinzugefügt
+log-set-role = { $by } hat { $member } die Rolle „{ $role }“ zugewiesen
+log-leave = { $by } hat die Partnerschaft verlassen
+log-remove = { $by } hat { $member } entfernt
 log-rejected = abgelehnt: { $why }
 
 ## Documents

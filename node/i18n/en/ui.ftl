@@ -121,6 +121,10 @@ member-add = Add member
 member-this-town = (this town)
 member-active = active
 member-removed = removed
+log-add = { $by } added { $member } as { $role }
+log-set-role = { $by } gave { $member } the role { $role }
+log-leave = { $by } left the partnership
+log-remove = { $by } removed { $member }
 log-rejected = rejected: { $why }
 
 ## Documents

@@ -121,6 +121,10 @@ member-add = Ajouter le membre
 member-this-town = (cette commune)
 member-active = actif
 member-removed = retiré
+log-add = { $by } a ajouté { $member } avec le rôle { $role }
+log-set-role = { $by } a attribué à { $member } le rôle { $role }
+log-leave = { $by } a quitté le jumelage
+log-remove = { $by } a retiré { $member }
 log-rejected = refusé : { $why }
 
 ## Documents

@@ -121,6 +121,10 @@ member-add = Aggiungi il membro
 member-this-town = (questo comune)
 member-active = attivo
 member-removed = rimosso
+log-add = { $by } ha aggiunto { $member } con il ruolo { $role }
+log-set-role = { $by } ha assegnato a { $member } il ruolo { $role }
+log-leave = { $by } ha lasciato il gemellaggio
+log-remove = { $by } ha rimosso { $member }
 log-rejected = respinto: { $why }
 
 ## Documents

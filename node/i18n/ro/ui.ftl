@@ -121,6 +121,10 @@ member-add = Adăugați membrul
 member-this-town = (această localitate)
 member-active = activ
 member-removed = eliminat
+log-add = { $by } a adăugat { $member } cu rolul { $role }
+log-set-role = { $by } a atribuit rolul { $role } pentru { $member }
+log-leave = { $by } a părăsit înfrățirea
+log-remove = { $by } a eliminat { $member }
 log-rejected = respins: { $why }
 
 ## Documents

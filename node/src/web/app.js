@@ -500,6 +500,19 @@ async function viewSpaces(main) {
 }
 
 const ROLES = ['editor', 'admin', 'viewer'];
+const roleName = (r) => tOr(`role-${r}`, r);
+
+// One entry of the membership log as a sentence in the officer's language.
+function logLine(o) {
+  const args = { by: o.by, member: o.member };
+  let m = /^add as (\w+)$/.exec(o.what);
+  if (m) return t('log-add', Object.assign(args, { role: roleName(m[1]) }));
+  m = /^set role (\w+)$/.exec(o.what);
+  if (m) return t('log-set-role', Object.assign(args, { role: roleName(m[1]) }));
+  if (o.what === 'leave') return t('log-leave', args);
+  if (o.what === 'remove') return t('log-remove', args);
+  return `${o.by} — ${o.what} ${o.member}`;
+}
 
 async function viewSpace(main, id) {
   const view = { name: 'space' };
@@ -508,7 +521,6 @@ async function viewSpace(main, id) {
   const docs = h('div');
   const log = h('div');
   const ticketOut = h('div');
-  const roleName = (r) => tOr(`role-${r}`, r);
   const role = h('select', { id: 'inv-role' }, ROLES.map((r) => h('option', { value: r, text: roleName(r) })));
   const days = h('input', { id: 'inv-days', type: 'number', min: '1', max: '90', value: '7', class: 'num' });
   const addId = h('input', { id: 'add-id', required: true, placeholder: '12D3KooW…', spellcheck: 'false' });
@@ -576,7 +588,7 @@ async function viewSpace(main, id) {
         h('td', { class: 'mono', text: x.id })))))));
     docs.replaceChildren(docList(d));
     log.replaceChildren(h('ol', { class: 'small' }, m.log.map((o) => h('li', {},
-      `${fmtTime(o.time_utc)}: ${o.by} — ${o.what} ${o.member}`,
+      `${fmtTime(o.time_utc)}: ${logLine(o)}`,
       o.applied ? '' : h('span', { class: 'badge bad', text: ` ${t('log-rejected', { why: o.rejected_because })}` })))));
   });
   await view.refresh();
