@@ -564,8 +564,8 @@ const RAW_KEYS_JS: &str = "\
     return [...new Set(texts.filter((x) => /\\b(field|kind|item|choice)-[a-z_]+-/.test(x) || /^[a-z0-9]+(-[a-z0-9]+)+$/.test(x)))];";
 
 #[test]
-fn every_field_of_every_kind_has_a_labelled_input_in_french_and_german() {
-    let Some(driver) = driver_or_skip("every_field_of_every_kind_has_a_labelled_input_in_french_and_german")
+fn every_field_of_every_kind_has_a_labelled_input_in_every_language() {
+    let Some(driver) = driver_or_skip("every_field_of_every_kind_has_a_labelled_input_in_every_language")
     else {
         return;
     };
@@ -595,7 +595,8 @@ fn every_field_of_every_kind_has_a_labelled_input_in_french_and_german() {
         docs.push((kind, doc, k["fields"].clone(), paths));
     }
     let mut fields_checked = 0;
-    for (lang, code) in [("fr-FR", "fr"), ("de-DE", "de")] {
+    for (lang, code) in [("fr-FR", "fr"), ("de-DE", "de"), ("ro-RO", "ro"), ("it-IT", "it"), ("en-GB", "en")]
+    {
         let catalog = common::web::http("GET", &format!("{}/i18n/{code}.json", node.url), None, None).1;
         let b = driver.session_in(1280, 900, lang);
         sign_in(&b, &node, "Test");
@@ -626,6 +627,6 @@ fn every_field_of_every_kind_has_a_labelled_input_in_french_and_german() {
         }
         b.screenshot(&format!("{code}-editor-every-field"));
     }
-    eprintln!("{fields_checked} field inputs checked in French and German over {} kinds", docs.len());
+    eprintln!("{fields_checked} field inputs checked in five languages over {} kinds", docs.len());
     node.stop(&rt);
 }

@@ -147,6 +147,8 @@ conflicts-explain = Partner haben gleichzeitig unterschiedliche Werte eingetrage
 conflict = Widerspruch
 conflict-explain = von zwei Gemeinden unterschiedlich eingetragen
 conflict-keep = Diesen übernehmen
+# How a date is written, shown in an empty date box.
+date-placeholder = TT.MM.JJJJ
 date-pick = Datum wählen: { $field }
 list-add = Zu „{ $list }“ hinzufügen
 list-empty = Noch keine Einträge.

@@ -147,6 +147,8 @@ conflicts-explain = Partners set different values at the same time. Each is show
 conflict = Conflict
 conflict-explain = set differently by two towns
 conflict-keep = Keep this
+# How a date is written, shown in an empty date box.
+date-placeholder = DD/MM/YYYY
 date-pick = Choose a date: { $field }
 list-add = Add to “{ $list }”
 list-empty = None yet.

@@ -147,6 +147,8 @@ conflicts-explain = Des partenaires ont saisi des valeurs différentes au même 
 conflict = Conflit
 conflict-explain = saisi différemment par deux communes
 conflict-keep = Conserver celle-ci
+# How a date is written, shown in an empty date box.
+date-placeholder = JJ/MM/AAAA
 date-pick = Choisir une date : { $field }
 list-add = Ajouter à « { $list } »
 list-empty = Aucun élément pour l’instant.

@@ -147,6 +147,8 @@ conflicts-explain = Alcuni partner hanno inserito valori diversi nello stesso mo
 conflict = Conflitto
 conflict-explain = inserito in modo diverso da due comuni
 conflict-keep = Mantieni questo
+# How a date is written, shown in an empty date box.
+date-placeholder = GG/MM/AAAA
 date-pick = Scegliere una data: { $field }
 list-add = Aggiungi a «{ $list }»
 list-empty = Ancora nessuna voce.

@@ -147,6 +147,8 @@ conflicts-explain = Partenerii au introdus valori diferite în același timp. Fi
 conflict = Conflict
 conflict-explain = introdus diferit de două localități
 conflict-keep = Păstrați aceasta
+# How a date is written, shown in an empty date box.
+date-placeholder = ZZ.LL.AAAA
 date-pick = Alegeți o dată: { $field }
 list-add = Adăugați la „{ $list }”
 list-empty = Încă nimic.

@@ -861,7 +861,7 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
       id,
       class: f.type === 'money' ? 'money' : (numeric ? 'num' : (f.type === 'date' ? 'date' : null)),
       inputmode: f.type === 'int' ? 'numeric' : (numeric ? 'decimal' : null),
-      placeholder: f.type === 'date' ? fmtDate('2027-04-30') : (f.type === 'money' ? NUM.plain.format(0) : null),
+      placeholder: f.type === 'date' ? t('date-placeholder') : (f.type === 'money' ? NUM.plain.format(0) : null),
       autocomplete: 'off',
     });
     if (f.type === 'date') {
