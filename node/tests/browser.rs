@@ -416,13 +416,16 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
     assert_eq!(b.value("#f-start"), "31.13.2027", "the typed date is kept");
     let why = b.text("#f-start-error");
     assert!(why.contains("ist kein Datum"), "{why}");
+    // (A new list item re-renders the whole form.)
     stpol.ok(
         "POST",
         &format!("/api/v1/docs/{doc}/edits"),
-        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "C60"}]})),
+        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "C60"}, {"op": "add", "list": "milestones", "fields": []}]})),
     );
     wait_for("Warstein sees the partner's acronym", TIMEOUT, || b.value("#f-acronym") == "C60");
     assert_eq!(b.value("#f-start"), "31.13.2027", "still kept after a partner's edit");
+    assert_eq!(aria_invalid(&b, "#f-start"), json!("true"), "still marked after a partner's edit");
+    assert!(b.text("#f-start-error").contains("ist kein Datum"));
     let shot_invalid = b.screenshot("de-editor-invalid-date");
     // Corrected, the date is read, stored as ISO and shown in each town's way.
     b.clear("#f-start");

@@ -753,6 +753,8 @@ function structureOf(fields, value) {
 async function viewEditor(main, id) {
   const ed = {
     id, widgets: new Map(), computed: [], content: null, structure: null, kind: null, fields: null, root: h('div'),
+    // Values the node refused, by path, with its reason: they outlive a re-render of the form.
+    refused: new Map(),
   };
   S.editor = ed;
   S.view = { name: 'editor' };
@@ -887,6 +889,7 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
   };
   const clearBad = () => {
     w.bad = null;
+    ed.refused.delete(path);
     input.classList.remove('invalid');
     input.removeAttribute('aria-describedby');
     errorBox.hidden = true;
@@ -931,6 +934,7 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
     } catch (e) {
       // Never throw the officer's typing away: keep it, mark the field, say what is wrong.
       w.bad = input.value;
+      ed.refused.set(path, { value: input.value, message: e.message });
       markBad(e.message);
     }
   };
@@ -946,6 +950,12 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
     });
   }
   w.set(value);
+  const refused = ed.refused.get(path);
+  if (refused) {
+    input.value = refused.value;
+    w.bad = refused.value;
+    markBad(refused.message);
+  }
   ed.widgets.set(path, w);
   const control = picker ? h('div', { class: 'date-pair' }, input, picker) : input;
   if (compact) return h('div', {}, control, errorBox, conflictBox);
