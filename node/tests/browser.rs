@@ -473,6 +473,20 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
         shots.push(b.screenshot(&format!("de-editor-budget-{name}")));
         b.js("window.scrollTo(0, 0); return true;", vec![]);
         shots.push(b.screenshot(&format!("de-editor-top-{name}")));
+        // The other pages too: nothing off-screen, nothing scrolling sideways.
+        for (page, ready) in [
+            ("#/".to_string(), "#c-town"),
+            (format!("#/space/{space}"), "#inv-role"),
+            ("#/docs".to_string(), "#nd-title"),
+            (format!("#/doc/{doc}/history"), "table.history tbody tr"),
+        ] {
+            b.goto(&format!("{}/{page}", warstein.url));
+            b.find(ready);
+            let off = b.js(OFF_SCREEN_JS, vec![json!("body")]);
+            assert_eq!(off, json!([]), "controls off-screen on {page} at {width} px");
+        }
+        b.goto(&format!("{}/#/doc/{doc}", warstein.url));
+        b.find(amount);
     }
     b.set_size(1280, 900);
 
