@@ -381,6 +381,10 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
     let refused = b.text("#token-error");
     assert!(refused.contains("hat dieses Token nicht angenommen"), "{refused}");
     assert_eq!(aria_invalid(&b, "#token"), json!("true"));
+    // Another language on the menu re-words the page, the refusal included.
+    choose_language(&b, "fr");
+    assert!(b.text("#token-error").contains("n’a pas accepté ce jeton"), "{}", b.text("#token-error"));
+    choose_language(&b, "de");
     sign_in(&b, &warstein, "J. Becker");
     assert_eq!(page_lang(&b), "de", "the browser remembers the officer's choice");
     assert_eq!(b.text("[data-nav='docs']"), "Dokumente");

@@ -205,7 +205,7 @@ async function api(method, path, body) {
   const ct = r.headers.get('content-type') || '';
   const data = ct.includes('json') ? await r.json() : await r.text();
   if (!r.ok) {
-    if (r.status === 401) { signOut(t('signin-refused')); }
+    if (r.status === 401) { signOut('signin-refused'); }
     throw new ApiError(r.status, (data && data.error) || t('error-request-failed', { status: r.status }), data && data.code, data && data.field);
   }
   return data;
@@ -222,7 +222,7 @@ function takeTokenFromUrl() {
   S.token = localStorage.getItem(TOKEN_KEY);
 }
 
-// Forgets the token; `why` (if any) is shown above the sign-in form.
+// Forgets the token; `why` (a message key, if any) is shown above the sign-in form.
 function signOut(why) {
   localStorage.removeItem(TOKEN_KEY);
   S.token = null;
@@ -239,7 +239,7 @@ function renderSignIn() {
     h('h1', { text: t('signin-title') }),
     h('p', {}, t('signin-help-before'), ' ', h('code', { text: 'twin start' }), ' ',
       t('signin-help-middle'), ' ', h('code', { text: 'api.token' }), ' ', t('signin-help-after')),
-    problem ? h('p', { id: 'token-error', class: 'banner error', role: 'alert', text: problem }) : null,
+    problem ? h('p', { id: 'token-error', class: 'banner error', role: 'alert', text: t(problem) }) : null,
     h('form', { class: 'inline card', onsubmit: (e) => {
       e.preventDefault();
       const tok = input.value.trim();
@@ -271,7 +271,7 @@ async function eventLoop() {
     if (!S.token) { S.loopStarted = false; return; }
     try {
       const r = await fetch('/api/v1/events', { headers: { Authorization: `Bearer ${S.token}` } });
-      if (r.status === 401) { S.loopStarted = false; signOut(t('signin-refused')); return; }
+      if (r.status === 401) { S.loopStarted = false; signOut('signin-refused'); return; }
       if (!r.ok || !r.body) throw new Error(`events: ${r.status}`);
       setLive(true);
       backoff = 500;
