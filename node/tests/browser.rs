@@ -42,24 +42,27 @@ fn sign_in(b: &Browser, node: &ApiNode, officer: &str) {
     b.type_into("#officer", &format!("{officer}\u{E004}"));
 }
 
-#[test]
-fn two_towns_co_edit_a_plan_in_two_browsers() {
-    let driver = match Driver::start() {
-        Ok(d) => d,
+/// Chromium through chromedriver, or `None` (with a SKIPPED line) where it is missing and the
+/// test is not required to run.
+fn driver_or_skip(test: &str) -> Option<Driver> {
+    match Driver::start() {
+        Ok(d) => Some(d),
         Err(why) => {
             assert!(
                 !common::real_components_required(),
                 "headless Chromium unavailable: {why}; in CI this test must run"
             );
-            eprintln!("SKIPPED two_towns_co_edit_a_plan_in_two_browsers: {why}");
-            return;
+            eprintln!("SKIPPED {test}: {why}");
+            None
         }
-    };
-    let rt = runtime();
-    let mut stpol = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
-    let mut warstein = ApiNode::start(&rt, "Warstein", "DE");
+    }
+}
 
-    // The partnership, set up through the API; the nodes connect.
+/// Saint-Pol (France) and Warstein (Germany) in one partnership, set up through the API, their
+/// nodes connected. Returns the two nodes and the space's id.
+fn partnership(rt: &tokio::runtime::Runtime) -> (ApiNode, ApiNode, String) {
+    let stpol = ApiNode::start(rt, "Saint-Pol-sur-Ternoise", "FR");
+    let warstein = ApiNode::start(rt, "Warstein", "DE");
     let space = stpol.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
         .as_str()
         .expect("space")
@@ -69,10 +72,18 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
         &format!("/api/v1/spaces/{space}/members"),
         Some(json!({"member": warstein.id(), "name": "Warstein"})),
     );
-    warstein.ok("POST", "/api/v1/peers", Some(json!({"addr": stpol.p2p_addr(&rt)})));
+    warstein.ok("POST", "/api/v1/peers", Some(json!({"addr": stpol.p2p_addr(rt)})));
     wait_for("Warstein knows the space", TIMEOUT, || {
         warstein.ok("GET", "/api/v1/spaces", None).as_array().is_some_and(|s| !s.is_empty())
     });
+    (stpol, warstein, space)
+}
+
+#[test]
+fn two_towns_co_edit_a_plan_in_two_browsers() {
+    let Some(driver) = driver_or_skip("two_towns_co_edit_a_plan_in_two_browsers") else { return };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
 
     let a = driver.session(1280, 900);
     let b = driver.session(1280, 900);
@@ -307,4 +318,336 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     drop(b);
     stpol.stop(&rt);
     warstein.stop(&rt);
+}
+
+/// Spaces as `Intl` writes them (U+202F narrow no-break, U+00A0 no-break) as plain spaces.
+fn plain_spaces(s: &str) -> String {
+    s.replace(['\u{202f}', '\u{a0}'], " ")
+}
+
+/// Picks a language in the header's menu, as an officer does.
+fn choose_language(b: &Browser, code: &str) {
+    b.find(&format!("#lang option[value='{code}']"));
+    b.js(
+        "const m = document.querySelector('#lang'); m.value = arguments[0]; m.dispatchEvent(new Event('change')); return true;",
+        vec![json!(code)],
+    );
+    wait_for(&format!("the page in '{code}'"), TIMEOUT, || page_lang(b) == code);
+}
+
+fn page_lang(b: &Browser) -> String {
+    b.js("return document.documentElement.lang;", vec![]).as_str().unwrap_or_default().to_string()
+}
+
+fn aria_invalid(b: &Browser, css: &str) -> Value {
+    b.js("return document.querySelector(arguments[0]).getAttribute('aria-invalid');", vec![json!(css)])
+}
+
+/// Buttons and inputs of an element that are off-screen, squeezed to nothing, or the page
+/// scrolling sideways: what an officer on a tablet or phone could not reach.
+const OFF_SCREEN_JS: &str = "\
+    const vw = document.documentElement.clientWidth; const out = [];\
+    for (const e of document.querySelector(arguments[0]).querySelectorAll('button, input:not([type=date]), select')) {\
+      const r = e.getBoundingClientRect();\
+      if (r.left < 0 || r.right > vw + 0.5 || r.width < 24) out.push(`${e.outerHTML.slice(0, 70)} at ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);\
+    }\
+    if (document.documentElement.scrollWidth > vw) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${vw}`);\
+    return out;";
+
+#[test]
+fn a_french_and_a_german_officer_each_work_in_their_language() {
+    let Some(driver) = driver_or_skip("a_french_and_a_german_officer_each_work_in_their_language") else {
+        return;
+    };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+
+    // Saint-Pol's browser speaks French: the UI starts in French without being asked.
+    let a = driver.session_in(1280, 900, "fr-FR");
+    sign_in(&a, &stpol, "C. Dufresne");
+    assert_eq!(page_lang(&a), "fr");
+    wait_for("the dashboard in French", TIMEOUT, || a.text("#c-town") == "Cette commune");
+    assert_eq!(a.text("[data-nav='dashboard']"), "Tableau de bord");
+
+    // Warstein's browser is English; its officer picks German in the menu. A wrong token is
+    // refused in German, in plain words, on the sign-in form.
+    let b = driver.session(1280, 900);
+    b.goto(&warstein.url);
+    b.find("#token");
+    choose_language(&b, "de");
+    assert_eq!(b.text("main h1"), "Anmeldung am Knoten Ihrer Gemeinde");
+    b.type_into("#token", "nicht-das-token\u{E007}");
+    b.find("#token-error");
+    let refused = b.text("#token-error");
+    assert!(refused.contains("hat dieses Token nicht angenommen"), "{refused}");
+    assert_eq!(aria_invalid(&b, "#token"), json!("true"));
+    // Another language on the menu re-words the page, the refusal included.
+    choose_language(&b, "fr");
+    assert!(b.text("#token-error").contains("n’a pas accepté ce jeton"), "{}", b.text("#token-error"));
+    choose_language(&b, "de");
+    sign_in(&b, &warstein, "J. Becker");
+    assert_eq!(page_lang(&b), "de", "the browser remembers the officer's choice");
+    assert_eq!(b.text("[data-nav='docs']"), "Dokumente");
+
+    // Saint-Pol creates a plan; Warstein types an amount the German way.
+    a.goto(&format!("{}/#/docs", stpol.url));
+    a.find("#nd-space option");
+    a.js("document.querySelector('#nd-kind').value = 'plan'; return true;", vec![]);
+    a.type_into("#nd-title", "CIRCLE60 – Villes circulaires");
+    a.click("#nd-create");
+    a.find("#f-title");
+    let doc = a.url().rsplit('/').next().unwrap_or_default().to_string();
+    a.click("[data-add='budget/lines']");
+    let amount = "section[data-list='budget/lines'] tbody tr:nth-child(1) input.money";
+    a.find(amount);
+    b.goto(&format!("{}/#/doc/{doc}", warstein.url));
+    b.find(amount);
+    b.click(amount);
+    b.type_into(amount, "2.600,50\u{E004}");
+    let total = "section[data-list='budget/lines'] tfoot td[data-total]";
+    wait_for("Warstein's total, the German way", TIMEOUT, || plain_spaces(&b.text(total)) == "2.600,50 €");
+    wait_for("Saint-Pol's total, the French way", TIMEOUT, || plain_spaces(&a.text(total)) == "2 600,50 €");
+    assert_eq!(a.value(amount), "2600,50");
+    assert_eq!(b.value(amount), "2600,50");
+    let stored = stpol.ok("GET", &format!("/api/v1/docs/{doc}"), None);
+    assert_eq!(stored["content"]["budget"]["lines"][0]["amount"], json!(2600.5));
+
+    // A date that cannot be read stays in its field, marked, with the reason in German; a
+    // partner's edit arriving meanwhile does not wipe it.
+    b.click("#f-start");
+    b.type_into("#f-start", "31.13.2027\u{E004}");
+    wait_for("the bad date is marked", TIMEOUT, || aria_invalid(&b, "#f-start") == json!("true"));
+    assert_eq!(b.value("#f-start"), "31.13.2027", "the typed date is kept");
+    let why = b.text("#f-start-error");
+    assert!(why.contains("ist kein Datum"), "{why}");
+    // (A new list item re-renders the whole form.)
+    stpol.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "C60"}, {"op": "add", "list": "milestones", "fields": []}]})),
+    );
+    wait_for("Warstein sees the partner's acronym", TIMEOUT, || b.value("#f-acronym") == "C60");
+    assert_eq!(b.value("#f-start"), "31.13.2027", "still kept after a partner's edit");
+    assert_eq!(aria_invalid(&b, "#f-start"), json!("true"), "still marked after a partner's edit");
+    assert!(b.text("#f-start-error").contains("ist kein Datum"));
+    let shot_invalid = b.screenshot("de-editor-invalid-date");
+    // Corrected, the date is read, stored as ISO and shown in each town's way.
+    b.clear("#f-start");
+    b.type_into("#f-start", "30.04.2027\u{E004}");
+    wait_for("the mark is gone", TIMEOUT, || aria_invalid(&b, "#f-start") == Value::Null);
+    wait_for("Saint-Pol sees the date the French way", TIMEOUT, || a.value("#f-start") == "30/04/2027");
+    assert_eq!(b.value("#f-start"), "30.04.2027");
+    // The picker beside the box sets a full date.
+    a.js(
+        "const p = document.querySelector('#f-end-pick'); p.value = '2027-05-02'; p.dispatchEvent(new Event('change')); return true;",
+        vec![],
+    );
+    wait_for("Warstein sees the picked date", TIMEOUT, || b.value("#f-end") == "02.05.2027");
+    let stored = stpol.ok("GET", &format!("/api/v1/docs/{doc}"), None);
+    assert_eq!(stored["content"]["start"], json!("2027-04-30"));
+    assert_eq!(stored["content"]["end"], json!("2027-05-02"));
+
+    // Screenshots at laptop width, then the budget at tablet and phone width: every control
+    // of the table on screen, nothing scrolling sideways.
+    let mut shots = vec![shot_invalid];
+    let to_budget =
+        "document.querySelector(\"section[data-list='budget/lines']\").scrollIntoView(); return true;";
+    a.js(to_budget, vec![]);
+    shots.push(a.screenshot("fr-editor-budget-laptop"));
+    b.js(to_budget, vec![]);
+    shots.push(b.screenshot("de-editor-budget-laptop"));
+    b.click("[data-add='budget/lines']");
+    wait_for("a second budget line", TIMEOUT, || {
+        b.js(
+            "return document.querySelectorAll(\"section[data-list='budget/lines'] tbody tr\").length;",
+            vec![],
+        ) == json!(2)
+    });
+    for (width, name) in [(820, "tablet"), (390, "phone")] {
+        b.set_size(width, 1000);
+        wait_for(&format!("a {width} px window"), TIMEOUT, || {
+            b.js("return window.innerWidth;", vec![]).as_u64().is_some_and(|w| w <= u64::from(width))
+        });
+        b.js(to_budget, vec![]);
+        let off = b.js(OFF_SCREEN_JS, vec![json!("section[data-list='budget/lines']")]);
+        assert_eq!(off, json!([]), "budget table controls off-screen at {width} px");
+        let off = b.js(OFF_SCREEN_JS, vec![json!("header.top")]);
+        assert_eq!(off, json!([]), "header controls off-screen at {width} px");
+        assert_eq!(b.value(amount), "2600,50", "the amount is shown at {width} px");
+        shots.push(b.screenshot(&format!("de-editor-budget-{name}")));
+        b.js("window.scrollTo(0, 0); return true;", vec![]);
+        shots.push(b.screenshot(&format!("de-editor-top-{name}")));
+        // The other pages too: nothing off-screen, nothing scrolling sideways.
+        for (page, ready) in [
+            ("#/".to_string(), "#c-town"),
+            (format!("#/space/{space}"), "#inv-role"),
+            ("#/docs".to_string(), "#nd-title"),
+            (format!("#/doc/{doc}/history"), "table.history tbody tr"),
+        ] {
+            b.goto(&format!("{}/{page}", warstein.url));
+            b.find(ready);
+            let off = b.js(OFF_SCREEN_JS, vec![json!("body")]);
+            assert_eq!(off, json!([]), "controls off-screen on {page} at {width} px");
+        }
+        b.goto(&format!("{}/#/doc/{doc}", warstein.url));
+        b.find(amount);
+    }
+    b.set_size(1280, 900);
+
+    // The membership log reads as sentences in German.
+    b.goto(&format!("{}/#/space/{space}", warstein.url));
+    wait_for("the membership log in German", TIMEOUT, || {
+        b.text("main ol").contains("hat Warstein mit der Rolle „Bearbeitung“ hinzugefügt")
+    });
+
+    // An unknown document: said plainly, with the way to the list, and no stray message.
+    let missing = twinmesh_protocol::ids::DocId::from_bytes([0x5a; 16]);
+    b.goto(&format!("{}/#/doc/{missing}", warstein.url));
+    wait_for("the not-found page", TIMEOUT, || b.text("main h1") == "Dokument nicht gefunden");
+    assert_eq!(b.js("return document.querySelector('#toast').hidden;", vec![]), json!(true), "no toast");
+    b.click("#to-doc-list");
+    b.find("#nd-title");
+
+    for s in &shots {
+        let len = std::fs::metadata(s).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 10_000, "{} looks empty ({len} bytes)", s.display());
+    }
+    let errors_a = unexpected_console_errors(a.console(), false);
+    // The refused token, the unreadable date and the unknown document are 401, 400 and 404
+    // answers on purpose; the console notes each.
+    let errors_b: Vec<String> = unexpected_console_errors(b.console(), false)
+        .into_iter()
+        .filter(|m| !["status of 401", "status of 400", "status of 404"].iter().any(|s| m.contains(s)))
+        .collect();
+    assert!(errors_a.is_empty() && errors_b.is_empty(), "console errors: {errors_a:?} {errors_b:?}");
+    drop(a);
+    drop(b);
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+}
+
+/// The paths (as the editor names them: list items by `@id`) of every field of `fields` a
+/// person can edit; adds one item to every list first, nested lists included, so that item
+/// fields have somewhere to be.
+fn editable_paths(node: &ApiNode, doc: &str, fields: &Value, base: (&str, &str), out: &mut Vec<String>) {
+    let join = |b: &str, name: &str| if b.is_empty() { name.to_string() } else { format!("{b}/{name}") };
+    for f in fields.as_array().expect("fields") {
+        let name = f["name"].as_str().expect("name");
+        let (api, ui) = (join(base.0, name), join(base.1, name));
+        match f["type"].as_str().unwrap_or_default() {
+            "readonly" => {}
+            "record" => editable_paths(node, doc, &f["fields"], (&api, &ui), out),
+            "list" => {
+                node.ok(
+                    "POST",
+                    &format!("/api/v1/docs/{doc}/edits"),
+                    Some(json!({"edits": [{"op": "add", "list": api, "fields": []}]})),
+                );
+                let content = node.ok("GET", &format!("/api/v1/docs/{doc}"), None)["content"].clone();
+                let items = content
+                    .pointer(&format!("/{api}"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                assert!(!items.is_empty(), "{doc}: the list {api} has its new item");
+                for (i, it) in items.iter().enumerate() {
+                    let id = it["id"].as_str().expect("item id");
+                    editable_paths(
+                        node,
+                        doc,
+                        &f["fields"],
+                        (&format!("{api}/{i}"), &format!("{ui}/@{id}")),
+                        out,
+                    );
+                }
+            }
+            _ => out.push(ui),
+        }
+    }
+}
+
+/// Fields without an input or without a label, by path.
+const UNLABELLED_JS: &str = "\
+    const out = [];\
+    for (const p of arguments[0]) {\
+      const e = document.querySelector(`[data-path=\"${CSS.escape(p)}\"]`);\
+      if (!e) { out.push(`${p}: no input`); continue; }\
+      const l = e.getAttribute('aria-label') || (e.id && (document.querySelector(`label[for=\"${e.id}\"]`) || {}).textContent);\
+      if (!l || !l.trim()) out.push(`${p}: no label`);\
+    }\
+    return out;";
+
+/// Words on the page that are message keys rather than words: `field-plan-…`, `list-add`, ….
+const RAW_KEYS_JS: &str = "\
+    const texts = [];\
+    for (const e of document.querySelectorAll('label, th, h1, h2, h3, button, option, a, p, strong, td')) texts.push(e.textContent.trim());\
+    for (const e of document.querySelectorAll('[aria-label], [placeholder], [title], [data-label]')) for (const a of ['aria-label', 'placeholder', 'title', 'data-label']) if (e.getAttribute(a)) texts.push(e.getAttribute(a).trim());\
+    return [...new Set(texts.filter((x) => /\\b(field|kind|item|choice)-[a-z_]+-/.test(x) || /^[a-z0-9]+(-[a-z0-9]+)+$/.test(x)))];";
+
+#[test]
+fn every_field_of_every_kind_has_a_labelled_input_in_every_language() {
+    let Some(driver) = driver_or_skip("every_field_of_every_kind_has_a_labelled_input_in_every_language")
+    else {
+        return;
+    };
+    let rt = runtime();
+    let mut node = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
+    let space = node.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
+        .as_str()
+        .expect("space")
+        .to_string();
+    let schema = node.ok("GET", "/api/v1/schema", None);
+    let kinds = schema["kinds"].as_array().expect("kinds");
+    assert!(kinds.len() >= 2, "{schema}");
+    let mut docs = Vec::new();
+    for k in kinds {
+        let kind = k["kind"].as_str().expect("kind").to_string();
+        let doc = node.ok(
+            "POST",
+            "/api/v1/docs",
+            Some(json!({"space": space, "kind": kind, "title": format!("Test {kind}")})),
+        )["id"]
+            .as_str()
+            .expect("doc id")
+            .to_string();
+        let mut paths = Vec::new();
+        editable_paths(&node, &doc, &k["fields"], ("", ""), &mut paths);
+        assert!(paths.iter().any(|p| p.contains("/@")), "{kind}: list item fields are walked");
+        docs.push((kind, doc, k["fields"].clone(), paths));
+    }
+    let mut fields_checked = 0;
+    for (lang, code) in [("fr-FR", "fr"), ("de-DE", "de"), ("ro-RO", "ro"), ("it-IT", "it"), ("en-GB", "en")]
+    {
+        let catalog = common::web::http("GET", &format!("{}/i18n/{code}.json", node.url), None, None).1;
+        let b = driver.session_in(1280, 900, lang);
+        sign_in(&b, &node, "Test");
+        assert_eq!(page_lang(&b), code);
+        for (kind, doc, fields, paths) in &docs {
+            b.goto(&format!("{}/#/doc/{doc}", node.url));
+            // The editor renders the whole document at once, its title first.
+            wait_for(&format!("{lang}: the {kind} editor"), TIMEOUT, || {
+                b.value("[data-path='title']") == format!("Test {kind}")
+            });
+            let unlabelled = b.js(UNLABELLED_JS, vec![json!(paths)]);
+            assert_eq!(unlabelled, json!([]), "{lang}: {kind} fields without a labelled input");
+            fields_checked += paths.len();
+            let raw = b.js(RAW_KEYS_JS, vec![]);
+            assert_eq!(raw, json!([]), "{lang}: keys shown instead of words in the {kind} editor");
+            // The labels are the language's own names of the fields.
+            for f in fields.as_array().expect("fields") {
+                let name = f["name"].as_str().unwrap_or_default();
+                if !["str", "date", "int", "money", "enum", "email", "country"]
+                    .contains(&f["type"].as_str().unwrap_or_default())
+                {
+                    continue;
+                }
+                let want = &catalog["messages"][format!("field-{kind}-{name}")];
+                let shown = b.text(&format!("label[for='f-{name}']"));
+                assert_eq!(json!(shown), *want, "{lang}: label of {kind}/{name}");
+            }
+        }
+        b.screenshot(&format!("{code}-editor-every-field"));
+    }
+    eprintln!("{fields_checked} field inputs checked in five languages over {} kinds", docs.len());
+    node.stop(&rt);
 }

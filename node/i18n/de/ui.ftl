@@ -3,3 +3,177 @@
 
 # The language's own name, as shown in the language menu.
 language-name = Deutsch
+
+## Page frame
+skip-to-content = Zum Inhalt springen
+nav-main = Hauptnavigation
+nav-dashboard = Übersicht
+nav-spaces = Partnerschaften
+nav-docs = Dokumente
+officer = Sachbearbeitung
+officer-placeholder = Ihr Name
+language = Sprache
+live-connecting = verbinde…
+live-on = verbunden
+live-off = getrennt
+live-on-title = Mit dem Knoten Ihrer Gemeinde verbunden; Änderungen erscheinen sofort
+live-off-title = Keine Verbindung zum Knoten Ihrer Gemeinde; neuer Versuch läuft
+signout = Abmelden
+signout-title = Das Zugangstoken in diesem Browser vergessen
+footer = Jede Änderung wird vom Knoten Ihrer Gemeinde signiert und von jedem Partner geprüft. Kein zentraler Server.
+loading = Wird geladen…
+page-not-found = Seite nicht gefunden
+back-to-dashboard = Zurück zur Übersicht
+something-wrong = Es ist ein Fehler aufgetreten
+node-unreachable = Der Knoten Ihrer Gemeinde ist nicht erreichbar
+error-request-failed = Die Anfrage ist fehlgeschlagen (Status { $status }).
+untitled = (ohne Titel)
+unnamed = (ohne Namen)
+unknown = unbekannt
+unknown-town = unbekannte Gemeinde
+yes = ja
+no = nein
+
+## Signing in
+signin-title = Anmeldung am Knoten Ihrer Gemeinde
+signin-help-before = Öffnen Sie die Anmeldeadresse, die
+signin-help-middle = angezeigt hat, oder fügen Sie das Token aus der Datei
+signin-help-after = im Datenordner des Knotens ein.
+signin-token = Token
+signin-submit = Anmelden
+signin-refused = Der Knoten Ihrer Gemeinde hat dieses Token nicht angenommen. Kopieren Sie es bitte erneut und vollständig aus der Anmeldeadresse oder aus der Datei api.token und melden Sie sich wieder an.
+
+## Times
+time-never = nie
+time-just-now = gerade eben
+time-minutes-ago = vor { $n } Min.
+time-hours-ago = vor { $n } Std.
+
+## Dashboard
+dash-this-town = Diese Gemeinde
+dash-country = Land: { $country }
+dash-partners-online = Partner online
+dash-n-of-m = { $n } von { $m }
+dash-reachability = Erreichbarkeit: { $reachability }
+reachability-public = aus dem Internet erreichbar
+reachability-private = nur über Relais erreichbar
+reachability-unknown = noch unbekannt
+dash-shared-docs = Gemeinsame Dokumente: { $n }
+dash-partners-sync = Partner und Abgleich
+dash-no-partner = Noch kein Partnerknoten bekannt. Fügen Sie einer Partnerschaft einen Partner hinzu oder treten Sie einer mit einem Einladungsticket bei.
+dash-recent-docs = Zuletzt geänderte Dokumente
+peer-syncing = gleicht { $n } ab
+peer-in-sync = abgeglichen
+peer-offline = offline
+peer-online = online
+peer-unknown = unbekannter Knoten
+peer-last-seen = zuletzt gesehen { $when }
+
+## Table headings
+col-partner = Partner
+col-connection = Verbindung
+col-shared-spaces = Gemeinsame Partnerschaften und Abgleichstand
+col-changes-received = Empfangene Änderungen
+col-document = Dokument
+col-kind = Art
+col-space = Partnerschaft
+col-last-change = Letzte Änderung
+col-changes = Änderungen
+col-founded-by = Gegründet von
+col-founded = Gegründet am
+col-town = Gemeinde
+col-role = Rolle
+col-status = Status
+col-added-by = Hinzugefügt von
+col-node-id = Knoten-ID
+col-when = Zeitpunkt
+col-change = Änderung
+col-signature = Signatur
+
+## Partnerships
+spaces-intro = Eine Partnerschaft enthält die gemeinsamen Dokumente von zwei oder mehr Gemeinden.
+spaces-none = Diese Gemeinde gehört noch keiner Partnerschaft an.
+space-name = Name
+space-name-placeholder = z. B. Saint-Pol – Warstein
+space-found-title = Partnerschaft gründen
+space-found = Gründen
+space-join-title = Mit einer Einladung beitreten
+space-join-ticket = Einladungsticket eines Partners
+space-join = Beitreten
+space-joined = Sie sind der Partnerschaft beigetreten.
+ticket-placeholder = Twinmesh-Ticket…
+space-members = Mitglieder
+space-log = Mitgliedschaftsprotokoll
+role-editor = Bearbeitung
+role-admin = Verwaltung
+role-viewer = Lesezugriff
+invite-title = Partnergemeinde einladen
+invite-days = Gültig für (Tage)
+invite-create = Einladungsticket erstellen
+invite-ticket = Einladungsticket
+invite-send = Senden Sie dieses einmalige Ticket an die Partnergemeinde (Rolle: { $role }). Es läuft in { $days } Tag(en) ab.
+invite-copied = Ticket kopiert.
+invite-copy = Ticket kopieren
+member-add-title = Partner über seine Knoten-ID hinzufügen
+member-town-name = Name der Gemeinde
+town-name-placeholder = z. B. Warstein
+member-add = Mitglied hinzufügen
+member-this-town = (diese Gemeinde)
+member-active = aktiv
+member-removed = entfernt
+log-add = { $by } hat { $member } mit der Rolle „{ $role }“ hinzugefügt
+log-set-role = { $by } hat { $member } die Rolle „{ $role }“ zugewiesen
+log-leave = { $by } hat die Partnerschaft verlassen
+log-remove = { $by } hat { $member } entfernt
+log-rejected = abgelehnt: { $why }
+
+## Documents
+docs-none = Noch keine Dokumente.
+doc-new = Neues Dokument
+doc-title = Titel
+doc-title-placeholder = z. B. CIRCLE60 – Young Circular Towns
+doc-title-placeholder-short = z. B. CIRCLE60
+doc-create = Erstellen
+doc-not-found-title = Dokument nicht gefunden
+doc-not-found-text = Dieser Knoten hat unter dieser Adresse kein Dokument. Der Link ist vielleicht unvollständig, das Dokument wurde vielleicht entfernt, oder das Dokument eines Partners ist noch nicht bei diesem Knoten angekommen.
+doc-not-found-list = Liste der Dokumente anzeigen
+tab-edit = Bearbeiten
+tab-history = Verlauf
+tab-print = Drucken und exportieren
+
+## The editor
+conflicts-count = Widersprüchliche Werte: { $n }.
+conflicts-explain = Partner haben gleichzeitig unterschiedliche Werte eingetragen. Jeder Wert steht unten mit der Gemeinde, die ihn eingetragen hat; wählen Sie einen aus, um den Widerspruch aufzulösen.
+conflict = Widerspruch
+conflict-explain = von zwei Gemeinden unterschiedlich eingetragen
+conflict-keep = Diesen übernehmen
+# How a date is written, shown in an empty date box.
+date-placeholder = TT.MM.JJJJ
+date-pick = Datum wählen: { $field }
+list-add = Zu „{ $list }“ hinzufügen
+list-empty = Noch keine Einträge.
+list-none = Keine.
+item-remove = Entfernen
+item-remove-named = { $item } entfernen
+item-remove-confirm = { $item } entfernen?
+total = Summe
+total-of = Summe { $field }
+total-plus-conflict = Widerspruch
+total-plus-invalid = ungültiger Wert
+money-correction = (Korrektur)
+value-invalid = ungültig: { $value } ({ $reason })
+
+## History and printing
+history-refused = abgelehnt: { $why }
+history-view-at = Dokument zu diesem Zeitpunkt ansehen
+history-older = Ältere Änderungen laden
+history-sub = Verlauf von { $n } Änderungen, neueste zuerst
+signature-verified = geprüft
+signature-missing = fehlt
+signature-invalid = ungültig
+at-as-it-was = Stand nach dieser Änderung:
+at-back = Zurück zur aktuellen Fassung
+print = Drucken
+print-markdown = Als Markdown herunterladen
+print-html = Als HTML herunterladen
+print-printed = gedruckt am { $when }

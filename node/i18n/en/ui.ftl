@@ -3,3 +3,177 @@
 
 # The language's own name, as shown in the language menu.
 language-name = English
+
+## Page frame
+skip-to-content = Skip to content
+nav-main = Main
+nav-dashboard = Dashboard
+nav-spaces = Partnerships
+nav-docs = Documents
+officer = Officer
+officer-placeholder = Your name
+language = Language
+live-connecting = connecting…
+live-on = live
+live-off = offline
+live-on-title = Connected to your node; changes appear as they happen
+live-off-title = Not connected to your node; retrying
+signout = Sign out
+signout-title = Forget the access token in this browser
+footer = Every change is signed by your municipality's node and checked by every partner. No central server.
+loading = Loading…
+page-not-found = Page not found
+back-to-dashboard = Back to the dashboard
+something-wrong = Something went wrong
+node-unreachable = Cannot reach your node
+error-request-failed = The request failed (status { $status }).
+untitled = (untitled)
+unnamed = (unnamed)
+unknown = unknown
+unknown-town = unknown town
+yes = yes
+no = no
+
+## Signing in
+signin-title = Sign in to your town's node
+signin-help-before = Open the login address that
+signin-help-middle = printed, or paste the token from the file
+signin-help-after = in the node's data folder.
+signin-token = Token
+signin-submit = Sign in
+signin-refused = Your node did not accept this token. Copy it again, completely, from the login address or from the file api.token, and sign in again.
+
+## Times
+time-never = never
+time-just-now = just now
+time-minutes-ago = { $n } min ago
+time-hours-ago = { $n } h ago
+
+## Dashboard
+dash-this-town = This town
+dash-country = Country: { $country }
+dash-partners-online = Partners online
+dash-n-of-m = { $n } of { $m }
+dash-reachability = Reachability: { $reachability }
+reachability-public = reachable from the internet
+reachability-private = reachable through relays only
+reachability-unknown = not yet known
+dash-shared-docs = Shared documents: { $n }
+dash-partners-sync = Partners and sync
+dash-no-partner = No partner node known yet. Add a partner to a partnership, or join one with an invitation ticket.
+dash-recent-docs = Recently changed documents
+peer-syncing = syncing { $n }
+peer-in-sync = in sync
+peer-offline = offline
+peer-online = online
+peer-unknown = unknown node
+peer-last-seen = last seen { $when }
+
+## Table headings
+col-partner = Partner
+col-connection = Connection
+col-shared-spaces = Shared partnerships and sync state
+col-changes-received = Changes received
+col-document = Document
+col-kind = Kind
+col-space = Partnership
+col-last-change = Last change
+col-changes = Changes
+col-founded-by = Founded by
+col-founded = Founded
+col-town = Town
+col-role = Role
+col-status = Status
+col-added-by = Added by
+col-node-id = Node id
+col-when = When
+col-change = Change
+col-signature = Signature
+
+## Partnerships
+spaces-intro = A partnership holds the shared documents of two or more towns.
+spaces-none = This town is not in any partnership yet.
+space-name = Name
+space-name-placeholder = e.g. Saint-Pol – Warstein
+space-found-title = Found a partnership
+space-found = Found
+space-join-title = Join with an invitation
+space-join-ticket = Invitation ticket from a partner
+space-join = Join
+space-joined = You have joined the partnership.
+ticket-placeholder = twinmesh ticket…
+space-members = Members
+space-log = Membership log
+role-editor = editor
+role-admin = administrator
+role-viewer = reader
+invite-title = Invite a partner town
+invite-days = Valid for (days)
+invite-create = Create invitation ticket
+invite-ticket = Invitation ticket
+invite-send = Send this one-time ticket to the partner town (role: { $role }). It expires in { $days } day(s).
+invite-copied = Ticket copied.
+invite-copy = Copy ticket
+member-add-title = Add a partner by its node id
+member-town-name = Town name
+town-name-placeholder = e.g. Warstein
+member-add = Add member
+member-this-town = (this town)
+member-active = active
+member-removed = removed
+log-add = { $by } added { $member } as { $role }
+log-set-role = { $by } gave { $member } the role { $role }
+log-leave = { $by } left the partnership
+log-remove = { $by } removed { $member }
+log-rejected = rejected: { $why }
+
+## Documents
+docs-none = No documents yet.
+doc-new = New document
+doc-title = Title
+doc-title-placeholder = e.g. CIRCLE60 – Young Circular Towns
+doc-title-placeholder-short = e.g. CIRCLE60
+doc-create = Create
+doc-not-found-title = Document not found
+doc-not-found-text = This node has no document at this address. The link may be incomplete, the document may have been removed, or a partner's document may not have reached this node yet.
+doc-not-found-list = Show the list of documents
+tab-edit = Edit
+tab-history = History
+tab-print = Print and export
+
+## The editor
+conflicts-count = Conflicting values: { $n }.
+conflicts-explain = Partners set different values at the same time. Each is shown below with the town that set it; choose one to resolve.
+conflict = Conflict
+conflict-explain = set differently by two towns
+conflict-keep = Keep this
+# How a date is written, shown in an empty date box.
+date-placeholder = DD/MM/YYYY
+date-pick = Choose a date: { $field }
+list-add = Add to “{ $list }”
+list-empty = None yet.
+list-none = None.
+item-remove = Remove
+item-remove-named = Remove { $item }
+item-remove-confirm = Remove { $item }?
+total = Total
+total-of = Total { $field }
+total-plus-conflict = conflict
+total-plus-invalid = invalid value
+money-correction = (correction)
+value-invalid = invalid: { $value } ({ $reason })
+
+## History and printing
+history-refused = refused: { $why }
+history-view-at = View the document at this point
+history-older = Load older changes
+history-sub = history of { $n } changes, newest first
+signature-verified = verified
+signature-missing = missing
+signature-invalid = invalid
+at-as-it-was = As it was after this change:
+at-back = Back to the current version
+print = Print
+print-markdown = Download Markdown
+print-html = Download HTML
+print-printed = printed { $when }

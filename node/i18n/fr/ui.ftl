@@ -3,3 +3,177 @@
 
 # The language's own name, as shown in the language menu.
 language-name = Français
+
+## Page frame
+skip-to-content = Aller au contenu
+nav-main = Navigation principale
+nav-dashboard = Tableau de bord
+nav-spaces = Jumelages
+nav-docs = Documents
+officer = Agent
+officer-placeholder = Votre nom
+language = Langue
+live-connecting = connexion…
+live-on = en direct
+live-off = hors ligne
+live-on-title = Connecté au nœud de votre commune ; les modifications s’affichent dès qu’elles sont faites
+live-off-title = Pas de connexion au nœud de votre commune ; nouvelle tentative en cours
+signout = Se déconnecter
+signout-title = Oublier le jeton d’accès dans ce navigateur
+footer = Chaque modification est signée par le nœud de votre commune et vérifiée par chaque partenaire. Aucun serveur central.
+loading = Chargement…
+page-not-found = Page introuvable
+back-to-dashboard = Retour au tableau de bord
+something-wrong = Une erreur s’est produite
+node-unreachable = Le nœud de votre commune ne répond pas
+error-request-failed = La demande a échoué (statut { $status }).
+untitled = (sans titre)
+unnamed = (sans nom)
+unknown = inconnu
+unknown-town = commune inconnue
+yes = oui
+no = non
+
+## Signing in
+signin-title = Connexion au nœud de votre commune
+signin-help-before = Ouvrez l’adresse de connexion affichée par
+signin-help-middle = ou collez le jeton du fichier
+signin-help-after = qui se trouve dans le dossier de données du nœud.
+signin-token = Jeton
+signin-submit = Se connecter
+signin-refused = Le nœud de votre commune n’a pas accepté ce jeton. Copiez-le de nouveau, en entier, depuis l’adresse de connexion ou le fichier api.token, puis reconnectez-vous.
+
+## Times
+time-never = jamais
+time-just-now = à l’instant
+time-minutes-ago = il y a { $n } min
+time-hours-ago = il y a { $n } h
+
+## Dashboard
+dash-this-town = Cette commune
+dash-country = Pays : { $country }
+dash-partners-online = Partenaires en ligne
+dash-n-of-m = { $n } sur { $m }
+dash-reachability = Joignabilité : { $reachability }
+reachability-public = joignable depuis Internet
+reachability-private = joignable uniquement par relais
+reachability-unknown = pas encore connue
+dash-shared-docs = Documents partagés : { $n }
+dash-partners-sync = Partenaires et synchronisation
+dash-no-partner = Aucun nœud partenaire n’est encore connu. Ajoutez un partenaire à un jumelage ou rejoignez-en un avec un ticket d’invitation.
+dash-recent-docs = Documents modifiés récemment
+peer-syncing = synchronisation de { $n }
+peer-in-sync = synchronisé
+peer-offline = hors ligne
+peer-online = en ligne
+peer-unknown = nœud inconnu
+peer-last-seen = vu pour la dernière fois { $when }
+
+## Table headings
+col-partner = Partenaire
+col-connection = Connexion
+col-shared-spaces = Jumelages partagés et état de synchronisation
+col-changes-received = Modifications reçues
+col-document = Document
+col-kind = Type
+col-space = Jumelage
+col-last-change = Dernière modification
+col-changes = Modifications
+col-founded-by = Fondé par
+col-founded = Fondé le
+col-town = Commune
+col-role = Rôle
+col-status = Statut
+col-added-by = Ajouté par
+col-node-id = Identifiant du nœud
+col-when = Date
+col-change = Modification
+col-signature = Signature
+
+## Partnerships
+spaces-intro = Un jumelage regroupe les documents partagés de deux communes ou plus.
+spaces-none = Cette commune ne fait encore partie d’aucun jumelage.
+space-name = Nom
+space-name-placeholder = p. ex. Saint-Pol – Warstein
+space-found-title = Fonder un jumelage
+space-found = Fonder
+space-join-title = Rejoindre avec une invitation
+space-join-ticket = Ticket d’invitation reçu d’un partenaire
+space-join = Rejoindre
+space-joined = Vous avez rejoint le jumelage.
+ticket-placeholder = ticket twinmesh…
+space-members = Membres
+space-log = Journal des membres
+role-editor = rédacteur
+role-admin = administrateur
+role-viewer = lecteur
+invite-title = Inviter une commune partenaire
+invite-days = Valable (jours)
+invite-create = Créer un ticket d’invitation
+invite-ticket = Ticket d’invitation
+invite-send = Envoyez ce ticket à usage unique à la commune partenaire (rôle : { $role }). Il expire dans { $days } jour(s).
+invite-copied = Ticket copié.
+invite-copy = Copier le ticket
+member-add-title = Ajouter un partenaire par l’identifiant de son nœud
+member-town-name = Nom de la commune
+town-name-placeholder = p. ex. Warstein
+member-add = Ajouter le membre
+member-this-town = (cette commune)
+member-active = actif
+member-removed = retiré
+log-add = { $by } a ajouté { $member } avec le rôle { $role }
+log-set-role = { $by } a attribué à { $member } le rôle { $role }
+log-leave = { $by } a quitté le jumelage
+log-remove = { $by } a retiré { $member }
+log-rejected = refusé : { $why }
+
+## Documents
+docs-none = Aucun document pour l’instant.
+doc-new = Nouveau document
+doc-title = Titre
+doc-title-placeholder = p. ex. CIRCLE60 – Young Circular Towns
+doc-title-placeholder-short = p. ex. CIRCLE60
+doc-create = Créer
+doc-not-found-title = Document introuvable
+doc-not-found-text = Ce nœud n’a aucun document à cette adresse. Le lien est peut-être incomplet, le document a peut-être été supprimé, ou le document d’un partenaire n’est pas encore arrivé sur ce nœud.
+doc-not-found-list = Afficher la liste des documents
+tab-edit = Modifier
+tab-history = Historique
+tab-print = Imprimer et exporter
+
+## The editor
+conflicts-count = Valeurs en conflit : { $n }.
+conflicts-explain = Des partenaires ont saisi des valeurs différentes au même moment. Chacune est affichée ci-dessous avec la commune qui l’a saisie ; choisissez celle à conserver.
+conflict = Conflit
+conflict-explain = saisi différemment par deux communes
+conflict-keep = Conserver celle-ci
+# How a date is written, shown in an empty date box.
+date-placeholder = JJ/MM/AAAA
+date-pick = Choisir une date : { $field }
+list-add = Ajouter à « { $list } »
+list-empty = Aucun élément pour l’instant.
+list-none = Aucun.
+item-remove = Supprimer
+item-remove-named = Supprimer { $item }
+item-remove-confirm = Supprimer { $item } ?
+total = Total
+total-of = Total { $field }
+total-plus-conflict = conflit
+total-plus-invalid = valeur non valable
+money-correction = (correction)
+value-invalid = non valable : { $value } ({ $reason })
+
+## History and printing
+history-refused = refusé : { $why }
+history-view-at = Voir le document à ce stade
+history-older = Charger les modifications plus anciennes
+history-sub = historique de { $n } modifications, les plus récentes en premier
+signature-verified = vérifiée
+signature-missing = absente
+signature-invalid = non valable
+at-as-it-was = Tel qu’il était après cette modification :
+at-back = Retour à la version actuelle
+print = Imprimer
+print-markdown = Télécharger en Markdown
+print-html = Télécharger en HTML
+print-printed = imprimé le { $when }

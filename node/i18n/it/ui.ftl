@@ -3,3 +3,177 @@
 
 # The language's own name, as shown in the language menu.
 language-name = Italiano
+
+## Page frame
+skip-to-content = Vai al contenuto
+nav-main = Navigazione principale
+nav-dashboard = Pannello
+nav-spaces = Gemellaggi
+nav-docs = Documenti
+officer = Funzionario
+officer-placeholder = Il Suo nome
+language = Lingua
+live-connecting = connessione…
+live-on = collegato
+live-off = non collegato
+live-on-title = Collegato al nodo del Suo comune; le modifiche compaiono appena vengono fatte
+live-off-title = Nessun collegamento al nodo del Suo comune; nuovo tentativo in corso
+signout = Esci
+signout-title = Dimentica il token di accesso in questo browser
+footer = Ogni modifica è firmata dal nodo del Suo comune e verificata da ogni partner. Nessun server centrale.
+loading = Caricamento…
+page-not-found = Pagina non trovata
+back-to-dashboard = Torna al pannello
+something-wrong = Si è verificato un errore
+node-unreachable = Il nodo del Suo comune non è raggiungibile
+error-request-failed = La richiesta non è riuscita (stato { $status }).
+untitled = (senza titolo)
+unnamed = (senza nome)
+unknown = sconosciuto
+unknown-town = comune sconosciuto
+yes = sì
+no = no
+
+## Signing in
+signin-title = Accesso al nodo del Suo comune
+signin-help-before = Apra l’indirizzo di accesso mostrato da
+signin-help-middle = oppure incolli il token del file
+signin-help-after = che si trova nella cartella dati del nodo.
+signin-token = Token
+signin-submit = Accedi
+signin-refused = Il nodo del Suo comune non ha accettato questo token. Lo copi di nuovo, per intero, dall’indirizzo di accesso o dal file api.token e acceda di nuovo.
+
+## Times
+time-never = mai
+time-just-now = proprio ora
+time-minutes-ago = { $n } min fa
+time-hours-ago = { $n } h fa
+
+## Dashboard
+dash-this-town = Questo comune
+dash-country = Paese: { $country }
+dash-partners-online = Partner collegati
+dash-n-of-m = { $n } su { $m }
+dash-reachability = Raggiungibilità: { $reachability }
+reachability-public = raggiungibile da Internet
+reachability-private = raggiungibile solo tramite relay
+reachability-unknown = non ancora nota
+dash-shared-docs = Documenti condivisi: { $n }
+dash-partners-sync = Partner e sincronizzazione
+dash-no-partner = Nessun nodo partner è ancora noto. Aggiunga un partner a un gemellaggio o ne raggiunga uno con un biglietto d’invito.
+dash-recent-docs = Documenti modificati di recente
+peer-syncing = sincronizzazione di { $n }
+peer-in-sync = sincronizzato
+peer-offline = non collegato
+peer-online = collegato
+peer-unknown = nodo sconosciuto
+peer-last-seen = visto l’ultima volta { $when }
+
+## Table headings
+col-partner = Partner
+col-connection = Collegamento
+col-shared-spaces = Gemellaggi condivisi e stato della sincronizzazione
+col-changes-received = Modifiche ricevute
+col-document = Documento
+col-kind = Tipo
+col-space = Gemellaggio
+col-last-change = Ultima modifica
+col-changes = Modifiche
+col-founded-by = Fondato da
+col-founded = Fondato il
+col-town = Comune
+col-role = Ruolo
+col-status = Stato
+col-added-by = Aggiunto da
+col-node-id = Identificativo del nodo
+col-when = Data
+col-change = Modifica
+col-signature = Firma
+
+## Partnerships
+spaces-intro = Un gemellaggio raccoglie i documenti condivisi di due o più comuni.
+spaces-none = Questo comune non fa ancora parte di alcun gemellaggio.
+space-name = Nome
+space-name-placeholder = ad es. Saint-Pol – Warstein
+space-found-title = Fondare un gemellaggio
+space-found = Fonda
+space-join-title = Aderire con un invito
+space-join-ticket = Biglietto d’invito ricevuto da un partner
+space-join = Aderisci
+space-joined = Ha aderito al gemellaggio.
+ticket-placeholder = biglietto twinmesh…
+space-members = Membri
+space-log = Registro dei membri
+role-editor = redattore
+role-admin = amministratore
+role-viewer = lettore
+invite-title = Invitare un comune partner
+invite-days = Valido per (giorni)
+invite-create = Crea il biglietto d’invito
+invite-ticket = Biglietto d’invito
+invite-send = Invii questo biglietto monouso al comune partner (ruolo: { $role }). Scade tra { $days } giorno/i.
+invite-copied = Biglietto copiato.
+invite-copy = Copia il biglietto
+member-add-title = Aggiungere un partner tramite l’identificativo del suo nodo
+member-town-name = Nome del comune
+town-name-placeholder = ad es. Warstein
+member-add = Aggiungi il membro
+member-this-town = (questo comune)
+member-active = attivo
+member-removed = rimosso
+log-add = { $by } ha aggiunto { $member } con il ruolo { $role }
+log-set-role = { $by } ha assegnato a { $member } il ruolo { $role }
+log-leave = { $by } ha lasciato il gemellaggio
+log-remove = { $by } ha rimosso { $member }
+log-rejected = respinto: { $why }
+
+## Documents
+docs-none = Ancora nessun documento.
+doc-new = Nuovo documento
+doc-title = Titolo
+doc-title-placeholder = ad es. CIRCLE60 – Young Circular Towns
+doc-title-placeholder-short = ad es. CIRCLE60
+doc-create = Crea
+doc-not-found-title = Documento non trovato
+doc-not-found-text = Questo nodo non ha alcun documento a questo indirizzo. Il link potrebbe essere incompleto, il documento potrebbe essere stato rimosso, oppure il documento di un partner non è ancora arrivato a questo nodo.
+doc-not-found-list = Mostra l’elenco dei documenti
+tab-edit = Modifica
+tab-history = Cronologia
+tab-print = Stampa ed esporta
+
+## The editor
+conflicts-count = Valori in conflitto: { $n }.
+conflicts-explain = Alcuni partner hanno inserito valori diversi nello stesso momento. Ciascuno è mostrato qui sotto con il comune che l’ha inserito; ne scelga uno per risolvere il conflitto.
+conflict = Conflitto
+conflict-explain = inserito in modo diverso da due comuni
+conflict-keep = Mantieni questo
+# How a date is written, shown in an empty date box.
+date-placeholder = GG/MM/AAAA
+date-pick = Scegliere una data: { $field }
+list-add = Aggiungi a «{ $list }»
+list-empty = Ancora nessuna voce.
+list-none = Nessuna.
+item-remove = Rimuovi
+item-remove-named = Rimuovi { $item }
+item-remove-confirm = Rimuovere { $item }?
+total = Totale
+total-of = Totale { $field }
+total-plus-conflict = conflitto
+total-plus-invalid = valore non valido
+money-correction = (rettifica)
+value-invalid = non valido: { $value } ({ $reason })
+
+## History and printing
+history-refused = respinto: { $why }
+history-view-at = Vedi il documento a questo punto
+history-older = Carica le modifiche precedenti
+history-sub = cronologia di { $n } modifiche, le più recenti per prime
+signature-verified = verificata
+signature-missing = assente
+signature-invalid = non valida
+at-as-it-was = Com’era dopo questa modifica:
+at-back = Torna alla versione attuale
+print = Stampa
+print-markdown = Scarica in Markdown
+print-html = Scarica in HTML
+print-printed = stampato il { $when }

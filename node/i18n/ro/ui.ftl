@@ -3,3 +3,177 @@
 
 # The language's own name, as shown in the language menu.
 language-name = Română
+
+## Page frame
+skip-to-content = Salt la conținut
+nav-main = Navigare principală
+nav-dashboard = Panou de bord
+nav-spaces = Înfrățiri
+nav-docs = Documente
+officer = Funcționar
+officer-placeholder = Numele dumneavoastră
+language = Limba
+live-connecting = conectare…
+live-on = conectat
+live-off = deconectat
+live-on-title = Conectat la nodul localității dumneavoastră; modificările apar pe loc
+live-off-title = Nu există conexiune cu nodul localității dumneavoastră; se reîncearcă
+signout = Deconectare
+signout-title = Uitați tokenul de acces în acest browser
+footer = Fiecare modificare este semnată de nodul localității dumneavoastră și verificată de fiecare partener. Fără server central.
+loading = Se încarcă…
+page-not-found = Pagina nu a fost găsită
+back-to-dashboard = Înapoi la panoul de bord
+something-wrong = A apărut o eroare
+node-unreachable = Nodul localității dumneavoastră nu poate fi contactat
+error-request-failed = Cererea a eșuat (cod { $status }).
+untitled = (fără titlu)
+unnamed = (fără nume)
+unknown = necunoscut
+unknown-town = localitate necunoscută
+yes = da
+no = nu
+
+## Signing in
+signin-title = Autentificare la nodul localității dumneavoastră
+signin-help-before = Deschideți adresa de autentificare afișată de
+signin-help-middle = sau lipiți tokenul din fișierul
+signin-help-after = aflat în dosarul de date al nodului.
+signin-token = Token
+signin-submit = Autentificare
+signin-refused = Nodul localității dumneavoastră nu a acceptat acest token. Copiați-l din nou, în întregime, din adresa de autentificare sau din fișierul api.token și autentificați-vă din nou.
+
+## Times
+time-never = niciodată
+time-just-now = chiar acum
+time-minutes-ago = acum { $n } min
+time-hours-ago = acum { $n } h
+
+## Dashboard
+dash-this-town = Această localitate
+dash-country = Țara: { $country }
+dash-partners-online = Parteneri conectați
+dash-n-of-m = { $n } din { $m }
+dash-reachability = Accesibilitate: { $reachability }
+reachability-public = accesibil din internet
+reachability-private = accesibil doar prin relee
+reachability-unknown = încă necunoscută
+dash-shared-docs = Documente comune: { $n }
+dash-partners-sync = Parteneri și sincronizare
+dash-no-partner = Încă nu este cunoscut niciun nod partener. Adăugați un partener la o înfrățire sau alăturați-vă uneia cu un bilet de invitație.
+dash-recent-docs = Documente modificate recent
+peer-syncing = sincronizare { $n }
+peer-in-sync = sincronizat
+peer-offline = deconectat
+peer-online = conectat
+peer-unknown = nod necunoscut
+peer-last-seen = văzut ultima dată { $when }
+
+## Table headings
+col-partner = Partener
+col-connection = Conexiune
+col-shared-spaces = Înfrățiri comune și starea sincronizării
+col-changes-received = Modificări primite
+col-document = Document
+col-kind = Tip
+col-space = Înfrățire
+col-last-change = Ultima modificare
+col-changes = Modificări
+col-founded-by = Fondată de
+col-founded = Fondată la
+col-town = Localitate
+col-role = Rol
+col-status = Stare
+col-added-by = Adăugat de
+col-node-id = Identificatorul nodului
+col-when = Data
+col-change = Modificare
+col-signature = Semnătură
+
+## Partnerships
+spaces-intro = O înfrățire cuprinde documentele comune a două sau mai multe localități.
+spaces-none = Această localitate nu face încă parte din nicio înfrățire.
+space-name = Nume
+space-name-placeholder = de ex. Saint-Pol – Warstein
+space-found-title = Fondați o înfrățire
+space-found = Fondare
+space-join-title = Alăturare cu o invitație
+space-join-ticket = Bilet de invitație de la un partener
+space-join = Alăturare
+space-joined = V-ați alăturat înfrățirii.
+ticket-placeholder = bilet twinmesh…
+space-members = Membri
+space-log = Jurnalul membrilor
+role-editor = editor
+role-admin = administrator
+role-viewer = cititor
+invite-title = Invitați o localitate parteneră
+invite-days = Valabil (zile)
+invite-create = Creați biletul de invitație
+invite-ticket = Bilet de invitație
+invite-send = Trimiteți acest bilet de unică folosință localității partenere (rol: { $role }). Expiră în { $days } zi(le).
+invite-copied = Bilet copiat.
+invite-copy = Copiați biletul
+member-add-title = Adăugați un partener după identificatorul nodului său
+member-town-name = Numele localității
+town-name-placeholder = de ex. Warstein
+member-add = Adăugați membrul
+member-this-town = (această localitate)
+member-active = activ
+member-removed = eliminat
+log-add = { $by } a adăugat { $member } cu rolul { $role }
+log-set-role = { $by } a atribuit rolul { $role } pentru { $member }
+log-leave = { $by } a părăsit înfrățirea
+log-remove = { $by } a eliminat { $member }
+log-rejected = respins: { $why }
+
+## Documents
+docs-none = Încă nu există documente.
+doc-new = Document nou
+doc-title = Titlu
+doc-title-placeholder = de ex. CIRCLE60 – Young Circular Towns
+doc-title-placeholder-short = de ex. CIRCLE60
+doc-create = Creare
+doc-not-found-title = Documentul nu a fost găsit
+doc-not-found-text = Acest nod nu are niciun document la această adresă. Linkul poate fi incomplet, documentul poate fi fost eliminat sau documentul unui partener nu a ajuns încă la acest nod.
+doc-not-found-list = Afișați lista documentelor
+tab-edit = Editare
+tab-history = Istoric
+tab-print = Tipărire și export
+
+## The editor
+conflicts-count = Valori în conflict: { $n }.
+conflicts-explain = Partenerii au introdus valori diferite în același timp. Fiecare valoare este afișată mai jos împreună cu localitatea care a introdus-o; alegeți una pentru a rezolva conflictul.
+conflict = Conflict
+conflict-explain = introdus diferit de două localități
+conflict-keep = Păstrați aceasta
+# How a date is written, shown in an empty date box.
+date-placeholder = ZZ.LL.AAAA
+date-pick = Alegeți o dată: { $field }
+list-add = Adăugați la „{ $list }”
+list-empty = Încă nimic.
+list-none = Nimic.
+item-remove = Eliminare
+item-remove-named = Eliminați { $item }
+item-remove-confirm = Eliminați { $item }?
+total = Total
+total-of = Total { $field }
+total-plus-conflict = conflict
+total-plus-invalid = valoare nevalidă
+money-correction = (corecție)
+value-invalid = nevalid: { $value } ({ $reason })
+
+## History and printing
+history-refused = respins: { $why }
+history-view-at = Vedeți documentul în acest punct
+history-older = Încărcați modificările mai vechi
+history-sub = istoricul a { $n } modificări, cele mai noi primele
+signature-verified = verificată
+signature-missing = lipsă
+signature-invalid = nevalidă
+at-as-it-was = Așa cum era după această modificare:
+at-back = Înapoi la versiunea actuală
+print = Tipărire
+print-markdown = Descărcați în Markdown
+print-html = Descărcați în HTML
+print-printed = tipărit la { $when }

@@ -35,46 +35,153 @@ function h(tag, attrs, ...children) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
+  if (tag === 'table') labelCells(el);
   return el;
 }
 
+// Each body cell carries its column's heading (`data-label`): on narrow screens the CSS turns
+// rows into stacked cards and shows the heading beside the value. Footer cells holding a total
+// are labelled where they are made.
+function labelCells(table) {
+  const heads = Array.from(table.querySelectorAll('thead th')).map((th) => th.textContent);
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    Array.from(tr.children).forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i]; });
+  }
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const eur = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' });
-const fmtEur = (n) => (typeof n === 'number' ? eur.format(n) : '');
-// Exact euros from integer cents (a BigInt): totals are summed in cents, never in floating euros.
+
+// ---------- language: the officer's choice, remembered per browser ----------
+
+const LANG_KEY = 'twinmesh.lang';
+// The language in use: its code, Intl locale and messages; English's messages stand behind a gap.
+const L = { code: 'en', locale: 'en-GB', messages: {}, english: {}, languages: [] };
+
+// A message in the officer's language with its `{name}` placeholders filled in. A key missing
+// from every catalog shows as the key (the i18n tests keep that from happening).
+function t(key, args) {
+  let text = L.messages[key];
+  if (text === undefined) text = L.english[key];
+  if (text === undefined) return key;
+  return text.replace(/\{\s*\$?([A-Za-z0-9_-]+)\s*\}/g, (m, name) => (args && args[name] !== undefined ? String(args[name]) : m));
+}
+// A translated text if the catalog has the key, else the given fallback (the API's English label).
+const tOr = (key, fallback, args) => (L.messages[key] !== undefined || L.english[key] !== undefined ? t(key, args) : fallback);
+
+async function getJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.json();
+}
+
+// The language to start in: the remembered choice, else the browser's first language we speak.
+function preferredLanguage(codes) {
+  const saved = localStorage.getItem(LANG_KEY);
+  if (saved && codes.includes(saved)) return saved;
+  for (const tag of navigator.languages || [navigator.language || 'en']) {
+    const code = String(tag).split(/[-_]/)[0].toLowerCase();
+    if (codes.includes(code)) return code;
+  }
+  return 'en';
+}
+
+async function loadLanguage(code) {
+  const [cat, en] = await Promise.all([getJson(`/i18n/${code}.json`), L.english.__loaded ? null : getJson('/i18n/en.json')]);
+  if (en) L.english = Object.assign({ __loaded: '1' }, en.messages);
+  L.code = cat.code;
+  L.locale = cat.locale;
+  L.messages = cat.messages;
+  NUM.money = new Intl.NumberFormat(L.locale, { style: 'currency', currency: 'EUR' });
+  NUM.plain = new Intl.NumberFormat(L.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
+  NUM.date = new Intl.DateTimeFormat(L.locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
+  document.documentElement.lang = L.code;
+  translateStatic();
+  if (S.rawSchema) S.schema = localiseSchema(S.rawSchema);
+}
+
+// The page's fixed words: a data-i18n attribute names the key of the text, data-i18n-<attr> of an attribute.
+function translateStatic() {
+  for (const el of document.querySelectorAll('*')) {
+    for (const a of Array.from(el.attributes)) {
+      if (a.name === 'data-i18n') el.textContent = t(a.value);
+      else if (a.name.startsWith('data-i18n-')) el.setAttribute(a.name.slice(10), t(a.value));
+    }
+  }
+  const menu = document.getElementById('lang');
+  if (menu) {
+    menu.replaceChildren(...L.languages.map((l) => h('option', { value: l.code, lang: l.code, text: l.name })));
+    menu.value = L.code;
+  }
+  setLive(S.live);
+}
+
+// The API's schema with every name in the officer's language: fields get `label`, lists their
+// item name (`item`, with `{n}`), choice fields the names of their options (`choices`).
+function localiseSchema(raw) {
+  const walk = (kind, fields, names) => fields.map((f) => {
+    const here = [...names, f.name];
+    const g = Object.assign({}, f);
+    g.label = tOr(`field-${kind}-${here.join('-')}`, f.label);
+    if (f.type === 'enum') g.choices = Object.fromEntries((f.options || []).map((o) => [o, tOr(`choice-${kind}-${here.join('-')}-${o}`, o.replace(/-/g, ' '))]));
+    if (f.type === 'list') g.itemKey = `item-${kind}-${here.join('-')}`;
+    if (f.fields) g.fields = walk(kind, f.fields, here);
+    return g;
+  });
+  return Object.assign({}, raw, {
+    kinds: raw.kinds.map((k) => Object.assign({}, k, { label: tOr(`kind-${k.kind}`, k.label), fields: walk(k.kind, k.fields, []) })),
+  });
+}
+
+// ---------- amounts and dates in the officer's locale ----------
+
+const NUM = {
+  money: new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }),
+  plain: new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false }),
+  date: new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' }),
+};
+const fmtEur = (n) => (typeof n === 'number' ? NUM.money.format(n) : '');
+// Exact euros from integer cents (a BigInt): totals are summed in cents, never in floating
+// euros; Intl formats the exact decimal string, so no cent is lost to a float.
 function fmtCents(c) {
   const neg = c < 0n;
   const a = neg ? -c : c;
-  return `${neg ? '-' : ''}€${(a / 100n).toLocaleString('en-GB')}.${String(a % 100n).padStart(2, '0')}`;
+  return NUM.money.format(`${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`);
+}
+// A stored date (`2027-04-30`, `2027-04`, `2027`) as the locale writes it; partial dates as stored.
+function fmtDate(v) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(v));
+  if (!m) return String(v);
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return isNaN(d.getTime()) ? String(v) : NUM.date.format(d);
 }
 
 function fmtTime(t) {
   if (t === null || t === undefined) return '';
   const d = new Date(typeof t === 'number' ? t : String(t));
   if (isNaN(d.getTime())) return String(t);
-  return d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return d.toLocaleString(L.locale, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-function ago(t) {
-  if (t === null || t === undefined) return 'never';
-  const ms = Date.now() - (typeof t === 'number' ? t : Date.parse(t));
-  if (!(ms >= 0)) return fmtTime(t);
+function ago(when) {
+  if (when === null || when === undefined) return t('time-never');
+  const ms = Date.now() - (typeof when === 'number' ? when : Date.parse(when));
+  if (!(ms >= 0)) return fmtTime(when);
   const m = Math.round(ms / 60000);
-  if (m < 1) return 'just now';
-  if (m < 60) return `${m} min ago`;
+  if (m < 1) return t('time-just-now');
+  if (m < 60) return t('time-minutes-ago', { n: m });
   const hr = Math.round(m / 60);
-  if (hr < 48) return `${hr} h ago`;
-  return fmtTime(t);
+  if (hr < 48) return t('time-hours-ago', { n: hr });
+  return fmtTime(when);
 }
 
 let toastTimer = null;
 function toast(msg, info) {
-  const t = document.getElementById('toast');
-  t.textContent = msg;
-  t.className = info ? 'toast info' : 'toast';
-  t.hidden = false;
+  const el = document.getElementById('toast');
+  el.textContent = msg;
+  el.className = info ? 'toast info' : 'toast';
+  el.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { t.hidden = true; }, 5000);
+  toastTimer = setTimeout(() => { el.hidden = true; }, 5000);
 }
 
 function officer() {
@@ -82,12 +189,13 @@ function officer() {
   return v || null;
 }
 
+// An error reply of the API: its message (already in the officer's language), code and field.
 class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, code, field) { super(message); this.status = status; this.code = code; this.field = field; }
 }
 
 async function api(method, path, body) {
-  const headers = { Authorization: `Bearer ${S.token}` };
+  const headers = { Authorization: `Bearer ${S.token}`, 'Accept-Language': L.code };
   const init = { method, headers };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -97,8 +205,8 @@ async function api(method, path, body) {
   const ct = r.headers.get('content-type') || '';
   const data = ct.includes('json') ? await r.json() : await r.text();
   if (!r.ok) {
-    if (r.status === 401) { signOut(); }
-    throw new ApiError(r.status, (data && data.error) || `request failed (${r.status})`);
+    if (r.status === 401) { signOut('signin-refused'); }
+    throw new ApiError(r.status, (data && data.error) || t('error-request-failed', { status: r.status }), data && data.code, data && data.field);
   }
   return data;
 }
@@ -114,30 +222,35 @@ function takeTokenFromUrl() {
   S.token = localStorage.getItem(TOKEN_KEY);
 }
 
-function signOut() {
+// Forgets the token; `why` (a message key, if any) is shown above the sign-in form.
+function signOut(why) {
   localStorage.removeItem(TOKEN_KEY);
   S.token = null;
+  S.signInProblem = typeof why === 'string' ? why : null;
   renderSignIn();
 }
 
 function renderSignIn() {
   const main = document.getElementById('main');
   const input = h('input', { id: 'token', autocomplete: 'off', spellcheck: 'false' });
+  const problem = S.signInProblem;
+  if (problem) { input.setAttribute('aria-invalid', 'true'); input.setAttribute('aria-describedby', 'token-error'); }
   main.replaceChildren(
-    h('h1', { text: 'Sign in to your town\'s node' }),
-    h('p', {}, 'Open the login address that ', h('code', { text: 'twin start' }),
-      ' printed, or paste the token from the file ', h('code', { text: 'api.token' }),
-      ' in the node\'s data folder.'),
+    h('h1', { text: t('signin-title') }),
+    h('p', {}, t('signin-help-before'), ' ', h('code', { text: 'twin start' }), ' ',
+      t('signin-help-middle'), ' ', h('code', { text: 'api.token' }), ' ', t('signin-help-after')),
+    problem ? h('p', { id: 'token-error', class: 'banner error', role: 'alert', text: t(problem) }) : null,
     h('form', { class: 'inline card', onsubmit: (e) => {
       e.preventDefault();
-      const t = input.value.trim();
-      if (!t) return;
-      localStorage.setItem(TOKEN_KEY, t);
-      S.token = t;
+      const tok = input.value.trim();
+      if (!tok) return;
+      localStorage.setItem(TOKEN_KEY, tok);
+      S.token = tok;
+      S.signInProblem = null;
       start();
     } },
-      h('div', { class: 'field' }, h('label', { for: 'token', text: 'Token' }), input),
-      h('button', { type: 'submit', text: 'Sign in' })),
+      h('div', { class: 'field' }, h('label', { for: 'token', text: t('signin-token') }), input),
+      h('button', { type: 'submit', text: t('signin-submit') })),
   );
 }
 
@@ -146,9 +259,10 @@ function renderSignIn() {
 function setLive(on) {
   S.live = on;
   const el = document.getElementById('live');
-  el.textContent = on ? '● live' : '○ offline';
+  if (!el) return;
+  el.textContent = on ? `● ${t('live-on')}` : `○ ${t('live-off')}`;
   el.className = on ? 'live on' : 'live off';
-  el.title = on ? 'Connected to your node; changes appear as they happen' : 'Not connected to your node; retrying';
+  el.title = on ? t('live-on-title') : t('live-off-title');
 }
 
 async function eventLoop() {
@@ -157,7 +271,7 @@ async function eventLoop() {
     if (!S.token) { S.loopStarted = false; return; }
     try {
       const r = await fetch('/api/v1/events', { headers: { Authorization: `Bearer ${S.token}` } });
-      if (r.status === 401) { S.loopStarted = false; signOut(); return; }
+      if (r.status === 401) { S.loopStarted = false; signOut('signin-refused'); return; }
       if (!r.ok || !r.body) throw new Error(`events: ${r.status}`);
       setLive(true);
       backoff = 500;
@@ -235,7 +349,7 @@ function route() {
   for (const a of document.querySelectorAll('[data-nav]')) a.removeAttribute('aria-current');
   const nav = (n) => { const a = document.querySelector(`[data-nav="${n}"]`); if (a) a.setAttribute('aria-current', 'page'); };
   const main = document.getElementById('main');
-  main.replaceChildren(h('p', { class: 'muted', text: 'Loading…' }));
+  main.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
   let p;
   if (parts.length === 0) { nav('dashboard'); p = viewDashboard(main); }
   else if (parts[0] === 'spaces') { nav('spaces'); p = viewSpaces(main); }
@@ -245,10 +359,19 @@ function route() {
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'at' && parts[3]) { nav('docs'); p = viewAt(main, parts[1], parts[3]); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'print') { nav('docs'); p = viewPrint(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1]) { nav('docs'); p = viewEditor(main, parts[1]); }
-  else { main.replaceChildren(h('h1', { text: 'Page not found' }), h('p', {}, h('a', { href: '#/', text: 'Back to the dashboard' }))); return; }
+  else { main.replaceChildren(h('h1', { text: t('page-not-found') }), h('p', {}, h('a', { href: '#/', text: t('back-to-dashboard') }))); return; }
   Promise.resolve(p).catch((e) => {
     if (e instanceof ApiError && e.status === 401) return;
-    main.replaceChildren(h('h1', { text: 'Something went wrong' }), h('p', { class: 'banner', text: e.message }));
+    if (e instanceof ApiError && e.status === 404 && parts[0] === 'doc') {
+      // An unknown document (a stale link, or one not yet synced): say so, offer the list.
+      S.editor = null;
+      document.title = `${t('doc-not-found-title')} – Twinmesh`;
+      main.replaceChildren(h('h1', { text: t('doc-not-found-title') }),
+        h('p', { class: 'banner', role: 'alert', text: t('doc-not-found-text') }),
+        h('p', {}, h('a', { href: '#/docs', id: 'to-doc-list', class: 'button', text: t('doc-not-found-list') })));
+      return;
+    }
+    main.replaceChildren(h('h1', { text: t('something-wrong') }), h('p', { class: 'banner', text: e.message }));
   });
 }
 
@@ -259,6 +382,7 @@ async function loadSpaces() {
 const spaceName = (id) => (S.spaces.find((s) => s.id === id) || {}).name || `${String(id).slice(0, 10)}…`;
 const kindInfo = (kind) => (S.schema ? S.schema.kinds.find((k) => k.kind === kind) : null);
 const kindLabel = (kind) => (kindInfo(kind) || {}).label || kind;
+const untitled = (title) => title || t('untitled');
 
 // ---------- dashboard ----------
 
@@ -266,7 +390,7 @@ async function viewDashboard(main) {
   const view = { name: 'dashboard' };
   S.view = view;
   const body = h('div');
-  main.replaceChildren(h('h1', { text: 'Dashboard' }), body);
+  main.replaceChildren(h('h1', { text: t('nav-dashboard') }), body);
   view.refresh = refresher(async () => {
     const [status, peers, spaces, docs] = await Promise.all([
       api('GET', '/status'), api('GET', '/peers'), loadSpaces(), api('GET', '/docs'),
@@ -277,36 +401,36 @@ async function viewDashboard(main) {
     const online = peers.filter((p) => p.connected);
     const partnerRows = peers.map((p) => {
       const state = p.connected
-        ? (p.syncing_documents > 0 ? h('span', { class: 'badge warn', text: `syncing ${p.syncing_documents}` }) : h('span', { class: 'badge ok', text: 'in sync' }))
-        : h('span', { class: 'badge', text: 'offline' });
+        ? (p.syncing_documents > 0 ? h('span', { class: 'badge warn', text: t('peer-syncing', { n: p.syncing_documents }) }) : h('span', { class: 'badge ok', text: t('peer-in-sync') }))
+        : h('span', { class: 'badge', text: t('peer-offline') });
       return h('tr', {},
-        h('td', {}, h('strong', { text: p.name || 'unknown node' }), p.country ? ` (${p.country})` : ''),
-        h('td', {}, p.connected ? h('span', { class: 'badge ok', text: 'online' }) : `last seen ${ago(p.last_seen_utc || p.last_seen)}`),
+        h('td', {}, h('strong', { text: p.name || t('peer-unknown') }), p.country ? ` (${p.country})` : ''),
+        h('td', {}, p.connected ? h('span', { class: 'badge ok', text: t('peer-online') }) : t('peer-last-seen', { when: ago(p.last_seen_utc || p.last_seen) })),
         h('td', {}, (p.spaces || []).map((s) => h('div', {}, h('a', { href: `#/space/${s.space}`, text: s.name }), ' ', state.cloneNode(true)))),
         h('td', { class: 'num', text: String(p.changes_received || 0) }));
     });
     body.replaceChildren(
       h('div', { class: 'grid' },
         h('section', { class: 'card', 'aria-labelledby': 'c-town' },
-          h('h2', { id: 'c-town', text: 'This town' }),
+          h('h2', { id: 'c-town', text: t('dash-this-town') }),
           h('div', { class: 'stat', text: node.name }),
-          h('div', { class: 'muted', text: `Country: ${node.country}` }),
+          h('div', { class: 'muted', text: t('dash-country', { country: node.country }) }),
           h('div', { class: 'mono small', text: node.id })),
         h('section', { class: 'card', 'aria-labelledby': 'c-net' },
-          h('h2', { id: 'c-net', text: 'Partners online' }),
-          h('div', { class: 'stat', text: `${online.length} of ${peers.length}` }),
-          h('div', { class: 'muted', text: `Reachability: ${net.reachability}` })),
+          h('h2', { id: 'c-net', text: t('dash-partners-online') }),
+          h('div', { class: 'stat', text: t('dash-n-of-m', { n: online.length, m: peers.length }) }),
+          h('div', { class: 'muted', text: t('dash-reachability', { reachability: tOr(`reachability-${String(net.reachability).split(' ')[0]}`, net.reachability) }) })),
         h('section', { class: 'card', 'aria-labelledby': 'c-sp' },
-          h('h2', { id: 'c-sp', text: 'Partnerships' }),
+          h('h2', { id: 'c-sp', text: t('nav-spaces') }),
           h('div', { class: 'stat', text: String(spaces.length) }),
-          h('div', { class: 'muted', text: `${docs.length} shared documents` }))),
-      h('h2', { text: 'Partners and sync' }),
+          h('div', { class: 'muted', text: t('dash-shared-docs', { n: docs.length }) }))),
+      h('h2', { text: t('dash-partners-sync') }),
       peers.length === 0
-        ? h('p', { class: 'empty', text: 'No partner node known yet. Add a partner to a partnership, or join one with an invitation ticket.' })
+        ? h('p', { class: 'empty', text: t('dash-no-partner') })
         : h('div', { class: 'table-wrap' }, h('table', {},
-          h('thead', {}, h('tr', {}, h('th', { text: 'Partner' }), h('th', { text: 'Connection' }), h('th', { text: 'Shared partnerships and sync state' }), h('th', { class: 'num', text: 'Changes received' }))),
+          h('thead', {}, h('tr', {}, h('th', { text: t('col-partner') }), h('th', { text: t('col-connection') }), h('th', { text: t('col-shared-spaces') }), h('th', { class: 'num', text: t('col-changes-received') }))),
           h('tbody', {}, partnerRows))),
-      h('h2', { text: 'Recently changed documents' }),
+      h('h2', { text: t('dash-recent-docs') }),
       docList(docs.slice().sort((a, b) => (b.updated || 0) - (a.updated || 0)).slice(0, 8)),
     );
   });
@@ -314,11 +438,11 @@ async function viewDashboard(main) {
 }
 
 function docList(docs) {
-  if (docs.length === 0) return h('p', { class: 'empty', text: 'No documents yet.' });
+  if (docs.length === 0) return h('p', { class: 'empty', text: t('docs-none') });
   return h('div', { class: 'table-wrap' }, h('table', {},
-    h('thead', {}, h('tr', {}, h('th', { text: 'Document' }), h('th', { text: 'Kind' }), h('th', { text: 'Partnership' }), h('th', { text: 'Last change' }), h('th', { class: 'num', text: 'Changes' }))),
+    h('thead', {}, h('tr', {}, h('th', { text: t('col-document') }), h('th', { text: t('col-kind') }), h('th', { text: t('col-space') }), h('th', { text: t('col-last-change') }), h('th', { class: 'num', text: t('col-changes') }))),
     h('tbody', {}, docs.map((d) => h('tr', {},
-      h('td', {}, h('a', { href: `#/doc/${d.id}`, text: d.title || '(untitled)' })),
+      h('td', {}, h('a', { href: `#/doc/${d.id}`, text: untitled(d.title) })),
       h('td', { text: kindLabel(d.kind) }),
       h('td', {}, h('a', { href: `#/space/${d.space}`, text: spaceName(d.space) })),
       h('td', { text: fmtTime(d.updated) }),
@@ -331,11 +455,11 @@ async function viewSpaces(main) {
   const view = { name: 'spaces' };
   S.view = view;
   const list = h('div');
-  const name = h('input', { id: 'space-name', required: true, placeholder: 'e.g. Saint-Pol – Warstein' });
-  const ticket = h('textarea', { id: 'ticket', class: 'ticket', required: true, placeholder: 'twinmesh ticket…' });
+  const name = h('input', { id: 'space-name', required: true, placeholder: t('space-name-placeholder') });
+  const ticket = h('textarea', { id: 'ticket', class: 'ticket', required: true, placeholder: t('ticket-placeholder') });
   main.replaceChildren(
-    h('h1', { text: 'Partnerships' }),
-    h('p', { class: 'sub', text: 'A partnership (space) holds the shared documents of two or more towns.' }),
+    h('h1', { text: t('nav-spaces') }),
+    h('p', { class: 'sub', text: t('spaces-intro') }),
     list,
     h('div', { class: 'grid' },
       h('form', { class: 'card', onsubmit: async (e) => {
@@ -345,27 +469,27 @@ async function viewSpaces(main) {
           location.hash = `#/space/${s.id}`;
         } catch (err) { toast(err.message); }
       } },
-        h('h2', { text: 'Found a partnership' }),
-        h('div', { class: 'field' }, h('label', { for: 'space-name', text: 'Name' }), name),
-        h('p', {}, h('button', { type: 'submit', text: 'Found' }))),
+        h('h2', { text: t('space-found-title') }),
+        h('div', { class: 'field' }, h('label', { for: 'space-name', text: t('space-name') }), name),
+        h('p', {}, h('button', { type: 'submit', text: t('space-found') }))),
       h('form', { class: 'card', onsubmit: async (e) => {
         e.preventDefault();
         try {
           const r = await api('POST', '/join', { ticket: ticket.value.trim() });
-          toast('Joined the partnership.', true);
+          toast(t('space-joined'), true);
           location.hash = `#/space/${r.space}`;
         } catch (err) { toast(err.message); }
       } },
-        h('h2', { text: 'Join with an invitation' }),
-        h('div', { class: 'field' }, h('label', { for: 'ticket', text: 'Invitation ticket from a partner' }), ticket),
-        h('p', {}, h('button', { type: 'submit', text: 'Join' })))));
+        h('h2', { text: t('space-join-title') }),
+        h('div', { class: 'field' }, h('label', { for: 'ticket', text: t('space-join-ticket') }), ticket),
+        h('p', {}, h('button', { type: 'submit', text: t('space-join') })))));
   view.refresh = refresher(async () => {
     const spaces = await loadSpaces();
     if (S.view !== view) return;
     list.replaceChildren(spaces.length === 0
-      ? h('p', { class: 'empty', text: 'This town is not in any partnership yet.' })
+      ? h('p', { class: 'empty', text: t('spaces-none') })
       : h('div', { class: 'table-wrap' }, h('table', {},
-        h('thead', {}, h('tr', {}, h('th', { text: 'Partnership' }), h('th', { text: 'Founded by' }), h('th', { text: 'Founded' }), h('th', { class: 'num', text: 'Documents' }))),
+        h('thead', {}, h('tr', {}, h('th', { text: t('col-space') }), h('th', { text: t('col-founded-by') }), h('th', { text: t('col-founded') }), h('th', { class: 'num', text: t('nav-docs') }))),
         h('tbody', {}, spaces.map((s) => h('tr', {},
           h('td', {}, h('a', { href: `#/space/${s.id}`, text: s.name })),
           h('td', { text: s.founder ? s.founder.name : '' }),
@@ -376,6 +500,19 @@ async function viewSpaces(main) {
 }
 
 const ROLES = ['editor', 'admin', 'viewer'];
+const roleName = (r) => tOr(`role-${r}`, r);
+
+// One entry of the membership log as a sentence in the officer's language.
+function logLine(o) {
+  const args = { by: o.by, member: o.member };
+  let m = /^add as (\w+)$/.exec(o.what);
+  if (m) return t('log-add', Object.assign(args, { role: roleName(m[1]) }));
+  m = /^set role (\w+)$/.exec(o.what);
+  if (m) return t('log-set-role', Object.assign(args, { role: roleName(m[1]) }));
+  if (o.what === 'leave') return t('log-leave', args);
+  if (o.what === 'remove') return t('log-remove', args);
+  return `${o.by} — ${o.what} ${o.member}`;
+}
 
 async function viewSpace(main, id) {
   const view = { name: 'space' };
@@ -384,33 +521,33 @@ async function viewSpace(main, id) {
   const docs = h('div');
   const log = h('div');
   const ticketOut = h('div');
-  const role = h('select', { id: 'inv-role' }, ROLES.map((r) => h('option', { value: r, text: r })));
+  const role = h('select', { id: 'inv-role' }, ROLES.map((r) => h('option', { value: r, text: roleName(r) })));
   const days = h('input', { id: 'inv-days', type: 'number', min: '1', max: '90', value: '7', class: 'num' });
   const addId = h('input', { id: 'add-id', required: true, placeholder: '12D3KooW…', spellcheck: 'false' });
-  const addName = h('input', { id: 'add-name', placeholder: 'e.g. Warstein' });
-  const addRole = h('select', { id: 'add-role' }, ROLES.map((r) => h('option', { value: r, text: r })));
+  const addName = h('input', { id: 'add-name', placeholder: t('town-name-placeholder') });
+  const addRole = h('select', { id: 'add-role' }, ROLES.map((r) => h('option', { value: r, text: roleName(r) })));
   const newKind = h('select', { id: 'new-kind' }, (S.schema.kinds).map((k) => h('option', { value: k.kind, text: k.label })));
-  const newTitle = h('input', { id: 'new-title', required: true, placeholder: 'e.g. CIRCLE60' });
-  const title = h('h1', { text: 'Partnership' });
-  main.replaceChildren(title, h('h2', { text: 'Members' }), members,
+  const newTitle = h('input', { id: 'new-title', required: true, placeholder: t('doc-title-placeholder-short') });
+  const title = h('h1', { text: t('col-space') });
+  main.replaceChildren(title, h('h2', { text: t('space-members') }), members,
     h('div', { class: 'grid' },
       h('form', { class: 'card', onsubmit: async (e) => {
         e.preventDefault();
         try {
           const r = await api('POST', `/spaces/${id}/invitations`, { role: role.value, valid_secs: Math.round(Number(days.value) * 86400) });
-          const ta = h('textarea', { class: 'ticket', readonly: true, id: 'ticket-out', 'aria-label': 'Invitation ticket' });
+          const ta = h('textarea', { class: 'ticket', readonly: true, id: 'ticket-out', 'aria-label': t('invite-ticket') });
           ta.value = r.ticket;
-          ticketOut.replaceChildren(h('p', { class: 'small', text: `Send this one-time ticket to the partner town (role: ${r.role}). It expires in ${days.value} day(s).` }), ta,
+          ticketOut.replaceChildren(h('p', { class: 'small', text: t('invite-send', { role: roleName(r.role), days: days.value }) }), ta,
             h('button', { type: 'button', class: 'secondary', onclick: async () => {
-              try { await navigator.clipboard.writeText(r.ticket); toast('Ticket copied.', true); } catch (err) { ta.select(); }
-            }, text: 'Copy ticket' }));
+              try { await navigator.clipboard.writeText(r.ticket); toast(t('invite-copied'), true); } catch (err) { ta.select(); }
+            }, text: t('invite-copy') }));
         } catch (err) { toast(err.message); }
       } },
-        h('h3', { text: 'Invite a partner town' }),
+        h('h3', { text: t('invite-title') }),
         h('div', { class: 'fields' },
-          h('div', { class: 'field' }, h('label', { for: 'inv-role', text: 'Role' }), role),
-          h('div', { class: 'field' }, h('label', { for: 'inv-days', text: 'Valid for (days)' }), days)),
-        h('button', { type: 'submit', text: 'Create invitation ticket' }), ticketOut),
+          h('div', { class: 'field' }, h('label', { for: 'inv-role', text: t('col-role') }), role),
+          h('div', { class: 'field' }, h('label', { for: 'inv-days', text: t('invite-days') }), days)),
+        h('button', { type: 'submit', text: t('invite-create') }), ticketOut),
       h('form', { class: 'card', onsubmit: async (e) => {
         e.preventDefault();
         try {
@@ -419,40 +556,40 @@ async function viewSpace(main, id) {
           view.refresh();
         } catch (err) { toast(err.message); }
       } },
-        h('h3', { text: 'Add a partner by its node id' }),
-        h('div', { class: 'field' }, h('label', { for: 'add-id', text: 'Node id' }), addId),
+        h('h3', { text: t('member-add-title') }),
+        h('div', { class: 'field' }, h('label', { for: 'add-id', text: t('col-node-id') }), addId),
         h('div', { class: 'fields' },
-          h('div', { class: 'field' }, h('label', { for: 'add-name', text: 'Town name' }), addName),
-          h('div', { class: 'field' }, h('label', { for: 'add-role', text: 'Role' }), addRole)),
-        h('button', { type: 'submit', text: 'Add member' }))),
-    h('h2', { text: 'Documents' }), docs,
+          h('div', { class: 'field' }, h('label', { for: 'add-name', text: t('member-town-name') }), addName),
+          h('div', { class: 'field' }, h('label', { for: 'add-role', text: t('col-role') }), addRole)),
+        h('button', { type: 'submit', text: t('member-add') }))),
+    h('h2', { text: t('nav-docs') }), docs,
     h('form', { class: 'inline card', onsubmit: async (e) => {
       e.preventDefault();
       try {
-        const d = await api('POST', '/docs', { space: id, kind: newKind.value, title: newTitle.value, officer: officer() });
+        const d = await api('POST', '/docs', { space: id, kind: newKind.value, title: newTitle.value, officer: officer(), lang: L.code });
         location.hash = `#/doc/${d.id}`;
       } catch (err) { toast(err.message); }
     } },
-      h('div', { class: 'field' }, h('label', { for: 'new-kind', text: 'New document' }), newKind),
-      h('div', { class: 'field' }, h('label', { for: 'new-title', text: 'Title' }), newTitle),
-      h('button', { type: 'submit', text: 'Create' })),
-    h('h2', { text: 'Membership log' }), log);
+      h('div', { class: 'field' }, h('label', { for: 'new-kind', text: t('doc-new') }), newKind),
+      h('div', { class: 'field' }, h('label', { for: 'new-title', text: t('doc-title') }), newTitle),
+      h('button', { type: 'submit', text: t('doc-create') })),
+    h('h2', { text: t('space-log') }), log);
   view.refresh = refresher(async () => {
     const [m, d] = await Promise.all([api('GET', `/spaces/${id}/members`), api('GET', `/spaces/${id}/docs`), loadSpaces()]);
     if (S.view !== view) return;
     title.textContent = spaceName(id);
     members.replaceChildren(h('div', { class: 'table-wrap' }, h('table', {},
-      h('thead', {}, h('tr', {}, h('th', { text: 'Town' }), h('th', { text: 'Role' }), h('th', { text: 'Status' }), h('th', { text: 'Added by' }), h('th', { text: 'Node id' }))),
+      h('thead', {}, h('tr', {}, h('th', { text: t('col-town') }), h('th', { text: t('col-role') }), h('th', { text: t('col-status') }), h('th', { text: t('col-added-by') }), h('th', { text: t('col-node-id') }))),
       h('tbody', {}, m.members.map((x) => h('tr', {},
-        h('td', {}, h('strong', { text: x.name || '(unnamed)' }), x.id === S.me.id ? ' (this town)' : ''),
-        h('td', { text: x.role }),
-        h('td', {}, x.active ? h('span', { class: 'badge ok', text: 'active' }) : h('span', { class: 'badge bad', text: 'removed' })),
+        h('td', {}, h('strong', { text: x.name || t('unnamed') }), x.id === S.me.id ? ` ${t('member-this-town')}` : ''),
+        h('td', { text: roleName(x.role) }),
+        h('td', {}, x.active ? h('span', { class: 'badge ok', text: t('member-active') }) : h('span', { class: 'badge bad', text: t('member-removed') })),
         h('td', { text: x.added_by || '' }),
         h('td', { class: 'mono', text: x.id })))))));
     docs.replaceChildren(docList(d));
     log.replaceChildren(h('ol', { class: 'small' }, m.log.map((o) => h('li', {},
-      `${fmtTime(o.time_utc)}: ${o.by} — ${o.what} ${o.member}`,
-      o.applied ? '' : h('span', { class: 'badge bad', text: ` rejected: ${o.rejected_because}` })))));
+      `${fmtTime(o.time_utc)}: ${logLine(o)}`,
+      o.applied ? '' : h('span', { class: 'badge bad', text: ` ${t('log-rejected', { why: o.rejected_because })}` })))));
   });
   await view.refresh();
 }
@@ -465,20 +602,20 @@ async function viewDocs(main) {
   const body = h('div');
   const space = h('select', { id: 'nd-space' });
   const kind = h('select', { id: 'nd-kind' }, S.schema.kinds.map((k) => h('option', { value: k.kind, text: k.label })));
-  const title = h('input', { id: 'nd-title', required: true, placeholder: 'e.g. CIRCLE60 – Young Circular Towns' });
-  main.replaceChildren(h('h1', { text: 'Documents' }), body,
-    h('h2', { text: 'New document' }),
+  const title = h('input', { id: 'nd-title', required: true, placeholder: t('doc-title-placeholder') });
+  main.replaceChildren(h('h1', { text: t('nav-docs') }), body,
+    h('h2', { text: t('doc-new') }),
     h('form', { class: 'inline card', onsubmit: async (e) => {
       e.preventDefault();
       try {
-        const d = await api('POST', '/docs', { space: space.value, kind: kind.value, title: title.value, officer: officer() });
+        const d = await api('POST', '/docs', { space: space.value, kind: kind.value, title: title.value, officer: officer(), lang: L.code });
         location.hash = `#/doc/${d.id}`;
       } catch (err) { toast(err.message); }
     } },
-      h('div', { class: 'field' }, h('label', { for: 'nd-space', text: 'Partnership' }), space),
-      h('div', { class: 'field' }, h('label', { for: 'nd-kind', text: 'Kind' }), kind),
-      h('div', { class: 'field' }, h('label', { for: 'nd-title', text: 'Title' }), title),
-      h('button', { type: 'submit', id: 'nd-create', text: 'Create' })));
+      h('div', { class: 'field' }, h('label', { for: 'nd-space', text: t('col-space') }), space),
+      h('div', { class: 'field' }, h('label', { for: 'nd-kind', text: t('col-kind') }), kind),
+      h('div', { class: 'field' }, h('label', { for: 'nd-title', text: t('doc-title') }), title),
+      h('button', { type: 'submit', id: 'nd-create', text: t('doc-create') })));
   view.refresh = refresher(async () => {
     const [docs, spaces] = await Promise.all([api('GET', '/docs'), loadSpaces()]);
     if (S.view !== view) return;
@@ -487,7 +624,7 @@ async function viewDocs(main) {
     if (keep) space.value = keep;
     body.replaceChildren(...S.schema.kinds.map((k) => {
       const mine = docs.filter((d) => d.kind === k.kind).sort((a, b) => String(a.title).localeCompare(String(b.title)));
-      return h('section', { 'aria-label': k.label }, h('h2', { text: `${k.label} (${mine.length})` }), docList(mine));
+      return h('section', { 'aria-label': k.label, dataset: { kind: k.kind } }, h('h2', { text: `${k.label} (${mine.length})` }), docList(mine));
     }));
   });
   await view.refresh();
@@ -565,21 +702,26 @@ function columnTotal(col, list) {
   for (const it of list) {
     const v = it[col.name];
     if (typeof v === 'number' && Number.isFinite(v)) sum += BigInt(Math.round(col.type === 'money' ? v * 100 : v));
-    else if (isConflict(v)) left.push('conflict');
-    else if (isInvalid(v)) left.push('invalid');
+    else if (isConflict(v)) left.push(t('total-plus-conflict'));
+    else if (isInvalid(v)) left.push(t('total-plus-invalid'));
   }
-  const base = col.type === 'money' ? fmtCents(sum) : sum.toString();
+  const base = col.type === 'money' ? fmtCents(sum) : sum.toLocaleString(L.locale);
   const notes = [...new Set(left)].map((k) => ` + ${k}`).join('');
   const exact = col.type === 'money' ? `${sum < 0n ? '-' : ''}${(sum < 0n ? -sum : sum) / 100n}.${String((sum < 0n ? -sum : sum) % 100n).padStart(2, '0')}` : sum.toString();
   return { text: base + notes, exact };
 }
 const SCALARS = ['str', 'enum', 'date', 'int', 'number', 'money', 'bool', 'country', 'email'];
-const HIDDEN = ['kind', 'schema', 'space', 'title', 'id'];
+// Fields Twinmesh sets itself (`kind`, `schema`, `space`, list item `id`): shown nowhere as inputs.
+const hidden = (f) => f.type === 'readonly';
 
+// A value as an input shows it: amounts in the locale's decimals without grouping (`2600,50`),
+// full dates as the locale writes them (`30.04.2027`), choices by their stored value.
 function fmtScalar(f, v) {
   if (v === null || v === undefined) return '';
   if (isInvalid(v)) return v.invalid;
-  if (f.type === 'money' && typeof v === 'number') return v.toFixed(2);
+  if (f.type === 'money' && typeof v === 'number') return NUM.plain.format(v);
+  if (f.type === 'number' && typeof v === 'number') return v.toLocaleString(L.locale, { useGrouping: false, maximumFractionDigits: 6 });
+  if (f.type === 'date') return fmtDate(v);
   if (f.type === 'bool') return v ? 'true' : 'false';
   return String(v);
 }
@@ -587,9 +729,13 @@ function fmtScalar(f, v) {
 function fmtDisplay(f, v) {
   if (isConflict(v)) return v.conflict.map((c) => `${fmtDisplay(f, c.value)} (${c.author})`).join(' / ');
   if (v === null || v === undefined) return '';
-  if (isInvalid(v)) return `⚠ invalid: ${v.invalid} (${v.reason})`;
-  if (f.type === 'money') return `${fmtEur(v)}${v < 0 ? ' (correction)' : ''}`;
-  if (f.type === 'bool') return v ? 'yes' : 'no';
+  if (isInvalid(v)) return `⚠ ${t('value-invalid', { value: v.invalid, reason: v.reason })}`;
+  if (f.type === 'money') return `${fmtEur(v)}${v < 0 ? ` ${t('money-correction')}` : ''}`;
+  if (f.type === 'bool') return v ? t('yes') : t('no');
+  if (f.type === 'enum' && f.choices && f.choices[v]) return f.choices[v];
+  if (f.type === 'int' && typeof v === 'number') return v.toLocaleString(L.locale);
+  if (f.type === 'number' && typeof v === 'number') return v.toLocaleString(L.locale);
+  if (f.type === 'date') return fmtDate(v);
   return String(v);
 }
 
@@ -607,10 +753,12 @@ function structureOf(fields, value) {
 async function viewEditor(main, id) {
   const ed = {
     id, widgets: new Map(), computed: [], content: null, structure: null, kind: null, fields: null, root: h('div'),
+    // Values the node refused, by path, with its reason: they outlive a re-render of the form.
+    refused: new Map(),
   };
   S.editor = ed;
   S.view = { name: 'editor' };
-  const title = h('h1', { text: 'Document' });
+  const title = h('h1', { text: t('col-document') });
   const meta = h('p', { class: 'sub' });
   const banner = h('div');
   main.replaceChildren(title, meta, docTabs(id, 'edit'), banner, ed.root);
@@ -644,13 +792,13 @@ async function viewEditor(main, id) {
     ed.fields = kindInfo(doc.kind).fields;
     ed.content = doc.content;
     ed.space = doc.space;
-    const titleText = doc.content.title || '(untitled)';
+    const titleText = untitled(doc.content.title);
     title.textContent = titleText;
     document.title = `${titleText} – Twinmesh`;
     meta.replaceChildren(`${kindLabel(doc.kind)} · `, h('a', { href: `#/space/${doc.space}`, text: spaceName(doc.space) }));
     banner.replaceChildren(doc.conflicts.length === 0 ? '' : h('div', { class: 'banner', role: 'status' },
-      h('strong', { text: `${doc.conflicts.length} conflicting value${doc.conflicts.length > 1 ? 's' : ''}. ` }),
-      'Partners set different values at the same time. Each is shown below with the town that set it; choose one to resolve.'));
+      h('strong', { text: `${t('conflicts-count', { n: doc.conflicts.length })} ` }),
+      t('conflicts-explain')));
     const structure = JSON.stringify(structureOf(ed.fields, doc.content));
     if (first || structure !== ed.structure) {
       ed.structure = structure;
@@ -667,15 +815,17 @@ async function viewEditor(main, id) {
     update(doc);
   });
   if (S.spaces.length === 0) await loadSpaces();
-  await ed.refresh();
+  // The first read outside the refresher: an unknown document reaches route()'s page for it.
+  const doc = await api('GET', `/docs/${id}`);
+  if (S.editor === ed) update(doc);
 }
 
 function docTabs(id, current) {
   const tab = (key, href, text) => h('a', { href, text, 'aria-current': current === key ? 'page' : null });
-  return h('nav', { class: 'tabs', 'aria-label': 'Document' },
-    tab('edit', `#/doc/${id}`, 'Edit'),
-    tab('history', `#/doc/${id}/history`, 'History'),
-    tab('print', `#/doc/${id}/print`, 'Print and export'));
+  return h('nav', { class: 'tabs', 'aria-label': t('col-document') },
+    tab('edit', `#/doc/${id}`, t('tab-edit')),
+    tab('history', `#/doc/${id}/history`, t('tab-history')),
+    tab('print', `#/doc/${id}/print`, t('tab-print')));
 }
 
 function fieldId(path) {
@@ -685,15 +835,13 @@ function fieldId(path) {
 function editRecord(ed, fields, value, base) {
   const out = [];
   const join = (name) => (base ? `${base}/${name}` : name);
-  if (!base) {
-    // The title is prose too: edited as text splices, shown as a single line.
-    const tf = fields.find((f) => f.name === 'title');
-    if (tf) out.push(h('div', { class: 'fields' }, textWidget(ed, tf, 'title', value.title, true)));
-  }
-  const scalars = fields.filter((f) => SCALARS.includes(f.type) && !HIDDEN.includes(f.name));
+  // A document's title is prose too: edited as text splices, shown as a single line, first.
+  const tf = base ? null : fields.find((f) => f.name === 'title' && f.type === 'text');
+  if (tf) out.push(h('div', { class: 'fields' }, textWidget(ed, tf, 'title', value.title, true)));
+  const scalars = fields.filter((f) => SCALARS.includes(f.type) && !hidden(f));
   if (scalars.length) out.push(h('div', { class: 'fields' }, scalars.map((f) => scalarWidget(ed, f, join(f.name), value ? value[f.name] : null, false))));
   for (const f of fields) {
-    if (HIDDEN.includes(f.name)) continue;
+    if (hidden(f) || f === tf) continue;
     const v = value ? value[f.name] : null;
     if (f.type === 'text') out.push(h('div', { class: 'prose' }, textWidget(ed, f, join(f.name), v, false)));
     else if (f.type === 'record') out.push(h('section', {}, h(base ? 'h3' : 'h2', { text: f.label }), ...editRecord(ed, f.fields, v || {}, join(f.name))));
@@ -705,42 +853,69 @@ function editRecord(ed, fields, value, base) {
 function scalarWidget(ed, f, path, value, compact, rowLabel) {
   const id = fieldId(path);
   let input;
+  let picker = null;
   if (f.type === 'enum' || f.type === 'bool') {
-    const opts = f.type === 'bool' ? [['true', 'yes'], ['false', 'no']] : f.options.map((o) => [o, o.replace(/-/g, ' ')]);
-    input = h('select', { id }, h('option', { value: '', text: '—' }), opts.map(([v, t]) => h('option', { value: v, text: t })));
+    const opts = f.type === 'bool' ? [['true', t('yes')], ['false', t('no')]] : f.options.map((o) => [o, (f.choices && f.choices[o]) || o.replace(/-/g, ' ')]);
+    input = h('select', { id }, h('option', { value: '', text: '—' }), opts.map(([v, text]) => h('option', { value: v, text })));
   } else {
     const numeric = ['int', 'number', 'money'].includes(f.type);
     input = h('input', {
       id,
-      class: f.type === 'money' ? 'money' : (numeric ? 'num' : null),
+      class: f.type === 'money' ? 'money' : (numeric ? 'num' : (f.type === 'date' ? 'date' : null)),
       inputmode: f.type === 'int' ? 'numeric' : (numeric ? 'decimal' : null),
-      placeholder: f.type === 'date' ? 'YYYY-MM-DD' : (f.type === 'money' ? '0.00' : null),
+      placeholder: f.type === 'date' ? t('date-placeholder') : (f.type === 'money' ? NUM.plain.format(0) : null),
       autocomplete: 'off',
     });
+    if (f.type === 'date') {
+      // The picker stores ISO dates; the text box beside it takes any way of writing a date and
+      // a month or a year alone (`2027-04`, `2027`), which a picker cannot hold.
+      picker = h('input', { type: 'date', class: 'picker', id: `${id}-pick`, tabindex: '-1', dataset: { pick: path } });
+      picker.setAttribute('aria-label', t('date-pick', { field: rowLabel ? `${rowLabel}: ${f.label}` : f.label }));
+    }
   }
   input.dataset.path = path;
   if (compact) input.setAttribute('aria-label', rowLabel ? `${rowLabel}: ${f.label}` : f.label);
   const conflictBox = h('div', { class: 'conflict', hidden: true });
-  const w = { shown: '' };
+  const errorBox = h('div', { class: 'field-error', id: `${id}-error`, role: 'alert', hidden: true });
+  // `bad`: what the officer typed and the node refused; kept in the input until corrected.
+  const w = { shown: '', bad: null };
+  const showPicker = (v) => { if (picker) picker.value = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : ''; };
+  const markBad = (msg) => {
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', errorBox.id);
+    input.classList.add('invalid');
+    errorBox.textContent = msg;
+    errorBox.hidden = false;
+  };
+  const clearBad = () => {
+    w.bad = null;
+    ed.refused.delete(path);
+    input.classList.remove('invalid');
+    input.removeAttribute('aria-describedby');
+    errorBox.hidden = true;
+    errorBox.textContent = '';
+  };
   w.set = (v) => {
     if (isConflict(v)) {
       input.classList.add('has-conflict');
       input.setAttribute('aria-invalid', 'true');
       conflictBox.hidden = false;
-      conflictBox.replaceChildren(h('strong', { text: 'Conflict: ' }), 'set differently by two towns',
+      conflictBox.replaceChildren(h('strong', { text: `${t('conflict')}: ` }), t('conflict-explain'),
         h('ul', {}, v.conflict.map((c) => h('li', {},
           h('span', { class: 'conflict-value', text: `${fmtDisplay(f, c.value)} — ${c.author} ` }),
-          h('button', { type: 'button', class: 'small secondary', onclick: () => commit(fmtScalar(f, c.value)), text: 'Keep this' })))));
-      if (document.activeElement !== input) { input.value = ''; w.shown = ''; }
-      input.placeholder = 'conflict';
+          h('button', { type: 'button', class: 'small secondary', onclick: () => commit(fmtScalar(f, c.value)), text: t('conflict-keep') })))));
+      if (document.activeElement !== input && w.bad === null) { input.value = ''; w.shown = ''; }
+      input.placeholder = t('conflict');
       return;
     }
     input.classList.remove('has-conflict');
-    input.removeAttribute('aria-invalid');
+    if (w.bad === null) input.removeAttribute('aria-invalid');
     conflictBox.hidden = true;
     conflictBox.replaceChildren();
+    showPicker(v);
     const next = fmtScalar(f, v);
-    // Leave a field the officer is changing alone; the next update brings it in.
+    // Leave a field the officer is changing, or a refused value being corrected, alone.
+    if (w.bad !== null) return;
     if (document.activeElement === input && input.value !== w.shown) return;
     if (input.value !== next) {
       input.value = next;
@@ -748,22 +923,43 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
     }
     w.shown = next;
   };
+  // Sends the value as typed: the node reads it in the officer's language (Accept-Language).
   const commit = async (raw) => {
     const text = raw.trim();
     try {
       await ed.send([{ op: 'set', path, value: text === '' ? null : text }]);
-      w.shown = text;
+      clearBad();
+      input.removeAttribute('aria-invalid');
+      w.shown = input.value;
     } catch (e) {
-      toast(e.message);
-      input.value = w.shown;
+      // Never throw the officer's typing away: keep it, mark the field, say what is wrong.
+      w.bad = input.value;
+      ed.refused.set(path, { value: input.value, message: e.message });
+      markBad(e.message);
     }
   };
   input.addEventListener('change', () => commit(input.value));
-  input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { input.value = w.shown; } });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') { clearBad(); input.removeAttribute('aria-invalid'); input.value = w.shown; }
+  });
+  if (picker) {
+    picker.addEventListener('change', () => {
+      if (!picker.value) return;
+      input.value = fmtDate(picker.value);
+      commit(picker.value);
+    });
+  }
   w.set(value);
+  const refused = ed.refused.get(path);
+  if (refused) {
+    input.value = refused.value;
+    w.bad = refused.value;
+    markBad(refused.message);
+  }
   ed.widgets.set(path, w);
-  if (compact) return h('div', {}, input, conflictBox);
-  return h('div', { class: 'field' }, h('label', { for: id, text: f.label }), input, conflictBox);
+  const control = picker ? h('div', { class: 'date-pair' }, input, picker) : input;
+  if (compact) return h('div', {}, control, errorBox, conflictBox);
+  return h('div', { class: 'field' }, h('label', { for: id, text: f.label }), control, errorBox, conflictBox);
 }
 
 function textWidget(ed, f, path, value, single, rowLabel) {
@@ -830,15 +1026,11 @@ function itemName(f, it, i) {
       return t;
     }
   }
-  return `${f.label} ${i + 1}`;
+  return itemLabel(f, i);
 }
 
-function singular(label) {
-  const l = label.replace(/\s*\(.*\)$/, '');
-  if (l.endsWith('ies')) return `${l.slice(0, -3)}y`;
-  if (l.endsWith('s')) return l.slice(0, -1);
-  return l;
-}
+// "Work package 3" in the officer's language (`item-<kind>-<list>`); "Lines 3" without a key.
+const itemLabel = (f, i) => tOr(f.itemKey, `${f.label} ${i + 1}`, { n: i + 1 });
 
 // Columns summed under a table: money, and counts of people.
 const summed = (list, col) => col.type === 'money' || (list.name === 'participants' && col.type === 'int');
@@ -848,26 +1040,26 @@ function listWidget(ed, f, path, items, top) {
   const head = h(top ? 'h2' : 'h3', { text: f.label });
   const add = h('button', { type: 'button', class: 'secondary', dataset: { add: path }, onclick: async () => {
     try { await ed.send([{ op: 'add', list: path, fields: [] }]); } catch (e) { toast(e.message); }
-  }, text: `Add ${singular(f.label).toLowerCase()}` });
-  const remove = (itemPath, name) => h('button', { type: 'button', class: 'small danger', 'aria-label': `Remove ${name}`, onclick: async () => {
-    if (!window.confirm(`Remove ${name}?`)) return;
+  }, text: t('list-add', { list: f.label }) });
+  const remove = (itemPath, name) => h('button', { type: 'button', class: 'small danger', 'aria-label': t('item-remove-named', { item: name }), onclick: async () => {
+    if (!window.confirm(t('item-remove-confirm', { item: name }))) return;
     try { await ed.send([{ op: 'remove', item: itemPath }]); } catch (e) { toast(e.message); }
-  }, text: 'Remove' });
+  }, text: t('item-remove') });
   const totals = f.fields.filter((c) => summed(f, c));
   if (tableOnly) {
     const cols = f.fields;
     const totalCells = new Map();
     const rows = items.map((it, i) => {
       const ip = `${path}/@${it.id}`;
-      const name = `${singular(f.label)} ${i + 1}`;
+      const name = itemLabel(f, i);
       return h('tr', { dataset: { item: it.id } }, h('td', { class: 'num small muted', text: String(i + 1) }),
         cols.map((c) => h('td', { class: ['money', 'int', 'number'].includes(c.type) ? 'num' : null }, scalarWidget(ed, c, `${ip}/${c.name}`, it[c.name], true, name))),
         h('td', {}, remove(ip, name)));
     });
     const foot = totals.length && items.length ? h('tfoot', {}, h('tr', {}, h('td', { text: '' }), cols.map((c) => {
-      const td = h('td', { class: 'num' });
+      const td = h('td', { class: 'num', dataset: summed(f, c) ? { label: c.label } : null });
       if (summed(f, c)) totalCells.set(c.name, td);
-      if (c === cols[0] && !summed(f, c)) td.textContent = 'Total';
+      if (c === cols[0] && !summed(f, c)) td.textContent = t('total');
       return td;
     }), h('td'))) : null;
     ed.computed.push((content) => {
@@ -879,7 +1071,7 @@ function listWidget(ed, f, path, items, top) {
       }
     });
     return h('section', { class: 'list', dataset: { list: path } }, head,
-      items.length === 0 ? h('p', { class: 'empty', text: 'None yet.' }) : h('div', { class: 'table-wrap' }, h('table', {},
+      items.length === 0 ? h('p', { class: 'empty', text: t('list-empty') }) : h('div', { class: 'table-wrap' }, h('table', { class: 'stack' },
         h('thead', {}, h('tr', {}, h('th', { class: 'num', text: '#' }), cols.map((c) => h('th', { class: ['money', 'int', 'number'].includes(c.type) ? 'num' : null, text: c.label })), h('th', { text: '' }))),
         h('tbody', {}, rows), foot)),
       h('div', { class: 'actions' }, add));
@@ -896,12 +1088,12 @@ function listWidget(ed, f, path, items, top) {
     ed.computed.push((content) => {
       const list = valueAt(content, path) || [];
       sumLine.replaceChildren(...totals.map((c) => {
-        return h('span', {}, h('strong', { text: `Total ${c.label.toLowerCase()}: ` }), columnTotal(c, list).text, ' ');
+        return h('span', {}, h('strong', { text: `${t('total-of', { field: c.label })}: ` }), columnTotal(c, list).text, ' ');
       }));
     });
   }
   return h('section', { class: 'list', dataset: { list: path } }, head,
-    items.length === 0 ? h('p', { class: 'empty', text: 'None yet.' }) : cards, sumLine,
+    items.length === 0 ? h('p', { class: 'empty', text: t('list-empty') }) : cards, sumLine,
     h('div', { class: 'actions' }, add));
 }
 
@@ -909,14 +1101,14 @@ function listWidget(ed, f, path, items, top) {
 
 function viewRecord(fields, value, level) {
   const out = [];
-  const scalars = fields.filter((f) => SCALARS.includes(f.type) && !HIDDEN.includes(f.name));
+  const scalars = fields.filter((f) => SCALARS.includes(f.type) && !hidden(f));
   const filled = scalars.filter((f) => value && value[f.name] !== null && value[f.name] !== undefined);
   if (filled.length) {
     out.push(h('table', { class: 'kv' }, h('tbody', {}, filled.map((f) => h('tr', {}, h('th', { scope: 'row', text: f.label }),
-      h('td', { class: isConflict(value[f.name]) ? 'conflict' : null, text: (isConflict(value[f.name]) ? '⚠ conflict: ' : '') + fmtDisplay(f, value[f.name]) }))))));
+      h('td', { class: isConflict(value[f.name]) ? 'conflict' : null, text: (isConflict(value[f.name]) ? `⚠ ${t('conflict')}: ` : '') + fmtDisplay(f, value[f.name]) }))))));
   }
   for (const f of fields) {
-    if (HIDDEN.includes(f.name)) continue;
+    if (hidden(f) || (level === 2 && f.name === 'title' && f.type === 'text')) continue;
     const v = value ? value[f.name] : null;
     const hx = `h${Math.min(level, 6)}`;
     if (f.type === 'text' && typeof v === 'string' && v.trim()) out.push(h(hx, { text: f.label }), ...v.split(/\n{2,}/).map((p) => h('p', { text: p })));
@@ -924,13 +1116,13 @@ function viewRecord(fields, value, level) {
     else if (f.type === 'list') {
       out.push(h(hx, { text: f.label }));
       const items = Array.isArray(v) ? v : [];
-      if (items.length === 0) { out.push(h('p', { class: 'empty', text: 'None.' })); continue; }
+      if (items.length === 0) { out.push(h('p', { class: 'empty', text: t('list-none') })); continue; }
       const cols = f.fields.filter((c) => SCALARS.includes(c.type));
       const sums = cols.map((c) => (summed(f, c) ? columnTotal(c, items).text : null));
       out.push(h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {}, h('th', { text: '#' }), cols.map((c) => h('th', { text: c.label })))),
         h('tbody', {}, items.map((it, i) => h('tr', {}, h('td', { text: String(i + 1) }), cols.map((c) => h('td', { class: isConflict(it[c.name]) ? 'conflict' : (['money', 'int', 'number'].includes(c.type) ? 'num' : null), text: fmtDisplay(c, it[c.name]) }))))),
-        sums.some((s) => s !== null) ? h('tfoot', {}, h('tr', {}, h('td', { text: 'Total' }), cols.map((c, i) => h('td', { class: 'num', text: sums[i] === null ? '' : sums[i] })))) : null)));
+        sums.some((s) => s !== null) ? h('tfoot', {}, h('tr', {}, h('td', { text: t('total') }), cols.map((c, i) => h('td', { class: 'num', dataset: sums[i] === null ? null : { label: c.label }, text: sums[i] === null ? '' : sums[i] })))) : null)));
       const rich = f.fields.filter((c) => !SCALARS.includes(c.type));
       if (rich.length) {
         items.forEach((it, i) => {
@@ -955,16 +1147,16 @@ async function viewHistory(main, id) {
     seenChanges.set(e.hash, e);
     return h('tr', {},
       h('td', { text: fmtTime(e.time_utc) }),
-      h('td', { text: e.author || (e.author_id ? `${e.author_id.slice(0, 12)}…` : 'unknown') }),
+      h('td', { text: e.author || (e.author_id ? `${e.author_id.slice(0, 12)}…` : t('unknown')) }),
       h('td', { text: e.officer || '' }),
-      h('td', {}, e.message, e.accepted ? '' : h('div', { class: 'badge bad', text: `refused: ${e.refused_because}` })),
-      h('td', {}, h('span', { class: `badge ${e.signature === 'verified' ? 'ok' : 'bad'}`, text: e.signature })),
-      h('td', {}, e.accepted ? h('a', { href: `#/doc/${id}/at/${e.hash}`, text: 'View document at this point' }) : ''));
+      h('td', {}, e.message, e.accepted ? '' : h('div', { class: 'badge bad', text: t('history-refused', { why: e.refused_because }) })),
+      h('td', {}, h('span', { class: `badge ${e.signature === 'verified' ? 'ok' : 'bad'}`, text: tOr(`signature-${e.signature}`, e.signature) })),
+      h('td', {}, e.accepted ? h('a', { href: `#/doc/${id}/at/${e.hash}`, text: t('history-view-at') }) : ''));
   };
   const body = h('tbody', {}, first.entries.slice().reverse().map(row));
   const more = h('div', { class: 'actions' });
   const offer = (older) => {
-    more.replaceChildren(older ? h('button', { type: 'button', class: 'secondary', text: 'Load older changes', onclick: async (ev) => {
+    more.replaceChildren(older ? h('button', { type: 'button', class: 'secondary', text: t('history-older'), onclick: async (ev) => {
       ev.target.disabled = true;
       try {
         const page = await api('GET', `/docs/${id}/history?limit=${HISTORY_PAGE}&before=${encodeURIComponent(older)}`);
@@ -975,9 +1167,9 @@ async function viewHistory(main, id) {
     } }) : '');
   };
   offer(first.older);
-  main.replaceChildren(h('h1', { text: doc.content.title || '(untitled)' }), h('p', { class: 'sub', text: `${kindLabel(doc.kind)} · history of ${first.total} changes, newest first` }), docTabs(id, 'history'),
+  main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), h('p', { class: 'sub', text: `${kindLabel(doc.kind)} · ${t('history-sub', { n: first.total })}` }), docTabs(id, 'history'),
     h('div', { class: 'table-wrap' }, h('table', { class: 'history' },
-      h('thead', {}, h('tr', {}, h('th', { text: 'When' }), h('th', { text: 'Town' }), h('th', { text: 'Officer' }), h('th', { text: 'Change' }), h('th', { text: 'Signature' }), h('th', { text: '' }))),
+      h('thead', {}, h('tr', {}, h('th', { text: t('col-when') }), h('th', { text: t('col-town') }), h('th', { text: t('officer') }), h('th', { text: t('col-change') }), h('th', { text: t('col-signature') }), h('th', { text: '' }))),
       body)), more);
 }
 
@@ -985,10 +1177,10 @@ async function viewAt(main, id, hash) {
   const doc = await api('GET', `/docs/${id}?at=${encodeURIComponent(hash)}`);
   const e = seenChanges.get(hash) || {};
   const fields = kindInfo(doc.kind).fields;
-  main.replaceChildren(h('h1', { text: doc.content.title || '(untitled)' }), docTabs(id, 'history'),
-    h('div', { class: 'banner', role: 'note' }, h('strong', { text: 'As it was after this change: ' }),
-      `${e.message || hash} — ${e.author || 'unknown town'}${e.officer ? ` (${e.officer})` : ''}${e.time_utc ? `, ${fmtTime(e.time_utc)}` : ''}. `,
-      h('a', { href: `#/doc/${id}`, text: 'Back to the current version' })),
+  main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'history'),
+    h('div', { class: 'banner', role: 'note' }, h('strong', { text: `${t('at-as-it-was')} ` }),
+      `${e.message || hash} — ${e.author || t('unknown-town')}${e.officer ? ` (${e.officer})` : ''}${e.time_utc ? `, ${fmtTime(e.time_utc)}` : ''}. `,
+      h('a', { href: `#/doc/${id}`, text: t('at-back') })),
     h('article', { class: 'print-doc' }, ...viewRecord(fields, doc.content, 2)));
 }
 
@@ -996,9 +1188,9 @@ async function viewPrint(main, id) {
   const doc = await api('GET', `/docs/${id}`);
   if (S.spaces.length === 0) await loadSpaces();
   const fields = kindInfo(doc.kind).fields;
-  const title = doc.content.title || '(untitled)';
+  const title = untitled(doc.content.title);
   const article = h('article', { class: 'print-doc' }, h('h1', { text: title }),
-    h('p', { class: 'muted', text: `${kindLabel(doc.kind)} · ${spaceName(doc.space)} · printed ${fmtTime(Date.now())}` }),
+    h('p', { class: 'muted', text: `${kindLabel(doc.kind)} · ${spaceName(doc.space)} · ${t('print-printed', { when: fmtTime(Date.now()) })}` }),
     ...viewRecord(fields, doc.content, 2));
   const download = (name, type, text) => {
     const a = h('a', { href: URL.createObjectURL(new Blob([text], { type })), download: name });
@@ -1009,14 +1201,14 @@ async function viewPrint(main, id) {
   const safe = title.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'document';
   main.replaceChildren(docTabs(id, 'print'),
     h('div', { class: 'actions' },
-      h('button', { type: 'button', onclick: () => window.print(), text: 'Print' }),
+      h('button', { type: 'button', onclick: () => window.print(), text: t('print') }),
       h('button', { type: 'button', class: 'secondary', onclick: async () => {
         try { download(`${safe}.md`, 'text/markdown', await api('GET', `/docs/${id}/markdown`)); } catch (e) { toast(e.message); }
-      }, text: 'Download Markdown' }),
+      }, text: t('print-markdown') }),
       h('button', { type: 'button', class: 'secondary', onclick: () => {
         const css = 'body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.45}table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left}td.num{text-align:right}.conflict{background:#fff4d6}';
-        download(`${safe}.html`, 'text/html', `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title.replace(/[<&]/g, '')}</title><style>${css}</style><body>${article.outerHTML}</body></html>`);
-      }, text: 'Download HTML' })),
+        download(`${safe}.html`, 'text/html', `<!doctype html><html lang="${L.code}"><meta charset="utf-8"><title>${title.replace(/[<&]/g, '')}</title><style>${css}</style><body>${article.outerHTML}</body></html>`);
+      }, text: t('print-html') })),
     article);
 }
 
@@ -1026,12 +1218,13 @@ async function start() {
   if (!S.token) { renderSignIn(); return; }
   try {
     const [schema, status] = await Promise.all([api('GET', '/schema'), api('GET', '/status')]);
-    S.schema = schema;
+    S.rawSchema = schema;
+    S.schema = localiseSchema(schema);
     S.me = status.node;
     document.getElementById('town').textContent = `· ${S.me.name}`;
   } catch (e) {
     if (!(e instanceof ApiError && e.status === 401)) {
-      document.getElementById('main').replaceChildren(h('h1', { text: 'Cannot reach your node' }), h('p', { class: 'banner', text: e.message }));
+      document.getElementById('main').replaceChildren(h('h1', { text: t('node-unreachable') }), h('p', { class: 'banner', text: e.message }));
     }
     return;
   }
@@ -1044,11 +1237,24 @@ window.addEventListener('hashchange', () => {
   if (S.token && S.schema) route();
 });
 
-document.addEventListener('DOMContentLoaded', () => {
+document.addEventListener('DOMContentLoaded', async () => {
   const o = document.getElementById('officer');
   o.value = localStorage.getItem(OFFICER_KEY) || '';
   o.addEventListener('change', () => localStorage.setItem(OFFICER_KEY, o.value.trim()));
-  document.getElementById('signout').addEventListener('click', signOut);
+  document.getElementById('signout').addEventListener('click', () => signOut());
+  const menu = document.getElementById('lang');
+  try {
+    L.languages = await getJson('/i18n/languages.json');
+    await loadLanguage(preferredLanguage(L.languages.map((l) => l.code)));
+  } catch (e) {
+    // Without the catalogs the UI still works, in the keys' English fallbacks.
+  }
+  menu.addEventListener('change', async () => {
+    localStorage.setItem(LANG_KEY, menu.value);
+    try { await loadLanguage(menu.value); } catch (e) { toast(e.message); return; }
+    if (!S.token) renderSignIn();
+    else if (S.schema) route();
+  });
   takeTokenFromUrl();
   start();
 });

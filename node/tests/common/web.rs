@@ -229,8 +229,13 @@ impl Driver {
         }
     }
 
-    /// A new headless Chromium window of the given size.
+    /// A new headless Chromium window of the given size, its browser language British English.
     pub fn session(&self, width: u32, height: u32) -> Browser {
+        self.session_in(width, height, "en-GB")
+    }
+
+    /// A new headless Chromium window whose browser language is `lang` (e.g. `fr-FR`).
+    pub fn session_in(&self, width: u32, height: u32, lang: &str) -> Browser {
         let profile = tempfile::tempdir().expect("profile dir");
         let caps = json!({
             "capabilities": {"alwaysMatch": {
@@ -240,7 +245,8 @@ impl Driver {
                     "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                              format!("--window-size={width},{height}"),
                              format!("--user-data-dir={}", profile.path().display()),
-                             "--lang=en-GB", "--no-first-run", "--no-default-browser-check"],
+                             format!("--lang={lang}"), "--no-first-run", "--no-default-browser-check"],
+                    "prefs": {"intl.accept_languages": lang},
                 },
                 "goog:loggingPrefs": {"browser": "ALL"},
                 "timeouts": {"script": 10000, "pageLoad": 20000, "implicit": 0},
