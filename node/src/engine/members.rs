@@ -98,7 +98,7 @@ impl Ticket {
     }
 
     /// Decodes a ticket and checks the inviter's signature and the expiry. The text may be the
-    /// ticket as an e-mail client left it (see [`unwrap_ticket`]) or a join link
+    /// ticket as an e-mail client left it (see `unwrap_ticket`) or a join link
     /// (`http://…/#join=twinmesh:…`).
     pub fn decode(text: &str, now: Timestamp) -> Result<Self, NodeError> {
         let bad = |why: &str| NodeError::InvalidInput(format!("invalid invitation ticket: {why}"));

@@ -111,7 +111,7 @@ fn status_of(e: &NodeError) -> StatusCode {
 
 /// An API error: a status and a one-line message, sent as `{"error": ..., "code": ...,
 /// "status": ..., "field": {"path": ..., "label": ...}}`. An error from the node is worded in
-/// the request's language (`Accept-Language`) by [`in_request_language`].
+/// the request's language (`Accept-Language`) by `in_request_language`.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,

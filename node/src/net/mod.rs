@@ -1,5 +1,5 @@
 //! The libp2p network: one task owns the Swarm; the rest of the node talks to it through
-//! [`NetCmd`]s on a bounded channel.
+//! `NetCmd`s on a bounded channel.
 //!
 //! Protocols: TCP and QUIC transports, Noise, Yamux, identify, ping, optional mDNS, gossipsub
 //! (one topic per space, announcing new heads) and the request-response sync protocol
@@ -18,7 +18,7 @@
 //! ordinary sync.
 //!
 //! The event loop never waits for the engine: every engine call is a future in the task's
-//! job set, polled by the same `select!`, and its result comes back as a [`jobs::Done`] that
+//! job set, polled by the same `select!`, and its result comes back as a `jobs::Done` that
 //! the loop acts on (see `task.rs`).
 //!
 //! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop,

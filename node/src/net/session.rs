@@ -27,7 +27,7 @@ pub const MAX_SESSIONS: usize = 256;
 pub const MAX_SESSIONS_PER_PEER: usize = 32;
 
 /// How long a running session keeps the other sessions this node would start about the same
-/// document waiting (see [`Sessions::start`]). A session slower than this (a slow or
+/// document waiting (see `Sessions::start`). A session slower than this (a slow or
 /// stalling partner) no longer holds the document's sync with the other partners up.
 pub const SESSION_GATE: Duration = Duration::from_secs(5);
 
