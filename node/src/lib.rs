@@ -21,6 +21,7 @@ pub mod labels;
 pub mod locale;
 pub mod net;
 pub mod node;
+pub mod qr;
 pub mod render;
 pub mod store;
 

@@ -305,11 +305,10 @@ async fn invitation_tickets_are_single_use_expire_and_survive_restarts() {
             .to_string();
     // The inviter restarts (same port is not guaranteed, so re-issue addresses after restart).
     a.restart().await;
-    let ticket2 =
-        a.ok(Request::SpaceInvite { space: sp, role: Role::Viewer, valid_secs: None }).await["ticket"]
-            .as_str()
-            .expect("ticket")
-            .to_string();
+    let invite2 = a.ok(Request::SpaceInvite { space: sp, role: Role::Viewer, valid_secs: None }).await;
+    let ticket2 = invite2["ticket"].as_str().expect("ticket").to_string();
+    // The answer carries the ticket as a QR code for the web UI.
+    assert!(invite2["qr_svg"].as_str().is_some_and(|s| s.contains("<svg")), "{invite2}");
     // An altered ticket is refused before anything is sent.
     let mut altered: Vec<char> = ticket2.chars().collect();
     let i = altered.len() / 2;
@@ -318,7 +317,8 @@ async fn invitation_tickets_are_single_use_expire_and_survive_restarts() {
     assert!(err.to_string().contains("invalid invitation ticket"), "{err}");
 
     // B joins with the second ticket (the first names addresses from before the restart).
-    let joined = b.ok(Request::SpaceJoin { ticket: ticket2.clone() }).await;
+    // In capitals, as the QR code holds it.
+    let joined = b.ok(Request::SpaceJoin { ticket: ticket2.to_ascii_uppercase() }).await;
     assert_eq!(joined["joined"], true);
     eventually("B receives the plan", || async { converged(&[&a, &b], &doc).await }).await;
     let m = members(&a, &space).await;

@@ -46,6 +46,9 @@ pub(crate) enum SpaceCmd {
         /// How long the ticket is valid: e.g. 7d, 12h, 30m.
         #[arg(long, default_value = "7d", value_parser = parse_duration_secs)]
         expires: u64,
+        /// Also draw the ticket as a QR code, for a partner to scan from the screen.
+        #[arg(long)]
+        qr: bool,
     },
     /// Join a space with a ticket from `twin space invite` (needs the running node: it dials
     /// the inviting town).
@@ -154,12 +157,16 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
                 );
             }
         }
-        SpaceCmd::Invite { space, role, expires } => {
+        SpaceCmd::Invite { space, role, expires, qr } => {
             let v = client.call(ctx, Request::SpaceInvite { space, role, valid_secs: Some(expires) })?;
             if ctx.json {
                 return output::json(&v);
             }
-            out!("{}", s_of(&v, "ticket"));
+            let ticket = s_of(&v, "ticket");
+            if qr && let Some(code) = twinmesh_node::qr::terminal(&ticket) {
+                out!("{code}");
+            }
+            out!("{ticket}");
         }
         SpaceCmd::Join { ticket } => {
             let v = client.call(ctx, Request::SpaceJoin { ticket })?;

@@ -103,8 +103,11 @@ impl Ticket {
     pub fn decode(text: &str, now: Timestamp) -> Result<Self, NodeError> {
         let bad = |why: &str| NodeError::InvalidInput(format!("invalid invitation ticket: {why}"));
         let text = unwrap_ticket(text);
-        let body =
-            text.strip_prefix(TICKET_PREFIX).ok_or_else(|| bad("it does not start with 'twinmesh:'"))?;
+        // Any case: a QR code carries the ticket in capitals (see `crate::qr`).
+        let body = match text.get(..TICKET_PREFIX.len()) {
+            Some(p) if p.eq_ignore_ascii_case(TICKET_PREFIX) => &text[TICKET_PREFIX.len()..],
+            _ => return Err(bad("it does not start with 'twinmesh:'")),
+        };
         let bytes = data_encoding::BASE32_NOPAD
             .decode(body.to_ascii_uppercase().as_bytes())
             .map_err(|_| bad("it is damaged (not base32)"))?;
@@ -981,6 +984,7 @@ mod tests {
             ("indented", spaced),
             ("link", link),
             ("encoded link", encoded),
+            ("in capitals, as a QR code holds it", text.to_ascii_uppercase()),
         ] {
             let got = Ticket::decode(&form, Timestamp(0)).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(got.space_name, "CIRCLE60", "{what}");

@@ -236,7 +236,9 @@ impl NetTask {
                         move |e| e.invite(&space, role, ms, addrs),
                         move |r| Done::Reply {
                             reply,
-                            result: r.and_then(|x| x).map(|t| json!({"ticket": t, "role": role})),
+                            result: r
+                                .and_then(|x| x)
+                                .map(|t| json!({"qr_svg": crate::qr::svg(&t), "ticket": t, "role": role})),
                         },
                     );
                 }
