@@ -84,7 +84,8 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
             .await?;
         let addrs = node.handle().listen_addrs().await?;
         let pid = node.handle().peer_id();
-        let full: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+        let full: Vec<String> =
+            addrs.iter().map(|a| twinmesh_node::net::with_peer_id(a.clone(), pid).to_string()).collect();
         let api = node.api_addr().map(|a| format!("http://{a}")).unwrap_or_default();
         let token = twinmesh_node::http::token(&ctx.data_dir)?;
         let login = twinmesh_node::http::login_url(&api, &token);

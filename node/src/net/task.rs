@@ -24,7 +24,7 @@ use super::{
     NetCmd, NetConfig, NetLinks, NetRequest,
     behaviour::{Behaviour, BehaviourEvent, build_swarm},
     jobs::{Done, Job, MAX_ENGINE_JOBS},
-    peers::{Peers, REDIAL_INTERVAL},
+    peers::{Peers, REDIAL_INTERVAL, announced_addrs, with_peer_id},
     session::{GATE_SWEEP, Sessions, SyncWaiter},
 };
 use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent, identity::key_of_peer};
@@ -184,7 +184,7 @@ impl NetTask {
         let pid = *self.swarm.local_peer_id();
         json!({
             "id": pid.to_string(),
-            "listen": self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect::<Vec<_>>(),
+            "listen": self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect::<Vec<_>>(),
             "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
             "reachability": self.nat,
             "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
@@ -229,7 +229,7 @@ impl NetTask {
                 NetRequest::SpaceInvite { space, role, valid_secs } => {
                     let pid = *self.swarm.local_peer_id();
                     let addrs: Vec<String> =
-                        self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+                        self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect();
                     let ms =
                         valid_secs.unwrap_or(7 * 24 * 3600).saturating_mul(1000).min(i64::MAX as u64) as i64;
                     self.job(
@@ -353,12 +353,8 @@ impl NetTask {
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
                 }
-                let seen_at = dialed_addr.map(|mut a| {
-                    if !a.iter().any(|p| matches!(p, Protocol::P2p(_))) {
-                        a.push(Protocol::P2p(peer_id));
-                    }
-                    a.to_string()
-                });
+                let seen_at: Vec<String> =
+                    dialed_addr.map(|a| with_peer_id(a, peer_id).to_string()).into_iter().collect();
                 if let Some((reply, addr)) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Ok(
                         json!({"id": peer_id.to_string(), "addr": addr.to_string(), "connected": true}),
@@ -443,8 +439,44 @@ impl NetTask {
                 info,
                 ..
             })) => {
+                // Remember what the partner announces (relayed addresses included, pushed again
+                // when its reservation comes up), after the address this node reached it at, so
+                // that a restart dials it at once (see `redial_known`).
+                let mut addrs: Vec<String> = self
+                    .peers
+                    .connected
+                    .get(&peer_id)
+                    .and_then(|s| s.addr.clone())
+                    .map(|a| with_peer_id(a, peer_id).to_string())
+                    .into_iter()
+                    .collect();
+                addrs.extend(announced_addrs(peer_id, &info.listen_addrs));
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+                if let Some(key) = key_of_peer(&peer_id) {
+                    self.job(move |e| e.note_partner_addrs(&key, addrs), |_| Done::Nothing);
+                }
+            }
+            // A town took a slot on this relay: partners that ask this relay for the town's
+            // addresses (`twin dial TOWN_ID`) learn its relayed address here.
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(relay::Event::ReservationReqAccepted {
+                src_peer_id,
+                ..
+            })) => {
+                let me = *self.swarm.local_peer_id();
+                let circuits: Vec<Multiaddr> = self
+                    .swarm
+                    .external_addresses()
+                    .filter(|a| !a.iter().any(|p| matches!(p, Protocol::P2pCircuit)))
+                    .map(|a| {
+                        with_peer_id(a.clone(), me)
+                            .with(Protocol::P2pCircuit)
+                            .with(Protocol::P2p(src_peer_id))
+                    })
+                    .collect();
+                for addr in circuits {
+                    self.swarm.behaviour_mut().kad.add_address(&src_peer_id, addr);
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
@@ -464,6 +496,10 @@ impl NetTask {
                     Err(_) => Vec::new(),
                 };
                 match found.first() {
+                    // The lookup itself reached it (kad asks the target too).
+                    Some(_) if self.peers.is_connected(&target) => {
+                        let _ = reply.send(Ok(json!({"id": target.to_string(), "connected": true})));
+                    }
                     Some(first) => {
                         let first = first.clone();
                         self.dial_for(reply, DialOpts::peer_id(target).addresses(found).build(), first);
