@@ -117,6 +117,16 @@ pub(super) async fn spawn(
             Err(_) => break,
         }
     }
+    if config.mdns && mdns_cannot_announce(&config.listen) {
+        tracing::warn!(
+            node = %task.swarm.local_peer_id(),
+            listen = ?config.listen,
+            "mDNS is on, but this node listens on loopback only: mDNS runs on the network interfaces \
+             and announces only addresses on them, so no town on this machine or network can find \
+             it; listen on all interfaces (e.g. --listen /ip4/0.0.0.0/tcp/4002), with a network \
+             interface up (LAN or Wi-Fi)"
+        );
+    }
     for relay in &config.relays {
         let circuit = relay.clone().with(Protocol::P2pCircuit);
         if let Err(e) = task.swarm.listen_on(circuit.clone()) {
@@ -132,6 +142,19 @@ pub(super) async fn spawn(
     }
     task.publish_status();
     Ok(tokio::spawn(task.run(cmds, shutdown)))
+}
+
+/// True when every address to listen on is on loopback: libp2p's mDNS runs on the network interfaces
+/// only (it skips loopback ones) and answers a query on an interface with the listen addresses
+/// on that interface's IP, so such a node announces nothing, even to a town on the same machine.
+fn mdns_cannot_announce(listen: &[Multiaddr]) -> bool {
+    !listen.is_empty()
+        && listen.iter().all(|a| match a.iter().next() {
+            Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+            Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+            Some(Protocol::Dns(h) | Protocol::Dns4(h) | Protocol::Dns6(h)) => h == "localhost",
+            _ => false,
+        })
 }
 
 impl NetTask {
@@ -555,5 +578,20 @@ impl NetTask {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mdns_cannot_announce_loopback_only_listen_addresses() {
+        let addrs =
+            |list: &[&str]| -> Vec<Multiaddr> { list.iter().map(|a| a.parse().expect("addr")).collect() };
+        assert!(mdns_cannot_announce(&addrs(&["/ip4/127.0.0.1/tcp/4001", "/ip6/::1/udp/4001/quic-v1"])));
+        assert!(!mdns_cannot_announce(&addrs(&["/ip4/127.0.0.1/tcp/4001", "/ip4/192.0.2.2/tcp/4001"])));
+        assert!(!mdns_cannot_announce(&addrs(&["/ip4/0.0.0.0/tcp/4001"])));
+        assert!(!mdns_cannot_announce(&[]), "a node listening nowhere has nothing to announce anyway");
     }
 }
