@@ -14,7 +14,8 @@ pub(crate) struct StartArgs {
     /// 4001 on all interfaces.
     #[arg(long, value_name = "MULTIADDR")]
     listen: Vec<libp2p::Multiaddr>,
-    /// Do not discover partners on the local network (mDNS).
+    /// Do not discover partners on the local network (mDNS). mDNS runs on network interfaces,
+    /// not loopback: a node listening on loopback only is found by no one.
     #[arg(long)]
     no_mdns: bool,
     /// Also act as a relay for other towns' nodes (run this on a publicly reachable machine).
