@@ -509,6 +509,13 @@ impl NetTask {
                 ..
             })) => {
                 let Some((target, reply)) = self.lookups.remove(&id) else { return };
+                // The lookup itself may have connected to it (Kademlia asks the target too, over
+                // the relay if need be), even if that request then failed (a hole punch that
+                // replaced the relayed connection midway): then it is reached.
+                if self.peers.is_connected(&target) {
+                    let _ = reply.send(Ok(json!({"id": target.to_string(), "connected": true})));
+                    return;
+                }
                 let found: Vec<Multiaddr> = match &result {
                     Ok(ok) => ok
                         .peers
@@ -519,10 +526,6 @@ impl NetTask {
                     Err(_) => Vec::new(),
                 };
                 match found.first() {
-                    // The lookup itself reached it (kad asks the target too).
-                    Some(_) if self.peers.is_connected(&target) => {
-                        let _ = reply.send(Ok(json!({"id": target.to_string(), "connected": true})));
-                    }
                     Some(first) => {
                         let first = first.clone();
                         self.dial_for(reply, DialOpts::peer_id(target).addresses(found).build(), first);
