@@ -121,3 +121,30 @@ async fn a_town_that_mdns_cannot_announce_says_so_at_start() {
     .await;
     assert_eq!(warnings_with(&[&b.id().await, "loopback only"]), Vec::<String>::new());
 }
+
+/// A node that shares no space with this town cannot make it remember (and later dial) the
+/// addresses it announces; a member's are remembered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_sharing_no_space_is_not_remembered_at_its_announced_addresses() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let stranger = TestNode::start("Esch-sur-Alzette", "LU").await;
+    let (_space, doc) = space_with_plan(&a, &[&b]).await;
+    let (b_id, stranger_id) = (b.id().await, stranger.id().await);
+    stranger.dial(&a).await;
+    eventually("A heard the stranger's hello", || async {
+        peer_entry(&a, &stranger_id).await.is_some_and(|p| p["name"] == "Esch-sur-Alzette")
+    })
+    .await;
+    // B connects after the stranger: once A has taken in B's announcement, it has taken in the
+    // stranger's too.
+    b.dial(&a).await;
+    eventually("B holds the plan", || async { converged(&[&a, &b], &doc).await }).await;
+    eventually("A remembers B's announced address", || async {
+        addrs(&peer_entry(&a, &b_id).await).contains(&b.addr().await)
+    })
+    .await;
+    let listed = peer_entry(&a, &stranger_id).await;
+    assert!(listed.as_ref().is_some_and(|p| p["connected"] == true), "{listed:?}");
+    assert_eq!(addrs(&listed), Vec::<String>::new(), "{listed:?}");
+}
