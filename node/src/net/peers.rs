@@ -55,12 +55,24 @@ pub fn with_peer_id(mut addr: Multiaddr, peer: PeerId) -> Multiaddr {
     addr
 }
 
+/// Whether `addr` starts on loopback (127.0.0.0/8, ::1, `localhost`).
+pub(super) fn is_loopback(addr: &Multiaddr) -> bool {
+    match addr.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        Some(Protocol::Dns(h) | Protocol::Dns4(h) | Protocol::Dns6(h)) => h == "localhost",
+        _ => false,
+    }
+}
+
 /// The addresses worth remembering of those `peer` announced (identify's listen addresses,
 /// relayed ones included), each ending in its id, in its order, at most [`MAX_PEER_ADDRS`]:
-/// not unspecified (0.0.0.0, ::), not naming another node's id last, not absurdly long.
-pub(super) fn announced_addrs(peer: PeerId, addrs: &[Multiaddr]) -> Vec<String> {
+/// not unspecified (0.0.0.0, ::), not naming another node's id last, not absurdly long, and
+/// on loopback only when `same_machine` (the partner runs on this machine): a partner
+/// elsewhere announces its own 127.0.0.1 too, and dialling that reaches this machine.
+pub(super) fn announced_addrs(peer: PeerId, addrs: &[Multiaddr], same_machine: bool) -> Vec<String> {
     let mut out = Vec::new();
-    for a in addrs {
+    for a in addrs.iter().filter(|a| same_machine || !is_loopback(a)) {
         let unspecified = a.iter().any(|p| match p {
             Protocol::Ip4(ip) => ip.is_unspecified(),
             Protocol::Ip6(ip) => ip.is_unspecified(),
@@ -353,7 +365,12 @@ mod tests {
             relayed.clone(),
         ];
         announced.extend((0..20u16).map(|i| format!("/ip4/192.0.2.10/tcp/{i}").parse().expect("addr")));
-        let kept = announced_addrs(t, &announced);
+        assert_eq!(announced_addrs(t, &announced[..4], false), vec![relayed.to_string()]);
+        let local: Vec<Multiaddr> = vec!["/ip4/127.0.0.1/tcp/4001".parse().expect("addr"), plain.clone()];
+        let elsewhere = announced_addrs(t, &local, false);
+        assert_eq!(elsewhere, vec![format!("{plain}/p2p/{t}")], "a partner elsewhere: not its loopback");
+        assert_eq!(announced_addrs(t, &local, true).len(), 2, "a partner on this machine: its loopback too");
+        let kept = announced_addrs(t, &announced, false);
         assert_eq!(kept.len(), MAX_PEER_ADDRS);
         assert_eq!(kept[0], relayed.to_string(), "the circuit gets T's id, once, and duplicates go");
         assert_eq!(kept[1], "/ip4/192.0.2.10/tcp/0/p2p/".to_string() + &t.to_string());

@@ -24,7 +24,7 @@ use super::{
     NetCmd, NetConfig, NetLinks, NetRequest,
     behaviour::{Behaviour, BehaviourEvent, build_swarm},
     jobs::{Done, Job, MAX_ENGINE_JOBS},
-    peers::{Peers, REDIAL_INTERVAL, announced_addrs, with_peer_id},
+    peers::{Peers, REDIAL_INTERVAL, announced_addrs, is_loopback, with_peer_id},
     session::{GATE_SWEEP, Sessions, SyncWaiter},
 };
 use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent, identity::key_of_peer};
@@ -148,13 +148,7 @@ pub(super) async fn spawn(
 /// only (it skips loopback ones) and answers a query on an interface with the listen addresses
 /// on that interface's IP, so such a node announces nothing, even to a town on the same machine.
 fn mdns_cannot_announce(listen: &[Multiaddr]) -> bool {
-    !listen.is_empty()
-        && listen.iter().all(|a| match a.iter().next() {
-            Some(Protocol::Ip4(ip)) => ip.is_loopback(),
-            Some(Protocol::Ip6(ip)) => ip.is_loopback(),
-            Some(Protocol::Dns(h) | Protocol::Dns4(h) | Protocol::Dns6(h)) => h == "localhost",
-            _ => false,
-        })
+    !listen.is_empty() && listen.iter().all(is_loopback)
 }
 
 impl NetTask {
@@ -473,7 +467,9 @@ impl NetTask {
                     .map(|a| with_peer_id(a, peer_id).to_string())
                     .into_iter()
                     .collect();
-                addrs.extend(announced_addrs(peer_id, &info.listen_addrs));
+                // It saw this node at a loopback address: it runs on this machine.
+                let same_machine = is_loopback(&info.observed_addr);
+                addrs.extend(announced_addrs(peer_id, &info.listen_addrs, same_machine));
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                 }
