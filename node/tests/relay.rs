@@ -71,6 +71,73 @@ async fn a_partner_is_found_from_its_id_alone() {
     assert!(err.to_string().contains("no partner knows an address"), "{err}");
 }
 
+/// A town that listens nowhere itself, reachable only through its slot on a relay, is found
+/// from its id alone by a partner that knows only the relay (the relay tells it the town's
+/// relayed address), the towns sync, and both print well-formed relayed addresses: the
+/// town's own id once at the end (it was printed twice, which libp2p refuses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_town_reachable_only_through_a_relay_is_dialled_by_its_id() {
+    use libp2p::{Multiaddr, PeerId, multiaddr::Protocol};
+    let relay =
+        TestNode::start_with("Relay of the twinning association", "BE", |c| c.relay_server = true).await;
+    let relay_addr: Multiaddr = relay.addr().await.parse().expect("addr");
+    let a = TestNode::start_with("Saint-Pol-sur-Ternoise", "FR", |c| {
+        c.listen = Vec::new();
+        c.relays = vec![relay_addr.clone()];
+    })
+    .await;
+    let b = TestNode::start_with("Warstein", "DE", |c| c.relays = vec![relay_addr.clone()]).await;
+    let (_space, doc) = space_with_plan(&a, &[&b]).await;
+    eventually("A and B hold reservations on the relay", || async {
+        let reserved =
+            |s: serde_json::Value| s["relay_reservations"].as_array().is_some_and(|r| !r.is_empty());
+        reserved(a.ok(Request::Status).await) && reserved(b.ok(Request::Status).await)
+    })
+    .await;
+    let a_id = a.id().await;
+    let a_peer: PeerId = a_id.parse().expect("peer id");
+
+    // A's status prints its relayed address with A's id once, last.
+    let status = a.ok(Request::Status).await;
+    let listen: Vec<Multiaddr> = status["listen"]
+        .as_array()
+        .expect("listen")
+        .iter()
+        .map(|v| v.as_str().expect("text").parse().expect("a well-formed multiaddr"))
+        .collect();
+    let relayed = listen
+        .iter()
+        .find(|m| m.iter().any(|p| p == Protocol::P2pCircuit))
+        .unwrap_or_else(|| panic!("a relayed listen address in {listen:?}"));
+    assert_eq!(relayed.iter().filter(|p| matches!(p, Protocol::P2p(_))).count(), 2, "{relayed}");
+    assert_eq!(relayed.iter().last(), Some(Protocol::P2p(a_peer)), "{relayed}");
+
+    // B knows only the relay: it dials A by id, once.
+    let dialled = b.req(Request::Dial { addr: a_id.clone() }).await;
+    assert!(dialled.is_ok(), "B dials A by id through the relay: {dialled:?}");
+    eventually("B holds the plan, via the relay", || async { converged(&[&a, &b], &doc).await }).await;
+    a.set(&doc, "acronym", "FOUND").await;
+    eventually("live edits pass too", || async {
+        b.show(&doc).await.map(|v| v["content"]["acronym"] == "FOUND").unwrap_or(false)
+    })
+    .await;
+
+    // B remembers A's relayed address (from A's identify), well formed, for the next start.
+    eventually("B remembers A's relayed address", || async {
+        let peers = b.ok(Request::Peers).await;
+        let Some(pa) = peers.as_array().into_iter().flatten().find(|p| p["id"] == a_id.as_str()).cloned()
+        else {
+            return false;
+        };
+        pa["addrs"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).any(|t| {
+            let m: Multiaddr = t.parse().expect("a well-formed remembered address");
+            m.iter().any(|p| p == Protocol::P2pCircuit)
+                && m.iter().filter(|p| matches!(p, Protocol::P2p(_))).count() == 2
+        })
+    })
+    .await;
+}
+
 /// DCUtR: a connection that starts through a relay is upgraded to a direct one where the
 /// towns can reach each other (here: loopback, so the hole punch must succeed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,8 @@ pub(crate) struct StartArgs {
     /// 4001 on all interfaces.
     #[arg(long, value_name = "MULTIADDR")]
     listen: Vec<libp2p::Multiaddr>,
-    /// Do not discover partners on the local network (mDNS).
+    /// Do not discover partners on the local network (mDNS). mDNS runs on network interfaces,
+    /// not loopback: a node listening on loopback only is found by no one.
     #[arg(long)]
     no_mdns: bool,
     /// Also act as a relay for other towns' nodes (run this on a publicly reachable machine).
@@ -84,7 +85,8 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
             .await?;
         let addrs = node.handle().listen_addrs().await?;
         let pid = node.handle().peer_id();
-        let full: Vec<String> = addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+        let full: Vec<String> =
+            addrs.iter().map(|a| twinmesh_node::net::with_peer_id(a.clone(), pid).to_string()).collect();
         let api = node.api_addr().map(|a| format!("http://{a}")).unwrap_or_default();
         let token = twinmesh_node::http::token(&ctx.data_dir)?;
         let login = twinmesh_node::http::login_url(&api, &token);

@@ -301,8 +301,18 @@ impl Engine {
             b.put(Table::MemberOps, op_key(space, &op.hash()), encode(op));
         }
         b.put(Table::Meta, trees::meta::revalidate_key(space), Vec::new());
+        // Towns this change removes: their remembered addresses are forgotten below (a space
+        // new here has no membership before).
+        let removed: Vec<PublicKey> = self.membership(space).map_or_else(
+            |_| Vec::new(),
+            |before| {
+                let gone = |k: &PublicKey| before.can_read(k) && !admission.membership.can_read(k);
+                before.members.values().map(|m| m.key).filter(gone).collect()
+            },
+        );
         self.store.commit(b)?;
         self.memberships.borrow_mut().insert(*space, admission.membership);
+        self.forget_removed_addrs(&removed)?;
         self.revalidate_space(space)?;
         Ok(true)
     }

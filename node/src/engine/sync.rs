@@ -36,12 +36,17 @@ pub const LAST_SEEN_RESOLUTION_MS: i64 = 5 * 60 * 1000;
 /// each): a member listing made-up documents cannot make the list grow without bound.
 pub const MAX_PENDING_DOCS: usize = 50_000;
 
+/// Most addresses remembered per partner (newest first; the oldest are dropped).
+pub const MAX_PEER_ADDRS: usize = 8;
+
 /// What this node remembers about a partner node.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PeerRecord {
     /// The partner's self-declared profile, from its last hello.
     pub profile: Option<Municipality>,
-    /// Addresses it was reached at (multiaddr text), most recent first.
+    /// Addresses it was reached at or announced (multiaddr text, ending in its id), newest
+    /// first, at most [`MAX_PEER_ADDRS`]; emptied when it stops being a member of every space
+    /// shared with this node.
     pub addrs: Vec<String>,
     /// When it was last connected.
     pub last_seen: Option<Timestamp>,
@@ -190,19 +195,24 @@ impl Engine {
         self.store.get(Table::Peers, &key.to_bytes())?.map(|v| decode("peer record", &v)).transpose()
     }
 
-    /// Remembers that a partner was seen at `addr`.
+    /// Remembers that a partner was seen, at `addrs` (newest first) if any: they go before
+    /// the addresses remembered already, and only the newest [`MAX_PEER_ADDRS`] are kept.
     pub fn note_peer(
         &self,
         key: &PublicKey,
-        addr: Option<String>,
+        addrs: Vec<String>,
         profile: Option<Municipality>,
     ) -> Result<(), NodeError> {
         let old = self.peer(key)?;
         let mut rec = old.clone().unwrap_or_default();
-        if let Some(a) = addr {
-            rec.addrs.retain(|x| *x != a);
-            rec.addrs.insert(0, a);
-            rec.addrs.truncate(8);
+        if !addrs.is_empty() {
+            let mut merged: Vec<String> = Vec::with_capacity(MAX_PEER_ADDRS);
+            for a in addrs.into_iter().chain(std::mem::take(&mut rec.addrs)) {
+                if merged.len() < MAX_PEER_ADDRS && !merged.contains(&a) {
+                    merged.push(a);
+                }
+            }
+            rec.addrs = merged;
         }
         if let Some(p) = profile {
             rec.profile = Some(p);
@@ -223,6 +233,48 @@ impl Engine {
         let mut b = Batch::default();
         b.put(Table::Peers, key.to_bytes().to_vec(), encode(&rec));
         self.store.commit(b)?;
+        Ok(())
+    }
+
+    /// Remembers the addresses a partner announced (identify's listen addresses, relayed ones
+    /// included), newest first, if it is a member of a space this node holds: a node that
+    /// shares nothing with this one cannot make it remember, or later dial, addresses.
+    /// Returns whether they were remembered.
+    pub fn note_partner_addrs(&self, key: &PublicKey, addrs: Vec<String>) -> Result<bool, NodeError> {
+        let member = self.member_anywhere(key)?;
+        if member {
+            self.note_peer(key, addrs, None)?;
+        }
+        Ok(member)
+    }
+
+    /// Whether `key` is a member of some space held here.
+    fn member_anywhere(&self, key: &PublicKey) -> Result<bool, NodeError> {
+        for s in self.spaces()? {
+            if self.is_member(&s.id, key)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Forgets the addresses of `removed` towns that are no longer a member of any space held
+    /// here (called when a membership change removed them): this node stops redialling them.
+    pub(crate) fn forget_removed_addrs(&self, removed: &[PublicKey]) -> Result<(), NodeError> {
+        if removed.is_empty() {
+            return Ok(());
+        }
+        let mut b = Batch::default();
+        for key in removed {
+            let Some(mut rec) = self.peer(key)? else { continue };
+            if !rec.addrs.is_empty() && !self.member_anywhere(key)? {
+                rec.addrs.clear();
+                b.put(Table::Peers, key.to_bytes().to_vec(), encode(&rec));
+            }
+        }
+        if !b.is_empty() {
+            self.store.commit(b)?;
+        }
         Ok(())
     }
 
@@ -263,7 +315,7 @@ impl Engine {
         if from.key != *peer {
             return Err(NodeError::NotAllowed("hello profile does not match the connection's key".into()));
         }
-        self.note_peer(peer, None, Some(from))?;
+        self.note_peer(peer, Vec::new(), Some(from))?;
         self.peer_lacks.retain(|(p, _)| *p != peer.to_bytes());
         let me = self.key.public();
         let mut differ = Vec::new();

@@ -118,7 +118,10 @@ pub(super) fn build_swarm(config: &NetConfig, key: &SecretKey) -> Result<Swarm<B
             Ok(Behaviour {
                 identify: identify::Behaviour::new(
                     identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
-                        .with_agent_version(AGENT_VERSION.into()),
+                        .with_agent_version(AGENT_VERSION.into())
+                        // Tell partners a new address at once (a relayed one once the relay
+                        // grants the slot, which is after the first identify on that connection).
+                        .with_push_listen_addr_updates(true),
                 ),
                 ping: ping::Behaviour::new(
                     ping::Config::new().with_interval(PING_INTERVAL).with_timeout(PING_TIMEOUT),

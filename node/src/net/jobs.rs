@@ -281,7 +281,7 @@ impl NetTask {
         peers: Vec<PeerId>,
         unless_recent: bool,
         waiter: Option<u64>,
-        note: Option<(PublicKey, Option<String>)>,
+        note: Option<(PublicKey, Vec<String>)>,
     ) {
         let keyed: Vec<(PeerId, PublicKey)> =
             peers.into_iter().filter_map(|p| Some((p, key_of_peer(&p)?))).collect();

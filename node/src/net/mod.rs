@@ -49,6 +49,7 @@ pub use behaviour::{AGENT_VERSION, DIAL_TIMEOUT};
 pub use codec::{Inbound, SyncCodec, WireStats, wire_stats};
 pub use peers::{
     BAN_TIME, MAX_REJECTED_PER_PEER, OFFENCE_LOG_INTERVAL, REDIAL_INTERVAL, REFUSED_FRAME_WEIGHT,
+    with_peer_id,
 };
 pub use session::{MAX_ROUNDS, MAX_SESSIONS, MAX_SESSIONS_PER_PEER, SESSION_GATE};
 

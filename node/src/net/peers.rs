@@ -6,12 +6,15 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use libp2p::{Multiaddr, PeerId, swarm::ConnectionId};
+use libp2p::{Multiaddr, PeerId, multiaddr::Protocol, swarm::ConnectionId};
 use serde_json::{Value, json};
 use twinmesh_protocol::{keys::PublicKey, wire};
 
 use crate::{
-    engine::{Engine, sync::PeerRecord},
+    engine::{
+        Engine,
+        sync::{MAX_PEER_ADDRS, PeerRecord},
+    },
     error::NodeError,
 };
 
@@ -38,6 +41,55 @@ pub const REDIAL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How long a hello's summaries count as known to the partner (see [`Peers::hello_is_news`]).
 const HELLO_DEDUP: Duration = Duration::from_secs(5);
+
+/// Longest announced address remembered (in text); real ones are well under 200 characters.
+const MAX_ADDR_CHARS: usize = 300;
+
+/// `addr` ending in `peer`'s id exactly once: a relayed address from the relay client already
+/// ends in it (`/p2p/R/p2p-circuit/p2p/T`), and appending it again made an address libp2p
+/// refuses as malformed.
+pub fn with_peer_id(mut addr: Multiaddr, peer: PeerId) -> Multiaddr {
+    if addr.iter().last() != Some(Protocol::P2p(peer)) {
+        addr.push(Protocol::P2p(peer));
+    }
+    addr
+}
+
+/// Whether `addr` starts on loopback (127.0.0.0/8, ::1, `localhost`).
+pub(super) fn is_loopback(addr: &Multiaddr) -> bool {
+    match addr.iter().next() {
+        Some(Protocol::Ip4(ip)) => ip.is_loopback(),
+        Some(Protocol::Ip6(ip)) => ip.is_loopback(),
+        Some(Protocol::Dns(h) | Protocol::Dns4(h) | Protocol::Dns6(h)) => h == "localhost",
+        _ => false,
+    }
+}
+
+/// The addresses worth remembering of those `peer` announced (identify's listen addresses,
+/// relayed ones included), each ending in its id, in its order, at most [`MAX_PEER_ADDRS`]:
+/// not unspecified (0.0.0.0, ::), not naming another node's id last, not absurdly long, and
+/// on loopback only when `same_machine` (the partner runs on this machine): a partner
+/// elsewhere announces its own 127.0.0.1 too, and dialling that reaches this machine.
+pub(super) fn announced_addrs(peer: PeerId, addrs: &[Multiaddr], same_machine: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in addrs.iter().filter(|a| same_machine || !is_loopback(a)) {
+        let unspecified = a.iter().any(|p| match p {
+            Protocol::Ip4(ip) => ip.is_unspecified(),
+            Protocol::Ip6(ip) => ip.is_unspecified(),
+            _ => false,
+        });
+        let other_id = matches!(a.iter().last(), Some(Protocol::P2p(p)) if p != peer);
+        let text = with_peer_id(a.clone(), peer).to_string();
+        if unspecified || other_id || text.len() > MAX_ADDR_CHARS || out.contains(&text) {
+            continue;
+        }
+        out.push(text);
+        if out.len() == MAX_PEER_ADDRS {
+            break;
+        }
+    }
+    out
+}
 
 /// One connected partner.
 #[derive(Debug, Default)]
@@ -294,6 +346,35 @@ mod tests {
         assert!(peers.refused_frame(b, "garbled"));
         // An unknown peer has no counts to raise.
         assert!(!peers.refused_frame(PeerId::random(), "never connected"));
+    }
+
+    #[test]
+    fn addresses_end_in_the_id_once_and_announced_ones_are_bounded() {
+        let (t, r) = (PeerId::random(), PeerId::random());
+        let relayed: Multiaddr =
+            format!("/ip4/192.0.2.7/tcp/4001/p2p/{r}/p2p-circuit/p2p/{t}").parse().expect("addr");
+        assert_eq!(with_peer_id(relayed.clone(), t), relayed, "a relayed address keeps its one id");
+        let plain: Multiaddr = "/ip4/192.0.2.8/tcp/4001".parse().expect("addr");
+        assert_eq!(with_peer_id(plain.clone(), t).to_string(), format!("{plain}/p2p/{t}"));
+        let circuit: Multiaddr =
+            format!("/ip4/192.0.2.7/tcp/4001/p2p/{r}/p2p-circuit").parse().expect("addr");
+        let mut announced = vec![
+            "/ip4/0.0.0.0/tcp/4001".parse().expect("addr"),
+            format!("/ip4/192.0.2.9/tcp/1/p2p/{r}").parse().expect("addr"),
+            circuit,
+            relayed.clone(),
+        ];
+        announced.extend((0..20u16).map(|i| format!("/ip4/192.0.2.10/tcp/{i}").parse().expect("addr")));
+        assert_eq!(announced_addrs(t, &announced[..4], false), vec![relayed.to_string()]);
+        let local: Vec<Multiaddr> = vec!["/ip4/127.0.0.1/tcp/4001".parse().expect("addr"), plain.clone()];
+        let elsewhere = announced_addrs(t, &local, false);
+        assert_eq!(elsewhere, vec![format!("{plain}/p2p/{t}")], "a partner elsewhere: not its loopback");
+        assert_eq!(announced_addrs(t, &local, true).len(), 2, "a partner on this machine: its loopback too");
+        let kept = announced_addrs(t, &announced, false);
+        assert_eq!(kept.len(), MAX_PEER_ADDRS);
+        assert_eq!(kept[0], relayed.to_string(), "the circuit gets T's id, once, and duplicates go");
+        assert_eq!(kept[1], "/ip4/192.0.2.10/tcp/0/p2p/".to_string() + &t.to_string());
+        assert!(kept.iter().all(|a| a.matches("/p2p/").count() <= 2 && a.ends_with(&t.to_string())));
     }
 
     #[test]

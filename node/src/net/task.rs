@@ -24,7 +24,7 @@ use super::{
     NetCmd, NetConfig, NetLinks, NetRequest,
     behaviour::{Behaviour, BehaviourEvent, build_swarm},
     jobs::{Done, Job, MAX_ENGINE_JOBS},
-    peers::{Peers, REDIAL_INTERVAL},
+    peers::{Peers, REDIAL_INTERVAL, announced_addrs, is_loopback, with_peer_id},
     session::{GATE_SWEEP, Sessions, SyncWaiter},
 };
 use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent, identity::key_of_peer};
@@ -117,6 +117,16 @@ pub(super) async fn spawn(
             Err(_) => break,
         }
     }
+    if config.mdns && mdns_cannot_announce(&config.listen) {
+        tracing::warn!(
+            node = %task.swarm.local_peer_id(),
+            listen = ?config.listen,
+            "mDNS is on, but this node listens on loopback only: mDNS runs on the network interfaces \
+             and announces only addresses on them, so no town on this machine or network can find \
+             it; listen on all interfaces (e.g. --listen /ip4/0.0.0.0/tcp/4002), with a network \
+             interface up (LAN or Wi-Fi)"
+        );
+    }
     for relay in &config.relays {
         let circuit = relay.clone().with(Protocol::P2pCircuit);
         if let Err(e) = task.swarm.listen_on(circuit.clone()) {
@@ -132,6 +142,13 @@ pub(super) async fn spawn(
     }
     task.publish_status();
     Ok(tokio::spawn(task.run(cmds, shutdown)))
+}
+
+/// True when every address to listen on is on loopback: libp2p's mDNS runs on the network interfaces
+/// only (it skips loopback ones) and answers a query on an interface with the listen addresses
+/// on that interface's IP, so such a node announces nothing, even to a town on the same machine.
+fn mdns_cannot_announce(listen: &[Multiaddr]) -> bool {
+    !listen.is_empty() && listen.iter().all(is_loopback)
 }
 
 impl NetTask {
@@ -184,7 +201,7 @@ impl NetTask {
         let pid = *self.swarm.local_peer_id();
         json!({
             "id": pid.to_string(),
-            "listen": self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect::<Vec<_>>(),
+            "listen": self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect::<Vec<_>>(),
             "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
             "reachability": self.nat,
             "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
@@ -229,7 +246,7 @@ impl NetTask {
                 NetRequest::SpaceInvite { space, role, valid_secs } => {
                     let pid = *self.swarm.local_peer_id();
                     let addrs: Vec<String> =
-                        self.listen_addrs.iter().map(|a| format!("{a}/p2p/{pid}")).collect();
+                        self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect();
                     let ms =
                         valid_secs.unwrap_or(7 * 24 * 3600).saturating_mul(1000).min(i64::MAX as u64) as i64;
                     self.job(
@@ -355,12 +372,8 @@ impl NetTask {
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
                 }
-                let seen_at = dialed_addr.map(|mut a| {
-                    if !a.iter().any(|p| matches!(p, Protocol::P2p(_))) {
-                        a.push(Protocol::P2p(peer_id));
-                    }
-                    a.to_string()
-                });
+                let seen_at: Vec<String> =
+                    dialed_addr.map(|a| with_peer_id(a, peer_id).to_string()).into_iter().collect();
                 if let Some((reply, addr)) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Ok(
                         json!({"id": peer_id.to_string(), "addr": addr.to_string(), "connected": true}),
@@ -445,8 +458,46 @@ impl NetTask {
                 info,
                 ..
             })) => {
+                // Remember what the partner announces (relayed addresses included, pushed again
+                // when its reservation comes up), after the address this node reached it at, so
+                // that a restart dials it at once (see `redial_known`).
+                let mut addrs: Vec<String> = self
+                    .peers
+                    .connected
+                    .get(&peer_id)
+                    .and_then(|s| s.addr.clone())
+                    .map(|a| with_peer_id(a, peer_id).to_string())
+                    .into_iter()
+                    .collect();
+                // It saw this node at a loopback address: it runs on this machine.
+                let same_machine = is_loopback(&info.observed_addr);
+                addrs.extend(announced_addrs(peer_id, &info.listen_addrs, same_machine));
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+                if let Some(key) = key_of_peer(&peer_id) {
+                    self.job(move |e| e.note_partner_addrs(&key, addrs), |_| Done::Nothing);
+                }
+            }
+            // A town took a slot on this relay: partners that ask this relay for the town's
+            // addresses (`twin dial TOWN_ID`) learn its relayed address here.
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(relay::Event::ReservationReqAccepted {
+                src_peer_id,
+                ..
+            })) => {
+                let me = *self.swarm.local_peer_id();
+                let circuits: Vec<Multiaddr> = self
+                    .swarm
+                    .external_addresses()
+                    .filter(|a| !a.iter().any(|p| matches!(p, Protocol::P2pCircuit)))
+                    .map(|a| {
+                        with_peer_id(a.clone(), me)
+                            .with(Protocol::P2pCircuit)
+                            .with(Protocol::P2p(src_peer_id))
+                    })
+                    .collect();
+                for addr in circuits {
+                    self.swarm.behaviour_mut().kad.add_address(&src_peer_id, addr);
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
@@ -456,6 +507,13 @@ impl NetTask {
                 ..
             })) => {
                 let Some((target, reply)) = self.lookups.remove(&id) else { return };
+                // The lookup itself may have connected to it (Kademlia asks the target too, over
+                // the relay if need be), even if that request then failed (a hole punch that
+                // replaced the relayed connection midway): then it is reached.
+                if self.peers.is_connected(&target) {
+                    let _ = reply.send(Ok(json!({"id": target.to_string(), "connected": true})));
+                    return;
+                }
                 let found: Vec<Multiaddr> = match &result {
                     Ok(ok) => ok
                         .peers
@@ -521,5 +579,20 @@ impl NetTask {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mdns_cannot_announce_loopback_only_listen_addresses() {
+        let addrs =
+            |list: &[&str]| -> Vec<Multiaddr> { list.iter().map(|a| a.parse().expect("addr")).collect() };
+        assert!(mdns_cannot_announce(&addrs(&["/ip4/127.0.0.1/tcp/4001", "/ip6/::1/udp/4001/quic-v1"])));
+        assert!(!mdns_cannot_announce(&addrs(&["/ip4/127.0.0.1/tcp/4001", "/ip4/192.0.2.2/tcp/4001"])));
+        assert!(!mdns_cannot_announce(&addrs(&["/ip4/0.0.0.0/tcp/4001"])));
+        assert!(!mdns_cannot_announce(&[]), "a node listening nowhere has nothing to announce anyway");
     }
 }

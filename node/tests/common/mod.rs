@@ -129,18 +129,27 @@ impl TestNode {
 }
 
 /// Polls `f` until it returns true, failing the test after [`TIMEOUT`].
-pub async fn eventually<F, Fut>(what: &str, mut f: F)
+pub async fn eventually<F, Fut>(what: &str, f: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    eventually_within(what, TIMEOUT, f).await;
+}
+
+/// Polls `f` until it returns true, failing the test after `limit`.
+pub async fn eventually_within<F, Fut>(what: &str, limit: Duration, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
     loop {
         if f().await {
             return;
         }
         if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for: {what}");
+            panic!("timed out after {limit:?} waiting for: {what}");
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
