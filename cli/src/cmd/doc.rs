@@ -93,18 +93,39 @@ pub(crate) enum DocCmd {
         #[arg(long, value_name = "CHANGE")]
         at: Option<String>,
     },
-    /// Changes, newest page first, printed oldest first: hash, author town, officer, time,
-    /// message, signature check, and whether the change was refused. `--json` prints the page's
-    /// changes as an array.
+    /// What changed, newest page first, printed oldest first, in your language: by sitting
+    /// (the changes one town's officer made in one go, no more than 10 minutes apart), a heading
+    /// line per sitting and a line per field it changed. `--changes` prints one line per change
+    /// instead (hash, author town, officer, time, message, signature check, and whether the
+    /// change was refused). `--json` prints the page: every change (`entries`, each with its
+    /// field `items`) and the `sittings`.
     History {
         /// The document.
         doc: DocId,
-        /// How many changes to show (1 to 1000).
+        /// How many changes to read (1 to 1000).
         #[arg(long, default_value_t = twinmesh_node::engine::HISTORY_PAGE_DEFAULT)]
         limit: usize,
         /// Only changes before this one (a hash or unique prefix): the next older page.
         #[arg(long, value_name = "CHANGE")]
         before: Option<String>,
+        /// One line per change instead of sittings.
+        #[arg(long)]
+        changes: bool,
+        /// Only changes by this town: its name, PeerId or key.
+        #[arg(long, value_name = "TOWN")]
+        town: Option<String>,
+        /// Only changes by this officer (any case; part of the name is enough).
+        #[arg(long, value_name = "NAME")]
+        by_officer: Option<String>,
+        /// Only changes to this field or anything under it: `budget/lines`, `summary`.
+        #[arg(long, value_name = "PATH")]
+        field: Option<String>,
+        /// Only changes on or after this day: 2027-04-30, or as you write dates (30.04.2027).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only changes on or before this day.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
     },
     /// The fields of a document kind, with their paths and types.
     Fields {
@@ -247,14 +268,42 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        DocCmd::History { doc, limit, before } => {
-            let page: HistoryPage =
-                client.call_as(ctx, Request::DocHistory { doc, limit: Some(limit), before })?;
+        DocCmd::History { doc, limit, before, changes, town, by_officer, field, since, until } => {
+            let request = Request::DocSittings {
+                doc,
+                limit: Some(limit),
+                before,
+                town,
+                by_officer,
+                field,
+                since,
+                until,
+                lang: Some(ctx.lang),
+            };
+            let page: HistoryPage = client.call_as(ctx, request)?;
             if ctx.json {
-                return output::json(&page.entries);
+                return output::json(&page);
             }
-            for e in &page.entries {
-                out!("{}", history_line(e));
+            if changes {
+                for e in &page.entries {
+                    out!("{}", history_line(e));
+                }
+            } else {
+                for s in page.sittings.iter().flatten() {
+                    out!("{}", s.text);
+                    for item in &s.items {
+                        out!("  {}", item.text);
+                    }
+                }
+                let refused = page.entries.iter().filter(|e| !e.accepted).count();
+                if refused > 0 {
+                    let count = twinmesh_node::i18n::FluentValue::from(refused);
+                    let d = twinmesh_node::i18n::FluentValue::from(doc.to_string());
+                    out!(
+                        "{}",
+                        twinmesh_node::i18n::tr(ctx.lang, "history-refused", &[("count", count), ("doc", d)])
+                    );
+                }
             }
             if let Some(older) = &page.older {
                 eprintln!(
@@ -429,6 +478,7 @@ mod tests {
             signature: SignatureStatus::Verified,
             accepted,
             refused_because: (!accepted).then(|| "the author may not write to this space".into()),
+            items: Vec::new(),
         }
     }
 
