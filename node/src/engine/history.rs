@@ -736,7 +736,8 @@ fn render(lang: Lang, kind: DocKind, t: &Touch) -> FieldItem {
     match t.what {
         Touched::Created => {
             let k = labels::kind_label(lang, kind);
-            return item(ItemKind::Created, None, None, Vec::new(), t!(lang, "history-created", kind = k));
+            let text = t!(lang, "history-created", kind = k.clone());
+            return FieldItem { label: k, ..item(ItemKind::Created, None, None, Vec::new(), text) };
         }
         Touched::Added => {
             return item(
