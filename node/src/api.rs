@@ -680,6 +680,7 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 limit,
                 before,
                 lang,
+                describe: true,
                 group: true,
                 town,
                 officer: by_officer,

@@ -34,8 +34,9 @@ pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
 pub use handle::EngineHandle;
 pub use history::{
-    FieldItem, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryPage, HistoryQuery, ItemKind,
-    MAX_SHOWN_WORDS, MIN_HASH_PREFIX, SITTING_GAP_MS, SignatureStatus, Sitting, SpanOp, WordSpan, words_text,
+    FieldItem, HISTORY_DESCRIBE_MAX, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryPage,
+    HistoryQuery, ItemKind, MAX_SHOWN_WORDS, MIN_HASH_PREFIX, SITTING_GAP_MS, SignatureStatus, Sitting,
+    SpanOp, WordSpan, words_text,
 };
 pub use members::{Invite, Ticket};
 pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
