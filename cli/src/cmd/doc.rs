@@ -286,13 +286,13 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             }
             if changes {
                 for e in &page.entries {
-                    out!("{}", history_line(e));
+                    out!("{}", printable(&history_line(e)));
                 }
             } else {
                 for s in page.sittings.iter().flatten() {
-                    out!("{}", s.text);
+                    out!("{}", printable(&s.text));
                     for item in &s.items {
-                        out!("  {}", item.text);
+                        out!("  {}", printable(&item.text));
                     }
                 }
                 let refused = page.entries.iter().filter(|e| !e.accepted).count();
@@ -411,6 +411,13 @@ fn history_line(e: &HistoryEntry) -> String {
     )
 }
 
+/// `text` safe to print on a terminal: what a partner wrote (values, officer names, messages)
+/// cannot move the cursor, clear the screen or start a new line that looks like another
+/// entry; each control character shows as U+FFFD.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+}
+
 /// A change hash as people see it: 12 hex digits, which `--at` and `--before` accept (any unique
 /// prefix of at least 8 does).
 fn short_hash(h: &str) -> &str {
@@ -480,6 +487,15 @@ mod tests {
             refused_because: (!accepted).then(|| "the author may not write to this space".into()),
             items: Vec::new(),
         }
+    }
+
+    #[test]
+    fn what_a_partner_wrote_cannot_steer_the_terminal() {
+        assert_eq!(printable("Budget \u{1b}[2J · A\nB\r"), "Budget \u{FFFD}[2J · A\u{FFFD}B\u{FFFD}");
+        assert_eq!(
+            printable("Budgetposten 1 · Betrag: 4.200,00\u{a0}€"),
+            "Budgetposten 1 · Betrag: 4.200,00\u{a0}€"
+        );
     }
 
     #[test]
