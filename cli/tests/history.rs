@@ -75,4 +75,28 @@ fn twenty_edits_in_one_go_read_as_one_sitting_in_german() {
     let old = node.json(&["doc", "history", &doc, "--until", "2000-01-01"]);
     assert_eq!(old["entries"], Value::Array(Vec::new()));
     node.run(&["doc", "history", &doc, "--since", "gestern"]).fails(&["'gestern' is not a date"]);
+    let more = node.run(&["doc", "history", &doc, "--town", "Warstein", "--limit", "5"]).ok();
+    assert!(more.stderr.contains("more changes may match: twin doc history"), "{}", more.stderr);
+
+    // Another officer's prose edit is a sitting of its own, shown as a word diff.
+    node.run(&["doc", "text", &doc, "summary", "Wir fahren im Mai nach Saint-Pol.", "--officer", "M. Weber"])
+        .ok();
+    node.run(&[
+        "doc",
+        "text",
+        &doc,
+        "summary",
+        "Wir fahren im Juni nach Saint-Pol.",
+        "--officer",
+        "M. Weber",
+    ])
+    .ok();
+    let text = node.run(&["--lang", "de", "doc", "history", &doc]).ok().stdout;
+    let tail: Vec<&str> = text.lines().rev().take(2).collect();
+    assert!(tail[1].starts_with("Warstein · M. Weber · ") && tail[1].ends_with("· 2 Änderungen"), "{text}");
+    assert_eq!(tail[0], "  Zusammenfassung: {+Wir fahren im Juni nach Saint-Pol.+}", "{text}");
+    let changes = node.run(&["doc", "history", &doc, "--changes", "--limit", "1"]).ok().stdout;
+    assert!(changes.contains("edited summary"), "the English message stays in --changes: {changes}");
+    let page = node.json(&["doc", "history", &doc, "--limit", "1"]);
+    assert_eq!(page["entries"][0]["items"][0]["text"], "Summary: Wir fahren im [-Mai-] {+Juni+} nach Saint-Pol.");
 }

@@ -269,6 +269,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             }
         }
         DocCmd::History { doc, limit, before, changes, town, by_officer, field, since, until } => {
+            let filtered = [&town, &by_officer, &field, &since, &until].iter().any(|f| f.is_some());
             let request = Request::DocSittings {
                 doc,
                 limit: Some(limit),
@@ -305,13 +306,18 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                     );
                 }
             }
-            if let Some(older) = &page.older {
-                eprintln!(
+            match &page.older {
+                Some(older) if filtered => eprintln!(
+                    "more changes may match: twin doc history {doc} --before {} with the same filters",
+                    short_hash(older)
+                ),
+                Some(older) => eprintln!(
                     "{} older change(s) of {}: twin doc history {doc} --before {}",
                     page.total.saturating_sub(page.entries.len()),
                     page.total,
                     short_hash(older)
-                );
+                ),
+                None => {}
             }
         }
         DocCmd::Export { doc, output, format } => {
