@@ -98,5 +98,8 @@ fn twenty_edits_in_one_go_read_as_one_sitting_in_german() {
     let changes = node.run(&["doc", "history", &doc, "--changes", "--limit", "1"]).ok().stdout;
     assert!(changes.contains("edited summary"), "the English message stays in --changes: {changes}");
     let page = node.json(&["doc", "history", &doc, "--limit", "1"]);
-    assert_eq!(page["entries"][0]["items"][0]["text"], "Summary: Wir fahren im [-Mai-] {+Juni+} nach Saint-Pol.");
+    assert_eq!(
+        page["entries"][0]["items"][0]["text"],
+        "Summary: Wir fahren im [-Mai-] {+Juni+} nach Saint-Pol."
+    );
 }
