@@ -385,7 +385,10 @@ fn three_towns_in_namespaces_converge_after_a_partition_heals() {
         assert_eq!(o["conflicts"], s["conflicts"], "{}", t.ns);
         assert_eq!(o["content"], s["content"], "{}", t.ns);
         let hist = t.twin(&["doc", "history", &doc, "--limit", "1000"]);
-        assert!(hist.as_array().expect("history").iter().all(|e| e["signature"] == "verified"), "{hist}");
+        assert!(
+            hist["entries"].as_array().expect("history").iter().all(|e| e["signature"] == "verified"),
+            "{hist}"
+        );
     }
     drop(lab);
     eprintln!("netns test took {:?}", t0.elapsed());

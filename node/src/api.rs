@@ -250,6 +250,39 @@ pub enum Request {
         #[serde(default)]
         before: Option<String>,
     },
+    /// A page of a document's history as people read it: [`Request::DocHistory`]'s page, each
+    /// change described field by field in `lang`, the page grouped into `sittings`, and only
+    /// the changes that pass the filters counted in the page.
+    DocSittings {
+        /// The document.
+        doc: DocId,
+        /// Changes per page, as for [`Request::DocHistory`].
+        #[serde(default)]
+        limit: Option<usize>,
+        /// Only changes before this one (a hash or a unique prefix).
+        #[serde(default)]
+        before: Option<String>,
+        /// Only changes by this town: its name, PeerId or key.
+        #[serde(default)]
+        town: Option<String>,
+        /// Only changes by this officer (any case; part of the name is enough). Not `officer`,
+        /// which names the officer making a request.
+        #[serde(default)]
+        by_officer: Option<String>,
+        /// Only changes touching this field or anything under it (a path prefix).
+        #[serde(default)]
+        field: Option<String>,
+        /// Only changes on or after this day (`2027-04-30`, `30.04.2027`).
+        #[serde(default)]
+        since: Option<String>,
+        /// Only changes on or before this day.
+        #[serde(default)]
+        until: Option<String>,
+        /// The language of field names and values in the description; English when absent.
+        /// The REST API takes it from `Accept-Language`.
+        #[serde(default)]
+        lang: Option<Lang>,
+    },
     /// An export file (base64 in `data`).
     DocExport {
         /// The document.
@@ -356,6 +389,7 @@ impl Request {
                 | Self::DocList { .. }
                 | Self::DocShow { .. }
                 | Self::DocHistory { .. }
+                | Self::DocSittings { .. }
                 | Self::DocExport { .. }
                 | Self::BundleExport { .. }
                 | Self::Schema
@@ -412,6 +446,19 @@ impl Envelope {
             None => Ok(()),
         }
     }
+}
+
+/// A history page's size: [`crate::engine::HISTORY_PAGE_DEFAULT`] if not given, refused
+/// beyond [`crate::engine::HISTORY_PAGE_MAX`].
+fn history_limit(limit: Option<usize>) -> Result<usize, NodeError> {
+    let limit = limit.unwrap_or(crate::engine::HISTORY_PAGE_DEFAULT);
+    if limit == 0 || limit > crate::engine::HISTORY_PAGE_MAX {
+        return Err(NodeError::InvalidInput(format!(
+            "limit must be from 1 to {} changes per page, not {limit}",
+            crate::engine::HISTORY_PAGE_MAX
+        )));
+    }
+    Ok(limit)
 }
 
 fn hex(h: &[u8; 32]) -> String {
@@ -627,14 +674,26 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             }))
         }
         Request::DocHistory { doc, limit, before } => {
-            let limit = limit.unwrap_or(crate::engine::HISTORY_PAGE_DEFAULT);
-            if limit == 0 || limit > crate::engine::HISTORY_PAGE_MAX {
-                return Err(NodeError::InvalidInput(format!(
-                    "limit must be from 1 to {} changes per page, not {limit}",
-                    crate::engine::HISTORY_PAGE_MAX
-                )));
-            }
-            to_json(&engine.history_page(&doc, limit, before.as_deref())?)
+            let q =
+                crate::engine::HistoryQuery { limit: history_limit(limit)?, before, ..Default::default() };
+            to_json(&engine.history_page(&doc, &q)?)
+        }
+        Request::DocSittings { doc, limit, before, town, by_officer, field, since, until, lang } => {
+            let limit = history_limit(limit)?;
+            let lang = lang.unwrap_or(Lang::En);
+            let q = crate::engine::HistoryQuery {
+                limit,
+                before,
+                lang,
+                describe: true,
+                group: true,
+                town,
+                officer: by_officer,
+                field,
+                since,
+                until,
+            };
+            to_json(&engine.history_page(&doc, &q)?)
         }
         Request::BundleExport { space, partner } => {
             let key = match partner {

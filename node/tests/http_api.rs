@@ -794,3 +794,53 @@ fn oversized_body(a: &ApiNode, path: &str, sent: usize) -> (u16, String) {
     let status = answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     (status, answer)
 }
+
+/// The REST history reads as people read it: each change described in the language of
+/// `Accept-Language`, grouped into sittings, and filtered by town, officer, field and date;
+/// a bad filter is refused with a message.
+#[test]
+fn rest_history_is_described_grouped_and_filtered_in_the_readers_language() {
+    let rt = runtime();
+    let mut a = ApiNode::start(&rt, "Warstein", "DE");
+    let (_, doc) = space_and_plan(&a);
+    let edits = format!("/api/v1/docs/{doc}/edits");
+    a.ok(
+        "POST",
+        &edits,
+        Some(json!({"officer": "J. Becker", "edits": [{"op": "add", "list": "budget/lines", "fields": [["amount", "1"]]}]})),
+    );
+    a.ok(
+        "POST",
+        &edits,
+        Some(
+            json!({"officer": "J. Becker", "edits": [{"op": "set", "path": "start", "value": "2027-04-30"}]}),
+        ),
+    );
+    let de = [("Accept-Language", "de-DE,de;q=0.9")];
+    let url = |q: &str| format!("{}/api/v1/docs/{doc}/history{q}", a.url);
+    let (status, page) = http_with("GET", &url(""), Some(&a.token), None, &de);
+    assert_eq!(status, 200, "{page}");
+    let sittings = page["sittings"].as_array().expect("sittings");
+    let last = sittings.last().expect("a sitting");
+    assert_eq!((last["officer"].as_str(), last["changes"].as_u64()), (Some("J. Becker"), Some(2)), "{page}");
+    let texts: Vec<&str> =
+        last["items"].as_array().expect("items").iter().filter_map(|i| i["text"].as_str()).collect();
+    assert_eq!(texts, ["Budgetposten 1 hinzugefügt", "Beginn: (leer) → 30.04.2027"], "{page}");
+    // Filters.
+    let count = |q: &str| {
+        let (status, v) = http_with("GET", &url(q), Some(&a.token), None, &de);
+        assert_eq!(status, 200, "{q}: {v}");
+        v["entries"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(count("?field=start"), 1);
+    assert_eq!(count("?by_officer=becker"), 2);
+    assert_eq!(count("?town=Warstein&until=2000-12-31"), 0);
+    assert_eq!(count("?town=Hebden%20Royd"), 0);
+    assert_eq!(count("?since=2000-01-01&town=warstein"), page["entries"].as_array().map_or(0, Vec::len));
+    for (q, needle) in [("?since=gestern", "is not a date"), ("?field=budget//x", "path")] {
+        let (status, v) = a.call("GET", &format!("/api/v1/docs/{doc}/history{q}"), None);
+        assert_eq!(status, 400, "{q}: {v}");
+        assert!(v["error"].as_str().is_some_and(|e| e.contains(needle)), "{q}: {v}");
+    }
+    a.stop(&rt);
+}

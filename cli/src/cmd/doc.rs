@@ -93,18 +93,39 @@ pub(crate) enum DocCmd {
         #[arg(long, value_name = "CHANGE")]
         at: Option<String>,
     },
-    /// Changes, newest page first, printed oldest first: hash, author town, officer, time,
-    /// message, signature check, and whether the change was refused. `--json` prints the page's
-    /// changes as an array.
+    /// What changed, newest page first, printed oldest first, in your language: by sitting
+    /// (the changes one town's officer made in one go, no more than 10 minutes apart), a heading
+    /// line per sitting and a line per field it changed. `--changes` prints one line per change
+    /// instead (hash, author town, officer, time, message, signature check, and whether the
+    /// change was refused). `--json` prints the page: every change (`entries`, each with its
+    /// field `items`) and the `sittings`.
     History {
         /// The document.
         doc: DocId,
-        /// How many changes to show (1 to 1000).
+        /// How many changes to read (1 to 1000).
         #[arg(long, default_value_t = twinmesh_node::engine::HISTORY_PAGE_DEFAULT)]
         limit: usize,
         /// Only changes before this one (a hash or unique prefix): the next older page.
         #[arg(long, value_name = "CHANGE")]
         before: Option<String>,
+        /// One line per change instead of sittings.
+        #[arg(long)]
+        changes: bool,
+        /// Only changes by this town: its name, PeerId or key.
+        #[arg(long, value_name = "TOWN")]
+        town: Option<String>,
+        /// Only changes by this officer (any case; part of the name is enough).
+        #[arg(long, value_name = "NAME")]
+        by_officer: Option<String>,
+        /// Only changes to this field or anything under it: `budget/lines`, `summary`.
+        #[arg(long, value_name = "PATH")]
+        field: Option<String>,
+        /// Only changes on or after this day: 2027-04-30, or as you write dates (30.04.2027).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only changes on or before this day.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
     },
     /// The fields of a document kind, with their paths and types.
     Fields {
@@ -253,22 +274,56 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        DocCmd::History { doc, limit, before } => {
-            let page: HistoryPage =
-                client.call_as(ctx, Request::DocHistory { doc, limit: Some(limit), before })?;
+        DocCmd::History { doc, limit, before, changes, town, by_officer, field, since, until } => {
+            let filtered = [&town, &by_officer, &field, &since, &until].iter().any(|f| f.is_some());
+            let request = Request::DocSittings {
+                doc,
+                limit: Some(limit),
+                before,
+                town,
+                by_officer,
+                field,
+                since,
+                until,
+                lang: Some(ctx.lang),
+            };
+            let page: HistoryPage = client.call_as(ctx, request)?;
             if ctx.json {
-                return output::json(&page.entries);
+                return output::json(&page);
             }
-            for e in &page.entries {
-                out!("{}", history_line(e));
+            if changes {
+                for e in &page.entries {
+                    out!("{}", printable(&history_line(e)));
+                }
+            } else {
+                for s in page.sittings.iter().flatten() {
+                    out!("{}", printable(&s.text));
+                    for item in &s.items {
+                        out!("  {}", printable(&item.text));
+                    }
+                }
+                let refused = page.entries.iter().filter(|e| !e.accepted).count();
+                if refused > 0 {
+                    let count = twinmesh_node::i18n::FluentValue::from(refused);
+                    let d = twinmesh_node::i18n::FluentValue::from(doc.to_string());
+                    out!(
+                        "{}",
+                        twinmesh_node::i18n::tr(ctx.lang, "history-refused", &[("count", count), ("doc", d)])
+                    );
+                }
             }
-            if let Some(older) = &page.older {
-                eprintln!(
+            match &page.older {
+                Some(older) if filtered => eprintln!(
+                    "more changes may match: twin doc history {doc} --before {} with the same filters",
+                    short_hash(older)
+                ),
+                Some(older) => eprintln!(
                     "{} older change(s) of {}: twin doc history {doc} --before {}",
                     page.total.saturating_sub(page.entries.len()),
                     page.total,
                     short_hash(older)
-                );
+                ),
+                None => {}
             }
         }
         DocCmd::Export { doc, output, format } => {
@@ -377,6 +432,13 @@ fn history_line(e: &HistoryEntry) -> String {
     )
 }
 
+/// `text` safe to print on a terminal: what a partner wrote (values, officer names, messages)
+/// cannot move the cursor, clear the screen or start a new line that looks like another
+/// entry; each control character shows as U+FFFD.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+}
+
 /// A change hash as people see it: 12 hex digits, which `--at` and `--before` accept (any unique
 /// prefix of at least 8 does).
 fn short_hash(h: &str) -> &str {
@@ -444,7 +506,17 @@ mod tests {
             signature: SignatureStatus::Verified,
             accepted,
             refused_because: (!accepted).then(|| "the author may not write to this space".into()),
+            items: Vec::new(),
         }
+    }
+
+    #[test]
+    fn what_a_partner_wrote_cannot_steer_the_terminal() {
+        assert_eq!(printable("Budget \u{1b}[2J · A\nB\r"), "Budget \u{FFFD}[2J · A\u{FFFD}B\u{FFFD}");
+        assert_eq!(
+            printable("Budgetposten 1 · Betrag: 4.200,00\u{a0}€"),
+            "Budgetposten 1 · Betrag: 4.200,00\u{a0}€"
+        );
     }
 
     #[test]

@@ -292,9 +292,9 @@ impl Node {
     /// one page of 1,000).
     #[track_caller]
     pub(crate) fn history(&self, doc: &str) -> Vec<Value> {
-        self.json(&["doc", "history", doc, "--limit", "1000"])
+        self.json(&["doc", "history", doc, "--limit", "1000"])["entries"]
             .as_array()
-            .expect("history is an array")
+            .expect("history has an array of entries")
             .clone()
     }
 

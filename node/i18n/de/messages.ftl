@@ -47,3 +47,23 @@ error-not-running = auf diesem Datenverzeichnis läuft kein Knoten: Starten Sie 
 error-network = { $detail }
 error-shut-down = der Knoten wurde beendet
 error-internal = interner Fehler: { $detail }
+
+## Dokumentverlauf
+history-set = { $field }: { $before } → { $after }
+history-empty = (leer)
+history-text = { $field }: { $diff }
+history-added = { $item } hinzugefügt
+history-removed = { $item } entfernt
+history-settled = { $field }: Konflikt gelöst, { $value } behalten
+history-conflict = { $field }: gleichzeitige Werte { $values }
+history-created = { $kind } erstellt
+history-unknown-town = unbekannte Gemeinde ({ $key })
+history-no-officer = ohne Namen
+history-sitting = { $town } · { $officer } · { $when } · { $count ->
+    [one] eine Änderung
+   *[other] { $count } Änderungen
+}
+history-refused = { $count ->
+    [one] eine abgelehnte Änderung
+   *[other] { $count } abgelehnte Änderungen
+}, nicht Teil des Dokuments: twin doc history { $doc } --changes

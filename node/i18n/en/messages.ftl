@@ -55,3 +55,24 @@ error-not-running = no node is running on this data dir: start it with `twin sta
 error-network = { $detail }
 error-shut-down = the node has shut down
 error-internal = internal error: { $detail }
+
+## Document history (`twin doc history`, the API's history): one line per field item, and a
+## heading per sitting (changes of one town and officer in one go).
+history-set = { $field }: { $before } → { $after }
+history-empty = (empty)
+history-text = { $field }: { $diff }
+history-added = { $item } added
+history-removed = { $item } removed
+history-settled = { $field }: conflict settled, kept { $value }
+history-conflict = { $field }: concurrent values { $values }
+history-created = { $kind } created
+history-unknown-town = unknown town ({ $key })
+history-no-officer = no officer named
+history-sitting = { $town } · { $officer } · { $when } · { $count ->
+    [one] one change
+   *[other] { $count } changes
+}
+history-refused = { $count ->
+    [one] one refused change
+   *[other] { $count } refused changes
+}, not part of the document: twin doc history { $doc } --changes

@@ -47,3 +47,23 @@ error-not-running = aucun nœud ne tourne sur ce répertoire de données : déma
 error-network = { $detail }
 error-shut-down = le nœud s’est arrêté
 error-internal = erreur interne : { $detail }
+
+## Historique du document
+history-set = { $field } : { $before } → { $after }
+history-empty = (vide)
+history-text = { $field } : { $diff }
+history-added = { $item } ajouté
+history-removed = { $item } supprimé
+history-settled = { $field } : conflit réglé, { $value } conservé
+history-conflict = { $field } : valeurs concurrentes { $values }
+history-created = { $kind } créé
+history-unknown-town = commune inconnue ({ $key })
+history-no-officer = agent non nommé
+history-sitting = { $town } · { $officer } · { $when } · { $count ->
+    [one] une modification
+   *[other] { $count } modifications
+}
+history-refused = { $count ->
+    [one] une modification refusée
+   *[other] { $count } modifications refusées
+}, hors du document : twin doc history { $doc } --changes

@@ -47,3 +47,23 @@ error-not-running = nessun nodo è in esecuzione su questa cartella dati: lo avv
 error-network = { $detail }
 error-shut-down = il nodo si è arrestato
 error-internal = errore interno: { $detail }
+
+## Cronologia del documento
+history-set = { $field }: { $before } → { $after }
+history-empty = (vuoto)
+history-text = { $field }: { $diff }
+history-added = { $item } aggiunto
+history-removed = { $item } rimosso
+history-settled = { $field }: conflitto risolto, mantenuto { $value }
+history-conflict = { $field }: valori concorrenti { $values }
+history-created = { $kind } creato
+history-unknown-town = comune sconosciuto ({ $key })
+history-no-officer = funzionario non indicato
+history-sitting = { $town } · { $officer } · { $when } · { $count ->
+    [one] una modifica
+   *[other] { $count } modifiche
+}
+history-refused = { $count ->
+    [one] una modifica rifiutata
+   *[other] { $count } modifiche rifiutate
+}, non parte del documento: twin doc history { $doc } --changes

@@ -47,3 +47,23 @@ error-not-running = niciun nod nu rulează pe acest director de date: porniți-l
 error-network = { $detail }
 error-shut-down = nodul s-a oprit
 error-internal = eroare internă: { $detail }
+
+## Istoricul documentului
+history-set = { $field }: { $before } → { $after }
+history-empty = (gol)
+history-text = { $field }: { $diff }
+history-added = { $item } adăugat
+history-removed = { $item } eliminat
+history-settled = { $field }: conflict rezolvat, păstrat { $value }
+history-conflict = { $field }: valori concurente { $values }
+history-created = { $kind } creat
+history-unknown-town = localitate necunoscută ({ $key })
+history-no-officer = funcționar nenumit
+history-sitting = { $town } · { $officer } · { $when } · { $count ->
+    [one] o modificare
+   *[other] { $count } modificări
+}
+history-refused = { $count ->
+    [one] o modificare refuzată
+   *[other] { $count } modificări refuzate
+}, care nu fac parte din document: twin doc history { $doc } --changes

@@ -470,8 +470,7 @@ mod tests {
         assert!(
             history
                 .iter()
-                .all(|h| h.accepted
-                    && matches!(h.signature, super::super::transfer::SignatureStatus::Verified)),
+                .all(|h| h.accepted && matches!(h.signature, super::super::SignatureStatus::Verified)),
             "{history:?}"
         );
     }

@@ -7,6 +7,7 @@ mod admit;
 mod bundle;
 mod edit;
 pub(crate) mod handle;
+mod history;
 mod members;
 mod plain;
 mod sigs;
@@ -32,13 +33,15 @@ use twinmesh_protocol::{
 pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
 pub use handle::EngineHandle;
+pub use history::{
+    FieldItem, HISTORY_DESCRIBE_MAX, HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryPage,
+    HistoryQuery, ItemKind, MAX_SHOWN_WORDS, MIN_HASH_PREFIX, SITTING_GAP_MS, SignatureStatus, Sitting,
+    SpanOp, WordSpan, words_text,
+};
 pub use members::{Invite, Ticket};
 pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
 pub use snapshot::{Installed, Opening};
-pub use transfer::{
-    HISTORY_PAGE_DEFAULT, HISTORY_PAGE_MAX, HistoryEntry, HistoryPage, ImportReport, MIN_HASH_PREFIX,
-    SignatureStatus,
-};
+pub use transfer::ImportReport;
 
 use crate::{
     error::NodeError,

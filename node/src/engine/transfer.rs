@@ -9,61 +9,13 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::Signature,
     signed::{self, ChangeRejection},
-    time::Timestamp,
 };
 
-use super::{DocMeta, Engine, edit::parse_message, members::ChangeFacts, now, view};
+use super::{DocMeta, Engine, MIN_HASH_PREFIX, members::ChangeFacts, now, view};
 use crate::{
     error::NodeError,
     store::{Batch, Table},
 };
-
-/// Whether a change's signature checked out when the history was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SignatureStatus {
-    /// Signed by the author named in the actor id, for this document.
-    Verified,
-    /// No signature is stored.
-    Missing,
-    /// The stored signature does not verify.
-    Invalid,
-}
-
-/// One change in a document's history.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    /// Change hash (hex).
-    pub hash: String,
-    /// The author's key (hex), if the actor id names one.
-    pub author_key: Option<String>,
-    /// The author's PeerId.
-    pub author_id: Option<String>,
-    /// The author municipality's name, if known here.
-    pub author: Option<String>,
-    /// The officer named in the commit message.
-    pub officer: Option<String>,
-    /// Commit time as the author's clock recorded it.
-    pub time: Timestamp,
-    /// RFC 3339 form of `time`.
-    pub time_utc: String,
-    /// What changed.
-    pub message: String,
-    /// Sequence number of the change for its actor.
-    pub seq: u64,
-    /// Signature check result.
-    pub signature: SignatureStatus,
-    /// True if the change is part of the document; false if it was refused and kept aside.
-    #[serde(default = "yes")]
-    pub accepted: bool,
-    /// Why a refused change was refused.
-    #[serde(default)]
-    pub refused_because: Option<String>,
-}
-
-fn yes() -> bool {
-    true
-}
 
 /// What an import added.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -82,119 +34,7 @@ pub struct ImportReport {
     pub new_document: bool,
 }
 
-/// Changes in a history page when the caller names no limit: a screenful, and a response of
-/// tens of kilobytes rather than the whole history (100,000 changes were 42 MB).
-pub const HISTORY_PAGE_DEFAULT: usize = 100;
-
-/// Most changes in one history page: bounds the response (~0.4 kB per change) and the
-/// signature checks one request costs.
-pub const HISTORY_PAGE_MAX: usize = 1000;
-
-/// Fewest hex digits accepted for a change hash prefix (`--at`, `before`).
-pub const MIN_HASH_PREFIX: usize = 8;
-
-/// One page of a document's history.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HistoryPage {
-    /// The changes of this page, oldest first: the `limit` changes just before the cursor.
-    pub entries: Vec<HistoryEntry>,
-    /// Changes in the whole history, refused ones included.
-    pub total: usize,
-    /// The cursor for the next older page (`before=`), or `None` if this page reaches the first
-    /// change. It is the hash of this page's oldest change.
-    pub older: Option<String>,
-}
-
 impl Engine {
-    /// The whole change history of a document, oldest first (tests and small documents; the
-    /// API pages it with [`Engine::history_page`]).
-    pub fn history(&mut self, id: &DocId) -> Result<Vec<HistoryEntry>, NodeError> {
-        Ok(self.history_page(id, usize::MAX, None)?.entries)
-    }
-
-    /// A page of the change history: the `limit` changes just before `before` (a change hash or
-    /// a unique prefix of at least [`MIN_HASH_PREFIX`] hex digits), or the newest `limit`
-    /// changes. The order is the document's own: its changes as applied, then the changes it
-    /// refused. New changes only ever come after the ones already there, so a cursor stays valid
-    /// and pages do not shift while changes arrive. Only the page's signatures are verified.
-    pub fn history_page(
-        &mut self,
-        id: &DocId,
-        limit: usize,
-        before: Option<&str>,
-    ) -> Result<HistoryPage, NodeError> {
-        let names = self.known_municipalities()?;
-        let refused = self.rejected_changes(id)?;
-        // Only hashes for the whole history; changes and signatures for the page alone.
-        let hashes: Vec<ChangeHash> =
-            self.load(id)?.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
-        let total = hashes.len() + refused.len();
-        let end = match before {
-            None => total,
-            Some(text) => {
-                let all = hashes.iter().copied().chain(refused.iter().map(|(c, _)| c.hash()));
-                let hash = find_change(all.clone(), text)?;
-                all.into_iter().position(|h| h == hash).unwrap_or(total)
-            }
-        };
-        let start = end.saturating_sub(limit);
-        let entry = |c: &Change, signature: SignatureStatus, refused_because: Option<String>| {
-            let key = signed::author_of(c.actor_id());
-            let (message, officer) = parse_message(c.message().unwrap_or(""));
-            HistoryEntry {
-                hash: c.hash().to_string(),
-                author_key: key.map(|k| k.to_string()),
-                author_id: key.map(|k| crate::identity::peer_id(&k).to_string()),
-                author: key.and_then(|k| names.get(&k.to_bytes()).map(|m| m.name.clone())),
-                officer,
-                time: Timestamp(c.timestamp()),
-                time_utc: Timestamp(c.timestamp()).to_rfc3339(),
-                message,
-                seq: c.seq(),
-                signature,
-                accepted: refused_because.is_none(),
-                refused_because,
-            }
-        };
-        let own_hashes = &hashes[start.min(hashes.len())..end.min(hashes.len())];
-        let sigs: HashMap<ChangeHash, Signature> = own_hashes
-            .iter()
-            .zip(self.signatures_of(id, own_hashes)?)
-            .filter_map(|(h, s)| s.map(|s| (*h, s)))
-            .collect();
-        let doc = self.load(id)?;
-        let own = own_hashes
-            .iter()
-            .map(|h| {
-                doc.get_change_by_hash(h)
-                    .ok_or_else(|| NodeError::Corrupt(format!("change {h} is listed but cannot be read")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let to_verify = super::checks(&own, &sigs);
-        let results = signed::verify_batch(id, &to_verify);
-        let mut entries: Vec<HistoryEntry> = own
-            .iter()
-            .zip(results)
-            .map(|(c, r)| {
-                let status = match r {
-                    Ok(_) => SignatureStatus::Verified,
-                    Err(ChangeRejection::Unsigned { .. }) => SignatureStatus::Missing,
-                    Err(_) => SignatureStatus::Invalid,
-                };
-                entry(c, status, None)
-            })
-            .collect();
-        // Refused changes were signature-checked on arrival; they come after the document's own
-        // history.
-        let from = start.saturating_sub(hashes.len());
-        let to = end.saturating_sub(hashes.len());
-        for (c, why) in &refused[from..to] {
-            entries.push(entry(c, SignatureStatus::Verified, Some(why.clone())));
-        }
-        let older = (start > 0).then(|| entries.first().map(|e| e.hash.clone())).flatten();
-        Ok(HistoryPage { entries, total, older })
-    }
-
     /// The change of this document that `text` names: its full hash or a unique prefix of at
     /// least [`MIN_HASH_PREFIX`] hex digits (what `doc history` prints).
     pub fn find_change(&mut self, id: &DocId, text: &str) -> Result<ChangeHash, NodeError> {
@@ -456,7 +296,10 @@ impl Engine {
 
 /// Finds the change `text` names among `hashes`: a full hash, or a unique prefix of at least
 /// [`MIN_HASH_PREFIX`] hex digits.
-fn find_change(hashes: impl Iterator<Item = ChangeHash>, text: &str) -> Result<ChangeHash, NodeError> {
+pub(super) fn find_change(
+    hashes: impl Iterator<Item = ChangeHash>,
+    text: &str,
+) -> Result<ChangeHash, NodeError> {
     let t = text.trim().to_ascii_lowercase();
     if t.len() < MIN_HASH_PREFIX || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(NodeError::InvalidInput(format!(

@@ -288,10 +288,11 @@ async fn doc_export(
 async fn doc_history(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
+    headers: axum::http::HeaderMap,
     q: QueryMap,
 ) -> Answer {
     let doc = doc_id(&path_param(p)?)?;
-    let q = query(q, &["limit", "before"])?;
+    let q = query(q, &["limit", "before", "town", "by_officer", "field", "since", "until"])?;
     let limit = match q.get("limit") {
         Some(l) => Some(
             l.parse::<usize>()
@@ -299,7 +300,19 @@ async fn doc_history(
         ),
         None => None,
     };
-    Ok(Json(call(&st, None, Request::DocHistory { doc, limit, before: q.get("before").cloned() }).await?))
+    let get = |k: &str| q.get(k).cloned();
+    let request = Request::DocSittings {
+        doc,
+        limit,
+        before: get("before"),
+        town: get("town"),
+        by_officer: get("by_officer"),
+        field: get("field"),
+        since: get("since"),
+        until: get("until"),
+        lang: Some(crate::http::lang_of(&headers)),
+    };
+    Ok(Json(call(&st, None, request).await?))
 }
 
 #[derive(Deserialize)]
