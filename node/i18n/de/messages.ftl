@@ -63,7 +63,7 @@ history-sitting = { $town } · { $officer } · { $when } · { $count ->
     [one] eine Änderung
    *[other] { $count } Änderungen
 }
-history-refused = { $count ->
+history-refused-count = { $count ->
     [one] eine abgelehnte Änderung
    *[other] { $count } abgelehnte Änderungen
 }, nicht Teil des Dokuments: twin doc history { $doc } --changes

@@ -72,7 +72,7 @@ history-sitting = { $town } · { $officer } · { $when } · { $count ->
     [one] one change
    *[other] { $count } changes
 }
-history-refused = { $count ->
+history-refused-count = { $count ->
     [one] one refused change
    *[other] { $count } refused changes
 }, not part of the document: twin doc history { $doc } --changes

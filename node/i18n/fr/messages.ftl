@@ -63,7 +63,7 @@ history-sitting = { $town } · { $officer } · { $when } · { $count ->
     [one] une modification
    *[other] { $count } modifications
 }
-history-refused = { $count ->
+history-refused-count = { $count ->
     [one] une modification refusée
    *[other] { $count } modifications refusées
 }, hors du document : twin doc history { $doc } --changes

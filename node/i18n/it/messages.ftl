@@ -63,7 +63,7 @@ history-sitting = { $town } · { $officer } · { $when } · { $count ->
     [one] una modifica
    *[other] { $count } modifiche
 }
-history-refused = { $count ->
+history-refused-count = { $count ->
     [one] una modifica rifiutata
    *[other] { $count } modifiche rifiutate
 }, non parte del documento: twin doc history { $doc } --changes

@@ -63,7 +63,7 @@ history-sitting = { $town } · { $officer } · { $when } · { $count ->
     [one] o modificare
    *[other] { $count } modificări
 }
-history-refused = { $count ->
+history-refused-count = { $count ->
     [one] o modificare refuzată
    *[other] { $count } modificări refuzate
 }, care nu fac parte din document: twin doc history { $doc } --changes
