@@ -728,6 +728,21 @@ fn an_admin_manages_members_and_an_editor_sees_no_admin_controls() {
             == json!(0)
     });
 
+    // An invitation issued here is listed as open until the admin revokes it.
+    a.click("#admin-forms button[type='submit']");
+    a.find("#ticket-out");
+    a.find("#invitations tbody tr");
+    let open = stpol.ok("GET", &format!("/api/v1/spaces/{space}/invitations"), None);
+    assert_eq!(open["invitations"].as_array().map(Vec::len), Some(1), "{open}");
+    a.click("#invitations tbody tr button");
+    wait_for("the invitation is revoked", TIMEOUT, || {
+        stpol.ok("GET", &format!("/api/v1/spaces/{space}/invitations"), None)["invitations"] == json!([])
+    });
+    wait_for("the list of open invitations is gone", TIMEOUT, || {
+        a.js("return document.querySelectorAll('#invitations').length;", vec![]) == json!(0)
+    });
+    assert_eq!(a.js("return window.__asked.length;", vec![]), json!(2), "the revocation was confirmed first");
+
     // Warstein's page follows: now an admin, it gets the controls without reloading.
     b.find("#admin-forms:not([hidden]) #inv-role");
     b.find(&format!("select.member-role[data-member='{}']", stpol.id()));

@@ -206,3 +206,10 @@ export-csv = Budget (.csv)
 export-automerge = Automerge-Datei
 export-signed = Signierte Datei
 export-left-out = Nicht in der Datei ({ $n }):
+
+# Open invitations
+invite-open = Offene Einladungen
+invite-expires = Gültig bis
+invite-revoke = Widerrufen
+invite-revoke-confirm = Einladung als { $role }, gültig bis { $when }, widerrufen? Mit ihrem Ticket kann dann niemand mehr beitreten.
+invite-revoked = Die Einladung wurde widerrufen.

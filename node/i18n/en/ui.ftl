@@ -206,3 +206,10 @@ export-csv = Budget (.csv)
 export-automerge = Automerge file
 export-signed = Signed file
 export-left-out = Left out of the file ({ $n }):
+
+# Open invitations
+invite-open = Open invitations
+invite-expires = Valid until
+invite-revoke = Revoke
+invite-revoke-confirm = Revoke the invitation as { $role }, valid until { $when }? Its ticket will no longer admit anyone.
+invite-revoked = The invitation was revoked.

@@ -206,3 +206,10 @@ export-csv = Budget (.csv)
 export-automerge = Fichier Automerge
 export-signed = Fichier signé
 export-left-out = Non repris dans le fichier ({ $n }) :
+
+# Open invitations
+invite-open = Invitations en cours
+invite-expires = Valable jusqu’au
+invite-revoke = Révoquer
+invite-revoke-confirm = Révoquer l’invitation comme { $role }, valable jusqu’au { $when } ? Son ticket ne permettra plus à personne d’entrer.
+invite-revoked = L’invitation a été révoquée.

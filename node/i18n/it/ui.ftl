@@ -206,3 +206,10 @@ export-csv = Bilancio (.csv)
 export-automerge = File Automerge
 export-signed = File firmato
 export-left-out = Esclusi dal file ({ $n }):
+
+# Open invitations
+invite-open = Inviti aperti
+invite-expires = Valido fino al
+invite-revoke = Revoca
+invite-revoke-confirm = Revocare l'invito come { $role }, valido fino al { $when }? Il suo ticket non ammetterà più nessuno.
+invite-revoked = L'invito è stato revocato.

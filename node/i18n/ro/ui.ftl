@@ -206,3 +206,10 @@ export-csv = Buget (.csv)
 export-automerge = Fișier Automerge
 export-signed = Fișier semnat
 export-left-out = Omise din fișier ({ $n }):
+
+# Open invitations
+invite-open = Invitații deschise
+invite-expires = Valabilă până la
+invite-revoke = Revocați
+invite-revoke-confirm = Revocați invitația ca { $role }, valabilă până la { $when }? Biletul ei nu va mai admite pe nimeni.
+invite-revoked = Invitația a fost revocată.

@@ -541,6 +541,7 @@ async function viewSpace(main, id) {
             h('button', { type: 'button', class: 'secondary', onclick: async () => {
               try { await navigator.clipboard.writeText(r.ticket); toast(t('invite-copied'), true); } catch (err) { ta.select(); }
             }, text: t('invite-copy') }));
+          view.refresh();
         } catch (err) { toast(err.message); }
       } },
         h('h3', { text: t('invite-title') }),
@@ -612,6 +613,21 @@ async function viewSpace(main, id) {
         h('td', { text: x.added_by || '' }),
         h('td', { class: 'mono', text: x.id }),
         actionCell(x)))))));
+    // Open invitations (this node's, unused and unexpired): an admin revokes one it regrets.
+    const open = admin ? (await api('GET', `/spaces/${id}/invitations`)).invitations : [];
+    if (S.view !== view) return;
+    invitations.replaceChildren(open.length === 0 ? '' : h('section', { 'aria-labelledby': 'inv-open' },
+      h('h3', { id: 'inv-open', text: t('invite-open') }),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'invitations' },
+        h('thead', {}, h('tr', {}, h('th', { text: t('col-role') }), h('th', { text: t('invite-expires') }), h('th', { text: '' }))),
+        h('tbody', {}, open.map((inv) => h('tr', { dataset: { invitation: inv.id } },
+          h('td', { text: roleName(inv.role) }),
+          h('td', { text: fmtTime(inv.expires_utc) }),
+          h('td', {}, h('button', { type: 'button', class: 'small danger', onclick: async () => {
+            if (!window.confirm(t('invite-revoke-confirm', { role: roleName(inv.role), when: fmtTime(inv.expires_utc) }))) return;
+            try { await api('DELETE', `/spaces/${id}/invitations/${inv.id}`); toast(t('invite-revoked'), true); } catch (err) { toast(err.message); }
+            view.refresh();
+          }, text: t('invite-revoke') })))))))));
     leaveBox.replaceChildren(mine && mine.active ? h('button', { type: 'button', id: 'space-leave', class: 'secondary danger', onclick: async () => {
       if (!window.confirm(t('space-leave-confirm', { space: spaceName(id) }))) return;
       try { await api('POST', `/spaces/${id}/leave`); toast(t('space-left', { space: spaceName(id) }), true); location.hash = '#/spaces'; } catch (err) { toast(err.message); }
