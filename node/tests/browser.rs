@@ -344,10 +344,12 @@ fn aria_invalid(b: &Browser, css: &str) -> Value {
 }
 
 /// Buttons and inputs of an element that are off-screen, squeezed to nothing, or the page
-/// scrolling sideways: what an officer on a tablet or phone could not reach.
+/// scrolling sideways: what an officer on a tablet or phone could not reach. Controls not shown
+/// at all (`hidden`, such as an admin's forms on an editor's page) are not reachable by design.
 const OFF_SCREEN_JS: &str = "\
     const vw = document.documentElement.clientWidth; const out = [];\
     for (const e of document.querySelector(arguments[0]).querySelectorAll('button, input:not([type=date]), select')) {\
+      if (e.getClientRects().length === 0) continue;\
       const r = e.getBoundingClientRect();\
       if (r.left < 0 || r.right > vw + 0.5 || r.width < 24) out.push(`${e.outerHTML.slice(0, 70)} at ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);\
     }\
@@ -480,7 +482,7 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
         // The other pages too: nothing off-screen, nothing scrolling sideways.
         for (page, ready) in [
             ("#/".to_string(), "#c-town"),
-            (format!("#/space/{space}"), "#inv-role"),
+            (format!("#/space/{space}"), "tr[data-member]"),
             ("#/docs".to_string(), "#nd-title"),
             (format!("#/doc/{doc}/history"), "table.history tbody tr"),
         ] {
@@ -701,6 +703,17 @@ fn an_admin_manages_members_and_an_editor_sees_no_admin_controls() {
     sign_in(&a, &stpol, "C. Dufresne");
     a.goto(&format!("{}/#/space/{space}", stpol.url));
     a.find("#admin-forms:not([hidden]) #inv-role");
+    a.find("select.member-role");
+    // An admin's controls stay within reach on a tablet and a phone.
+    for width in [820, 390] {
+        a.set_size(width, 1000);
+        wait_for(&format!("a {width} px window"), TIMEOUT, || {
+            a.js("return window.innerWidth;", vec![]).as_u64().is_some_and(|w| w <= u64::from(width))
+        });
+        let off = a.js(OFF_SCREEN_JS, vec![json!("body")]);
+        assert_eq!(off, json!([]), "an admin's controls off-screen at {width} px");
+    }
+    a.set_size(1280, 900);
     assert_eq!(
         a.js("return document.querySelectorAll(`select.member-role, button.member-remove`).length;", vec![]),
         json!(4),

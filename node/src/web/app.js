@@ -843,6 +843,8 @@ async function viewEditor(main, id) {
     ed.fields = kindInfo(doc.kind).fields;
     ed.content = doc.content;
     ed.space = doc.space;
+    // Calendars and budget tables are made from plans only (the node refuses the rest).
+    for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv']")) b.hidden = doc.kind !== 'plan';
     const titleText = untitled(doc.content.title);
     title.textContent = titleText;
     document.title = `${titleText} – Twinmesh`;
