@@ -658,6 +658,17 @@ fn every_field_of_every_kind_has_a_labelled_input_in_every_language() {
 const ACCEPT_CONFIRM_JS: &str =
     "window.__asked = []; window.confirm = (m) => { window.__asked.push(m); return true; }; return true;";
 
+/// Clicks an element in one step: on the space page the live refresh may replace a row between
+/// a WebDriver lookup and its click (a "stale element"), which a click in the page cannot meet.
+fn click_live(b: &Browser, css: &str) {
+    wait_for(&format!("click {css}"), TIMEOUT, || {
+        b.js(
+            "const e = document.querySelector(arguments[0]); if (!e) return false; e.click(); return true;",
+            vec![json!(css)],
+        ) == json!(true)
+    });
+}
+
 fn member_of(node: &ApiNode, space: &str, id: &str) -> Value {
     let m = node.ok("GET", &format!("/api/v1/spaces/{space}/members"), None);
     m["members"]
@@ -727,7 +738,7 @@ fn an_admin_manages_members_and_an_editor_sees_no_admin_controls() {
         member_of(&stpol, &space, &warstein_id)["role"] == json!("admin")
     });
     a.js(ACCEPT_CONFIRM_JS, vec![]);
-    a.click(&format!("button.member-remove[data-member='{hebden_id}']"));
+    click_live(&a, &format!("button.member-remove[data-member='{hebden_id}']"));
     wait_for("Hebden Royd is removed", TIMEOUT, || {
         member_of(&stpol, &space, &hebden_id)["active"] == json!(false)
     });
@@ -742,12 +753,12 @@ fn an_admin_manages_members_and_an_editor_sees_no_admin_controls() {
     });
 
     // An invitation issued here is listed as open until the admin revokes it.
-    a.click("#admin-forms button[type='submit']");
+    click_live(&a, "#admin-forms button[type='submit']");
     a.find("#ticket-out");
     a.find("#invitations tbody tr");
     let open = stpol.ok("GET", &format!("/api/v1/spaces/{space}/invitations"), None);
     assert_eq!(open["invitations"].as_array().map(Vec::len), Some(1), "{open}");
-    a.click("#invitations tbody tr button");
+    click_live(&a, "#invitations tbody tr button");
     wait_for("the invitation is revoked", TIMEOUT, || {
         stpol.ok("GET", &format!("/api/v1/spaces/{space}/invitations"), None)["invitations"] == json!([])
     });
@@ -762,7 +773,7 @@ fn an_admin_manages_members_and_an_editor_sees_no_admin_controls() {
 
     // Warstein leaves, after a question in its officer's language.
     b.js(ACCEPT_CONFIRM_JS, vec![]);
-    b.click("#space-leave");
+    click_live(&b, "#space-leave");
     wait_for("Warstein has left", TIMEOUT, || {
         member_of(&stpol, &space, &warstein_id)["active"] == json!(false)
     });
@@ -885,7 +896,11 @@ fn a_plan_offers_its_choices_and_warns_of_what_does_not_add_up() {
         warning(&format!("cerv-direct-{event}")) && warning(&format!("cerv-invited-{event}"))
     });
     b.js(
-        "window.__files = []; const make = URL.createObjectURL; URL.createObjectURL = (blob) => { blob.text().then((t) => window.__files.push(t)); return make(blob); }; return true;",
+        "window.__files = []; window.__names = []; const make = URL.createObjectURL;\
+         URL.createObjectURL = (blob) => { blob.text().then((t) => window.__files.push(t)); return make(blob); };\
+         const click = HTMLAnchorElement.prototype.click;\
+         HTMLAnchorElement.prototype.click = function () { window.__names.push(this.download); return click.call(this); };\
+         return true;",
         vec![],
     );
     b.click("button[data-export='ics']");
@@ -895,6 +910,11 @@ fn a_plan_offers_its_choices_and_warns_of_what_does_not_add_up() {
     });
     b.find("#export-left-out");
     assert!(b.text("#export-left-out").contains("events"), "{}", b.text("#export-left-out"));
+    // The signed file, for `twin doc import`, named as the command line names it.
+    b.click("button[data-export='signed']");
+    wait_for("a signed file", TIMEOUT, || b.js("return window.__files.length;", vec![]) == json!(2));
+    assert_eq!(b.js("return window.__names;", vec![]), json!(["CIRCLE60.ics", "CIRCLE60.twindoc"]));
+    assert_eq!(b.js("return document.querySelectorAll('#export-left-out').length;", vec![]), json!(0));
     let errors = unexpected_console_errors(b.console(), false);
     assert!(errors.is_empty(), "console errors: {errors:?}");
     drop(b);

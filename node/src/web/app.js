@@ -598,7 +598,7 @@ async function viewSpace(main, id) {
     };
     const actionCell = (x) => {
       if (!admin || !x.active || x.id === S.me.id) return h('td');
-      return h('td', {}, h('button', { type: 'button', class: 'small danger member-remove', dataset: { member: x.id }, onclick: async () => {
+      return h('td', {}, h('button', { type: 'button', class: 'small danger member-remove', 'aria-label': t('item-remove-named', { item: x.name || x.id }), dataset: { member: x.id }, onclick: async () => {
         if (!window.confirm(t('member-remove-confirm', { town: x.name || x.id }))) return;
         try { await api('DELETE', `/spaces/${id}/members/${x.id}`); toast(t('member-removed-toast', { town: x.name || x.id }), true); } catch (err) { toast(err.message); }
         view.refresh();
@@ -812,7 +812,7 @@ async function viewEditor(main, id) {
   // Towns offered in partner fields: the space's members and the plan's partners; any other
   // (a guest town) can still be typed.
   ed.towns = h('datalist', { id: 'dl-towns' });
-  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id), banner, warnings, ed.root, ed.towns);
+  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), banner, warnings, ed.root, ed.towns);
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
@@ -944,6 +944,10 @@ function checkDoc(c) {
 }
 
 function showWarnings(box, found) {
+  // Replaced only when the list changes, so a screen reader announces a warning once.
+  const sig = JSON.stringify(found);
+  if (box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
   box.replaceChildren(found.length === 0 ? '' : h('section', { class: 'banner warn', role: 'status', 'aria-label': t('warnings') },
     h('strong', { text: t('warnings') }),
     h('ul', {}, found.map((w) => h('li', { dataset: { check: w.id }, text: w.text })))));
@@ -964,19 +968,20 @@ const EXPORTS = [
   ['ics', 'text/calendar', 'ics'],
   ['csv', 'text/csv', 'csv'],
   ['automerge', 'application/octet-stream', 'automerge'],
-  ['signed', 'application/octet-stream', 'twinmesh'],
+  ['signed', 'application/octet-stream', 'twindoc'],
 ];
 
-function exportBar(id) {
+// `title()`: the document's title now, for the file's name.
+function exportBar(id, title) {
   const bar = h('div', { class: 'actions exports' });
   const notice = h('div');
   for (const [format, type, ext] of EXPORTS) {
     bar.append(h('button', { type: 'button', class: 'small secondary', dataset: { export: format }, text: t(`export-${format}`), onclick: async () => {
       try {
-        const [doc, r] = await Promise.all([api('GET', `/docs/${id}`), api('GET', `/docs/${id}/export?format=${format}`)]);
+        const r = await api('GET', `/docs/${id}/export?format=${format}`);
         const bin = atob(r.data);
         const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
-        download(`${safeName(untitled(doc.content.title))}.${ext}`, type, bytes);
+        download(`${safeName(title())}.${ext}`, type, bytes);
         const left = Array.isArray(r.left_out) ? r.left_out : [];
         notice.replaceChildren(left.length === 0 ? '' : h('div', { class: 'banner', role: 'status', id: 'export-left-out' },
           h('strong', { text: t('export-left-out', { n: left.length }) }),
