@@ -915,6 +915,34 @@ fn a_plan_offers_its_choices_and_warns_of_what_does_not_add_up() {
     wait_for("a signed file", TIMEOUT, || b.js("return window.__files.length;", vec![]) == json!(2));
     assert_eq!(b.js("return window.__names;", vec![]), json!(["CIRCLE60.ics", "CIRCLE60.twindoc"]));
     assert_eq!(b.js("return document.querySelectorAll('#export-left-out').length;", vec![]), json!(0));
+
+    // A town's participants whose gender split does not add up to its youth and adults.
+    edits(json!([{"op": "add", "list": "events/0/participants", "fields": [
+        ["town", "Warstein"], ["country", "DE"], ["category", "invited"], ["youth", "10"], ["adults", "5"], ["female", "7"], ["male", "7"]]}]));
+    let row = node.ok("GET", &format!("/api/v1/docs/{doc}"), None)["content"]["events"][0]["participants"][0]
+        ["id"]
+        .clone();
+    let row = row.as_str().expect("row id");
+    wait_for("the participants warning", TIMEOUT, || warning(&format!("participants-{row}")));
+    assert!(
+        b.text("#warnings").contains("14") && b.text("#warnings").contains("15"),
+        "{}",
+        b.text("#warnings")
+    );
+    edits(json!([{"op": "set", "path": "events/0/participants/0/undisclosed", "value": "1"}]));
+    wait_for("the participants warning goes", TIMEOUT, || !warning(&format!("participants-{row}")));
+
+    // In German: the warnings and the countries' names follow the officer's language.
+    choose_language(&b, "de");
+    wait_for("the warnings in German", TIMEOUT, || {
+        b.text("#warnings").contains("CERV Städtepartnerschaften")
+    });
+    b.find(country);
+    let de = b.js(
+        "return Array.from(document.querySelector(arguments[0]).options).find((o) => o.value === 'DE').textContent;",
+        vec![json!(country)],
+    );
+    assert_eq!(de, json!("Deutschland (DE)"));
     let errors = unexpected_console_errors(b.console(), false);
     assert!(errors.is_empty(), "console errors: {errors:?}");
     drop(b);
