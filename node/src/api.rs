@@ -168,6 +168,18 @@ pub enum Request {
         /// The space.
         space: SpaceId,
     },
+    /// The open invitations this node issued for a space.
+    SpaceInvitations {
+        /// The space.
+        space: SpaceId,
+    },
+    /// An admin revokes an open invitation.
+    SpaceRevokeInvitation {
+        /// The space.
+        space: SpaceId,
+        /// The invitation's id (from the list).
+        invitation: String,
+    },
     /// An admin issues a one-time invitation ticket.
     SpaceInvite {
         /// The space.
@@ -386,6 +398,7 @@ impl Request {
             Self::Id
                 | Self::SpaceList
                 | Self::SpaceMembers { .. }
+                | Self::SpaceInvitations { .. }
                 | Self::DocList { .. }
                 | Self::DocShow { .. }
                 | Self::DocHistory { .. }
@@ -586,6 +599,19 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             Ok(
                 json!({"space": space, "member": peer_id(&key).to_string(), "removed": true, "op": hex(&op.hash())}),
             )
+        }
+        Request::SpaceInvitations { space } => {
+            let open = engine.invitations(&space)?;
+            Ok(json!({"space": space, "invitations": open.iter().map(|(id, i)| json!({
+                "id": id,
+                "role": i.role,
+                "expires": i.expires,
+                "expires_utc": i.expires.to_rfc3339(),
+            })).collect::<Vec<_>>()}))
+        }
+        Request::SpaceRevokeInvitation { space, invitation } => {
+            engine.revoke_invitation(&space, &invitation)?;
+            Ok(json!({"space": space, "invitation": invitation, "revoked": true}))
         }
         Request::SpaceLeave { space } => {
             let me = engine.me().key;
@@ -844,7 +870,10 @@ fn field_json(f: &Field) -> Value {
         FieldType::Int => "int",
         FieldType::Number => "number",
         FieldType::Money | FieldType::CorrectableMoney => "money",
-        FieldType::Country => "country",
+        FieldType::Country => {
+            v["options"] = json!(twinmesh_protocol::schema::country_codes().collect::<Vec<_>>());
+            "country"
+        }
         FieldType::Email => "email",
         FieldType::Bool => "bool",
         FieldType::Record(fields) => {

@@ -206,7 +206,7 @@ fn two_towns_co_edit_a_plan_in_two_browsers() {
     wait_for("dashboard shows the partner", TIMEOUT, || a.text("main").contains("Warstein"));
     shots.push(a.screenshot("dashboard"));
     a.goto(&format!("{}/#/space/{space}", stpol.url));
-    a.find("#inv-role");
+    a.find("#admin-forms:not([hidden]) #inv-role");
     a.click("form.card button[type='submit']");
     a.find("#ticket-out");
     shots.push(a.screenshot("space-members-invite"));
@@ -344,10 +344,12 @@ fn aria_invalid(b: &Browser, css: &str) -> Value {
 }
 
 /// Buttons and inputs of an element that are off-screen, squeezed to nothing, or the page
-/// scrolling sideways: what an officer on a tablet or phone could not reach.
+/// scrolling sideways: what an officer on a tablet or phone could not reach. Controls not shown
+/// at all (`hidden`, such as an admin's forms on an editor's page) are not reachable by design.
 const OFF_SCREEN_JS: &str = "\
     const vw = document.documentElement.clientWidth; const out = [];\
     for (const e of document.querySelector(arguments[0]).querySelectorAll('button, input:not([type=date]), select')) {\
+      if (e.getClientRects().length === 0) continue;\
       const r = e.getBoundingClientRect();\
       if (r.left < 0 || r.right > vw + 0.5 || r.width < 24) out.push(`${e.outerHTML.slice(0, 70)} at ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);\
     }\
@@ -480,7 +482,7 @@ fn a_french_and_a_german_officer_each_work_in_their_language() {
         // The other pages too: nothing off-screen, nothing scrolling sideways.
         for (page, ready) in [
             ("#/".to_string(), "#c-town"),
-            (format!("#/space/{space}"), "#inv-role"),
+            (format!("#/space/{space}"), "tr[data-member]"),
             ("#/docs".to_string(), "#nd-title"),
             (format!("#/doc/{doc}/history"), "table.history tbody tr"),
         ] {
@@ -649,5 +651,300 @@ fn every_field_of_every_kind_has_a_labelled_input_in_every_language() {
         b.screenshot(&format!("{code}-editor-every-field"));
     }
     eprintln!("{fields_checked} field inputs checked in five languages over {} kinds", docs.len());
+    node.stop(&rt);
+}
+
+/// Answers every `window.confirm` with yes and keeps its question in `window.__asked`.
+const ACCEPT_CONFIRM_JS: &str =
+    "window.__asked = []; window.confirm = (m) => { window.__asked.push(m); return true; }; return true;";
+
+/// Clicks an element in one step: on the space page the live refresh may replace a row between
+/// a WebDriver lookup and its click (a "stale element"), which a click in the page cannot meet.
+fn click_live(b: &Browser, css: &str) {
+    wait_for(&format!("click {css}"), TIMEOUT, || {
+        b.js(
+            "const e = document.querySelector(arguments[0]); if (!e) return false; e.click(); return true;",
+            vec![json!(css)],
+        ) == json!(true)
+    });
+}
+
+fn member_of(node: &ApiNode, space: &str, id: &str) -> Value {
+    let m = node.ok("GET", &format!("/api/v1/spaces/{space}/members"), None);
+    m["members"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == json!(id)).cloned())
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn an_admin_manages_members_and_an_editor_sees_no_admin_controls() {
+    let Some(driver) = driver_or_skip("an_admin_manages_members_and_an_editor_sees_no_admin_controls") else {
+        return;
+    };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+    let mut hebden = ApiNode::start(&rt, "Hebden Royd", "GB");
+    let (warstein_id, hebden_id) = (warstein.id(), hebden.id());
+    stpol.ok(
+        "POST",
+        &format!("/api/v1/spaces/{space}/members"),
+        Some(json!({"member": hebden_id, "name": "Hebden Royd"})),
+    );
+    wait_for("Warstein knows Hebden Royd joined", TIMEOUT, || {
+        member_of(&warstein, &space, &hebden_id)["active"] == json!(true)
+    });
+
+    // Warstein is an editor: its officer sees the members but none of an admin's controls.
+    let b = driver.session_in(1280, 900, "de-DE");
+    sign_in(&b, &warstein, "J. Becker");
+    b.goto(&format!("{}/#/space/{space}", warstein.url));
+    b.find(&format!("tr[data-member='{hebden_id}']"));
+    b.find("#space-leave");
+    let admin_controls = "return [!document.querySelector('#admin-forms') || document.querySelector('#admin-forms').hidden,\
+         document.querySelectorAll('select.member-role, button.member-remove').length];";
+    assert_eq!(
+        b.js(admin_controls, vec![]),
+        json!([true, 0]),
+        "an editor sees no Invite, Add, role or remove controls"
+    );
+
+    // Saint-Pol is the admin: it makes Warstein an admin and removes Hebden Royd.
+    let a = driver.session(1280, 900);
+    sign_in(&a, &stpol, "C. Dufresne");
+    a.goto(&format!("{}/#/space/{space}", stpol.url));
+    a.find("#admin-forms:not([hidden]) #inv-role");
+    a.find("select.member-role");
+    // An admin's controls stay within reach on a tablet and a phone.
+    for width in [820, 390] {
+        a.set_size(width, 1000);
+        wait_for(&format!("a {width} px window"), TIMEOUT, || {
+            a.js("return window.innerWidth;", vec![]).as_u64().is_some_and(|w| w <= u64::from(width))
+        });
+        let off = a.js(OFF_SCREEN_JS, vec![json!("body")]);
+        assert_eq!(off, json!([]), "an admin's controls off-screen at {width} px");
+    }
+    a.set_size(1280, 900);
+    assert_eq!(
+        a.js("return document.querySelectorAll(`select.member-role, button.member-remove`).length;", vec![]),
+        json!(4),
+        "a role menu and a remove button for each of the two other towns, none for itself"
+    );
+    a.js(
+        "const s = document.querySelector(`select.member-role[data-member='${arguments[0]}']`); s.value = 'admin'; s.dispatchEvent(new Event('change')); return true;",
+        vec![json!(warstein_id)],
+    );
+    wait_for("Warstein is an admin", TIMEOUT, || {
+        member_of(&stpol, &space, &warstein_id)["role"] == json!("admin")
+    });
+    a.js(ACCEPT_CONFIRM_JS, vec![]);
+    click_live(&a, &format!("button.member-remove[data-member='{hebden_id}']"));
+    wait_for("Hebden Royd is removed", TIMEOUT, || {
+        member_of(&stpol, &space, &hebden_id)["active"] == json!(false)
+    });
+    let asked = a.js("return window.__asked;", vec![]);
+    assert!(
+        asked[0].as_str().is_some_and(|m| m.contains("Hebden Royd")),
+        "the removal was confirmed first: {asked}"
+    );
+    wait_for("the removed town's row has no controls left", TIMEOUT, || {
+        a.js("return document.querySelectorAll(`[data-member='${arguments[0]}'] select, [data-member='${arguments[0]}'] button`).length;", vec![json!(hebden_id)])
+            == json!(0)
+    });
+
+    // An invitation issued here is listed as open until the admin revokes it.
+    click_live(&a, "#admin-forms button[type='submit']");
+    a.find("#ticket-out");
+    a.find("#invitations tbody tr");
+    let open = stpol.ok("GET", &format!("/api/v1/spaces/{space}/invitations"), None);
+    assert_eq!(open["invitations"].as_array().map(Vec::len), Some(1), "{open}");
+    click_live(&a, "#invitations tbody tr button");
+    wait_for("the invitation is revoked", TIMEOUT, || {
+        stpol.ok("GET", &format!("/api/v1/spaces/{space}/invitations"), None)["invitations"] == json!([])
+    });
+    wait_for("the list of open invitations is gone", TIMEOUT, || {
+        a.js("return document.querySelectorAll('#invitations').length;", vec![]) == json!(0)
+    });
+    assert_eq!(a.js("return window.__asked.length;", vec![]), json!(2), "the revocation was confirmed first");
+
+    // Warstein's page follows: now an admin, it gets the controls without reloading.
+    b.find("#admin-forms:not([hidden]) #inv-role");
+    b.find(&format!("select.member-role[data-member='{}']", stpol.id()));
+
+    // Warstein leaves, after a question in its officer's language.
+    b.js(ACCEPT_CONFIRM_JS, vec![]);
+    click_live(&b, "#space-leave");
+    wait_for("Warstein has left", TIMEOUT, || {
+        member_of(&stpol, &space, &warstein_id)["active"] == json!(false)
+    });
+    let asked = b.js("return window.__asked;", vec![]);
+    assert!(asked[0].as_str().is_some_and(|m| m.contains("verlassen")), "asked in German: {asked}");
+    let errors = unexpected_console_errors(a.console(), false);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    drop(a);
+    drop(b);
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+    hebden.stop(&rt);
+}
+
+#[test]
+fn a_plan_offers_its_choices_and_warns_of_what_does_not_add_up() {
+    let Some(driver) = driver_or_skip("a_plan_offers_its_choices_and_warns_of_what_does_not_add_up") else {
+        return;
+    };
+    let rt = runtime();
+    let mut node = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
+    let space = node.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
+        .as_str()
+        .expect("space")
+        .to_string();
+    let doc = node.ok(
+        "POST",
+        "/api/v1/docs",
+        Some(json!({"space": space, "kind": "plan", "title": "CIRCLE60"})),
+    )["id"]
+        .as_str()
+        .expect("doc")
+        .to_string();
+    let edits = |e: Value| node.ok("POST", &format!("/api/v1/docs/{doc}/edits"), Some(json!({ "edits": e })));
+    edits(json!([
+        {"op": "add", "list": "budget/lines", "fields": [["wp", "WP2"], ["amount", "3000"]]},
+        {"op": "add", "list": "budget/lines", "fields": [["amount", "1000"]]},
+        {"op": "add", "list": "partners", "fields": [["town", "Warstein"], ["country", "DE"]]},
+        {"op": "add", "list": "partners", "fields": [["town", "Hebden Royd"], ["country", "GB"]]},
+        {"op": "set", "path": "budget/lump_sum_requested", "value": "9000"},
+        {"op": "set", "path": "start", "value": "2027-05-01"},
+        {"op": "set", "path": "end", "value": "2027-04-30"},
+    ]));
+    let b = driver.session(1280, 900);
+    sign_in(&b, &node, "C. Dufresne");
+    b.goto(&format!("{}/#/doc/{doc}", node.url));
+    let first_wp = "section[data-list='budget/lines'] tbody tr:nth-child(1) select.choice";
+    b.find(first_wp);
+    let options = |css: &str| {
+        b.js(
+            "return Array.from(document.querySelector(arguments[0]).options).map((o) => o.value);",
+            vec![json!(css)],
+        )
+    };
+    // A new plan starts with WP1 to WP3 (its template).
+    assert_eq!(options(first_wp), json!(["", "WP1", "WP2", "WP3"]), "the plan's work packages");
+    assert_eq!(b.value(first_wp), "WP2");
+    // A new work package is offered at once; choosing it stores it.
+    edits(json!([{"op": "add", "list": "work_packages", "fields": [["number", "WP4"]]}]));
+    wait_for("WP4 offered", TIMEOUT, || options(first_wp) == json!(["", "WP1", "WP2", "WP3", "WP4"]));
+    b.js(
+        "const s = document.querySelector(arguments[0]); s.value = 'WP4'; s.dispatchEvent(new Event('change')); return true;",
+        vec![json!(first_wp)],
+    );
+    wait_for("WP4 stored", TIMEOUT, || {
+        node.ok("GET", &format!("/api/v1/docs/{doc}"), None)["content"]["budget"]["lines"][0]["wp"]
+            == json!("WP4")
+    });
+    // Countries by name; partner towns from the members and the plan's partners, typed freely.
+    let country = "section[data-list='partners'] tbody tr:nth-child(1) select.choice";
+    let de = b.js(
+        "return Array.from(document.querySelector(arguments[0]).options).find((o) => o.value === 'DE').textContent;",
+        vec![json!(country)],
+    );
+    assert_eq!(de, json!("Germany (DE)"));
+    let partner = "section[data-list='budget/lines'] tbody tr:nth-child(1) input[data-path$='/partner']";
+    assert_eq!(
+        b.js("return document.querySelector(arguments[0]).getAttribute('list');", vec![json!(partner)]),
+        json!("dl-towns")
+    );
+    assert_eq!(
+        b.js("return Array.from(document.querySelectorAll('#dl-towns option')).map((o) => o.value);", vec![]),
+        json!(["Hebden Royd", "Saint-Pol-sur-Ternoise", "Warstein"])
+    );
+
+    // Warnings: the plan ends before it starts, the lines do not add up to the lump sum.
+    let warning = |id: &str| {
+        b.js(
+            "return Boolean(document.querySelector(`#warnings li[data-check='${arguments[0]}']`));",
+            vec![json!(id)],
+        ) == json!(true)
+    };
+    wait_for("both warnings shown", TIMEOUT, || warning("plan-dates") && warning("budget-total"));
+    assert!(
+        b.text("#warnings").contains("€4,000.00") && b.text("#warnings").contains("€9,000.00"),
+        "{}",
+        b.text("#warnings")
+    );
+    b.clear("#f-end");
+    b.type_into("#f-end", "31/12/2027\u{E004}");
+    wait_for("the date warning goes", TIMEOUT, || !warning("plan-dates") && warning("budget-total"));
+    let second_amount = "section[data-list='budget/lines'] tbody tr:nth-child(2) input.money";
+    b.clear(second_amount);
+    b.type_into(second_amount, "6000\u{E004}");
+    wait_for("the budget warning goes", TIMEOUT, || !warning("budget-total"));
+    assert_eq!(b.js("return document.querySelector('#warnings').textContent;", vec![]), json!(""));
+
+    // The plan is for the CERV Town Twinning call (its template says so): its minimums apply.
+    edits(json!([{"op": "set", "path": "budget/lump_sum_requested", "value": "60000"}]));
+    wait_for("the lump sum is out of the call's range", TIMEOUT, || warning("cerv-lump"));
+    assert!(b.text("#warnings").contains("€8,455.00"), "{}", b.text("#warnings"));
+
+    // Exports: the calendar comes down as a file; what it could not hold is listed.
+    edits(
+        json!([{"op": "add", "list": "events", "fields": [["code", "A1"], ["title", "Lab"], ["start", "2027-06"], ["main_event", "true"]]}]),
+    );
+    let event = node.ok("GET", &format!("/api/v1/docs/{doc}"), None)["content"]["events"][0]["id"].clone();
+    let event = event.as_str().expect("event id");
+    wait_for("a main event below the call's minimums", TIMEOUT, || {
+        warning(&format!("cerv-direct-{event}")) && warning(&format!("cerv-invited-{event}"))
+    });
+    b.js(
+        "window.__files = []; window.__names = []; const make = URL.createObjectURL;\
+         URL.createObjectURL = (blob) => { blob.text().then((t) => window.__files.push(t)); return make(blob); };\
+         const click = HTMLAnchorElement.prototype.click;\
+         HTMLAnchorElement.prototype.click = function () { window.__names.push(this.download); return click.call(this); };\
+         return true;",
+        vec![],
+    );
+    b.click("button[data-export='ics']");
+    wait_for("a calendar file", TIMEOUT, || {
+        b.js("return window.__files.length === 1 && window.__files[0].includes('BEGIN:VCALENDAR');", vec![])
+            == json!(true)
+    });
+    b.find("#export-left-out");
+    assert!(b.text("#export-left-out").contains("events"), "{}", b.text("#export-left-out"));
+    // The signed file, for `twin doc import`, named as the command line names it.
+    b.click("button[data-export='signed']");
+    wait_for("a signed file", TIMEOUT, || b.js("return window.__files.length;", vec![]) == json!(2));
+    assert_eq!(b.js("return window.__names;", vec![]), json!(["CIRCLE60.ics", "CIRCLE60.twindoc"]));
+    assert_eq!(b.js("return document.querySelectorAll('#export-left-out').length;", vec![]), json!(0));
+
+    // A town's participants whose gender split does not add up to its youth and adults.
+    edits(json!([{"op": "add", "list": "events/0/participants", "fields": [
+        ["town", "Warstein"], ["country", "DE"], ["category", "invited"], ["youth", "10"], ["adults", "5"], ["female", "7"], ["male", "7"]]}]));
+    let row = node.ok("GET", &format!("/api/v1/docs/{doc}"), None)["content"]["events"][0]["participants"][0]
+        ["id"]
+        .clone();
+    let row = row.as_str().expect("row id");
+    wait_for("the participants warning", TIMEOUT, || warning(&format!("participants-{row}")));
+    assert!(
+        b.text("#warnings").contains("14") && b.text("#warnings").contains("15"),
+        "{}",
+        b.text("#warnings")
+    );
+    edits(json!([{"op": "set", "path": "events/0/participants/0/undisclosed", "value": "1"}]));
+    wait_for("the participants warning goes", TIMEOUT, || !warning(&format!("participants-{row}")));
+
+    // In German: the warnings and the countries' names follow the officer's language.
+    choose_language(&b, "de");
+    wait_for("the warnings in German", TIMEOUT, || {
+        b.text("#warnings").contains("CERV Städtepartnerschaften")
+    });
+    b.find(country);
+    let de = b.js(
+        "return Array.from(document.querySelector(arguments[0]).options).find((o) => o.value === 'DE').textContent;",
+        vec![json!(country)],
+    );
+    assert_eq!(de, json!("Deutschland (DE)"));
+    let errors = unexpected_console_errors(b.console(), false);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    drop(b);
     node.stop(&rt);
 }

@@ -523,6 +523,7 @@ fn openapi_describes_every_route() {
         "/api/v1/spaces/{space}/members",
         "/api/v1/spaces/{space}/members/{member}",
         "/api/v1/spaces/{space}/invitations",
+        "/api/v1/spaces/{space}/invitations/{invitation}",
         "/api/v1/spaces/{space}/leave",
         "/api/v1/spaces/{space}/docs",
         "/api/v1/docs",
@@ -542,7 +543,11 @@ fn openapi_describes_every_route() {
     // 200, never the router's 404 for an unknown endpoint.
     for (path, item) in paths {
         for method in item.as_object().expect("methods").keys() {
-            let concrete = path.replace("{space}", "x").replace("{doc}", "x").replace("{member}", "x");
+            let concrete = path
+                .replace("{space}", "x")
+                .replace("{doc}", "x")
+                .replace("{member}", "x")
+                .replace("{invitation}", "x");
             if path == "/api/v1/events" {
                 continue;
             }

@@ -703,3 +703,67 @@ fn read_key_at(dir: &std::path::Path) -> SecretKey {
     let bytes = std::fs::read(dir.join("identity.key")).expect("key");
     SecretKey::from_bytes(bytes.try_into().expect("32 bytes"))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_lists_open_invitations_and_a_revoked_ticket_admits_no_one() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let (space, _doc) = space_with_plan(&a, &[]).await;
+    let sp: twinmesh_protocol::ids::SpaceId = space.parse().expect("space");
+    let invite = |role, valid_secs| {
+        let a = &a;
+        async move {
+            a.ok(Request::SpaceInvite { space: sp, role, valid_secs }).await["ticket"]
+                .as_str()
+                .expect("ticket")
+                .to_string()
+        }
+    };
+    let listed = || async {
+        a.ok(Request::SpaceInvitations { space: sp }).await["invitations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let viewer_ticket = invite(Role::Viewer, None).await;
+    let _expired = invite(Role::Editor, Some(0)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // Only the open one is listed (the expired one is not), with its role and end.
+    let open = listed().await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["role"], "viewer");
+    assert!(open[0]["expires_utc"].as_str().is_some_and(|t| t.contains('T')), "{open:?}");
+    let id = open[0]["id"].as_str().expect("id").to_string();
+
+    // Ids that name nothing are refused with a clear error, never a panic (the third is 64
+    // bytes whose two-byte characters straddle every hex pair).
+    for bad in ["", "zz", &format!("a{}a", "é".repeat(31)), &"0".repeat(64)] {
+        let err = a
+            .req(Request::SpaceRevokeInvitation { space: sp, invitation: bad.to_string() })
+            .await
+            .expect_err("unknown invitation");
+        assert!(err.to_string().contains("no open invitation"), "{bad}: {err}");
+    }
+    // A town that is not an admin of the space cannot revoke (its own node issued none).
+    let err = b
+        .req(Request::SpaceRevokeInvitation { space: sp, invitation: id.clone() })
+        .await
+        .expect_err("not a member");
+    assert!(!err.to_string().is_empty());
+
+    let revoked = a.ok(Request::SpaceRevokeInvitation { space: sp, invitation: id.clone() }).await;
+    assert_eq!(revoked["revoked"], true);
+    assert!(listed().await.is_empty(), "revoked invitations are no longer listed");
+    let err = b.req(Request::SpaceJoin { ticket: viewer_ticket }).await.expect_err("revoked ticket");
+    assert!(err.to_string().contains("unknown invitation"), "{err}");
+    assert_eq!(role_of(&members(&a, &space).await, &b.id().await), None, "Warstein was not admitted");
+    // Revoking twice is an error, not a silent success.
+    let err = a.req(Request::SpaceRevokeInvitation { space: sp, invitation: id }).await.expect_err("twice");
+    assert!(err.to_string().contains("no open invitation"), "{err}");
+
+    // A used invitation is not open any more.
+    let editor_ticket = invite(Role::Editor, None).await;
+    assert_eq!(listed().await.len(), 1);
+    b.ok(Request::SpaceJoin { ticket: editor_ticket }).await;
+    assert!(listed().await.is_empty(), "a used invitation is not listed");
+}

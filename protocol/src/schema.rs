@@ -728,11 +728,17 @@ MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA
 PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO \
 TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW";
 
+/// Every country code a `Country` field takes, in alphabetical order (the web UI offers them
+/// by name).
+pub fn country_codes() -> impl Iterator<Item = &'static str> {
+    COUNTRY_CODES.split_ascii_whitespace()
+}
+
 /// The upper-case country code for `input` (any case, surrounding spaces ignored), if it is an
 /// assigned ISO 3166-1 alpha-2 code (or `EL`/`XK`).
 pub fn country_code(input: &str) -> Option<String> {
     let c = input.trim().to_ascii_uppercase();
-    (c.len() == 2 && COUNTRY_CODES.split_ascii_whitespace().any(|k| k == c)).then_some(c)
+    (c.len() == 2 && country_codes().any(|k| k == c)).then_some(c)
 }
 
 /// A plain check of `local@domain.tld`: one `@`, no spaces or control characters, a dot inside

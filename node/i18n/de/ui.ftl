@@ -177,3 +177,39 @@ print = Drucken
 print-markdown = Als Markdown herunterladen
 print-html = Als HTML herunterladen
 print-printed = gedruckt am { $when }
+
+# Members: roles, removal, leaving
+member-role-of = Rolle von { $town }
+member-role-changed = { $town } ist jetzt { $role }.
+member-remove = Entfernen
+member-remove-confirm = { $town } aus dieser Partnerschaft entfernen? Ihr Knoten behält, was er hat, erhält aber keine weiteren Änderungen.
+member-removed-toast = { $town } wurde entfernt.
+space-leave = Partnerschaft verlassen
+space-leave-confirm = { $space } verlassen? Ihre Gemeinde erhält keine Änderungen mehr; für eine Rückkehr muss ein Admin sie erneut einladen.
+space-left = Ihre Gemeinde hat { $space } verlassen.
+
+# Checks: warnings, never refusals
+warnings = Bitte prüfen
+warn-end-before-start = { $what } endet vor dem Beginn.
+warn-event-end-before-start = Veranstaltung { $event } endet vor dem Beginn.
+warn-participants-sum = Veranstaltung { $event }, { $town }: weiblich, männlich und ohne Angabe ergeben { $genders }, Jugendliche und Erwachsene aber { $total }.
+warn-budget-total = Die Budgetzeilen ergeben { $total }, beantragt ist aber ein Pauschalbetrag von { $lump }.
+warn-cerv-lump = CERV Städtepartnerschaften: Der Pauschalbetrag ({ $lump }) muss zwischen { $min } und { $max } liegen.
+warn-cerv-countries = CERV Städtepartnerschaften: Die Partner müssen aus mindestens zwei förderfähigen Ländern kommen.
+warn-cerv-eu = CERV Städtepartnerschaften: Mindestens ein Partner muss in einem EU-Mitgliedstaat liegen.
+warn-cerv-direct = CERV Städtepartnerschaften: Die Hauptveranstaltung { $event } plant { $n } direkte Teilnehmende; nötig sind mindestens { $min }.
+warn-cerv-invited = CERV Städtepartnerschaften: Die Hauptveranstaltung { $event } plant { $n } eingeladene Teilnehmende aus Partnerstädten; nötig sind mindestens { $min }.
+
+# Exports
+export-ics = Kalender (.ics)
+export-csv = Budget (.csv)
+export-automerge = Automerge-Datei
+export-signed = Signierte Datei
+export-left-out = Nicht in der Datei ({ $n }):
+
+# Open invitations
+invite-open = Offene Einladungen
+invite-expires = Gültig bis
+invite-revoke = Widerrufen
+invite-revoke-confirm = Einladung als { $role }, gültig bis { $when }, widerrufen? Mit ihrem Ticket kann dann niemand mehr beitreten.
+invite-revoked = Die Einladung wurde widerrufen.

@@ -177,3 +177,39 @@ print = Print
 print-markdown = Download Markdown
 print-html = Download HTML
 print-printed = printed { $when }
+
+# Members: roles, removal, leaving
+member-role-of = Role of { $town }
+member-role-changed = { $town } is now { $role }.
+member-remove = Remove
+member-remove-confirm = Remove { $town } from this partnership? Its node keeps what it has but receives no further changes.
+member-removed-toast = { $town } was removed.
+space-leave = Leave this partnership
+space-leave-confirm = Leave { $space }? Your town stops receiving its changes; an admin must invite it again to return.
+space-left = Your town left { $space }.
+
+# Checks: warnings, never refusals
+warnings = Please check
+warn-end-before-start = { $what } ends before it starts.
+warn-event-end-before-start = Event { $event } ends before it starts.
+warn-participants-sum = Event { $event }, { $town }: female, male and undisclosed add up to { $genders }, but youth and adults to { $total }.
+warn-budget-total = The budget lines add up to { $total }, but the lump sum requested is { $lump }.
+warn-cerv-lump = CERV Town Twinning: the lump sum ({ $lump }) must lie between { $min } and { $max }.
+warn-cerv-countries = CERV Town Twinning: the partners must come from at least two eligible countries.
+warn-cerv-eu = CERV Town Twinning: at least one partner must be in an EU member state.
+warn-cerv-direct = CERV Town Twinning: main event { $event } plans { $n } direct participants; at least { $min } are required.
+warn-cerv-invited = CERV Town Twinning: main event { $event } plans { $n } invited participants from partner towns; at least { $min } are required.
+
+# Exports
+export-ics = Calendar (.ics)
+export-csv = Budget (.csv)
+export-automerge = Automerge file
+export-signed = Signed file
+export-left-out = Left out of the file ({ $n }):
+
+# Open invitations
+invite-open = Open invitations
+invite-expires = Valid until
+invite-revoke = Revoke
+invite-revoke-confirm = Revoke the invitation as { $role }, valid until { $when }? Its ticket will no longer admit anyone.
+invite-revoked = The invitation was revoked.

@@ -177,3 +177,39 @@ print = Imprimer
 print-markdown = Télécharger en Markdown
 print-html = Télécharger en HTML
 print-printed = imprimé le { $when }
+
+# Members: roles, removal, leaving
+member-role-of = Rôle de { $town }
+member-role-changed = { $town } est désormais { $role }.
+member-remove = Retirer
+member-remove-confirm = Retirer { $town } de ce partenariat ? Son nœud garde ce qu’il a mais ne reçoit plus de modifications.
+member-removed-toast = { $town } a été retirée.
+space-leave = Quitter ce partenariat
+space-leave-confirm = Quitter { $space } ? Votre commune ne recevra plus ses modifications ; un administrateur devra l’inviter à nouveau.
+space-left = Votre commune a quitté { $space }.
+
+# Checks: warnings, never refusals
+warnings = À vérifier
+warn-end-before-start = { $what } se termine avant de commencer.
+warn-event-end-before-start = L’événement { $event } se termine avant de commencer.
+warn-participants-sum = Événement { $event }, { $town } : femmes, hommes et non précisé font { $genders }, mais jeunes et adultes { $total }.
+warn-budget-total = Les lignes budgétaires totalisent { $total }, mais la somme forfaitaire demandée est de { $lump }.
+warn-cerv-lump = CERV Jumelage de villes : la somme forfaitaire ({ $lump }) doit être comprise entre { $min } et { $max }.
+warn-cerv-countries = CERV Jumelage de villes : les partenaires doivent venir d’au moins deux pays éligibles.
+warn-cerv-eu = CERV Jumelage de villes : au moins un partenaire doit se trouver dans un État membre de l’UE.
+warn-cerv-direct = CERV Jumelage de villes : l’événement principal { $event } prévoit { $n } participants directs ; il en faut au moins { $min }.
+warn-cerv-invited = CERV Jumelage de villes : l’événement principal { $event } prévoit { $n } participants invités des villes partenaires ; il en faut au moins { $min }.
+
+# Exports
+export-ics = Calendrier (.ics)
+export-csv = Budget (.csv)
+export-automerge = Fichier Automerge
+export-signed = Fichier signé
+export-left-out = Non repris dans le fichier ({ $n }) :
+
+# Open invitations
+invite-open = Invitations en cours
+invite-expires = Valable jusqu’au
+invite-revoke = Révoquer
+invite-revoke-confirm = Révoquer l’invitation comme { $role }, valable jusqu’au { $when } ? Son ticket ne permettra plus à personne d’entrer.
+invite-revoked = L’invitation a été révoquée.

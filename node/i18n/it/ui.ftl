@@ -177,3 +177,39 @@ print = Stampa
 print-markdown = Scarica in Markdown
 print-html = Scarica in HTML
 print-printed = stampato il { $when }
+
+# Members: roles, removal, leaving
+member-role-of = Ruolo di { $town }
+member-role-changed = { $town } è ora { $role }.
+member-remove = Rimuovi
+member-remove-confirm = Rimuovere { $town } da questo gemellaggio? Il suo nodo conserva ciò che ha ma non riceve altre modifiche.
+member-removed-toast = { $town } è stato rimosso.
+space-leave = Lascia questo gemellaggio
+space-leave-confirm = Lasciare { $space }? Il vostro comune non riceverà più le modifiche; per rientrare un amministratore dovrà invitarlo di nuovo.
+space-left = Il vostro comune ha lasciato { $space }.
+
+# Checks: warnings, never refusals
+warnings = Da verificare
+warn-end-before-start = { $what } termina prima di iniziare.
+warn-event-end-before-start = L'evento { $event } termina prima di iniziare.
+warn-participants-sum = Evento { $event }, { $town }: donne, uomini e non indicato sommano { $genders }, ma giovani e adulti { $total }.
+warn-budget-total = Le voci di bilancio sommano { $total }, ma la somma forfettaria richiesta è { $lump }.
+warn-cerv-lump = CERV Gemellaggio di città: la somma forfettaria ({ $lump }) deve essere compresa tra { $min } e { $max }.
+warn-cerv-countries = CERV Gemellaggio di città: i partner devono provenire da almeno due paesi ammissibili.
+warn-cerv-eu = CERV Gemellaggio di città: almeno un partner deve trovarsi in uno Stato membro dell'UE.
+warn-cerv-direct = CERV Gemellaggio di città: l'evento principale { $event } prevede { $n } partecipanti diretti; ne servono almeno { $min }.
+warn-cerv-invited = CERV Gemellaggio di città: l'evento principale { $event } prevede { $n } partecipanti invitati dalle città partner; ne servono almeno { $min }.
+
+# Exports
+export-ics = Calendario (.ics)
+export-csv = Bilancio (.csv)
+export-automerge = File Automerge
+export-signed = File firmato
+export-left-out = Esclusi dal file ({ $n }):
+
+# Open invitations
+invite-open = Inviti aperti
+invite-expires = Valido fino al
+invite-revoke = Revoca
+invite-revoke-confirm = Revocare l'invito come { $role }, valido fino al { $when }? Il suo ticket non ammetterà più nessuno.
+invite-revoked = L'invito è stato revocato.

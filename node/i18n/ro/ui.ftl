@@ -177,3 +177,39 @@ print = Tipărire
 print-markdown = Descărcați în Markdown
 print-html = Descărcați în HTML
 print-printed = tipărit la { $when }
+
+# Members: roles, removal, leaving
+member-role-of = Rolul pentru { $town }
+member-role-changed = { $town } are acum rolul { $role }.
+member-remove = Eliminați
+member-remove-confirm = Eliminați { $town } din acest parteneriat? Nodul său păstrează ce are, dar nu mai primește modificări.
+member-removed-toast = { $town } a fost eliminată.
+space-leave = Părăsiți acest parteneriat
+space-leave-confirm = Părăsiți { $space }? Localitatea dvs. nu va mai primi modificările; pentru a reveni, un administrator trebuie să o invite din nou.
+space-left = Localitatea dvs. a părăsit { $space }.
+
+# Checks: warnings, never refusals
+warnings = De verificat
+warn-end-before-start = { $what } se încheie înainte de a începe.
+warn-event-end-before-start = Evenimentul { $event } se încheie înainte de a începe.
+warn-participants-sum = Evenimentul { $event }, { $town }: femei, bărbați și nedeclarat însumează { $genders }, dar tineri și adulți { $total }.
+warn-budget-total = Liniile bugetare însumează { $total }, dar suma forfetară solicitată este { $lump }.
+warn-cerv-lump = CERV Înfrățirea orașelor: suma forfetară ({ $lump }) trebuie să fie între { $min } și { $max }.
+warn-cerv-countries = CERV Înfrățirea orașelor: partenerii trebuie să provină din cel puțin două țări eligibile.
+warn-cerv-eu = CERV Înfrățirea orașelor: cel puțin un partener trebuie să fie dintr-un stat membru al UE.
+warn-cerv-direct = CERV Înfrățirea orașelor: evenimentul principal { $event } prevede { $n } participanți direcți; sunt necesari cel puțin { $min }.
+warn-cerv-invited = CERV Înfrățirea orașelor: evenimentul principal { $event } prevede { $n } participanți invitați din orașele partenere; sunt necesari cel puțin { $min }.
+
+# Exports
+export-ics = Calendar (.ics)
+export-csv = Buget (.csv)
+export-automerge = Fișier Automerge
+export-signed = Fișier semnat
+export-left-out = Omise din fișier ({ $n }):
+
+# Open invitations
+invite-open = Invitații deschise
+invite-expires = Valabilă până la
+invite-revoke = Revocați
+invite-revoke-confirm = Revocați invitația ca { $role }, valabilă până la { $when }? Biletul ei nu va mai admite pe nimeni.
+invite-revoked = Invitația a fost revocată.

@@ -783,6 +783,50 @@ impl Engine {
         Ok(ticket.encode(&self.key))
     }
 
+    /// The open invitations this node issued for `space` (neither used nor expired), each with
+    /// its id: the hex SHA-256 of its secret, under which it is stored. The id names an
+    /// invitation; it cannot be redeemed without the secret the ticket carries.
+    pub fn invitations(&self, space: &SpaceId) -> Result<Vec<(String, Invite)>, NodeError> {
+        self.space(space)?;
+        let now = now();
+        let mut out = Vec::new();
+        for (k, v) in self.store.scan(Table::Invites, &[])? {
+            let invite: Invite = decode("invitation", &v)?;
+            let Ok(key) = <[u8; 32]>::try_from(k.as_slice()) else { continue };
+            if invite.space == *space && invite.used_by.is_none() && invite.expires >= now {
+                out.push((hex(&key), invite));
+            }
+        }
+        out.sort_by_key(|(_, i)| i.expires);
+        Ok(out)
+    }
+
+    /// Revokes an open invitation of `space` (an admin's act): its ticket no longer admits anyone.
+    pub fn revoke_invitation(&mut self, space: &SpaceId, id: &str) -> Result<(), NodeError> {
+        if !self.membership(space)?.is_admin(&self.key.public()) {
+            return Err(NodeError::NotAllowed("only an admin of the space can revoke an invitation".into()));
+        }
+        let unknown = || NodeError::InvalidInput(format!("no open invitation '{id}' in this space"));
+        // 64 ASCII hex digits (checked ASCII first, so slicing by byte cannot split a character).
+        let key = (id.len() == 64 && id.is_ascii())
+            .then(|| {
+                (0..32)
+                    .map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).ok())
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten()
+            .ok_or_else(unknown)?;
+        let bytes = self.store.get(Table::Invites, &key)?.ok_or_else(unknown)?;
+        let invite: Invite = decode("invitation", &bytes)?;
+        if invite.space != *space || invite.used_by.is_some() {
+            return Err(unknown());
+        }
+        let mut b = Batch::default();
+        b.remove(Table::Invites, key);
+        self.store.commit(b)?;
+        Ok(())
+    }
+
     /// Redeems an invitation presented by `joiner` over an authenticated connection: checks it,
     /// marks it used, and adds the joiner with the invitation's role.
     pub fn redeem(

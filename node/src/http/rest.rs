@@ -9,7 +9,7 @@ use axum::{
     extract::{Path, Query, State, rejection::PathRejection, rejection::QueryRejection},
     http::header,
     response::{IntoResponse, Response},
-    routing::{get, post, put},
+    routing::{delete, get, post, put},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -34,7 +34,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/join", post(join))
         .route("/spaces/{space}/members", get(members).post(member_add))
         .route("/spaces/{space}/members/{member}", put(member_role).delete(member_remove))
-        .route("/spaces/{space}/invitations", post(invite))
+        .route("/spaces/{space}/invitations", get(invitations).post(invite))
+        .route("/spaces/{space}/invitations/{invitation}", delete(revoke_invitation))
         .route("/spaces/{space}/leave", post(leave))
         .route("/spaces/{space}/docs", get(space_docs))
         .route("/docs", get(docs).post(doc_create))
@@ -202,6 +203,20 @@ async fn invite(
     let space = space_id(&path_param(p)?)?;
     let role = b.role.unwrap_or(Role::Editor);
     Ok(Json(call(&st, None, Request::SpaceInvite { space, role, valid_secs: b.valid_secs }).await?))
+}
+
+async fn invitations(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {
+    let space = space_id(&path_param(p)?)?;
+    Ok(Json(call(&st, None, Request::SpaceInvitations { space }).await?))
+}
+
+async fn revoke_invitation(
+    State(st): State<AppState>,
+    p: Result<Path<(String, String)>, PathRejection>,
+) -> Answer {
+    let (space, invitation) = path_params(p)?;
+    let space = space_id(&space)?;
+    Ok(Json(call(&st, None, Request::SpaceRevokeInvitation { space, invitation }).await?))
 }
 
 async fn leave(State(st): State<AppState>, p: Result<Path<String>, PathRejection>) -> Answer {

@@ -529,8 +529,8 @@ async function viewSpace(main, id) {
   const newKind = h('select', { id: 'new-kind' }, (S.schema.kinds).map((k) => h('option', { value: k.kind, text: k.label })));
   const newTitle = h('input', { id: 'new-title', required: true, placeholder: t('doc-title-placeholder-short') });
   const title = h('h1', { text: t('col-space') });
-  main.replaceChildren(title, h('h2', { text: t('space-members') }), members,
-    h('div', { class: 'grid' },
+  // Invite and Add member: shown to the space's admins only (the node refuses them to others).
+  const adminForms = h('div', { class: 'grid', id: 'admin-forms', hidden: true },
       h('form', { class: 'card', onsubmit: async (e) => {
         e.preventDefault();
         try {
@@ -541,6 +541,7 @@ async function viewSpace(main, id) {
             h('button', { type: 'button', class: 'secondary', onclick: async () => {
               try { await navigator.clipboard.writeText(r.ticket); toast(t('invite-copied'), true); } catch (err) { ta.select(); }
             }, text: t('invite-copy') }));
+          view.refresh();
         } catch (err) { toast(err.message); }
       } },
         h('h3', { text: t('invite-title') }),
@@ -561,7 +562,10 @@ async function viewSpace(main, id) {
         h('div', { class: 'fields' },
           h('div', { class: 'field' }, h('label', { for: 'add-name', text: t('member-town-name') }), addName),
           h('div', { class: 'field' }, h('label', { for: 'add-role', text: t('col-role') }), addRole)),
-        h('button', { type: 'submit', text: t('member-add') }))),
+        h('button', { type: 'submit', text: t('member-add') })));
+  const invitations = h('div');
+  const leaveBox = h('div', { class: 'actions' });
+  main.replaceChildren(title, h('h2', { text: t('space-members') }), members, leaveBox, adminForms, invitations,
     h('h2', { text: t('nav-docs') }), docs,
     h('form', { class: 'inline card', onsubmit: async (e) => {
       e.preventDefault();
@@ -578,14 +582,56 @@ async function viewSpace(main, id) {
     const [m, d] = await Promise.all([api('GET', `/spaces/${id}/members`), api('GET', `/spaces/${id}/docs`), loadSpaces()]);
     if (S.view !== view) return;
     title.textContent = spaceName(id);
+    const mine = m.members.find((x) => x.id === S.me.id);
+    const admin = Boolean(mine && mine.active && mine.role === 'admin');
+    adminForms.hidden = !admin;
+    // An admin changes another town's role or removes it; its own row it leaves like anyone.
+    const roleCell = (x) => {
+      if (!admin || !x.active || x.id === S.me.id) return h('td', { text: roleName(x.role) });
+      const sel = h('select', { class: 'member-role', 'aria-label': t('member-role-of', { town: x.name || x.id }), dataset: { member: x.id } },
+        ROLES.map((r) => h('option', { value: r, text: roleName(r), selected: r === x.role })));
+      sel.addEventListener('change', async () => {
+        try { await api('PUT', `/spaces/${id}/members/${x.id}`, { role: sel.value }); toast(t('member-role-changed', { town: x.name || x.id, role: roleName(sel.value) }), true); } catch (err) { sel.value = x.role; toast(err.message); }
+        view.refresh();
+      });
+      return h('td', {}, sel);
+    };
+    const actionCell = (x) => {
+      if (!admin || !x.active || x.id === S.me.id) return h('td');
+      return h('td', {}, h('button', { type: 'button', class: 'small danger member-remove', 'aria-label': t('item-remove-named', { item: x.name || x.id }), dataset: { member: x.id }, onclick: async () => {
+        if (!window.confirm(t('member-remove-confirm', { town: x.name || x.id }))) return;
+        try { await api('DELETE', `/spaces/${id}/members/${x.id}`); toast(t('member-removed-toast', { town: x.name || x.id }), true); } catch (err) { toast(err.message); }
+        view.refresh();
+      }, text: t('member-remove') }));
+    };
     members.replaceChildren(h('div', { class: 'table-wrap' }, h('table', {},
-      h('thead', {}, h('tr', {}, h('th', { text: t('col-town') }), h('th', { text: t('col-role') }), h('th', { text: t('col-status') }), h('th', { text: t('col-added-by') }), h('th', { text: t('col-node-id') }))),
-      h('tbody', {}, m.members.map((x) => h('tr', {},
+      h('thead', {}, h('tr', {}, h('th', { text: t('col-town') }), h('th', { text: t('col-role') }), h('th', { text: t('col-status') }), h('th', { text: t('col-added-by') }), h('th', { text: t('col-node-id') }), h('th', { text: '' }))),
+      h('tbody', {}, m.members.map((x) => h('tr', { dataset: { member: x.id } },
         h('td', {}, h('strong', { text: x.name || t('unnamed') }), x.id === S.me.id ? ` ${t('member-this-town')}` : ''),
-        h('td', { text: roleName(x.role) }),
+        roleCell(x),
         h('td', {}, x.active ? h('span', { class: 'badge ok', text: t('member-active') }) : h('span', { class: 'badge bad', text: t('member-removed') })),
         h('td', { text: x.added_by || '' }),
-        h('td', { class: 'mono', text: x.id })))))));
+        h('td', { class: 'mono', text: x.id }),
+        actionCell(x)))))));
+    // Open invitations (this node's, unused and unexpired): an admin revokes one it regrets.
+    const open = admin ? (await api('GET', `/spaces/${id}/invitations`)).invitations : [];
+    if (S.view !== view) return;
+    invitations.replaceChildren(open.length === 0 ? '' : h('section', { 'aria-labelledby': 'inv-open' },
+      h('h3', { id: 'inv-open', text: t('invite-open') }),
+      h('div', { class: 'table-wrap' }, h('table', { id: 'invitations' },
+        h('thead', {}, h('tr', {}, h('th', { text: t('col-role') }), h('th', { text: t('invite-expires') }), h('th', { text: '' }))),
+        h('tbody', {}, open.map((inv) => h('tr', { dataset: { invitation: inv.id } },
+          h('td', { text: roleName(inv.role) }),
+          h('td', { text: fmtTime(inv.expires_utc) }),
+          h('td', {}, h('button', { type: 'button', class: 'small danger', onclick: async () => {
+            if (!window.confirm(t('invite-revoke-confirm', { role: roleName(inv.role), when: fmtTime(inv.expires_utc) }))) return;
+            try { await api('DELETE', `/spaces/${id}/invitations/${inv.id}`); toast(t('invite-revoked'), true); } catch (err) { toast(err.message); }
+            view.refresh();
+          }, text: t('invite-revoke') })))))))));
+    leaveBox.replaceChildren(mine && mine.active ? h('button', { type: 'button', id: 'space-leave', class: 'secondary danger', onclick: async () => {
+      if (!window.confirm(t('space-leave-confirm', { space: spaceName(id) }))) return;
+      try { await api('POST', `/spaces/${id}/leave`); toast(t('space-left', { space: spaceName(id) }), true); location.hash = '#/spaces'; } catch (err) { toast(err.message); }
+    }, text: t('space-leave') }) : '');
     docs.replaceChildren(docList(d));
     log.replaceChildren(h('ol', { class: 'small' }, m.log.map((o) => h('li', {},
       `${fmtTime(o.time_utc)}: ${logLine(o)}`,
@@ -736,6 +782,7 @@ function fmtDisplay(f, v) {
   if (f.type === 'int' && typeof v === 'number') return v.toLocaleString(L.locale);
   if (f.type === 'number' && typeof v === 'number') return v.toLocaleString(L.locale);
   if (f.type === 'date') return fmtDate(v);
+  if (f.type === 'country' && typeof v === 'string') return `${countryName(v)} (${v})`;
   return String(v);
 }
 
@@ -761,7 +808,11 @@ async function viewEditor(main, id) {
   const title = h('h1', { text: t('col-document') });
   const meta = h('p', { class: 'sub' });
   const banner = h('div');
-  main.replaceChildren(title, meta, docTabs(id, 'edit'), banner, ed.root);
+  const warnings = h('div', { id: 'warnings' });
+  // Towns offered in partner fields: the space's members and the plan's partners; any other
+  // (a guest town) can still be typed.
+  ed.towns = h('datalist', { id: 'dl-towns' });
+  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), banner, warnings, ed.root, ed.towns);
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
@@ -792,6 +843,8 @@ async function viewEditor(main, id) {
     ed.fields = kindInfo(doc.kind).fields;
     ed.content = doc.content;
     ed.space = doc.space;
+    // Calendars and budget tables are made from plans only (the node refuses the rest).
+    for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv']")) b.hidden = doc.kind !== 'plan';
     const titleText = untitled(doc.content.title);
     title.textContent = titleText;
     document.title = `${titleText} – Twinmesh`;
@@ -807,6 +860,9 @@ async function viewEditor(main, id) {
       for (const [path, w] of ed.widgets) w.set(valueAt(doc.content, path));
     }
     for (const c of ed.computed) c(doc.content);
+    showWarnings(warnings, checkDoc(doc.content));
+    const names = new Set([...(ed.memberNames || []), ...((Array.isArray(doc.content.partners) ? doc.content.partners : []).map((p) => p.town).filter((x) => typeof x === 'string' && x.trim()))]);
+    ed.towns.replaceChildren(...[...names].sort((a, b) => a.localeCompare(b, L.locale)).map((n) => h('option', { value: n })));
   };
 
   ed.refresh = refresher(async () => {
@@ -817,7 +873,123 @@ async function viewEditor(main, id) {
   if (S.spaces.length === 0) await loadSpaces();
   // The first read outside the refresher: an unknown document reaches route()'s page for it.
   const doc = await api('GET', `/docs/${id}`);
+  try {
+    const m = await api('GET', `/spaces/${doc.space}/members`);
+    ed.memberNames = m.members.filter((x) => x.active && x.name).map((x) => x.name);
+  } catch (e) { ed.memberNames = []; }
   if (S.editor === ed) update(doc);
+}
+
+// ---------- checks an officer expects: warnings, never refusals ----------
+
+// The CERV Town Twinning call and its rules (docs/user-guide.md lists them).
+const CERV_TT = 'CERV-2025-CITIZENS-TOWN-TT';
+const CERV_TT_LUMP = [845500n, 5074500n]; // cents
+const CERV_TT_MAIN_DIRECT = 50;
+const CERV_TT_MAIN_INVITED = 25;
+const EU_MEMBERS = 'AT BE BG CY CZ DE DK EE EL ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK'.split(' ');
+
+// True if `end` lies before `start`, compared at the precision both have (`2027-04` vs `2027-04-30`).
+function endsBeforeStart(start, end) {
+  if (typeof start !== 'string' || typeof end !== 'string' || !start || !end) return false;
+  const n = Math.min(start.length, end.length);
+  return end.slice(0, n) < start.slice(0, n);
+}
+const cents = (v) => (typeof v === 'number' && Number.isFinite(v) ? BigInt(Math.round(v * 100)) : null);
+const count = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+// The warnings for a document's content: `{ id, text }`, in the officer's language.
+function checkDoc(c) {
+  const out = [];
+  const list = (v) => (Array.isArray(v) ? v : []);
+  if (endsBeforeStart(c.start, c.end)) out.push({ id: 'plan-dates', text: t('warn-end-before-start', { what: untitled(c.title) }) });
+  const events = list(c.events);
+  events.forEach((e, i) => {
+    const name = e.code || e.title || `${i + 1}`;
+    if (endsBeforeStart(e.start, e.end)) out.push({ id: `event-dates-${e.id}`, text: t('warn-event-end-before-start', { event: name }) });
+    for (const p of list(e.participants)) {
+      const ages = count(p.youth) + count(p.adults);
+      const genders = [p.female, p.male, p.undisclosed];
+      const sum = genders.reduce((a, v) => a + count(v), 0);
+      if (genders.some((v) => typeof v === 'number') && sum !== ages) {
+        out.push({ id: `participants-${p.id}`, text: t('warn-participants-sum', { event: name, town: p.town || '?', genders: sum, total: ages }) });
+      }
+    }
+  });
+  const b = c.budget || {};
+  const lump = cents(b.lump_sum_requested);
+  const lines = list(b.lines);
+  if (lump !== null && lines.length) {
+    const total = lines.reduce((a, l) => a + (cents(l.amount) || 0n), 0n);
+    if (total !== lump) out.push({ id: 'budget-total', text: t('warn-budget-total', { total: fmtCents(total), lump: fmtCents(lump) }) });
+  }
+  if (typeof c.funding_profile === 'string' && c.funding_profile.trim().toUpperCase() === CERV_TT) {
+    if (lump !== null && (lump < CERV_TT_LUMP[0] || lump > CERV_TT_LUMP[1])) {
+      out.push({ id: 'cerv-lump', text: t('warn-cerv-lump', { lump: fmtCents(lump), min: fmtCents(CERV_TT_LUMP[0]), max: fmtCents(CERV_TT_LUMP[1]) }) });
+    }
+    const countries = new Set(list(c.partners).map((p) => p.country).filter((x) => typeof x === 'string'));
+    if (countries.size === 1) out.push({ id: 'cerv-countries', text: t('warn-cerv-countries') });
+    if (countries.size && ![...countries].some((x) => EU_MEMBERS.includes(x))) out.push({ id: 'cerv-eu', text: t('warn-cerv-eu') });
+    events.filter((e) => e.main_event === true).forEach((e, i) => {
+      const rows = list(e.participants);
+      const people = (r) => count(r.youth) + count(r.adults);
+      const direct = rows.filter((r) => r.category !== 'guest').reduce((a, r) => a + people(r), 0);
+      const invited = rows.filter((r) => r.category === 'invited').reduce((a, r) => a + people(r), 0);
+      const name = e.code || e.title || `${i + 1}`;
+      if (direct < CERV_TT_MAIN_DIRECT) out.push({ id: `cerv-direct-${e.id}`, text: t('warn-cerv-direct', { event: name, n: direct, min: CERV_TT_MAIN_DIRECT }) });
+      if (invited < CERV_TT_MAIN_INVITED) out.push({ id: `cerv-invited-${e.id}`, text: t('warn-cerv-invited', { event: name, n: invited, min: CERV_TT_MAIN_INVITED }) });
+    });
+  }
+  return out;
+}
+
+function showWarnings(box, found) {
+  // Replaced only when the list changes, so a screen reader announces a warning once.
+  const sig = JSON.stringify(found);
+  if (box.dataset.sig === sig) return;
+  box.dataset.sig = sig;
+  box.replaceChildren(found.length === 0 ? '' : h('section', { class: 'banner warn', role: 'status', 'aria-label': t('warnings') },
+    h('strong', { text: t('warnings') }),
+    h('ul', {}, found.map((w) => h('li', { dataset: { check: w.id }, text: w.text })))));
+}
+
+// ---------- exports: calendar, budget, Automerge and signed files ----------
+
+function download(name, type, data) {
+  const a = h('a', { href: URL.createObjectURL(new Blob([data], { type })), download: name });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+
+const safeName = (title) => String(title || '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'document';
+
+const EXPORTS = [
+  ['ics', 'text/calendar', 'ics'],
+  ['csv', 'text/csv', 'csv'],
+  ['automerge', 'application/octet-stream', 'automerge'],
+  ['signed', 'application/octet-stream', 'twindoc'],
+];
+
+// `title()`: the document's title now, for the file's name.
+function exportBar(id, title) {
+  const bar = h('div', { class: 'actions exports' });
+  const notice = h('div');
+  for (const [format, type, ext] of EXPORTS) {
+    bar.append(h('button', { type: 'button', class: 'small secondary', dataset: { export: format }, text: t(`export-${format}`), onclick: async () => {
+      try {
+        const r = await api('GET', `/docs/${id}/export?format=${format}`);
+        const bin = atob(r.data);
+        const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+        download(`${safeName(title())}.${ext}`, type, bytes);
+        const left = Array.isArray(r.left_out) ? r.left_out : [];
+        notice.replaceChildren(left.length === 0 ? '' : h('div', { class: 'banner', role: 'status', id: 'export-left-out' },
+          h('strong', { text: t('export-left-out', { n: left.length }) }),
+          h('ul', {}, left.map((l) => h('li', { text: `${l.path}: ${l.value === undefined || l.value === null ? '' : l.value} — ${l.reason}` })))));
+      } catch (e) { toast(e.message); }
+    } }));
+  }
+  return h('div', {}, bar, notice);
 }
 
 function docTabs(id, current) {
@@ -854,9 +1026,13 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
   const id = fieldId(path);
   let input;
   let picker = null;
+  // `options(content)`: the choices of a field whose answers are known (see `choicesOf`).
+  const options = choicesOf(ed, f, path);
   if (f.type === 'enum' || f.type === 'bool') {
     const opts = f.type === 'bool' ? [['true', t('yes')], ['false', t('no')]] : f.options.map((o) => [o, (f.choices && f.choices[o]) || o.replace(/-/g, ' ')]);
     input = h('select', { id }, h('option', { value: '', text: '—' }), opts.map(([v, text]) => h('option', { value: v, text })));
+  } else if (options) {
+    input = h('select', { id, class: 'choice' });
   } else {
     const numeric = ['int', 'number', 'money'].includes(f.type);
     input = h('input', {
@@ -865,6 +1041,7 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
       inputmode: f.type === 'int' ? 'numeric' : (numeric ? 'decimal' : null),
       placeholder: f.type === 'date' ? t('date-placeholder') : (f.type === 'money' ? NUM.plain.format(0) : null),
       autocomplete: 'off',
+      list: TOWN_FIELDS.test(path) ? 'dl-towns' : null,
     });
     if (f.type === 'date') {
       // The picker stores ISO dates; the text box beside it takes any way of writing a date and
@@ -895,7 +1072,25 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
     errorBox.hidden = true;
     errorBox.textContent = '';
   };
+  // A choice list follows the document (a new work package appears at once); a stored value
+  // not among the choices stays offered, so nothing is changed by merely showing it.
+  const fill = (content, current) => {
+    const want = options(content);
+    const keep = typeof current === 'string' && current !== '' && !want.some(([v]) => v === current) ? [[current, current]] : [];
+    const all = [['', '—'], ...want, ...keep];
+    const sig = JSON.stringify(all);
+    if (input.dataset.sig === sig) return;
+    input.dataset.sig = sig;
+    const was = input.value;
+    input.replaceChildren(...all.map(([v, text]) => h('option', { value: v, text })));
+    input.value = was;
+  };
+  if (options) {
+    fill(ed.content || {}, value);
+    ed.computed.push((content) => { const v = valueAt(content, path); fill(content, isConflict(v) ? null : v); });
+  }
   w.set = (v) => {
+    if (options && !isConflict(v)) fill(ed.content || {}, v);
     if (isConflict(v)) {
       input.classList.add('has-conflict');
       input.setAttribute('aria-invalid', 'true');
@@ -960,6 +1155,33 @@ function scalarWidget(ed, f, path, value, compact, rowLabel) {
   const control = picker ? h('div', { class: 'date-pair' }, input, picker) : input;
   if (compact) return h('div', {}, control, errorBox, conflictBox);
   return h('div', { class: 'field' }, h('label', { for: id, text: f.label }), control, errorBox, conflictBox);
+}
+
+// Partner-town fields: budget line partner, event host, participants' sending town, WP lead.
+const TOWN_FIELDS = /(^|\/)(budget\/lines\/[^/]+\/partner|events\/[^/]+\/host|events\/[^/]+\/participants\/[^/]+\/town|work_packages\/[^/]+\/lead)$/;
+
+let regionNames = null;
+// A country code by name in the officer's language (`DE` → `Germany`/`Allemagne`).
+function countryName(code) {
+  if (!regionNames || regionNames.locale !== L.locale) {
+    try { regionNames = { locale: L.locale, names: new Intl.DisplayNames([L.locale], { type: 'region' }) }; } catch (e) { return code; }
+  }
+  try { return regionNames.names.of(code === 'EL' ? 'GR' : code) || code; } catch (e) { return code; }
+}
+
+// The choices of a field whose answers are known, as `content => [[value, text], ...]`, or null:
+// countries from the schema's list, by name; a plan's `wp` fields from its own work packages.
+function choicesOf(ed, f, path) {
+  if (f.type === 'country' && Array.isArray(f.options)) {
+    const list = f.options.map((c) => [c, `${countryName(c)} (${c})`]).sort((a, b) => a[1].localeCompare(b[1], L.locale));
+    return () => list;
+  }
+  if (f.type === 'str' && f.name === 'wp' && ed.kind === 'plan' && !path.startsWith('work_packages/')) {
+    return (content) => (Array.isArray(content.work_packages) ? content.work_packages : [])
+      .filter((wp) => typeof wp.number === 'string' && wp.number.trim())
+      .map((wp) => [wp.number, typeof wp.title === 'string' && wp.title.trim() ? `${wp.number} – ${wp.title}` : wp.number]);
+  }
+  return null;
 }
 
 function textWidget(ed, f, path, value, single, rowLabel) {
@@ -1192,13 +1414,7 @@ async function viewPrint(main, id) {
   const article = h('article', { class: 'print-doc' }, h('h1', { text: title }),
     h('p', { class: 'muted', text: `${kindLabel(doc.kind)} · ${spaceName(doc.space)} · ${t('print-printed', { when: fmtTime(Date.now()) })}` }),
     ...viewRecord(fields, doc.content, 2));
-  const download = (name, type, text) => {
-    const a = h('a', { href: URL.createObjectURL(new Blob([text], { type })), download: name });
-    document.body.append(a);
-    a.click();
-    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-  };
-  const safe = title.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'document';
+  const safe = safeName(title);
   main.replaceChildren(docTabs(id, 'print'),
     h('div', { class: 'actions' },
       h('button', { type: 'button', onclick: () => window.print(), text: t('print') }),
