@@ -308,7 +308,11 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                     let d = twinmesh_node::i18n::FluentValue::from(doc.to_string());
                     out!(
                         "{}",
-                        twinmesh_node::i18n::tr(ctx.lang, "history-refused-count", &[("count", count), ("doc", d)])
+                        twinmesh_node::i18n::tr(
+                            ctx.lang,
+                            "history-refused-count",
+                            &[("count", count), ("doc", d)]
+                        )
                     );
                 }
             }
