@@ -142,6 +142,13 @@ pub fn libp2p_keypair(key: &SecretKey) -> libp2p::identity::Keypair {
         .expect("any 32 bytes are a valid ed25519 secret key")
 }
 
+/// The last six characters of a town's PeerId: how debug logs name the town that wrote them
+/// when several run in one process (tests, demos).
+pub fn short_id(peer: &PeerId) -> String {
+    let s = peer.to_string();
+    s[s.len().saturating_sub(6)..].to_string()
+}
+
 /// The municipality key inside a PeerId (Twinmesh PeerIds always embed an ed25519 key).
 pub fn key_of_peer(peer: &PeerId) -> Option<PublicKey> {
     let bytes = peer.to_bytes();

@@ -109,6 +109,8 @@ pub(crate) fn spawn(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), No
         .name("twinmesh-engine".into())
         .spawn(move || {
             let mut engine = engine;
+            let span = tracing::debug_span!("town", me = %crate::identity::short_id(&crate::identity::peer_id(&engine.me().key)));
+            let _in_town = span.enter();
             // Reads and writes take turns when both wait, so neither starves the other.
             let mut read_turn = true;
             while let Some((job, was_read)) = next_job(&mut reads_rx, &mut rx, read_turn) {

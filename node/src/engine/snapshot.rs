@@ -317,6 +317,42 @@ mod tests {
         assert_eq!((meta.incremental, meta.changes), (0, changes + 1));
     }
 
+    /// Both sides of a new connection send a hello. When this side's own exchange found that
+    /// the partner lacks a document and the partner's hello is answered before the session
+    /// opens, the document is still pushed whole: answering once forgot it, and the partner
+    /// received all of it change by change (first_sync.rs failed so under load).
+    #[test]
+    fn answering_the_partners_hello_keeps_what_our_own_hello_found_it_lacks() {
+        let (mut a, mut b, doc, _dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        let hello = b.hello_for(&a_key).expect("hello");
+        assert!(hello.iter().all(|s| s.docs.is_empty()), "the partner holds no document yet");
+        // The answer to our hello: the partner lacks the document.
+        let (differ, _) = a.on_hello(&b_key, b.me().clone(), hello.clone()).expect("on hello");
+        assert_eq!(differ, vec![doc]);
+        // The partner's own hello, answered before the session opens.
+        a.on_hello_answered(&b_key, b.me().clone(), hello).expect("answered");
+        assert!(matches!(a.session_open(&b_key, &doc, true).expect("open"), Opening::Push(_)));
+    }
+
+    /// A partner's hello that lists the document ends a planned push: it holds it now.
+    #[test]
+    fn a_partners_hello_that_lists_the_document_ends_a_planned_push() {
+        let (mut a, mut b, doc, _dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        let hello = b.hello_for(&a_key).expect("hello");
+        a.on_hello(&b_key, b.me().clone(), hello).expect("on hello");
+        let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
+        // The partner got it meanwhile (here: from the founder's snapshot, as from any member).
+        b.install_snapshot(&a_key, snap).expect("install");
+        a.served_whole.clear();
+        a.peer_lacks.insert((b_key.to_bytes(), doc));
+        let hello = b.hello_for(&a_key).expect("hello");
+        assert!(hello.iter().any(|s| s.docs.iter().any(|d| d.doc == doc)));
+        a.on_hello_answered(&b_key, b.me().clone(), hello).expect("answered");
+        assert!(matches!(a.session_open(&b_key, &doc, true).expect("open"), Opening::Sync(_)));
+    }
+
     /// A partner that fetched a document whole is not sent it whole again. The founder
     /// answered the partner's hello (which listed none of its documents) and then served the
     /// document on `Fetch`; the next session it opened (an announcement of the partner's first

@@ -386,7 +386,7 @@ impl Engine {
 
     /// Takes in a hello this node answers (see [`Engine::on_hello`]) and returns whether a log
     /// grew. Only the side that sent the hello compares documents and opens sessions, so what
-    /// the hello says the partner lacks is not remembered: a whole-document push planned here
+    /// this hello says the partner lacks is not remembered: a whole-document push planned here
     /// would go out at some later session, after the partner fetched the document itself.
     pub fn on_hello_answered(
         &mut self,
@@ -394,8 +394,16 @@ impl Engine {
         from: Municipality,
         spaces: Vec<SpaceSummary>,
     ) -> Result<bool, NodeError> {
+        // What this node's own hello exchange found the partner lacks stays true unless this
+        // hello lists the document: both sides send a hello when they connect, and the answer
+        // to ours may be acted on (its sessions opened) after this hello is answered.
+        let who = peer.to_bytes();
+        let listed: HashSet<DocId> = spaces.iter().flat_map(|s| s.docs.iter().map(|d| d.doc)).collect();
+        let still_lacks: Vec<([u8; 32], DocId)> =
+            self.peer_lacks.iter().filter(|(p, d)| *p == who && !listed.contains(d)).copied().collect();
         let (_, changed) = self.on_hello(peer, from, spaces)?;
-        self.peer_lacks.retain(|(p, _)| *p != peer.to_bytes());
+        self.peer_lacks.retain(|(p, _)| *p != who);
+        self.peer_lacks.extend(still_lacks);
         Ok(changed)
     }
 

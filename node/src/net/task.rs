@@ -141,7 +141,9 @@ pub(super) async fn spawn(
         task.redial_known();
     }
     task.publish_status();
-    Ok(tokio::spawn(task.run(cmds, shutdown)))
+    // With several towns in one process (tests, demos), debug logs say which town wrote them.
+    let span = tracing::debug_span!("town", me = %crate::identity::short_id(task.swarm.local_peer_id()));
+    Ok(tokio::spawn(tracing::Instrument::instrument(task.run(cmds, shutdown), span)))
 }
 
 /// True when every address to listen on is on loopback: libp2p's mDNS runs on the network interfaces
