@@ -1,11 +1,18 @@
 //! Invitation tickets as QR codes, so a partner town's officer can scan the ticket from a
-//! screen or a printed letter instead of copying 450 characters.
+//! screen or a printed letter instead of copying 450 characters, and as a join link.
 //!
 //! The code holds the ticket in capitals (`TWINMESH:…`): base32 and the prefix then fit QR's
 //! alphanumeric mode, which packs 5.5 bits per character instead of 8, so a ticket needs a
 //! smaller, easier to scan code. Ticket decoding ignores case.
 
 use qrcode::{EcLevel, QrCode, render::svg, render::unicode};
+
+/// A link that opens the join page of the web UI at the default address with `ticket` filled
+/// in: sent to a partner, it opens the partner's own node, where Twinmesh runs with its
+/// defaults. The ticket is in the fragment, which browsers never send to a server.
+pub fn join_link(ticket: &str) -> String {
+    format!("http://{}/#join={}", crate::http::DEFAULT_API_ADDR, ticket.trim())
+}
 
 /// The ticket as the QR code carries it.
 fn code(ticket: &str) -> Option<QrCode> {

@@ -948,3 +948,122 @@ fn a_plan_offers_its_choices_and_warns_of_what_does_not_add_up() {
     drop(b);
     node.stop(&rt);
 }
+
+/// Screenshots of the current page at a laptop's, a tablet's and a phone's width, scrolled to
+/// `show`, with a check that nothing is off-screen; the window is left at the phone's width.
+fn shots_at_three_widths(b: &Browser, name: &str, show: &str) -> Vec<std::path::PathBuf> {
+    let mut shots = Vec::new();
+    for width in [1280, 820, 390] {
+        b.set_size(width, 1000);
+        wait_for(&format!("a {width} px window"), TIMEOUT, || {
+            b.js("return window.innerWidth;", vec![]).as_u64().is_some_and(|w| w <= u64::from(width))
+        });
+        let off = b.js(OFF_SCREEN_JS, vec![json!("main")]);
+        assert_eq!(off, json!([]), "{name}: off-screen at {width} px");
+        b.js(
+            "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' }); return true;",
+            vec![json!(show)],
+        );
+        shots.push(b.screenshot(&format!("{name}-{width}")));
+    }
+    for s in &shots {
+        let len = std::fs::metadata(s).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 10_000, "{} looks empty ({len} bytes)", s.display());
+    }
+    shots
+}
+
+/// Issue 12 item 7: an invitation made in the UI comes with a QR code and a join link; the
+/// link opens the partner's own join page with the ticket filled in (joining still takes a
+/// click), and a ticket pasted as an e-mail client wraps and quotes it joins too.
+#[test]
+fn a_partner_joins_from_a_join_link_or_from_a_ticket_wrapped_by_email() {
+    let Some(driver) = driver_or_skip("a_partner_joins_from_a_join_link_or_from_a_ticket_wrapped_by_email")
+    else {
+        return;
+    };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+    let mut hebden = ApiNode::start(&rt, "Hebden Royd", "GB");
+    let mut kastela = ApiNode::start(&rt, "Kaštela", "HR");
+    let (hebden_id, kastela_id) = (hebden.id(), kastela.id());
+
+    // Saint-Pol's officer invites: the ticket, its QR code and a join link.
+    let a = driver.session(1280, 900);
+    sign_in(&a, &stpol, "C. Dufresne");
+    a.goto(&format!("{}/#/space/{space}", stpol.url));
+    a.find("#admin-forms:not([hidden]) #inv-role");
+    click_live(&a, "#admin-forms button[type='submit']");
+    a.find("#ticket-qr");
+    let ticket = a.value("#ticket-out");
+    assert!(ticket.starts_with("twinmesh:"), "{ticket}");
+    let link = a.js("return document.querySelector('#ticket-link').getAttribute('href');", vec![]);
+    assert_eq!(
+        link,
+        json!(format!("http://127.0.0.1:7878/#join={ticket}")),
+        "the link opens the default address"
+    );
+    wait_for("the QR code is drawn", TIMEOUT, || {
+        a.js("const i = document.querySelector('#ticket-qr'); return i.complete && i.naturalWidth;", vec![])
+            .as_u64()
+            .is_some_and(|w| w >= 240)
+    });
+    let mut shots = shots_at_three_widths(&a, "invite-qr-and-link", "#ticket-qr");
+
+    // Hebden Royd's officer (French browser) opens the link on Hebden Royd's own node: the
+    // test's nodes are not at the default address, so only the link's fragment is kept.
+    let b = driver.session_in(1280, 900, "fr-FR");
+    sign_in(&b, &hebden, "M. Brontë");
+    let fragment =
+        link.as_str().and_then(|l| l.split_once('#')).map(|(_, f)| f.to_string()).expect("fragment");
+    b.goto(&format!("{}/#{fragment}", hebden.url));
+    b.find("#join-from-link");
+    assert_eq!(b.value("#ticket"), ticket, "the ticket is filled in");
+    assert!(b.text("#join-from-link").contains("Rejoindre"), "in French: {}", b.text("#join-from-link"));
+    assert!(!b.url().contains("join="), "the ticket leaves the address bar");
+    assert_eq!(member_of(&stpol, &space, &hebden_id), Value::Null, "nothing is joined before the click");
+    shots.extend(shots_at_three_widths(&b, "join-from-link", "#join"));
+    click_live(&b, "#join");
+    wait_for("Hebden Royd has joined", TIMEOUT, || {
+        member_of(&stpol, &space, &hebden_id)["active"] == json!(true)
+    });
+    wait_for("Hebden Royd's browser shows the space", TIMEOUT, || {
+        b.url().contains(&format!("#/space/{space}"))
+    });
+
+    // A link opened before signing in waits for the sign-in.
+    let c = driver.session_in(390, 900, "de-DE");
+    click_live(&a, "#admin-forms button[type='submit']");
+    wait_for("a second ticket", TIMEOUT, || a.value("#ticket-out") != ticket);
+    let second = a.value("#ticket-out");
+    c.goto(&format!("{}/#join={second}", kastela.url));
+    c.find("#token");
+    sign_in(&c, &kastela, "A. Perić");
+    c.find("#join-from-link");
+    assert_eq!(c.value("#ticket"), second);
+
+    // Kaštela's officer pastes instead the ticket as an e-mail client quoted it, wrapped at
+    // 76 characters with "> " in front of each line.
+    let chars: Vec<char> = second.chars().collect();
+    let wrapped: Vec<String> =
+        chars.chunks(76).map(|l| format!("> {}", l.iter().collect::<String>())).collect();
+    c.js(
+        "const e = document.querySelector('#ticket'); e.value = arguments[0]; e.dispatchEvent(new Event('input')); return true;",
+        vec![json!(wrapped.join("\r\n"))],
+    );
+    shots.extend(shots_at_three_widths(&c, "join-wrapped-ticket", "#ticket"));
+    click_live(&c, "#join");
+    wait_for("Kaštela has joined", TIMEOUT, || {
+        member_of(&stpol, &space, &kastela_id)["active"] == json!(true)
+    });
+    eprintln!("screenshots: {}", shots.len());
+
+    for (who, browser) in [("Saint-Pol", &a), ("Hebden Royd", &b), ("Kaštela", &c)] {
+        let errors = unexpected_console_errors(browser.console(), false);
+        assert!(errors.is_empty(), "{who}: console errors: {errors:?}");
+    }
+    drop((a, b, c));
+    for n in [&mut stpol, &mut warstein, &mut hebden, &mut kastela] {
+        n.stop(&rt);
+    }
+}

@@ -34,7 +34,7 @@ pub(crate) struct StartArgs {
     /// Where to serve the local HTTP API and the web UI (loopback only by default; port 0
     /// picks a free port). Open the printed login URL in a browser to use the web UI; the API
     /// needs the bearer token from DATA_DIR/api.token (see docs/http-api.md).
-    #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR:PORT")]
+    #[arg(long, default_value = twinmesh_node::http::DEFAULT_API_ADDR, value_name = "ADDR:PORT")]
     api: SocketAddr,
     /// Another host name the API and web UI answer to, e.g. a name for this machine on the
     /// town hall's network; repeatable. The API answers only requests whose Host header names

@@ -1039,6 +1039,7 @@ mod tests {
             ("link", link),
             ("encoded link", encoded),
             ("in capitals, as a QR code holds it", text.to_ascii_uppercase()),
+            ("the join link an invitation comes with", crate::qr::join_link(&text)),
         ] {
             let got = Ticket::decode(&form, Timestamp(0)).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(got.space_name, "CIRCLE60", "{what}");

@@ -42,6 +42,10 @@ pub mod web;
 /// Largest RPC request body: an import of a large document, base64-encoded.
 const MAX_BODY_BYTES: usize = 96 * 1024 * 1024;
 
+/// Where `twin start` serves the API and the web UI unless told otherwise. Join links point
+/// there: on the partner's computer, that is the partner's own node.
+pub const DEFAULT_API_ADDR: &str = "127.0.0.1:7878";
+
 /// Largest body of a REST request: an edit carries at most a whole text field (1 MiB), which
 /// JSON escaping can grow; 4 MiB leaves room for that and refuses anything absurd early.
 pub const MAX_REST_BODY_BYTES: usize = 4 * 1024 * 1024;

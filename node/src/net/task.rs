@@ -257,7 +257,9 @@ impl NetTask {
                             reply,
                             result: r
                                 .and_then(|x| x)
-                                .map(|t| json!({"qr_svg": crate::qr::svg(&t), "ticket": t, "role": role})),
+                                .map(|t| {
+                                    json!({"qr_svg": crate::qr::svg(&t), "link": crate::qr::join_link(&t), "ticket": t, "role": role})
+                                }),
                         },
                     );
                 }

@@ -6,6 +6,9 @@
 
 const TOKEN_KEY = 'twinmesh.token';
 const OFFICER_KEY = 'twinmesh.officer';
+// A ticket from a join link (`#join=…`), kept for this tab until the officer is signed in and
+// sees it on the join form.
+const JOIN_KEY = 'twinmesh.join';
 // A prose field is sent as a splice after this much typing pause.
 const TEXT_IDLE_MS = 200;
 
@@ -222,6 +225,16 @@ function takeTokenFromUrl() {
   S.token = localStorage.getItem(TOKEN_KEY);
 }
 
+// A join link (`…/#join=TICKET`, as `twin space invite --json` and the invite form give it):
+// the ticket waits for the join form, which fills it in; nothing is joined without a click.
+function takeJoinFromUrl() {
+  if (!location.hash.startsWith('#join=')) return;
+  let ticket = location.hash.slice('#join='.length);
+  try { ticket = decodeURIComponent(ticket); } catch (e) { /* kept as written: the node reads it */ }
+  sessionStorage.setItem(JOIN_KEY, ticket);
+  history.replaceState(null, '', `${location.pathname}#/spaces`);
+}
+
 // Forgets the token; `why` (a message key, if any) is shown above the sign-in form.
 function signOut(why) {
   localStorage.removeItem(TOKEN_KEY);
@@ -349,6 +362,7 @@ function route() {
   for (const a of document.querySelectorAll('[data-nav]')) a.removeAttribute('aria-current');
   const nav = (n) => { const a = document.querySelector(`[data-nav="${n}"]`); if (a) a.setAttribute('aria-current', 'page'); };
   const main = document.getElementById('main');
+  if (sessionStorage.getItem(JOIN_KEY) && parts[0] !== 'spaces') { location.hash = '#/spaces'; return; }
   main.replaceChildren(h('p', { class: 'muted', text: t('loading') }));
   let p;
   if (parts.length === 0) { nav('dashboard'); p = viewDashboard(main); }
@@ -457,32 +471,40 @@ async function viewSpaces(main) {
   const list = h('div');
   const name = h('input', { id: 'space-name', required: true, placeholder: t('space-name-placeholder') });
   const ticket = h('textarea', { id: 'ticket', class: 'ticket', required: true, placeholder: t('ticket-placeholder') });
+  const fromLink = sessionStorage.getItem(JOIN_KEY);
+  sessionStorage.removeItem(JOIN_KEY);
+  if (fromLink) ticket.value = fromLink;
+  const joinButton = h('button', { type: 'submit', id: 'join', text: t('space-join') });
+  const found = h('form', { class: 'card', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const s = await api('POST', '/spaces', { name: name.value });
+      location.hash = `#/space/${s.id}`;
+    } catch (err) { toast(err.message); }
+  } },
+    h('h2', { text: t('space-found-title') }),
+    h('div', { class: 'field' }, h('label', { for: 'space-name', text: t('space-name') }), name),
+    h('p', {}, h('button', { type: 'submit', text: t('space-found') })));
+  const join = h('form', { class: 'card', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api('POST', '/join', { ticket: ticket.value.trim() });
+      toast(t('space-joined'), true);
+      location.hash = `#/space/${r.space}`;
+    } catch (err) { toast(err.message); }
+  } },
+    h('h2', { text: t('space-join-title') }),
+    fromLink ? h('p', { class: 'banner', id: 'join-from-link', role: 'status', text: t('join-from-link') }) : null,
+    h('div', { class: 'field' }, h('label', { for: 'ticket', text: t('space-join-ticket') }), ticket),
+    h('p', {}, joinButton));
+  // Arriving from a join link, the join form comes first, its button focused.
   main.replaceChildren(
     h('h1', { text: t('nav-spaces') }),
     h('p', { class: 'sub', text: t('spaces-intro') }),
+    fromLink ? join : null,
     list,
-    h('div', { class: 'grid' },
-      h('form', { class: 'card', onsubmit: async (e) => {
-        e.preventDefault();
-        try {
-          const s = await api('POST', '/spaces', { name: name.value });
-          location.hash = `#/space/${s.id}`;
-        } catch (err) { toast(err.message); }
-      } },
-        h('h2', { text: t('space-found-title') }),
-        h('div', { class: 'field' }, h('label', { for: 'space-name', text: t('space-name') }), name),
-        h('p', {}, h('button', { type: 'submit', text: t('space-found') }))),
-      h('form', { class: 'card', onsubmit: async (e) => {
-        e.preventDefault();
-        try {
-          const r = await api('POST', '/join', { ticket: ticket.value.trim() });
-          toast(t('space-joined'), true);
-          location.hash = `#/space/${r.space}`;
-        } catch (err) { toast(err.message); }
-      } },
-        h('h2', { text: t('space-join-title') }),
-        h('div', { class: 'field' }, h('label', { for: 'ticket', text: t('space-join-ticket') }), ticket),
-        h('p', {}, h('button', { type: 'submit', text: t('space-join') })))));
+    h('div', { class: 'grid' }, fromLink ? null : join, found));
+  if (fromLink) joinButton.focus();
   view.refresh = refresher(async () => {
     const spaces = await loadSpaces();
     if (S.view !== view) return;
@@ -537,10 +559,14 @@ async function viewSpace(main, id) {
           const r = await api('POST', `/spaces/${id}/invitations`, { role: role.value, valid_secs: Math.round(Number(days.value) * 86400) });
           const ta = h('textarea', { class: 'ticket', readonly: true, id: 'ticket-out', 'aria-label': t('invite-ticket') });
           ta.value = r.ticket;
+          const copy = (text, done, id, label) => h('button', { type: 'button', class: 'secondary', id, onclick: async () => {
+            try { await navigator.clipboard.writeText(text); toast(t(done), true); } catch (err) { ta.select(); }
+          }, text: t(label) });
           ticketOut.replaceChildren(h('p', { class: 'small', text: t('invite-send', { role: roleName(r.role), days: days.value }) }), ta,
-            h('button', { type: 'button', class: 'secondary', onclick: async () => {
-              try { await navigator.clipboard.writeText(r.ticket); toast(t('invite-copied'), true); } catch (err) { ta.select(); }
-            }, text: t('invite-copy') }));
+            copy(r.ticket, 'invite-copied', 'copy-ticket', 'invite-copy'),
+            r.qr_svg ? h('img', { id: 'ticket-qr', class: 'qr', alt: t('invite-qr'), title: t('invite-qr'), src: `data:image/svg+xml;base64,${btoa(r.qr_svg)}` }) : null,
+            r.link ? h('p', { class: 'small' }, t('invite-link-help'), ' ', h('a', { id: 'ticket-link', href: r.link, class: 'ticket-link', text: r.link.slice(0, 48) + '…' })) : null,
+            r.link ? copy(r.link, 'invite-link-copied', 'copy-link', 'invite-link-copy') : null);
           view.refresh();
         } catch (err) { toast(err.message); }
       } },
@@ -1450,6 +1476,7 @@ async function start() {
 
 window.addEventListener('hashchange', () => {
   if (location.hash.startsWith('#token=')) { takeTokenFromUrl(); start(); return; }
+  if (location.hash.startsWith('#join=')) { takeJoinFromUrl(); if (S.token && S.schema) route(); return; }
   if (S.token && S.schema) route();
 });
 
@@ -1471,6 +1498,7 @@ document.addEventListener('DOMContentLoaded', async () => {
     if (!S.token) renderSignIn();
     else if (S.schema) route();
   });
+  takeJoinFromUrl();
   takeTokenFromUrl();
   start();
 });
