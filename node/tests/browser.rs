@@ -1067,3 +1067,59 @@ fn a_partner_joins_from_a_join_link_or_from_a_ticket_wrapped_by_email() {
         n.stop(&rt);
     }
 }
+
+/// Issue 13 item 5: nothing is written from the UI without an officer's name. With the name
+/// empty, the editor's fields and the new-document form are disabled with a note saying why;
+/// once the name is typed they work, and the change records the officer.
+#[test]
+fn nothing_is_written_from_the_ui_without_an_officers_name() {
+    let Some(driver) = driver_or_skip("nothing_is_written_from_the_ui_without_an_officers_name") else {
+        return;
+    };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+    let doc =
+        stpol.ok("POST", "/api/v1/docs", Some(json!({"space": space, "kind": "plan", "title": "CIRCLE60"})))
+            ["id"]
+            .as_str()
+            .expect("doc")
+            .to_string();
+    let a = driver.session_in(1280, 900, "it-IT");
+    sign_in(&a, &stpol, "");
+    a.goto(&format!("{}/#/doc/{doc}", stpol.url));
+    a.find("#f-acronym");
+    let gate = "return [document.querySelector('#f-acronym').matches(':disabled'),                 !document.querySelector('.officer-needed').hidden,                 document.querySelector('#officer').hasAttribute('aria-invalid')];";
+    assert_eq!(
+        a.js(gate, vec![]),
+        json!([true, true, true]),
+        "no officer: the editor is locked and says why"
+    );
+    assert!(a.text(".officer-needed").contains("Funzionario"), "in Italian: {}", a.text(".officer-needed"));
+    a.screenshot("officer-needed");
+    a.click(".officer-needed button");
+    assert_eq!(
+        a.js("return document.activeElement.id;", vec![]),
+        json!("officer"),
+        "the note leads to the field"
+    );
+    a.type_into("#officer", "G. Rossi");
+    assert_eq!(a.js(gate, vec![]), json!([false, false, false]), "with a name the editor opens");
+    a.type_into("#f-acronym", "C60\u{E004}");
+    wait_for("the edit is stored with its officer", TIMEOUT, || {
+        let h = stpol.ok("GET", &format!("/api/v1/docs/{doc}/history?limit=5"), None);
+        h.to_string().contains("G. Rossi")
+    });
+
+    // The new-document form on the documents page follows the same rule.
+    a.clear("#officer");
+    a.js("document.querySelector('#officer').dispatchEvent(new Event('input')); return true;", vec![]);
+    a.goto(&format!("{}/#/docs", stpol.url));
+    a.find("#nd-create");
+    assert_eq!(
+        a.js("return document.querySelector('#nd-create').matches(':disabled');", vec![]),
+        json!(true)
+    );
+    drop(a);
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+}

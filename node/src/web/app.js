@@ -192,6 +192,24 @@ function officer() {
   return v || null;
 }
 
+// Every change records the officer who made it, so nothing is written from the UI without one:
+// `children` (an editor, a form's fields) sit in a fieldset that stays disabled, with a note
+// saying why, until the officer's name is filled in at the top of the page.
+function needsOfficer(...children) {
+  const note = h('p', { class: 'banner officer-needed', role: 'status' }, t('officer-needed'), ' ',
+    h('button', { type: 'button', class: 'secondary', onclick: () => document.getElementById('officer').focus(), text: t('officer-enter') }));
+  const box = h('div', {}, note, h('fieldset', { class: 'needs-officer' }, children));
+  applyOfficerGate(box);
+  return box;
+}
+
+function applyOfficerGate(root = document) {
+  const missing = !officer();
+  document.getElementById('officer').toggleAttribute('aria-invalid', missing);
+  for (const f of root.querySelectorAll('fieldset.needs-officer')) f.disabled = missing;
+  for (const n of root.querySelectorAll('.officer-needed')) n.hidden = !missing;
+}
+
 // An error reply of the API: its message (already in the officer's language), code and field.
 class ApiError extends Error {
   constructor(status, message, code, field) { super(message); this.status = status; this.code = code; this.field = field; }
@@ -600,9 +618,10 @@ async function viewSpace(main, id) {
         location.hash = `#/doc/${d.id}`;
       } catch (err) { toast(err.message); }
     } },
-      h('div', { class: 'field' }, h('label', { for: 'new-kind', text: t('doc-new') }), newKind),
-      h('div', { class: 'field' }, h('label', { for: 'new-title', text: t('doc-title') }), newTitle),
-      h('button', { type: 'submit', text: t('doc-create') })),
+      needsOfficer(
+        h('div', { class: 'field' }, h('label', { for: 'new-kind', text: t('doc-new') }), newKind),
+        h('div', { class: 'field' }, h('label', { for: 'new-title', text: t('doc-title') }), newTitle),
+        h('button', { type: 'submit', text: t('doc-create') }))),
     h('h2', { text: t('space-log') }), log);
   view.refresh = refresher(async () => {
     const [m, d] = await Promise.all([api('GET', `/spaces/${id}/members`), api('GET', `/spaces/${id}/docs`), loadSpaces()]);
@@ -684,10 +703,11 @@ async function viewDocs(main) {
         location.hash = `#/doc/${d.id}`;
       } catch (err) { toast(err.message); }
     } },
-      h('div', { class: 'field' }, h('label', { for: 'nd-space', text: t('col-space') }), space),
-      h('div', { class: 'field' }, h('label', { for: 'nd-kind', text: t('col-kind') }), kind),
-      h('div', { class: 'field' }, h('label', { for: 'nd-title', text: t('doc-title') }), title),
-      h('button', { type: 'submit', id: 'nd-create', text: t('doc-create') })));
+      needsOfficer(
+        h('div', { class: 'field' }, h('label', { for: 'nd-space', text: t('col-space') }), space),
+        h('div', { class: 'field' }, h('label', { for: 'nd-kind', text: t('col-kind') }), kind),
+        h('div', { class: 'field' }, h('label', { for: 'nd-title', text: t('doc-title') }), title),
+        h('button', { type: 'submit', id: 'nd-create', text: t('doc-create') }))));
   view.refresh = refresher(async () => {
     const [docs, spaces] = await Promise.all([api('GET', '/docs'), loadSpaces()]);
     if (S.view !== view) return;
@@ -838,7 +858,7 @@ async function viewEditor(main, id) {
   // Towns offered in partner fields: the space's members and the plan's partners; any other
   // (a guest town) can still be typed.
   ed.towns = h('datalist', { id: 'dl-towns' });
-  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), banner, warnings, ed.root, ed.towns);
+  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), banner, warnings, needsOfficer(ed.root), ed.towns);
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
@@ -1484,6 +1504,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   const o = document.getElementById('officer');
   o.value = localStorage.getItem(OFFICER_KEY) || '';
   o.addEventListener('change', () => localStorage.setItem(OFFICER_KEY, o.value.trim()));
+  o.addEventListener('input', () => applyOfficerGate());
   document.getElementById('signout').addEventListener('click', () => signOut());
   const menu = document.getElementById('lang');
   try {
