@@ -186,8 +186,23 @@ impl Engine {
         meta: DocMeta,
         ok: SignedChanges,
         held: &HashSet<ChangeHash>,
-        mut writes: Batch,
+        writes: Batch,
         mut apply: impl FnMut(&mut Automerge, Vec<Change>) -> Result<(), NodeError>,
+    ) -> Result<Admitted, NodeError> {
+        self.admit_with(id, meta, ok, held, writes, |doc, ready, _| apply(doc, ready))
+    }
+
+    /// [`Engine::admit`] whose `apply` also adds to the batch that stores the changes (a sync
+    /// round writes its sync state there, so a round is one flushed batch). When `apply` runs
+    /// more than once (a retry without refused changes), its last writes win.
+    pub(crate) fn admit_with(
+        &mut self,
+        id: &DocId,
+        meta: DocMeta,
+        ok: SignedChanges,
+        held: &HashSet<ChangeHash>,
+        mut writes: Batch,
+        mut apply: impl FnMut(&mut Automerge, Vec<Change>, &mut Batch) -> Result<(), NodeError>,
     ) -> Result<Admitted, NodeError> {
         let mut doc = self.docs.remove(id).ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
         let (mut ready, waiting) = split_ready(&doc, ok);
@@ -206,13 +221,13 @@ impl Engine {
         // changes, refuse them, and apply the rest, or one bad change would stop the document
         // from syncing for good. On any other failure the in-memory copy is dropped: the
         // store still has the last good state.
-        if let Err(e) = apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect()) {
+        if let Err(e) = apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect(), &mut writes) {
             let more = drop_equivocations(&mut ready, Some(&doc));
             if more.is_empty() {
                 return Err(e);
             }
             refused.extend(more);
-            apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect())?;
+            apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect(), &mut writes)?;
         }
         // The content must still name the document's space (`check_space`). When it does not,
         // a change of `ready` wrote the envelope's `space`: start again from the stored state,
@@ -224,7 +239,7 @@ impl Engine {
             ready = kept;
             refused.extend(more);
             doc = self.stored_or_empty(id)?;
-            apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect())?;
+            apply(&mut doc, ready.iter().map(|(c, _)| c.clone()).collect(), &mut writes)?;
         }
         let applied = present(&doc, &ready.iter().map(|(c, _)| c.hash()).collect::<Vec<_>>());
         if applied.len() != ready.len() || !doc.get_missing_deps(&[]).is_empty() {

@@ -409,18 +409,10 @@ impl Engine {
 
     // ---- sync rounds ----
 
-    fn doc_space_kind(&self, doc: &DocId) -> Result<(SpaceId, DocKind), NodeError> {
-        match self.store.get(Table::Docs, doc.as_bytes())? {
-            Some(v) => {
-                let m: DocMeta = decode("document metadata", &v)?;
-                Ok((m.space, m.kind))
-            }
-            None => self.pending_docs.get(doc).copied().ok_or_else(|| NodeError::UnknownDoc(doc.to_string())),
-        }
-    }
-
-    fn doc_for_sync(&mut self, doc: &DocId) -> Result<&mut Automerge, NodeError> {
-        if self.store.get(Table::Docs, doc.as_bytes())?.is_some() {
+    /// The document to sync: loaded if `stored` (its Docs row exists; the caller read it),
+    /// else the in-memory copy of one arriving now.
+    fn doc_for_sync_as(&mut self, doc: &DocId, stored: bool) -> Result<&mut Automerge, NodeError> {
+        if stored {
             return self.load(doc);
         }
         let actor = self.actor();
@@ -458,7 +450,16 @@ impl Engine {
     /// The next message of a sync session with `peer` about `doc`, or `None` if this side has
     /// nothing to say. Fails if the peer may not read the document's space.
     pub fn sync_generate(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
-        let (space, kind) = self.doc_space_kind(doc)?;
+        let stored: Option<DocMeta> = match self.store.get(Table::Docs, doc.as_bytes())? {
+            Some(v) => Some(decode("document metadata", &v)?),
+            None => None,
+        };
+        let (space, kind) = match &stored {
+            Some(m) => (m.space, m.kind),
+            None => {
+                self.pending_docs.get(doc).copied().ok_or_else(|| NodeError::UnknownDoc(doc.to_string()))?
+            }
+        };
         if !self.is_member(&space, peer)? {
             return Err(NodeError::NotAllowed(format!(
                 "{} is not a member of the document's space",
@@ -466,7 +467,8 @@ impl Engine {
             )));
         }
         let mut state = self.take_state(peer, doc)?;
-        let am_doc = self.doc_for_sync(doc)?;
+        let shared_before = state.shared_heads.clone();
+        let am_doc = self.doc_for_sync_as(doc, stored.is_some())?;
         let msg = am_doc.generate_sync_message(&mut state);
         let out = match msg {
             None => None,
@@ -485,7 +487,13 @@ impl Engine {
                 })
             }
         };
-        self.put_state(peer, doc, state)?;
+        // Only the shared heads are persisted, and generating a message does not move them:
+        // nothing to write (the round that moved them wrote them with its changes).
+        if state.shared_heads == shared_before {
+            self.sync_states.insert((peer.to_bytes(), *doc), state);
+        } else {
+            self.put_state(peer, doc, state)?;
+        }
         Ok(out)
     }
 
@@ -580,14 +588,19 @@ impl Engine {
         if !self.is_member(&space, peer)? || !self.is_member(&space, &self.key.public())? {
             return Err(NodeError::NotAllowed("not a member".into()));
         }
-        let unknown = match self.doc_space_kind(&msg.doc) {
-            Ok((s, _)) if s != space => {
-                return Err(NodeError::NotAllowed("document is in another space".into()));
-            }
-            Ok(_) => false,
-            Err(NodeError::UnknownDoc(_)) => true,
-            Err(e) => return Err(e),
+        // The document's row, read once for the whole round.
+        let stored: Option<DocMeta> = match self.store.get(Table::Docs, msg.doc.as_bytes())? {
+            Some(v) => Some(decode("document metadata", &v)?),
+            None => None,
         };
+        let known_space = match &stored {
+            Some(m) => Some(m.space),
+            None => self.pending_docs.get(&msg.doc).map(|(s, _)| *s),
+        };
+        if known_space.is_some_and(|s| s != space) {
+            return Err(NodeError::NotAllowed("document is in another space".into()));
+        }
+        let unknown = known_space.is_none();
         let doc_id = msg.doc;
         let round = open_round(&doc_id, msg.message.as_deref(), &msg.signatures)?;
         if unknown {
@@ -645,24 +658,37 @@ impl Engine {
                 }
             }
             self.quarantine_batch(&mut qb, &doc_id, &new_bad, &[])?;
-            let meta = match self.store.get(Table::Docs, doc_id.as_bytes())? {
-                Some(v) => decode::<DocMeta>("document metadata", &v)?,
+            let was_stored = stored.is_some();
+            let meta = match stored {
+                Some(m) => m,
                 None => {
-                    let (space, kind) = self.doc_space_kind(&doc_id)?;
+                    let (space, kind) = self.pending_docs.get(&doc_id).copied().unwrap_or((space, msg.kind));
                     DocMeta::arriving(space, kind)
                 }
             };
             let incoming: Vec<ChangeHash> = incoming.into_iter().collect();
-            received.duplicates = super::admit::present(self.doc_for_sync(&doc_id)?, &incoming).len()
-                + incoming.iter().filter(|h| q_hashes.contains(h)).count();
-            // Only changes whose dependencies are present reach Automerge (see `admit`).
-            let admitted = self.admit(&doc_id, meta, ok, &q_hashes, qb, |doc, ready| {
+            received.duplicates =
+                super::admit::present(self.doc_for_sync_as(&doc_id, was_stored)?, &incoming).len()
+                    + incoming.iter().filter(|h| q_hashes.contains(h)).count();
+            // Only changes whose dependencies are present reach Automerge (see `admit`). The
+            // sync state goes in the same batch as the changes: one flush per round. It is
+            // kept only for a document that is (or is now being) stored, as in `put_state`.
+            let state_key = sync_key(peer, &doc_id);
+            let admitted = self.admit_with(&doc_id, meta, ok, &q_hashes, qb, |doc, ready, writes| {
+                let keep_state = was_stored || !ready.is_empty();
                 let mut m = m.clone();
                 m.changes = am_sync::ChunkList::from(
                     ready.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>(),
                 );
-                doc.receive_sync_message(&mut state, m)
-                    .map_err(|e| NodeError::InvalidInput(format!("sync message could not be applied: {e}")))
+                doc.receive_sync_message(&mut state, m).map_err(|e| {
+                    NodeError::InvalidInput(format!("sync message could not be applied: {e}"))
+                })?;
+                if keep_state {
+                    writes.put(Table::SyncStates, state_key.clone(), state.encode());
+                } else {
+                    writes.remove(Table::SyncStates, state_key.clone());
+                }
+                Ok(())
             })?;
             received.applied = admitted.applied;
             received.waiting = admitted.waiting;
@@ -671,8 +697,11 @@ impl Engine {
                 // The network task logs the peer at warn, rate-limited (`net::NetTask::misbehaved`).
                 tracing::debug!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
             }
+            // Persisted with the round's changes above.
+            self.sync_states.insert((peer.to_bytes(), doc_id), state);
+        } else {
+            self.put_state(peer, &doc_id, state)?;
         }
-        self.put_state(peer, &doc_id, state)?;
         received.reply = self.sync_generate(peer, &doc_id)?;
         Ok(received)
     }
@@ -826,6 +855,46 @@ mod tests {
             assert_eq!(history.len() as u64, a.doc_meta(&doc).expect("meta").changes, "{version}");
             assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
         }
+    }
+
+    /// A received round is one flushed batch: its changes and the sync state together, and the
+    /// reply it generates writes nothing. The state so written is what the next session (after
+    /// a restart) starts from: nothing already shared is sent again.
+    #[test]
+    fn a_received_round_is_one_flushed_batch_and_its_sync_state_survives_a_restart() {
+        let (mut a, mut b, doc, dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        let before = b.store.commits();
+        let mut next = b.sync_start(&a_key, &doc).expect("start");
+        assert_eq!(b.store.commits(), before, "opening a session writes nothing");
+        let mut rounds = 0;
+        while let Some(req) = next {
+            rounds += 1;
+            assert!(rounds < 16, "the session ends");
+            let at_a = a.sync_receive(&b_key, req).expect("a receives");
+            let Some(reply) = at_a.reply else { break };
+            let commits = b.store.commits();
+            let at_b = b.sync_receive(&a_key, reply).expect("b receives");
+            assert!(at_b.rejected.is_empty(), "{:?}", at_b.rejected);
+            assert!(
+                b.store.commits() - commits <= 1,
+                "round {rounds}: {} flushes for one received round",
+                b.store.commits() - commits
+            );
+            next = at_b.reply;
+        }
+        assert_eq!(b.heads(&doc).expect("b heads"), a.heads(&doc).expect("a heads"));
+        // After a restart, B's first message tells A the shared heads: A has nothing to send.
+        b.close();
+        let mut b = Engine::open(&DataDir::new(dirs[1].path())).expect("reopen");
+        let opening = b.sync_start(&a_key, &doc).expect("start").expect("an opening message");
+        let at_a = a.sync_receive(&b_key, opening).expect("a receives");
+        let sent_changes = at_a
+            .reply
+            .and_then(|r| r.message)
+            .map(|m| am_sync::Message::decode(&m).expect("decodes").changes.len())
+            .unwrap_or(0);
+        assert_eq!(sent_changes, 0, "nothing already shared is sent again after a restart");
     }
 
     #[test]

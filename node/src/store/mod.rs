@@ -89,6 +89,9 @@ pub trait Storage: Send {
     fn commit(&self, batch: Batch) -> Result<(), StoreError>;
     /// Bytes the store occupies on disk.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
+    /// How many batches were committed (each one flushed) since the store was opened: what the
+    /// tests and twinbench count to keep the sync path at one flush per received round.
+    fn commits(&self) -> u64;
 }
 
 /// Opens the default backend (sled) in `dir`.

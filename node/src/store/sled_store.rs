@@ -11,6 +11,8 @@ pub struct SledStore {
     tree: sled::Tree,
     /// Our own exclusive lock on `DIR.lock`, held for the store's lifetime (see [`SledStore::open`]).
     _lock: std::fs::File,
+    /// Batches committed since opening ([`Storage::commits`]).
+    commits: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -95,7 +97,7 @@ impl SledStore {
         };
         let tree = db.open_tree(trees::TREE_NAME).map_err(|e| map_err(&path, e))?;
         crate::identity::make_private(dir).map_err(io_err)?;
-        let store = Self { path, db, tree, _lock: lock };
+        let store = Self { path, db, tree, _lock: lock, commits: Default::default() };
         match store.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes())? {
             None => {
                 let mut b = Batch::default();
@@ -305,7 +307,12 @@ impl Storage for SledStore {
         }
         self.tree.apply_batch(b).map_err(|e| map_err(&self.path, e))?;
         self.db.flush().map_err(|e| map_err(&self.path, e))?;
+        self.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn size_on_disk(&self) -> Result<u64, StoreError> {
