@@ -35,8 +35,17 @@ const PING_TIMEOUT: Duration = Duration::from_secs(10);
 /// Gossipsub's heartbeat: announcements of new heads travel within about this long.
 const GOSSIP_HEARTBEAT: Duration = Duration::from_secs(1);
 
-/// Largest gossipsub message: an announcement, with room for gossipsub's own envelope.
-const GOSSIP_MAX_TRANSMIT: usize = wire::MAX_ANNOUNCE_BYTES * 4;
+/// Largest gossipsub frame. It bounds gossipsub's control messages too, not only
+/// announcements (which the loop refuses above [`wire::MAX_ANNOUNCE_BYTES`]): an IHAVE lists
+/// the ids (about 75 bytes each) of the messages of the last heartbeats, and after a burst of
+/// edits one went over the 4 KiB this used to be. A receiver drops the stream of a frame over
+/// the limit without a word to the sender, whose later announcements on that link then vanish:
+/// live sync stopped for some towns until the 30 s catch-up (issue 17 item 1).
+const GOSSIP_MAX_TRANSMIT: usize = 64 * 1024;
+
+/// Most message ids in one IHAVE or IWANT: 500 × 75 bytes fit in [`GOSSIP_MAX_TRANSMIT`] with
+/// room to spare (gossipsub's default, 5,000, would not).
+const GOSSIP_MAX_CONTROL_IDS: usize = 500;
 
 /// How long a sync request may wait for its answer (a large whole-document transfer included).
 const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -103,6 +112,7 @@ pub(super) fn build_swarm(config: &NetConfig, key: &SecretKey) -> Result<Swarm<B
             kad.set_mode(Some(kad::Mode::Server));
             let gossip_config = gossipsub::ConfigBuilder::default()
                 .max_transmit_size(GOSSIP_MAX_TRANSMIT)
+                .max_control_messages_sent(GOSSIP_MAX_CONTROL_IDS)
                 .heartbeat_interval(GOSSIP_HEARTBEAT)
                 .validation_mode(gossipsub::ValidationMode::Strict)
                 .build()
