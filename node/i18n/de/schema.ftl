@@ -284,6 +284,8 @@ field-contacts-entries-notes = Notizen
 print-untitled = (ohne Titel)
 print-none-yet = (noch keine)
 print-total = Summe
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Relevanz
 print-correction = Korrektur
 print-yes = ja
 print-no = nein

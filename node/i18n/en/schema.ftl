@@ -284,6 +284,8 @@ field-contacts-entries-notes = Notes
 print-untitled = (untitled)
 print-none-yet = (none yet)
 print-total = Total
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Relevance
 print-correction = correction
 print-yes = yes
 print-no = no

@@ -284,6 +284,8 @@ field-contacts-entries-notes = Notes
 print-untitled = (sans titre)
 print-none-yet = (aucun pour l’instant)
 print-total = Total
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Pertinence
 print-correction = correction
 print-yes = oui
 print-no = non

@@ -284,6 +284,8 @@ field-contacts-entries-notes = Note
 print-untitled = (senza titolo)
 print-none-yet = (ancora nessuno)
 print-total = Totale
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Pertinenza
 print-correction = rettifica
 print-yes = sì
 print-no = no

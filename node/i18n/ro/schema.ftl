@@ -284,6 +284,8 @@ field-contacts-entries-notes = Note
 print-untitled = (fără titlu)
 print-none-yet = (deocamdată niciunul)
 print-total = Total
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Relevanță
 print-correction = corecție
 print-yes = da
 print-no = nu
