@@ -306,6 +306,11 @@ fn a_plan_goes_to_word_with_part_b_headings_tables_and_totals() {
         (e.name().as_ref() == b"w:pStyle").then(|| attr(e, "w:val")).flatten()
     });
     check_document(&paras, &|p| p.style.starts_with("Heading"), "DOCX");
+    // The parts are compressed (docx-rs stores them; the node deflates them).
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("a ZIP package");
+    let part = zip.by_name("word/document.xml").expect("the main part");
+    assert_eq!(part.compression(), zip::CompressionMethod::Deflated);
+    drop(part);
     // The heading styles are Word's own, so its navigation pane lists them.
     let styles = zip_part(&bytes, "word/styles.xml");
     assert!(styles.contains("w:styleId=\"Heading1\"") && styles.contains("heading 1"), "{styles}");
@@ -393,7 +398,14 @@ fn other_kinds_go_to_word_by_their_sections_and_budgets_only_come_from_plans() {
     let charter =
         id_of(&a.json(&["doc", "new", &space, "--kind", "charter", "--title", "Partnerschaftscharta"]));
     a.run(&["doc", "add", &charter, "clauses", "heading=Präambel", "text=Zwei Städte, ein Europa."]).ok();
+    a.run(&["doc", "text", &charter, "preamble", "Wir, die Bürgermeister\u{7}"]).ok();
     let (bytes, _) = export(&a, &charter, "docx");
+    // A control character XML cannot hold (a peer may write one) would make Word refuse the
+    // file: it is shown as U+FFFD instead, in DOCX and ODT alike.
+    let document = zip_part(&bytes, "word/document.xml");
+    assert!(!document.contains('\u{7}') && document.contains("Bürgermeister\u{FFFD}"), "{document}");
+    let content = zip_part(&export(&a, &charter, "odt").0, "content.xml");
+    assert!(!content.contains('\u{7}') && content.contains("Bürgermeister\u{FFFD}"), "{content}");
     let paras = paragraphs(&zip_part(&bytes, "word/document.xml"), &["w:p"], "w:tbl", &["w:t"], &|e| {
         (e.name().as_ref() == b"w:pStyle").then(|| attr(e, "w:val")).flatten()
     });

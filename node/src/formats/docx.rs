@@ -5,6 +5,10 @@
 
 use docx_rs::{AlignmentType, Docx, Paragraph, Run, Style, StyleType, Table, TableCell, TableRow, WidthType};
 
+use std::io::Cursor;
+
+use zip::{CompressionMethod, write::SimpleFileOptions};
+
 use super::outline::{Block, Outline};
 use crate::error::NodeError;
 
@@ -79,9 +83,31 @@ pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
             }
         };
     }
-    let mut out = std::io::Cursor::new(Vec::new());
-    doc.build().pack(&mut out).map_err(|e| NodeError::Corrupt(format!("writing DOCX: {e}")))?;
-    Ok(out.into_inner())
+    let mut out = Cursor::new(Vec::new());
+    doc.build().pack(&mut out).map_err(zip_error)?;
+    deflate(out.into_inner())
+}
+
+fn zip_error(e: zip::result::ZipError) -> NodeError {
+    NodeError::Corrupt(format!("writing DOCX: {e}"))
+}
+
+/// docx-rs stores every part uncompressed; a document's XML is mostly repeated markup, so
+/// deflating the parts makes the file several times smaller. Directory entries are dropped:
+/// the parts' paths imply them.
+fn deflate(stored: Vec<u8>) -> Result<Vec<u8>, NodeError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(stored)).map_err(zip_error)?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(zip_error)?;
+        if part.is_dir() {
+            continue;
+        }
+        out.start_file(part.name().to_string(), options).map_err(zip_error)?;
+        std::io::copy(&mut part, &mut out).map_err(|e| NodeError::Corrupt(format!("writing DOCX: {e}")))?;
+    }
+    Ok(out.finish().map_err(zip_error)?.into_inner())
 }
 
 /// `text` as runs with line breaks where it has new lines.

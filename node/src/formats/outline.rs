@@ -184,7 +184,44 @@ pub(crate) fn outline(view: &DocView) -> Outline {
             field(&mut blocks, ctx, &[], f, v, 1);
         }
     }
-    Outline { title, kind: labels::kind_label(view.lang, view.kind), lang: view.lang, blocks }
+    let mut outline =
+        Outline { title, kind: labels::kind_label(view.lang, view.kind), lang: view.lang, blocks };
+    outline.for_each_text(&mut |t| {
+        if t.chars().any(forbidden) {
+            *t = t.chars().map(|c| if forbidden(c) { char::REPLACEMENT_CHARACTER } else { c }).collect();
+        }
+    });
+    outline
+}
+
+/// A character XML 1.0 cannot hold, even escaped (C0 controls but tab and line ends,
+/// U+FFFE, U+FFFF): a peer may have typed one into a text, and one such character makes
+/// Word and LibreOffice refuse the whole file. Shown as U+FFFD instead.
+fn forbidden(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
+impl Outline {
+    /// Calls `f` on every text of the outline.
+    fn for_each_text(&mut self, f: &mut dyn FnMut(&mut String)) {
+        f(&mut self.title);
+        for b in &mut self.blocks {
+            match b {
+                Block::Heading { text, .. } => f(text),
+                Block::Paragraph { label, text } => {
+                    label.iter_mut().for_each(&mut *f);
+                    f(text);
+                }
+                Block::Table(t) => {
+                    t.header
+                        .iter_mut()
+                        .chain(t.rows.iter_mut().flatten())
+                        .chain(t.total.iter_mut().flatten())
+                        .for_each(&mut *f);
+                }
+            }
+        }
+    }
 }
 
 /// The scalars of a record as a two-column table of label and value.
