@@ -228,7 +228,7 @@ fn body(w: &mut Xml, outline: &Outline) -> XmlResult {
             }
             Block::Table(t) => {
                 tables += 1;
-                let columns = t.header.len().max(t.rows.iter().map(Vec::len).max().unwrap_or(0)).max(1);
+                let columns = t.columns().max(1);
                 let name = format!("Table{tables}");
                 w.create_element("table:table")
                     .with_attribute(("table:name", name.as_str()))

@@ -56,6 +56,13 @@ pub(crate) struct Table {
     pub(crate) numeric: Vec<bool>,
 }
 
+impl Table {
+    /// How many columns the widest row has.
+    pub(crate) fn columns(&self) -> usize {
+        self.rows.iter().chain(self.total.iter()).map(Vec::len).fold(self.header.len(), usize::max)
+    }
+}
+
 /// Fields shown in the title, or that describe the file rather than the content.
 fn envelope(f: &Field) -> bool {
     matches!(f.name, "title" | "kind" | "schema" | "space" | "lang")

@@ -176,7 +176,7 @@ impl Layout<'_> {
     }
 
     fn table(&mut self, t: &Table) {
-        let columns = t.header.len().max(t.rows.iter().map(Vec::len).max().unwrap_or(0));
+        let columns = t.columns();
         if columns == 0 {
             return;
         }
@@ -341,4 +341,32 @@ pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
         page.finish();
     }
     doc.finish().map_err(|e| NodeError::Corrupt(format!("writing PDF: {e:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_break_at_spaces_and_inside_a_word_only_when_it_alone_is_too_wide() {
+        let face = Face::new().expect("the embedded font reads");
+        let width = face.width("Straße înfrățire", BODY);
+        assert_eq!(face.wrap("Straße înfrățire échange", BODY, width), ["Straße înfrățire", "échange"]);
+        let long = "Donaudampfschifffahrtsgesellschaft";
+        let lines = face.wrap(long, BODY, face.width("Donau", BODY));
+        assert!(lines.len() > 1 && lines.concat() == long, "{lines:?}");
+        // No room at all (a column squeezed to nothing): one character a line, never stuck.
+        assert_eq!(face.wrap("ab c", BODY, 0.0), ["a", "b", "c"]);
+        assert_eq!(face.wrap("", BODY, 100.0), [""]);
+    }
+
+    #[test]
+    fn the_font_has_every_letter_of_the_five_languages() {
+        let face = Face::new().expect("the embedded font reads");
+        let cmap = face.outline.charmap();
+        for c in "ăâîșțĂÂÎȘȚßäöüÄÖÜàâçéèêëîïôùûüÿœæÀÇÉÈÊŒàèéìòù€–„“«»".chars()
+        {
+            assert!(cmap.map(c).is_some(), "{c} (U+{:04X}) is missing", u32::from(c));
+        }
+    }
 }
