@@ -306,6 +306,12 @@ fn a_plan_goes_to_word_with_part_b_headings_tables_and_totals() {
         (e.name().as_ref() == b"w:pStyle").then(|| attr(e, "w:val")).flatten()
     });
     check_document(&paras, &|p| p.style.starts_with("Heading"), "DOCX");
+    // Every table has its column grid (without one, readers such as pandoc drop the table).
+    assert!(
+        !xml.contains("<w:tblGrid />")
+            && xml.matches("<w:tblGrid>").count() == xml.matches("<w:tbl>").count()
+    );
+    assert!(xml.contains("<w:gridCol"), "column widths");
     // The parts are compressed (docx-rs stores them; the node deflates them).
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).expect("a ZIP package");
     let part = zip.by_name("word/document.xml").expect("the main part");

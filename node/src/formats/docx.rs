@@ -12,6 +12,9 @@ use zip::{CompressionMethod, write::SimpleFileOptions};
 use super::outline::{Block, Outline};
 use crate::error::NodeError;
 
+/// The text width of docx-rs's default A4 page (11906 twips less two 1701 margins).
+const TEXT_WIDTH: usize = 8504;
+
 /// Heading sizes in half-points, level 1 first; deeper levels use the last.
 const HEADING_SIZES: [usize; 4] = [32, 28, 24, 22];
 
@@ -79,7 +82,12 @@ pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
                             .collect(),
                     ));
                 }
-                doc.add_table(Table::new(rows).width(5000, WidthType::Pct)).add_paragraph(Paragraph::new())
+                // The column grid, in equal shares of the text width (Word and other readers need
+                // it to lay the table out at all).
+                let columns = t.columns().max(1);
+                let grid = vec![TEXT_WIDTH / columns; columns];
+                doc.add_table(Table::new(rows).set_grid(grid).width(5000, WidthType::Pct))
+                    .add_paragraph(Paragraph::new())
             }
         };
     }
