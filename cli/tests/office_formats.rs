@@ -319,7 +319,17 @@ fn a_plan_goes_to_word_with_part_b_headings_tables_and_totals() {
     drop(part);
     // The heading styles are Word's own, so its navigation pane lists them.
     let styles = zip_part(&bytes, "word/styles.xml");
-    assert!(styles.contains("w:styleId=\"Heading1\"") && styles.contains("heading 1"), "{styles}");
+    let style = |id: &str| {
+        let start =
+            styles.find(&format!("w:styleId=\"{id}\"")).unwrap_or_else(|| panic!("style {id}: {styles}"));
+        styles[start..].split("</w:style>").next().unwrap_or_default().to_string()
+    };
+    // Word numbers outline levels from 0: heading 1 is level 0, heading 2 level 1.
+    for (id, name, level) in [("Heading1", "heading 1", 0), ("Heading2", "heading 2", 1)] {
+        let s = style(id);
+        assert!(s.contains(name) && s.contains(&format!("<w:outlineLvl w:val=\"{level}\" />")), "{s}");
+    }
+    assert!(!style("Title").contains("w:outlineLvl"), "the title is no heading: {}", style("Title"));
 }
 
 #[test]

@@ -21,7 +21,7 @@ const HEADING_SIZES: [usize; 4] = [32, 28, 24, 22];
 /// The outline as DOCX bytes.
 pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
     let mut doc = Docx::new()
-        .add_style(Style::new("Title", StyleType::Paragraph).name("Title").size(44).bold().outline_lvl(0))
+        .add_style(Style::new("Title", StyleType::Paragraph).name("Title").size(44).bold())
         .add_style(Style::new("Subtitle", StyleType::Paragraph).name("Subtitle").size(24).italic());
     for (i, size) in HEADING_SIZES.iter().enumerate() {
         doc = doc.add_style(
@@ -29,7 +29,8 @@ pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
                 .name(format!("heading {}", i + 1))
                 .size(*size)
                 .bold()
-                .outline_lvl(i + 1),
+                // Word counts outline levels from 0: "heading 1" is level 0.
+                .outline_lvl(i),
         );
     }
     doc = doc
