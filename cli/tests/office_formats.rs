@@ -381,6 +381,8 @@ fn a_plan_goes_to_pdf_with_its_title_on_page_one() {
     let (a, doc) = full_plan();
     let (bytes, _) = export(&a, &doc, "pdf");
     assert!(bytes.starts_with(b"%PDF-"), "a PDF file");
+    // Bookmarks: the headings beside the pages in any reader.
+    assert!(bytes.windows(9).any(|w| w == b"/Outlines"), "the PDF has bookmarks");
     let file = a.scratch().join("plan.pdf");
     let text = match std::process::Command::new("pdftotext")
         .args(["-f", "1", "-l", "1", "-enc", "UTF-8"])

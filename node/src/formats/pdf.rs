@@ -1,14 +1,16 @@
 //! An [`Outline`] as a PDF, laid out by the node (not the browser's print), written with
 //! `krilla`: A4 pages, the title on page one, headings, wrapped paragraphs and ruled tables
-//! (the header row repeated after a page break), page numbers. The text is set in DejaVu Sans
-//! (node/assets/fonts, Bitstream Vera licence), embedded as a subset, so Romanian ș ț, German
-//! ß and French accents show on any reader, and copying or searching the text gives it back
-//! (krilla writes each glyph's Unicode text).
+//! (the header row repeated after a page break), page numbers, and the headings as bookmarks.
+//! The text is set in DejaVu Sans (node/assets/fonts, Bitstream Vera licence), embedded as a
+//! subset, so Romanian ș ț, German ß and French accents show on any reader, and copying or
+//! searching the text gives it back (krilla writes each glyph's Unicode text).
 
 use krilla::{
     Document,
+    destination::XyzDestination,
     geom::{PathBuilder, Point},
     metadata::Metadata,
+    outline::{Outline as Bookmarks, OutlineNode},
     page::PageSettings,
     paint::{Fill, Stroke},
     text::{Font, GlyphId, KrillaGlyph},
@@ -131,6 +133,8 @@ struct Layout<'a> {
     face: &'a Face,
     pages: Vec<Vec<Op>>,
     y: f32,
+    /// Each heading's level, text, page and height, for the PDF's bookmarks.
+    headings: Vec<(u8, String, usize, f32)>,
 }
 
 impl Layout<'_> {
@@ -171,6 +175,8 @@ impl Layout<'_> {
         // Keep a heading with at least three lines of what follows it.
         self.room(size * LEADING + 0.8 * size + 3.0 * BODY * LEADING);
         self.y += 0.8 * size;
+        let page = self.pages.len().saturating_sub(1);
+        self.headings.push((level, text.to_string(), page, self.y));
         self.text(text, size, true, 0.0);
         self.y += 0.2 * size;
     }
@@ -270,7 +276,7 @@ impl Layout<'_> {
 /// The outline as PDF bytes.
 pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
     let face = Face::new()?;
-    let mut l = Layout { face: &face, pages: vec![Vec::new()], y: MARGIN };
+    let mut l = Layout { face: &face, pages: vec![Vec::new()], y: MARGIN, headings: Vec::new() };
     l.text(&outline.title, 20.0, true, 0.0);
     l.y += 4.0;
     l.text(&outline.kind, 11.0, false, 0.0);
@@ -292,6 +298,12 @@ pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
     let pages = l.pages;
     let count = pages.len();
     let mut doc = Document::new();
+    // Bookmarks: the headings as a tree a reader shows beside the pages.
+    let mut bookmarks = Bookmarks::new();
+    for node in bookmark_nodes(&l.headings) {
+        bookmarks.push_child(node);
+    }
+    doc.set_outline(bookmarks);
     doc.set_metadata(
         Metadata::new()
             .title(outline.title.clone())
@@ -341,6 +353,23 @@ pub(crate) fn write(outline: &Outline) -> Result<Vec<u8>, NodeError> {
         page.finish();
     }
     doc.finish().map_err(|e| NodeError::Corrupt(format!("writing PDF: {e:?}")))
+}
+
+/// Headings (level, text, page, height) as bookmark trees: each heading holds the deeper ones
+/// that follow it. The depth is bounded by the few heading levels an outline has.
+fn bookmark_nodes(headings: &[(u8, String, usize, f32)]) -> Vec<OutlineNode> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some((level, text, page, y)) = headings.get(i) {
+        let end = headings[i + 1..].iter().position(|h| h.0 <= *level).map_or(headings.len(), |p| i + 1 + p);
+        let mut node = OutlineNode::new(text.clone(), XyzDestination::new(*page, Point::from_xy(MARGIN, *y)));
+        for child in bookmark_nodes(&headings[i + 1..end]) {
+            node.push_child(child);
+        }
+        out.push(node);
+        i = end;
+    }
+    out
 }
 
 #[cfg(test)]
