@@ -294,6 +294,11 @@ fn check_document(paras: &[Para], heading: &dyn Fn(&Para) -> bool, what: &str) {
     assert!(cells.windows(2).any(|w| w == ["Warstein", "DE"]), "{what}: Warstein's row: {cells:?}");
     assert!(cells.windows(2).any(|w| w == ["Saint-Pol", "FR"]), "{what}: Saint-Pol's row: {cells:?}");
     assert!(cells.contains(&"38"), "{what}: the youth total 20 + 18 in {cells:?}");
+    // All events' participants per country, after the events.
+    let by_country = paras.iter().position(|p| heading(p) && p.text == "Teilnehmende nach Land");
+    let events = paras.iter().position(|p| heading(p) && p.text == "Veranstaltungen");
+    assert!(by_country > events && events.is_some(), "{what}: participants by country after the events");
+    assert!(cells.windows(4).any(|w| w == ["DE", "Warstein", "18", "3"]), "{what}: Germany's row: {cells:?}");
     assert!(cells.contains(&"Summe"), "{what}: a totals row named in German: {cells:?}");
 }
 

@@ -286,6 +286,8 @@ print-none-yet = (noch keine)
 print-total = Summe
 # A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
 print-relevance = Relevanz
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Teilnehmende nach Land
 print-correction = Korrektur
 print-yes = ja
 print-no = nein

@@ -286,6 +286,8 @@ print-none-yet = (none yet)
 print-total = Total
 # A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
 print-relevance = Relevance
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Participants by country
 print-correction = correction
 print-yes = yes
 print-no = no

@@ -5,7 +5,8 @@
 //!
 //! A plan follows the order of an EU application's Part B: summary, relevance (context,
 //! European dimension, partners), objectives, methodology and work packages, events with their
-//! participants per town and country, milestones, budget, indicators, then sustainability.
+//! participants per town and country (and all events' participants summed per country),
+//! milestones, budget, indicators, then sustainability.
 //! Other kinds (charter, minutes, contacts) list their schema's sections in schema order.
 
 use twinmesh_protocol::{
@@ -72,6 +73,8 @@ fn envelope(f: &Field) -> bool {
 enum Part {
     Field(&'static str),
     Group(&'static str, &'static [&'static str]),
+    /// The participants of all events summed per country.
+    ByCountry,
 }
 
 const PLAN_ORDER: &[Part] = &[
@@ -81,6 +84,7 @@ const PLAN_ORDER: &[Part] = &[
     Part::Field("methodology"),
     Part::Field("work_packages"),
     Part::Field("events"),
+    Part::ByCountry,
     Part::Field("milestones"),
     Part::Field("budget"),
     Part::Field("indicators"),
@@ -169,6 +173,7 @@ pub(crate) fn outline(view: &DocView) -> Outline {
                     }
                     done.push(name);
                 }
+                Part::ByCountry => by_country(&mut blocks, ctx, fields),
                 Part::Group(key, names) => {
                     let mut inner = Vec::new();
                     for name in *names {
@@ -229,6 +234,67 @@ impl Outline {
             }
         }
     }
+}
+
+/// The planned participants of every event summed per country (in the order countries first
+/// appear), with the sending towns: what an application's table of participants by country
+/// asks for. Only settled counts are summed; nothing is shown if no event has participants.
+fn by_country(out: &mut Vec<Block>, ctx: Ctx<'_>, fields: &[(&'static Field, ViewValue)]) {
+    const NAMES: [&str; 2] = ["events", "participants"];
+    const COUNTS: [&str; 2] = ["youth", "adults"];
+    let Some((_, ViewValue::List(events))) = fields.iter().find(|(f, _)| f.name == "events") else { return };
+    // (country, towns, youth, adults)
+    let mut rows: Vec<(String, Vec<String>, i128, i128)> = Vec::new();
+    let mut columns: Vec<&'static Field> = Vec::new();
+    for (_, event) in events {
+        let ViewValue::Record(ev) = event else { continue };
+        let Some((pf, ViewValue::List(groups))) = ev.iter().find(|(f, _)| f.name == "participants") else {
+            continue;
+        };
+        if let FieldType::List(cols) = pf.ty {
+            columns = ["country", "town", COUNTS[0], COUNTS[1]]
+                .iter()
+                .filter_map(|n| cols.iter().find(|c| c.name == *n))
+                .collect();
+        }
+        for (_, group) in groups {
+            let ViewValue::Record(g) = group else { continue };
+            let text = |n: &str| match g.iter().find(|(f, _)| f.name == n) {
+                Some((f, v)) => ctx.value(&NAMES, f, v),
+                None => String::new(),
+            };
+            let count = |n: &str| match g.iter().find(|(f, _)| f.name == n) {
+                Some((_, ViewValue::Scalar(Scalar::Int(c)))) => i128::from(*c),
+                _ => 0,
+            };
+            let (country, town) = (text("country"), text("town"));
+            let i = match rows.iter().position(|r| r.0 == country) {
+                Some(i) => i,
+                None => {
+                    rows.push((country, Vec::new(), 0, 0));
+                    rows.len() - 1
+                }
+            };
+            let row = &mut rows[i];
+            if !town.is_empty() && !row.1.contains(&town) {
+                row.1.push(town);
+            }
+            row.2 += count(COUNTS[0]);
+            row.3 += count(COUNTS[1]);
+        }
+    }
+    if rows.is_empty() || columns.len() != 4 {
+        return;
+    }
+    let header = columns.iter().map(|c| ctx.name(&NAMES, c)).collect();
+    let (youth, adults) = rows.iter().fold((0, 0), |(y, a), r| (y + r.2, a + r.3));
+    let total = Some(vec![t!(ctx.lang, "print-total"), String::new(), youth.to_string(), adults.to_string()]);
+    let rows = rows
+        .into_iter()
+        .map(|(c, towns, y, a)| vec![c, towns.join(", "), y.to_string(), a.to_string()])
+        .collect();
+    out.push(Block::Heading { level: 2, text: t!(ctx.lang, "print-participants-by-country") });
+    out.push(Block::Table(Table { header, rows, total, numeric: vec![false, false, true, true] }));
 }
 
 /// The scalars of a record as a two-column table of label and value.
