@@ -961,3 +961,19 @@ fn file_stem(title: &str) -> String {
     let stem = stem.trim_matches(|c| c == '_' || c == '.').to_string();
     if stem.is_empty() { "document".into() } else { stem }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn export_file_names_cannot_break_out_of_a_header_or_a_directory() {
+        assert_eq!(file_stem("CIRCLE60"), "CIRCLE60");
+        assert_eq!(file_stem("CIRCLE60 – Kreislaufstädte"), "CIRCLE60_Kreislaufst_dte");
+        // Quotes, line ends and path separators become `_`: no header injection, no path.
+        assert_eq!(file_stem("a\"\r\nSet-Cookie: x=1"), "a_Set-Cookie_x_1");
+        assert_eq!(file_stem("../../etc/passwd"), "etc_passwd");
+        assert_eq!(file_stem("șțî"), "document");
+        assert_eq!(file_stem(&"x".repeat(500)).len(), 60);
+    }
+}
