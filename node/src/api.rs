@@ -113,6 +113,33 @@ pub enum ExportFormat {
     Ics,
     /// A plan's budget lines as CSV.
     Csv,
+    /// A document as a Word file (headings, tables; a plan in Part B order).
+    Docx,
+    /// A document as an OpenDocument text.
+    Odt,
+    /// A document as a PDF laid out by the node.
+    Pdf,
+    /// A plan's budget as an Excel workbook (amounts as numbers, the total a formula).
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// Every format, by the name `?format=` and `--format` take.
+    pub const ALL: [(&'static str, ExportFormat); 8] = [
+        ("signed", Self::Signed),
+        ("automerge", Self::Automerge),
+        ("ics", Self::Ics),
+        ("csv", Self::Csv),
+        ("docx", Self::Docx),
+        ("odt", Self::Odt),
+        ("pdf", Self::Pdf),
+        ("xlsx", Self::Xlsx),
+    ];
+
+    /// The format named `name` (`pdf`), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
 }
 
 /// A request to a node. Unknown fields are refused; in an [`Envelope`], `officer` is the only
@@ -300,7 +327,8 @@ pub enum Request {
         /// The document.
         doc: DocId,
         /// `signed` (the default): a file for `twin doc import`, with every signature;
-        /// `automerge`: the plain saved Automerge document, for any Automerge library.
+        /// `automerge`: the plain saved Automerge document, for any Automerge library; `ics`,
+        /// `csv`, `xlsx`, `docx`, `odt`, `pdf`: see [`ExportFormat`].
         #[serde(default)]
         format: ExportFormat,
     },
@@ -739,17 +767,23 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             to_json(&engine.bundle_import(&bytes)?)
         }
         Request::DocExport { doc, format } => {
-            let (bytes, left_out) = match format {
-                ExportFormat::Signed => (engine.export(&doc)?, Vec::new()),
-                ExportFormat::Automerge => (engine.export_plain(&doc)?, Vec::new()),
-                ExportFormat::Ics | ExportFormat::Csv => {
+            const BINARY: &str = "application/octet-stream";
+            let title = engine.doc_meta(&doc)?.title;
+            let (bytes, left_out, media_type, extension) = match format {
+                ExportFormat::Signed => (engine.export(&doc)?, Vec::new(), BINARY, "twindoc"),
+                ExportFormat::Automerge => (engine.export_plain(&doc)?, Vec::new(), BINARY, "automerge"),
+                _ => {
                     let meta = engine.doc_meta(&doc)?;
                     let view = engine.view(&doc, None)?;
                     let out = match format {
                         ExportFormat::Ics => formats::calendar(&view, &doc, &meta.title, meta.updated)?,
-                        _ => formats::budget_csv(&view)?,
+                        ExportFormat::Csv => formats::budget_csv(&view)?,
+                        ExportFormat::Xlsx => formats::budget_xlsx(&view, &meta.title)?,
+                        ExportFormat::Docx => formats::docx(&view)?,
+                        ExportFormat::Odt => formats::odt(&view)?,
+                        _ => formats::pdf(&view)?,
                     };
-                    (out.bytes, out.left_out)
+                    (out.bytes, out.left_out, out.media_type, out.extension)
                 }
             };
             Ok(json!({
@@ -757,6 +791,8 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 "format": format,
                 "bytes": bytes.len(),
                 "data": data_encoding::BASE64.encode(&bytes),
+                "media_type": media_type,
+                "file_name": format!("{}.{extension}", file_stem(&title)),
                 "left_out": left_out,
             }))
         }
@@ -909,4 +945,35 @@ pub fn schema_json() -> Value {
         })
         .collect();
     json!({ "schema_version": twinmesh_protocol::schema::SCHEMA_VERSION, "kinds": kinds })
+}
+
+/// A file name made from a document's title, safe in any file system and in an HTTP header:
+/// letters, digits, `.`, `_` and `-` kept (accents dropped), anything else one `_`, at most 60
+/// characters; `document` if nothing is left.
+fn file_stem(title: &str) -> String {
+    let mut stem = String::new();
+    for c in title.chars() {
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' };
+        if !(c == '_' && stem.ends_with('_')) && stem.len() < 60 {
+            stem.push(c);
+        }
+    }
+    let stem = stem.trim_matches(|c| c == '_' || c == '.').to_string();
+    if stem.is_empty() { "document".into() } else { stem }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn export_file_names_cannot_break_out_of_a_header_or_a_directory() {
+        assert_eq!(file_stem("CIRCLE60"), "CIRCLE60");
+        assert_eq!(file_stem("CIRCLE60 – Kreislaufstädte"), "CIRCLE60_Kreislaufst_dte");
+        // Quotes, line ends and path separators become `_`: no header injection, no path.
+        assert_eq!(file_stem("a\"\r\nSet-Cookie: x=1"), "a_Set-Cookie_x_1");
+        assert_eq!(file_stem("../../etc/passwd"), "etc_passwd");
+        assert_eq!(file_stem("șțî"), "document");
+        assert_eq!(file_stem(&"x".repeat(500)).len(), 60);
+    }
 }

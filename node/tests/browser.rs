@@ -915,6 +915,26 @@ fn a_plan_offers_its_choices_and_warns_of_what_does_not_add_up() {
     wait_for("a signed file", TIMEOUT, || b.js("return window.__files.length;", vec![]) == json!(2));
     assert_eq!(b.js("return window.__names;", vec![]), json!(["CIRCLE60.ics", "CIRCLE60.twindoc"]));
     assert_eq!(b.js("return document.querySelectorAll('#export-left-out').length;", vec![]), json!(0));
+    // The PDF the node lays out, and the budget as a workbook (a plan's buttons, all shown).
+    b.click("button[data-export='pdf']");
+    wait_for("a PDF file", TIMEOUT, || b.js("return window.__files.length;", vec![]) == json!(3));
+    assert_eq!(b.js("return window.__files[2].startsWith('%PDF-');", vec![]), json!(true));
+    b.click("button[data-export='xlsx']");
+    wait_for("a workbook", TIMEOUT, || b.js("return window.__files.length;", vec![]) == json!(4));
+    assert_eq!(
+        b.js("return window.__names;", vec![]),
+        json!(["CIRCLE60.ics", "CIRCLE60.twindoc", "CIRCLE60.pdf", "CIRCLE60.xlsx"])
+    );
+    // The same file straight from the API, with its type and name for a plain link.
+    let url = format!("{}/api/v1/docs/{doc}/export?format=pdf&download=true", node.url);
+    let resp =
+        ureq::get(&url).header("Authorization", format!("Bearer {}", node.token)).call().expect("download");
+    let header =
+        |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(header("content-type"), "application/pdf");
+    assert_eq!(header("content-disposition"), "attachment; filename=\"CIRCLE60.pdf\"");
+    let pdf = resp.into_body().read_to_vec().expect("the PDF's bytes");
+    assert!(pdf.starts_with(b"%PDF-"), "{:?}", &pdf[..pdf.len().min(16)]);
 
     // A town's participants whose gender split does not add up to its youth and adults.
     edits(json!([{"op": "add", "list": "events/0/participants", "fields": [

@@ -134,15 +134,17 @@ pub(crate) enum DocCmd {
     },
     /// Write a document to a file: with all signatures, for `twin doc import` elsewhere;
     /// (`--format automerge`) as the plain saved Automerge document, for any Automerge library;
-    /// a plan's events and milestones as a calendar (`ics`) or its budget as a table (`csv`).
+    /// a plan's events and milestones as a calendar (`ics`), its budget as a table (`csv`,
+    /// `xlsx`), or the whole document to read and print (`docx`, `odt`, `pdf`), in the
+    /// language it was written in.
     Export {
         /// The document.
         doc: DocId,
         /// The file to write.
         #[arg(long, short)]
         output: PathBuf,
-        /// signed (the default), automerge, ics (a plan's events and milestones) or csv (a
-        /// plan's budget).
+        /// signed (the default), automerge, ics (a plan's events and milestones), csv or xlsx
+        /// (a plan's budget), docx, odt or pdf (the whole document, to read or print).
         #[arg(long, value_enum, default_value_t = Format::Signed)]
         format: Format,
     },
@@ -183,6 +185,14 @@ pub(crate) enum Format {
     Ics,
     /// A plan's budget lines as CSV, for a spreadsheet.
     Csv,
+    /// The document as a Word file: headings and tables (a plan in the order of an EU Part B).
+    Docx,
+    /// The document as an OpenDocument text (LibreOffice), laid out like the DOCX.
+    Odt,
+    /// The document as a PDF, laid out by the node.
+    Pdf,
+    /// A plan's budget as an Excel workbook: amounts as numbers, the total a formula.
+    Xlsx,
 }
 
 pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
@@ -336,6 +346,10 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 Format::Automerge => ExportFormat::Automerge,
                 Format::Ics => ExportFormat::Ics,
                 Format::Csv => ExportFormat::Csv,
+                Format::Docx => ExportFormat::Docx,
+                Format::Odt => ExportFormat::Odt,
+                Format::Pdf => ExportFormat::Pdf,
+                Format::Xlsx => ExportFormat::Xlsx,
             };
             let v = client.call(ctx, Request::DocExport { doc, format })?;
             let bytes = data_encoding::BASE64

@@ -284,6 +284,10 @@ field-contacts-entries-notes = Notizen
 print-untitled = (ohne Titel)
 print-none-yet = (noch keine)
 print-total = Summe
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Relevanz
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Teilnehmende nach Land
 print-correction = Korrektur
 print-yes = ja
 print-no = nein

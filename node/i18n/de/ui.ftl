@@ -210,6 +210,10 @@ warn-cerv-invited = CERV Städtepartnerschaften: Die Hauptveranstaltung { $event
 # Exports
 export-ics = Kalender (.ics)
 export-csv = Budget (.csv)
+export-xlsx = Budget (.xlsx)
+export-pdf = PDF zum Drucken (.pdf)
+export-docx = Word (.docx)
+export-odt = OpenDocument (.odt)
 export-automerge = Automerge-Datei
 export-signed = Signierte Datei
 export-left-out = Nicht in der Datei ({ $n }):

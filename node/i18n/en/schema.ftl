@@ -284,6 +284,10 @@ field-contacts-entries-notes = Notes
 print-untitled = (untitled)
 print-none-yet = (none yet)
 print-total = Total
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Relevance
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Participants by country
 print-correction = correction
 print-yes = yes
 print-no = no

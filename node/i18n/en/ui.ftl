@@ -210,6 +210,10 @@ warn-cerv-invited = CERV Town Twinning: main event { $event } plans { $n } invit
 # Exports
 export-ics = Calendar (.ics)
 export-csv = Budget (.csv)
+export-xlsx = Budget (.xlsx)
+export-pdf = PDF for print (.pdf)
+export-docx = Word (.docx)
+export-odt = OpenDocument (.odt)
 export-automerge = Automerge file
 export-signed = Signed file
 export-left-out = Left out of the file ({ $n }):

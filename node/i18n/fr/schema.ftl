@@ -284,6 +284,10 @@ field-contacts-entries-notes = Notes
 print-untitled = (sans titre)
 print-none-yet = (aucun pour l’instant)
 print-total = Total
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Pertinence
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Participants par pays
 print-correction = correction
 print-yes = oui
 print-no = non

@@ -210,6 +210,10 @@ warn-cerv-invited = CERV Jumelage de villes : l’événement principal { $event
 # Exports
 export-ics = Calendrier (.ics)
 export-csv = Budget (.csv)
+export-xlsx = Budget (.xlsx)
+export-pdf = PDF à imprimer (.pdf)
+export-docx = Word (.docx)
+export-odt = OpenDocument (.odt)
 export-automerge = Fichier Automerge
 export-signed = Fichier signé
 export-left-out = Non repris dans le fichier ({ $n }) :

@@ -284,6 +284,10 @@ field-contacts-entries-notes = Note
 print-untitled = (senza titolo)
 print-none-yet = (ancora nessuno)
 print-total = Totale
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Pertinenza
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Partecipanti per paese
 print-correction = rettifica
 print-yes = sì
 print-no = no

@@ -210,6 +210,10 @@ warn-cerv-invited = CERV Gemellaggio di città: l'evento principale { $event } p
 # Exports
 export-ics = Calendario (.ics)
 export-csv = Bilancio (.csv)
+export-xlsx = Bilancio (.xlsx)
+export-pdf = PDF da stampare (.pdf)
+export-docx = Word (.docx)
+export-odt = OpenDocument (.odt)
 export-automerge = File Automerge
 export-signed = File firmato
 export-left-out = Esclusi dal file ({ $n }):

@@ -284,6 +284,10 @@ field-contacts-entries-notes = Note
 print-untitled = (fără titlu)
 print-none-yet = (deocamdată niciunul)
 print-total = Total
+# A plan's Part B section over context, European dimension and partners (DOCX, ODT, PDF).
+print-relevance = Relevanță
+# A plan's participants of all events summed per country (DOCX, ODT, PDF).
+print-participants-by-country = Participanți pe țări
 print-correction = corecție
 print-yes = da
 print-no = nu

@@ -210,6 +210,10 @@ warn-cerv-invited = CERV Înfrățirea orașelor: evenimentul principal { $event
 # Exports
 export-ics = Calendar (.ics)
 export-csv = Buget (.csv)
+export-xlsx = Buget (.xlsx)
+export-pdf = PDF pentru tipărire (.pdf)
+export-docx = Word (.docx)
+export-odt = OpenDocument (.odt)
 export-automerge = Fișier Automerge
 export-signed = Fișier semnat
 export-left-out = Omise din fișier ({ $n }):

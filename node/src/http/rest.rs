@@ -283,21 +283,33 @@ async fn doc_export(
     State(st): State<AppState>,
     p: Result<Path<String>, PathRejection>,
     q: QueryMap,
-) -> Answer {
+) -> Result<Response, ApiError> {
     let doc = doc_id(&path_param(p)?)?;
-    let q = query(q, &["format"])?;
-    let format = match q.get("format").map(String::as_str) {
-        None | Some("signed") => ExportFormat::Signed,
-        Some("automerge") => ExportFormat::Automerge,
-        Some("ics") => ExportFormat::Ics,
-        Some("csv") => ExportFormat::Csv,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "format '{other}' is not one of: signed, automerge, ics, csv"
-            )));
-        }
+    let q = query(q, &["format", "download"])?;
+    let format = match q.get("format") {
+        None => ExportFormat::Signed,
+        Some(name) => ExportFormat::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = ExportFormat::ALL.iter().map(|(n, _)| *n).collect();
+            ApiError::bad_request(format!("format '{name}' is not one of: {}", names.join(", ")))
+        })?,
     };
-    Ok(Json(call(&st, None, Request::DocExport { doc, format }).await?))
+    let download = match q.get("download").map(String::as_str) {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(other) => return Err(ApiError::bad_request(format!("download '{other}' is not true or false"))),
+    };
+    let v = call(&st, None, Request::DocExport { doc, format }).await?;
+    if !download {
+        return Ok(Json(v).into_response());
+    }
+    // The file itself, for a plain link or `curl -OJ`.
+    let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let bytes = data_encoding::BASE64
+        .decode(text("data").as_bytes())
+        .map_err(|_| ApiError::from(crate::error::NodeError::Corrupt("the export is not base64".into())))?;
+    let disposition = format!("attachment; filename=\"{}\"", text("file_name"));
+    Ok(([(header::CONTENT_TYPE, text("media_type")), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }
 
 async fn doc_history(

@@ -890,7 +890,7 @@ async function viewEditor(main, id) {
     ed.content = doc.content;
     ed.space = doc.space;
     // Calendars and budget tables are made from plans only (the node refuses the rest).
-    for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv']")) b.hidden = doc.kind !== 'plan';
+    for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv'], [data-export='xlsx']")) b.hidden = doc.kind !== 'plan';
     const titleText = untitled(doc.content.title);
     title.textContent = titleText;
     document.title = `${titleText} – Twinmesh`;
@@ -999,7 +999,7 @@ function showWarnings(box, found) {
     h('ul', {}, found.map((w) => h('li', { dataset: { check: w.id }, text: w.text })))));
 }
 
-// ---------- exports: calendar, budget, Automerge and signed files ----------
+// ---------- exports: PDF, Word, OpenDocument, calendar, budget, Automerge and signed files ----------
 
 function download(name, type, data) {
   const a = h('a', { href: URL.createObjectURL(new Blob([data], { type })), download: name });
@@ -1011,8 +1011,12 @@ function download(name, type, data) {
 const safeName = (title) => String(title || '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'document';
 
 const EXPORTS = [
+  ['pdf', 'application/pdf', 'pdf'],
+  ['docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'docx'],
+  ['odt', 'application/vnd.oasis.opendocument.text', 'odt'],
   ['ics', 'text/calendar', 'ics'],
   ['csv', 'text/csv', 'csv'],
+  ['xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'xlsx'],
   ['automerge', 'application/octet-stream', 'automerge'],
   ['signed', 'application/octet-stream', 'twindoc'],
 ];

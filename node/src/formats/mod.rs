@@ -4,12 +4,24 @@
 //!   `icalendar` crate): one all-day event each, with a UID built from the item's id, so a
 //!   calendar that imports the file again updates the entries instead of doubling them;
 //! - a plan's budget lines as CSV (RFC 4180, written with the `csv` crate): one row per line,
-//!   amounts as plain numbers with a full stop (`2600.50`), and a total row.
+//!   amounts as plain numbers with a full stop (`2600.50`), and a total row;
+//! - the same budget as an Excel workbook ([`budget_xlsx`]): amounts as numbers, the total a
+//!   formula;
+//! - any document as DOCX ([`docx()`]), ODT ([`odt()`]) and PDF ([`pdf()`]), all three laid out
+//!   from one outline: headings, paragraphs and tables, a plan in the order of an EU Part B.
+//!
+//! docs/formats.md says which crate writes which format, and why.
 //!
 //! Nothing is dropped silently: a value that cannot go into the format (a date with only a
 //! month, a conflict, a value the schema refuses) is listed in [`Exported::left_out`] with its
 //! path and the reason; in the CSV an unreadable amount is kept in its cell as stored and left
 //! out of the total.
+
+mod docx;
+mod odt;
+mod outline;
+mod pdf;
+mod xlsx;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
@@ -33,7 +45,7 @@ use crate::{
 pub struct Exported {
     /// The file's bytes.
     pub bytes: Vec<u8>,
-    /// Its media type (`text/calendar`, `text/csv`).
+    /// Its media type (`text/calendar`, `text/csv`, `application/pdf`, …).
     pub media_type: &'static str,
     /// The usual file name extension, without the dot.
     pub extension: &'static str,
@@ -220,15 +232,36 @@ pub fn calendar(view: &DocView, doc: &DocId, title: &str, updated: Timestamp) ->
     })
 }
 
-/// The columns of the budget CSV, in order: field names of a budget line.
+/// The columns of the budget table (CSV and XLSX), in order: field names of a budget line.
 const BUDGET_COLUMNS: [&str; 6] = ["wp", "partner", "category", "description", "funding_source", "amount"];
 
-/// A plan's budget lines as CSV, headed by the fields' names in the document's language, with
-/// a total row. Amounts are plain numbers (`2600.50`, `-150.00`) so a spreadsheet reads them
-/// in any locale's import dialog.
-pub fn budget_csv(view: &DocView) -> Result<Exported, NodeError> {
-    plan_only(view, "a budget table")?;
-    let mut r = Reader { left_out: Vec::new() };
+/// A cell of the budget table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BudgetCell {
+    /// Text, a choice by its name in the document's language, or a value kept as stored.
+    Text(String),
+    /// An amount in cents, counted in the total.
+    Amount(i64),
+}
+
+/// A plan's budget lines as a table: what the CSV and the XLSX both write.
+#[derive(Debug, Clone)]
+pub(crate) struct BudgetTable {
+    /// The columns' names in the document's language.
+    pub(crate) header: Vec<String>,
+    /// One row per budget line.
+    pub(crate) rows: Vec<Vec<BudgetCell>>,
+    /// Which column holds the amounts.
+    pub(crate) amount_column: usize,
+    /// The sum of the amounts, in cents.
+    pub(crate) total: i128,
+    /// "Total", in the document's language.
+    pub(crate) total_label: String,
+}
+
+/// The budget table of a plan: an amount that cannot be counted (invalid, or in conflict) is
+/// kept in its cell as text, left out of the total and noted in `r`.
+fn budget_table(view: &DocView, r: &mut Reader) -> BudgetTable {
     let lines_path: Path = "budget/lines".parse().unwrap_or_default();
     let mut header: Vec<String> = Vec::new();
     for c in BUDGET_COLUMNS {
@@ -237,14 +270,12 @@ pub fn budget_csv(view: &DocView) -> Result<Exported, NodeError> {
         let label = labels::field_label(view.lang, view.kind, &p);
         header.push(label.rsplit(" · ").next().unwrap_or(c).to_string());
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let csv_err = |e: csv::Error| NodeError::Corrupt(format!("writing CSV: {e}"));
-    out.write_record(&header).map_err(csv_err)?;
     let budget = match &view.root {
         ViewValue::Record(fields) => fields.iter().find(|(f, _)| f.name == "budget").map(|(_, v)| v),
         _ => None,
     };
     let mut total: i128 = 0;
+    let mut rows = Vec::new();
     let lines = budget.map(|b| list(b, "lines")).unwrap_or_default();
     for (i, (_, f)) in lines.into_iter().enumerate() {
         let path = format!("budget/lines/{i}");
@@ -253,29 +284,95 @@ pub fn budget_csv(view: &DocView) -> Result<Exported, NodeError> {
             let cell = match (c, f.iter().find(|(field, _)| field.name == c).map(|(_, v)| v)) {
                 ("amount", Some(ViewValue::Scalar(Scalar::Money(cents)))) => {
                     total += i128::from(*cents);
-                    plain_amount(i128::from(*cents))
+                    BudgetCell::Amount(*cents)
                 }
                 ("amount", Some(ViewValue::Invalid { value, reason })) => {
                     // Kept in its cell as stored, out of the total.
                     r.note(&format!("{path}/amount"), &value.display(), reason);
-                    value.display()
+                    BudgetCell::Text(value.display())
                 }
                 ("category" | "funding_source", Some(ViewValue::Scalar(Scalar::Str(code)))) => {
                     let p: Path = format!("{path}/{c}").parse().unwrap_or_else(|_| lines_path.clone());
-                    labels::choice_label(view.lang, view.kind, &p, code)
+                    BudgetCell::Text(labels::choice_label(view.lang, view.kind, &p, code))
                 }
-                _ => r.get(f, &path, c).unwrap_or_default(),
+                _ => BudgetCell::Text(r.get(f, &path, c).unwrap_or_default()),
             };
             row.push(cell);
         }
-        out.write_record(&row).map_err(csv_err)?;
+        rows.push(row);
+    }
+    BudgetTable { header, rows, amount_column: 5, total, total_label: t!(view.lang, "print-total") }
+}
+
+/// A plan's budget lines as CSV, headed by the fields' names in the document's language, with
+/// a total row. Amounts are plain numbers (`2600.50`, `-150.00`) so a spreadsheet reads them
+/// in any locale's import dialog.
+pub fn budget_csv(view: &DocView) -> Result<Exported, NodeError> {
+    plan_only(view, "a budget table")?;
+    let mut r = Reader { left_out: Vec::new() };
+    let table = budget_table(view, &mut r);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| NodeError::Corrupt(format!("writing CSV: {e}"));
+    out.write_record(&table.header).map_err(csv_err)?;
+    for row in &table.rows {
+        let cells = row.iter().map(|c| match c {
+            BudgetCell::Text(t) => t.clone(),
+            BudgetCell::Amount(cents) => plain_amount(i128::from(*cents)),
+        });
+        out.write_record(cells).map_err(csv_err)?;
     }
     let mut last = vec![String::new(); BUDGET_COLUMNS.len()];
-    last[3] = t!(view.lang, "print-total");
-    last[5] = plain_amount(total);
+    last[3] = table.total_label.clone();
+    last[5] = plain_amount(table.total);
     out.write_record(&last).map_err(csv_err)?;
     let bytes = out.into_inner().map_err(|e| NodeError::Corrupt(format!("writing CSV: {e}")))?;
     Ok(Exported { bytes, media_type: "text/csv; charset=utf-8", extension: "csv", left_out: r.left_out })
+}
+
+/// A plan's budget lines as an Excel workbook: amounts as numbers in a euro format, the total
+/// as a `SUM` formula.
+pub fn budget_xlsx(view: &DocView, title: &str) -> Result<Exported, NodeError> {
+    plan_only(view, "a budget table")?;
+    let mut r = Reader { left_out: Vec::new() };
+    let table = budget_table(view, &mut r);
+    let budget: Path = "budget".parse().unwrap_or_default();
+    let sheet = labels::field_label(view.lang, view.kind, &budget);
+    Ok(Exported {
+        bytes: xlsx::write(&table, &sheet, title)?,
+        media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        extension: "xlsx",
+        left_out: r.left_out,
+    })
+}
+
+/// A document as a Word file, laid out from its outline.
+pub fn docx(view: &DocView) -> Result<Exported, NodeError> {
+    Ok(Exported {
+        bytes: docx::write(&outline::outline(view))?,
+        media_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        extension: "docx",
+        left_out: Vec::new(),
+    })
+}
+
+/// A document as an OpenDocument text, laid out from its outline.
+pub fn odt(view: &DocView) -> Result<Exported, NodeError> {
+    Ok(Exported {
+        bytes: odt::write(&outline::outline(view))?,
+        media_type: "application/vnd.oasis.opendocument.text",
+        extension: "odt",
+        left_out: Vec::new(),
+    })
+}
+
+/// A document as a PDF laid out by the node, from its outline.
+pub fn pdf(view: &DocView) -> Result<Exported, NodeError> {
+    Ok(Exported {
+        bytes: pdf::write(&outline::outline(view))?,
+        media_type: "application/pdf",
+        extension: "pdf",
+        left_out: Vec::new(),
+    })
 }
 
 /// Cents as a plain decimal number: `260050` is `2600.50`, `-15000` is `-150.00`.
