@@ -57,7 +57,12 @@ fn a_version_is_named_approved_compared_restored_and_listed() {
 
     let restored = node.json(&["doc", "restore", &doc, &vid]);
     assert!(restored["change"].is_string(), "{restored}");
-    assert_eq!(node.json(&["doc", "show", &doc])["content"]["acronym"], "OLD");
+    let shown = node.json(&["doc", "show", &doc]);
+    assert_eq!(shown["content"]["acronym"], "OLD");
+    let keys: Vec<&String> = shown["content"].as_object().expect("content").keys().collect();
+    assert!(keys.iter().all(|k| !k.starts_with('_')), "the records are not shown as fields: {keys:?}");
+    let md = node.run(&["doc", "show", &doc]).ok().stdout;
+    assert!(!md.contains("_version") && !md.contains("_approval"), "{md}");
     let approvals = node.json(&["doc", "approvals", &doc, &vid]);
     let one = &approvals["versions"][0];
     assert_eq!(one["changed_since"], false, "{approvals}");
