@@ -23,7 +23,7 @@ use twinmesh_protocol::{
     keys::SecretKey,
     schema::DocKind,
     signed::{actor_id, sign_change},
-    wire::{self, ChunkSignatures, DocSync, Response},
+    wire::{self, ChunkSignatures, DocSnapshot, DocSync, Refusal, Response},
 };
 
 async fn as_officer(node: &TestNode, officer: &str, request: Request) -> Value {
@@ -281,4 +281,54 @@ async fn a_forged_approval_is_refused_on_receipt_with_a_clear_reason_and_never_c
     assert_eq!(refused.len(), 1, "{history}");
     assert!(refused[0].contains("forged approval") && refused[0].contains(&a_id), "{}", refused[0]);
     assert!(a.show(&doc).await.is_ok(), "the node keeps serving");
+}
+
+/// The same forgery inside a whole-document snapshot (the first sync of a document a town does
+/// not hold): the snapshot is refused entirely, naming the forged approval; the same document
+/// with the member's own decision instead is installed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_carrying_a_forged_approval_is_refused() {
+    let a = TestNode::start("Saint-Pol-sur-Ternoise", "FR").await;
+    let mallory = SecretKey::from_bytes([0x66; 32]);
+    let (space, _) = space_with_plan(&a, &[]).await;
+    add_member(&a, &space, &mallory, "Mallory").await;
+    let space: SpaceId = space.parse().expect("space");
+    let a_id = a.id().await;
+    let m_id = peer_id(&mallory.public()).to_string();
+    let mut swarm = attacker_swarm(&mallory);
+    let peer = connect(&mut swarm, &a.addr().await).await;
+    let crafted = |doc: DocId, town: &str| {
+        let mut am = Automerge::new().with_actor(actor_id(&mallory.public(), [0; 16]));
+        let mut tx = am.transaction();
+        tx.put(automerge::ROOT, "kind", "plan").expect("put");
+        tx.put(automerge::ROOT, "space", space.to_string()).expect("put");
+        let (h1, _) = tx.commit_with(CommitOptions::default().with_time(0));
+        let h1 = h1.expect("change");
+        let record = json!({"decision": "approved", "reference": "R", "date": "2027-02-10",
+            "heads": [h1.to_string()], "at": 1});
+        let mut tx = am.transaction();
+        tx.put(automerge::ROOT, format!("_approval/v1/{town}"), record.to_string()).expect("put");
+        let (h2, _) = tx.commit_with(CommitOptions::default().with_time(0));
+        let h2 = h2.expect("change");
+        let mut sigs = vec![(h1, sign_change(&mallory, &doc, &h1)), (h2, sign_change(&mallory, &doc, &h2))];
+        sigs.sort_by_key(|(h, _)| *h);
+        wire::Request::Snapshot(DocSnapshot {
+            space,
+            doc,
+            kind: DocKind::Plan,
+            saved: am.save(),
+            signatures: sigs.into_iter().map(|(_, s)| s).collect(),
+        })
+    };
+    let forged = DocId::from_bytes([1; 16]);
+    match ask(&mut swarm, peer, crafted(forged, &a_id)).await {
+        Some(Response::Refused(Refusal::BadMessage(m))) => assert!(m.contains("forged approval"), "{m}"),
+        other => panic!("expected a refusal naming the forged approval, got {other:?}"),
+    }
+    assert!(a.show(&forged.to_string()).await.is_err(), "nothing stored");
+    let own = DocId::from_bytes([2; 16]);
+    match ask(&mut swarm, peer, crafted(own, &m_id)).await {
+        Some(Response::Installed { doc, .. }) => assert_eq!(doc, own),
+        other => panic!("Mallory's own decision: expected Installed, got {other:?}"),
+    }
 }
