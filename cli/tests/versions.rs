@@ -46,7 +46,7 @@ fn a_version_is_named_approved_compared_restored_and_listed() {
     assert_eq!(first["changed_since"], true, "{listed}");
     assert_eq!(first["changes_since"][0]["path"], "acronym");
     let human = node.run(&["doc", "versions", &doc]).ok().stdout;
-    assert!(human.contains("approved by 1 of 1 towns") && human.contains("CHANGED SINCE"), "{human}");
+    assert!(human.contains("approved by 1 of 1 town ") && human.contains("CHANGED SINCE"), "{human}");
 
     let cmp = node.json(&["--lang", "fr", "doc", "compare", &doc, &vid]);
     assert_eq!(cmp["to"], "current");
@@ -69,6 +69,12 @@ fn a_version_is_named_approved_compared_restored_and_listed() {
     assert_eq!(one["decisions"][0]["reference"], "Délibération 2027-014");
     assert_eq!(one["decisions"][0]["officer"], "C. Dufresne");
     node.run(&["doc", "approvals", &doc, "nope"]).fails(&["no version 'nope'"]);
+    let fr = node.run(&["--lang", "fr", "doc", "approvals", &doc, &vid]).ok().stdout;
+    assert!(fr.contains("approuvée par 1 sur 1 ville"), "{fr}");
+    assert!(
+        fr.contains("Saint-Pol-sur-Ternoise a approuvé : Délibération 2027-014 du 10/02/2027 (C. Dufresne)"),
+        "{fr}"
+    );
     let history = node.json(&["doc", "history", &doc]);
     let messages: Vec<&str> = history["entries"]
         .as_array()

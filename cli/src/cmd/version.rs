@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use twinmesh_node::{
     api::Request,
     engine::{Decision, EditOutcome, FieldItem, VersionInfo},
+    i18n::FluentValue,
 };
 use twinmesh_protocol::ids::DocId;
 
@@ -82,34 +83,55 @@ pub(crate) enum VersionCmd {
     },
 }
 
-/// One line about a version: name, id, approval status, changed since.
-fn summary(v: &VersionInfo) -> String {
-    let mut line = format!("{}  {}  approved by {} of {} towns", v.id, v.name, v.approved, v.towns);
+fn tr(ctx: &Ctx, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+    twinmesh_node::i18n::tr(ctx.lang, key, args)
+}
+
+/// One line about a version, in the user's language: id, name, approval status, changed since.
+fn summary(ctx: &Ctx, v: &VersionInfo) -> String {
+    let mut line = tr(
+        ctx,
+        "version-line",
+        &[
+            ("id", v.id.as_str().into()),
+            ("name", v.name.as_str().into()),
+            ("approved", v.approved.into()),
+            ("towns", v.towns.into()),
+        ],
+    );
     if v.rejected > 0 {
-        line.push_str(&format!(", rejected by {}", v.rejected));
+        line.push_str(&tr(ctx, "version-line-rejected", &[("count", v.rejected.into())]));
     }
     if v.changed_since {
-        line.push_str(&format!("  CHANGED SINCE ({} field(s))", v.changes_since.len()));
+        line.push_str("  ");
+        line.push_str(&tr(ctx, "version-line-changed", &[("count", v.changes_since.len().into())]));
     }
     line
 }
 
-fn decisions(v: &VersionInfo) {
+/// Each town's decision, with the council decision's date as the user writes dates.
+fn decisions(ctx: &Ctx, v: &VersionInfo) {
+    let style = twinmesh_node::locale::style(ctx.lang);
     for d in &v.decisions {
-        let what = match d.decision {
-            Decision::Approved => "approved",
-            Decision::Rejected => "rejected",
+        let key = match d.decision {
+            Decision::Approved => "version-decision-approved",
+            Decision::Rejected => "version-decision-rejected",
         };
-        out!(
-            "  {} {what}: {} of {}{}",
-            d.town_name,
-            d.reference,
-            d.date,
-            d.officer.as_deref().map(|o| format!(" ({o})")).unwrap_or_default()
+        let date = twinmesh_protocol::locale::format_date(&style, &d.date);
+        let line = tr(
+            ctx,
+            key,
+            &[
+                ("town", d.town_name.as_str().into()),
+                ("reference", d.reference.as_str().into()),
+                ("date", date.into()),
+            ],
         );
+        let officer = d.officer.as_deref().map(|o| format!(" ({o})")).unwrap_or_default();
+        out!("  {line}{officer}");
     }
     if !v.pending.is_empty() {
-        out!("  waiting for: {}", v.pending.join(", "));
+        out!("  {}", tr(ctx, "version-waiting", &[("towns", v.pending.join(", ").into())]));
     }
 }
 
@@ -136,10 +158,10 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
             }
             let list: Vec<VersionInfo> = serde_json::from_value(v["versions"].clone())?;
             if list.is_empty() {
-                out!("no named versions: name one with `twin doc version {doc} NAME`");
+                out!("{}", tr(ctx, "version-none", &[("doc", doc.to_string().into())]));
             }
             for v in &list {
-                out!("{}", summary(v));
+                out!("{}", summary(ctx, v));
             }
         }
         VersionCmd::Compare { doc, from, to } => {
@@ -149,7 +171,7 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
             }
             let changes: Vec<FieldItem> = serde_json::from_value(v["changes"].clone())?;
             if changes.is_empty() {
-                out!("no differences");
+                out!("{}", tr(ctx, "version-no-differences", &[]));
             }
             items(&changes);
         }
@@ -160,7 +182,7 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
             }
             match out.change {
                 Some(h) => out!("{} ({})", out.message, &h[..12.min(h.len())]),
-                None => out!("the content is already the version's: nothing to restore"),
+                None => out!("{}", tr(ctx, "version-nothing-to-restore", &[])),
             }
         }
         VersionCmd::RequestApproval { doc, which: version } => {
@@ -168,8 +190,8 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
             if ctx.json {
                 return output::json(&v);
             }
-            out!("{}", summary(&v));
-            decisions(&v);
+            out!("{}", summary(ctx, &v));
+            decisions(ctx, &v);
         }
         VersionCmd::Approve { doc, which: version, reference, date, reject } => {
             let decision = if reject { Decision::Rejected } else { Decision::Approved };
@@ -178,7 +200,7 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
             if ctx.json {
                 return output::json(&v);
             }
-            out!("{}", summary(&v));
+            out!("{}", summary(ctx, &v));
         }
         VersionCmd::Approvals { doc, which: version } => {
             let v = client.call(ctx, Request::DocVersions { doc, lang })?;
@@ -199,10 +221,10 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
                 return output::json(&json!({"doc": doc, "versions": out}));
             }
             for v in &list {
-                out!("{}", summary(v));
-                decisions(v);
+                out!("{}", summary(ctx, v));
+                decisions(ctx, v);
                 if v.changed_since {
-                    out!("  changed since this version:");
+                    out!("  {}", tr(ctx, "version-changed-list", &[]));
                     items(&v.changes_since);
                 }
             }
