@@ -346,12 +346,13 @@ impl Engine {
         &mut self,
         id: &DocId,
         key: &str,
-        value: String,
+        rec: &impl Serialize,
         summary: String,
         officer: Option<&str>,
     ) -> Result<String, NodeError> {
         let meta = self.doc_meta(id)?;
         self.check_can_write(&meta.space)?;
+        let value = serde_json::to_string(rec).map_err(|e| NodeError::Corrupt(e.to_string()))?;
         let doc = self.load(id)?;
         let mut tx = doc.transaction();
         if let Err(e) = tx.put(automerge::ROOT, key, value) {
@@ -388,11 +389,10 @@ impl Engine {
             officer: clean(officer),
             at: now().as_millis(),
         };
-        let value = serde_json::to_string(&rec).map_err(|e| NodeError::Corrupt(e.to_string()))?;
         self.write_record(
             id,
             &format!("{VERSION_PREFIX}{vid}"),
-            value,
+            &rec,
             format!("named version '{name}'"),
             officer,
         )?;
@@ -416,9 +416,8 @@ impl Engine {
             officer: clean(officer),
             at: now().as_millis(),
         };
-        let value = serde_json::to_string(&rec).map_err(|e| NodeError::Corrupt(e.to_string()))?;
         let summary = format!("asked for approval of version '{}'", v.rec.name);
-        self.write_record(id, &format!("{REQUEST_PREFIX}{}", v.id), value, summary, officer)?;
+        self.write_record(id, &format!("{REQUEST_PREFIX}{}", v.id), &rec, summary, officer)?;
         Ok(v.id)
     }
 
@@ -456,13 +455,12 @@ impl Engine {
             officer: clean(officer),
             at: now().as_millis(),
         };
-        let value = serde_json::to_string(&rec).map_err(|e| NodeError::Corrupt(e.to_string()))?;
         let what = match decision {
             Decision::Approved => "approved",
             Decision::Rejected => "rejected",
         };
         let summary = format!("{what} version '{}' ({reference})", v.rec.name);
-        self.write_record(id, &format!("{APPROVAL_PREFIX}{}/{me}", v.id), value, summary, officer)?;
+        self.write_record(id, &format!("{APPROVAL_PREFIX}{}/{me}", v.id), &rec, summary, officer)?;
         Ok(v.id)
     }
 
