@@ -322,6 +322,72 @@ pub enum Request {
         #[serde(default)]
         lang: Option<Lang>,
     },
+    /// Name the document's current state as a version (see `docs/protocol.md`, "Versions and
+    /// approvals"). Any member with write rights.
+    DocVersionName {
+        /// The document.
+        doc: DocId,
+        /// The version's name ("submitted to EACEA 2027-02-12").
+        name: String,
+    },
+    /// Every named version of a document, with its approvals and what changed since it.
+    DocVersions {
+        /// The document.
+        doc: DocId,
+        /// The language of field names and values in `changes_since`; English when absent.
+        #[serde(default)]
+        lang: Option<Lang>,
+    },
+    /// One version (by id or name): its record, approvals, and the document's content at it.
+    DocVersion {
+        /// The document.
+        doc: DocId,
+        /// The version's id or name.
+        version: String,
+        /// The language of field names and values.
+        #[serde(default)]
+        lang: Option<Lang>,
+    },
+    /// What differs between two versions, field by field.
+    DocCompare {
+        /// The document.
+        doc: DocId,
+        /// A version's id or name.
+        from: String,
+        /// A version's id or name, or `current` (the default).
+        #[serde(default)]
+        to: Option<String>,
+        /// The language of field names and values.
+        #[serde(default)]
+        lang: Option<Lang>,
+    },
+    /// Bring the document's content back to a version's, as one new signed change.
+    DocRestore {
+        /// The document.
+        doc: DocId,
+        /// The version's id or name.
+        version: String,
+    },
+    /// An admin asks every partner town to decide on a version.
+    DocRequestApproval {
+        /// The document.
+        doc: DocId,
+        /// The version's id or name.
+        version: String,
+    },
+    /// Record this town's council decision on a version, signed by this town.
+    DocApprove {
+        /// The document.
+        doc: DocId,
+        /// The version's id or name.
+        version: String,
+        /// `approved` or `rejected`.
+        decision: crate::engine::Decision,
+        /// The council decision's reference.
+        reference: String,
+        /// The council decision's date (`2027-02-10`).
+        date: String,
+    },
     /// An export file (base64 in `data`).
     DocExport {
         /// The document.
@@ -431,6 +497,9 @@ impl Request {
                 | Self::DocShow { .. }
                 | Self::DocHistory { .. }
                 | Self::DocSittings { .. }
+                | Self::DocVersions { .. }
+                | Self::DocVersion { .. }
+                | Self::DocCompare { .. }
                 | Self::DocExport { .. }
                 | Self::BundleExport { .. }
                 | Self::Schema
@@ -454,7 +523,12 @@ impl Request {
     /// The document or space a successful request changed, for announcing to partners.
     pub fn changes_doc(&self) -> Option<DocId> {
         match self {
-            Self::DocEdit { doc, .. } | Self::DocSplice { doc, .. } => Some(*doc),
+            Self::DocEdit { doc, .. }
+            | Self::DocSplice { doc, .. }
+            | Self::DocVersionName { doc, .. }
+            | Self::DocRestore { doc, .. }
+            | Self::DocRequestApproval { doc, .. }
+            | Self::DocApprove { doc, .. } => Some(*doc),
             _ => None,
         }
     }
@@ -748,6 +822,38 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 until,
             };
             to_json(&engine.history_page(&doc, &q)?)
+        }
+        Request::DocVersionName { doc, name } => {
+            let id = engine.name_version(&doc, &name, officer)?;
+            to_json(&engine.version(&doc, &id, Lang::En)?)
+        }
+        Request::DocVersions { doc, lang } => {
+            let versions = engine.versions(&doc, lang.unwrap_or(Lang::En))?;
+            Ok(json!({ "doc": doc, "versions": versions }))
+        }
+        Request::DocVersion { doc, version, lang } => {
+            let lang = lang.unwrap_or(Lang::En);
+            let info = engine.version(&doc, &version, lang)?;
+            let heads = engine.version_heads(&doc, &info.id)?;
+            let view = engine.view(&doc, Some(&heads))?;
+            let mut v = to_json(&info)?;
+            v["content"] = view.root.to_json();
+            v["markdown"] = json!(render::markdown(&view));
+            Ok(v)
+        }
+        Request::DocCompare { doc, from, to, lang } => {
+            let to = to.unwrap_or_else(|| "current".into());
+            let items = engine.compare(&doc, &from, &to, lang.unwrap_or(Lang::En))?;
+            Ok(json!({ "doc": doc, "from": from, "to": to, "changes": items }))
+        }
+        Request::DocRestore { doc, version } => to_json(&engine.restore(&doc, &version, officer)?),
+        Request::DocRequestApproval { doc, version } => {
+            let id = engine.request_approval(&doc, &version, officer)?;
+            to_json(&engine.version(&doc, &id, Lang::En)?)
+        }
+        Request::DocApprove { doc, version, decision, reference, date } => {
+            let id = engine.decide(&doc, &version, decision, &reference, &date, officer)?;
+            to_json(&engine.version(&doc, &id, Lang::En)?)
         }
         Request::BundleExport { space, partner } => {
             let key = match partner {

@@ -1143,3 +1143,97 @@ fn nothing_is_written_from_the_ui_without_an_officers_name() {
     stpol.stop(&rt);
     warstein.stop(&rt);
 }
+
+/// Issue 13: a French officer names a version of a plan and approves it with the council's
+/// reference and date; the partner's approval arrives live ("approuvée par 2 des 2 villes"),
+/// and the partner's later edit marks the version as changed since, naming the field.
+#[test]
+fn a_french_officer_names_a_version_and_approves_it() {
+    let Some(driver) = driver_or_skip("a_french_officer_names_a_version_and_approves_it") else {
+        return;
+    };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+    let doc = stpol.ok(
+        "POST",
+        "/api/v1/docs",
+        Some(json!({"space": space, "kind": "plan", "title": "CIRCLE60", "lang": "fr"})),
+    )["id"]
+        .as_str()
+        .expect("doc")
+        .to_string();
+    stpol.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "CIRCLE60"}]})),
+    );
+
+    let a = driver.session_in(1280, 900, "fr-FR");
+    sign_in(&a, &stpol, "C. Dufresne");
+    a.goto(&format!("{}/#/doc/{doc}/versions", stpol.url));
+    a.find("#version-name");
+    assert_eq!(a.text("nav.tabs a[aria-current='page']"), "Versions");
+    a.type_into("#version-name", "soumis à l’EACEA le 12/02/2027");
+    a.click("#version-create");
+    let card = "section.version";
+    wait_for("the version's card", TIMEOUT, || {
+        a.text(&format!("{card} h2")) == "soumis à l’EACEA le 12/02/2027"
+    });
+    let vid = a.js("return document.querySelector('section.version').dataset.version;", vec![]);
+    let vid = vid.as_str().expect("version id").to_string();
+    assert_eq!(a.text(&format!("[data-approvals='{vid}']")), "approuvée par 0 des 2 villes");
+
+    a.type_into(&format!("#approve-ref-{vid}"), "Délibération 2027-014");
+    a.js(
+        "const d = document.querySelector(arguments[0]); d.value = '2027-02-10'; d.dispatchEvent(new Event('input')); return true;",
+        vec![json!(format!("#approve-date-{vid}"))],
+    );
+    a.click(&format!("#approve-{vid}"));
+    wait_for("St-Pol's approval shown", TIMEOUT, || {
+        a.text(&format!("[data-approvals='{vid}']")) == "approuvée par 1 des 2 villes"
+    });
+    let listed = stpol.ok("GET", &format!("/api/v1/docs/{doc}/versions"), None);
+    let d = &listed["versions"][0]["decisions"][0];
+    assert_eq!(
+        (d["reference"].as_str(), d["date"].as_str(), d["officer"].as_str()),
+        (Some("Délibération 2027-014"), Some("2027-02-10"), Some("C. Dufresne")),
+        "{listed}"
+    );
+    let page = a.text(card);
+    assert!(
+        page.contains("Saint-Pol-sur-Ternoise : approuvée (Délibération 2027-014, 10/02/2027) (C. Dufresne)"),
+        "{page}"
+    );
+
+    // Warstein approves through its node; the approval arrives live in Saint-Pol's browser.
+    wait_for("Warstein holds the version", TIMEOUT, || {
+        warstein.call("GET", &format!("/api/v1/docs/{doc}/versions"), None).1["versions"][0]["id"]
+            == json!(vid)
+    });
+    warstein.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/versions/{vid}/approve"),
+        Some(json!({"decision": "approved", "reference": "Ratsbeschluss 12/2027", "date": "2027-02-11"})),
+    );
+    wait_for("both approvals shown", TIMEOUT, || {
+        a.text(&format!("[data-approvals='{vid}']")) == "approuvée par 2 des 2 villes"
+    });
+    // A later edit by Warstein: the version is marked changed since, naming the field.
+    warstein.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "CIRCLE61"}]})),
+    );
+    wait_for("changed since shown", TIMEOUT, || {
+        a.js(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+            vec![json!(format!("[data-changed='{vid}']"))],
+        ) == json!("modifié depuis cette version")
+    });
+    let page = a.text(card);
+    assert!(page.contains("Acronyme"), "the changed field by its French label: {page}");
+    a.screenshot("versions-fr");
+    assert_eq!(unexpected_console_errors(a.console(), false), Vec::<String>::new());
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+}

@@ -533,6 +533,12 @@ fn openapi_describes_every_route() {
         "/api/v1/docs/{doc}/history",
         "/api/v1/docs/{doc}/markdown",
         "/api/v1/docs/{doc}/export",
+        "/api/v1/docs/{doc}/versions",
+        "/api/v1/docs/{doc}/versions/{version}",
+        "/api/v1/docs/{doc}/versions/{version}/restore",
+        "/api/v1/docs/{doc}/versions/{version}/request-approval",
+        "/api/v1/docs/{doc}/versions/{version}/approve",
+        "/api/v1/docs/{doc}/compare",
         "/api/v1/events",
         "/api/v1/rpc",
         "/api/v1/openapi.json",
@@ -847,5 +853,62 @@ fn rest_history_is_described_grouped_and_filtered_in_the_readers_language() {
         assert_eq!(status, 400, "{q}: {v}");
         assert!(v["error"].as_str().is_some_and(|e| e.contains(needle)), "{q}: {v}");
     }
+    a.stop(&rt);
+}
+
+/// Versions over REST: name, approve (this town's decision), compare with the current content
+/// in German, restore with an empty body, and a decision without a reference refused.
+#[test]
+fn versions_are_named_approved_compared_and_restored_over_rest() {
+    let rt = runtime();
+    let mut a = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
+    let (_, doc) = space_and_plan(&a);
+    a.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "OLD"}]})),
+    );
+    let v = a.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/versions"),
+        Some(json!({"name": "submitted to EACEA 2027-02-12", "officer": "C. Dufresne"})),
+    );
+    let vid = v["id"].as_str().expect("id").to_string();
+    assert_eq!(v["officer"], "C. Dufresne");
+    let (status, err) = a.call(
+        "POST",
+        &format!("/api/v1/docs/{doc}/versions/{vid}/approve"),
+        Some(json!({"decision": "approved", "reference": " ", "date": "2027-02-10"})),
+    );
+    assert_eq!(status, 400, "{err}");
+    let v = a.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/versions/{vid}/approve"),
+        Some(json!({"decision": "approved", "reference": "Délibération 2027-014", "date": "2027-02-10"})),
+    );
+    assert_eq!((v["approved"].clone(), v["towns"].clone()), (json!(1), json!(1)), "{v}");
+    a.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "set", "path": "acronym", "value": "NEW"}]})),
+    );
+    let (status, cmp) = http_with(
+        "GET",
+        &format!("{}/api/v1/docs/{doc}/compare?from={vid}", a.url),
+        Some(&a.token),
+        None,
+        &[("Accept-Language", "de")],
+    );
+    assert_eq!(status, 200, "{cmp}");
+    assert_eq!(cmp["changes"][0]["path"], "acronym", "{cmp}");
+    assert_eq!(cmp["changes"][0]["before"], "OLD");
+    let listed = a.ok("GET", &format!("/api/v1/docs/{doc}/versions"), None);
+    assert_eq!(listed["versions"][0]["changed_since"], true, "{listed}");
+    a.ok("POST", &format!("/api/v1/docs/{doc}/versions/{vid}/restore"), None);
+    let shown = a.ok("GET", &format!("/api/v1/docs/{doc}"), None);
+    assert_eq!(shown["content"]["acronym"], "OLD");
+    let at = a.ok("GET", &format!("/api/v1/docs/{doc}/versions/{vid}"), None);
+    assert_eq!(at["content"]["acronym"], "OLD");
+    assert_eq!(at["changed_since"], false, "{at}");
     a.stop(&rt);
 }

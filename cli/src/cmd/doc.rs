@@ -127,6 +127,8 @@ pub(crate) enum DocCmd {
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
     },
+    #[command(flatten)]
+    Versions(super::version::VersionCmd),
     /// The fields of a document kind, with their paths and types.
     Fields {
         /// charter, plan, minutes or contacts.
@@ -206,6 +208,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
         print_edit(ctx, &out)
     };
     match c {
+        DocCmd::Versions(v) => super::version::run(ctx, &mut client, v)?,
         DocCmd::New { space, kind, title } => {
             // The document's language (its template, its printed form) is the user's: --lang.
             let lang = ctx.lang.code().to_string();

@@ -6,6 +6,7 @@ pub(crate) mod init;
 pub(crate) mod net;
 pub(crate) mod space;
 pub(crate) mod start;
+pub(crate) mod version;
 
 use crate::{Ctx, client::Client};
 

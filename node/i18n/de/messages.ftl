@@ -67,3 +67,21 @@ history-refused-count = { $count ->
     [one] eine abgelehnte Änderung
    *[other] { $count } abgelehnte Änderungen
 }, nicht Teil des Dokuments: twin doc history { $doc } --changes
+
+## twin doc versions / approvals
+version-line = { $id }  { $name }  genehmigt von { $approved } von { $towns } { $towns ->
+    [one] Stadt
+   *[other] Städten
+}
+version-line-rejected = , abgelehnt von { $count }
+version-line-changed = SEITDEM GEÄNDERT ({ $count ->
+    [one] ein Feld
+   *[other] { $count } Felder
+})
+version-decision-approved = { $town } hat genehmigt: { $reference } vom { $date }
+version-decision-rejected = { $town } hat abgelehnt: { $reference } vom { $date }
+version-waiting = ausstehend: { $towns }
+version-changed-list = seit dieser Version geändert:
+version-none = keine benannten Versionen: benennen Sie eine mit `twin doc version { $doc } NAME`
+version-no-differences = keine Unterschiede
+version-nothing-to-restore = der Inhalt ist bereits der der Version: nichts wiederherzustellen

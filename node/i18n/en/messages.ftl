@@ -76,3 +76,21 @@ history-refused-count = { $count ->
     [one] one refused change
    *[other] { $count } refused changes
 }, not part of the document: twin doc history { $doc } --changes
+
+## twin doc versions / approvals (one line per version, then its decisions)
+version-line = { $id }  { $name }  approved by { $approved } of { $towns } { $towns ->
+    [one] town
+   *[other] towns
+}
+version-line-rejected = , rejected by { $count }
+version-line-changed = CHANGED SINCE ({ $count ->
+    [one] one field
+   *[other] { $count } fields
+})
+version-decision-approved = { $town } approved: { $reference } of { $date }
+version-decision-rejected = { $town } rejected: { $reference } of { $date }
+version-waiting = waiting for: { $towns }
+version-changed-list = changed since this version:
+version-none = no named versions: name one with `twin doc version { $doc } NAME`
+version-no-differences = no differences
+version-nothing-to-restore = the content is already the version's: nothing to restore

@@ -67,3 +67,21 @@ history-refused-count = { $count ->
     [one] une modification refusée
    *[other] { $count } modifications refusées
 }, hors du document : twin doc history { $doc } --changes
+
+## twin doc versions / approvals
+version-line = { $id }  { $name }  approuvée par { $approved } sur { $towns } { $towns ->
+    [one] ville
+   *[other] villes
+}
+version-line-rejected = , rejetée par { $count }
+version-line-changed = MODIFIÉ DEPUIS ({ $count ->
+    [one] un champ
+   *[other] { $count } champs
+})
+version-decision-approved = { $town } a approuvé : { $reference } du { $date }
+version-decision-rejected = { $town } a rejeté : { $reference } du { $date }
+version-waiting = en attente de : { $towns }
+version-changed-list = modifié depuis cette version :
+version-none = aucune version nommée : nommez-en une avec `twin doc version { $doc } NOM`
+version-no-differences = aucune différence
+version-nothing-to-restore = le contenu est déjà celui de la version : rien à restaurer

@@ -67,3 +67,18 @@ history-refused-count = { $count ->
     [one] una modifica rifiutata
    *[other] { $count } modifiche rifiutate
 }, non parte del documento: twin doc history { $doc } --changes
+
+## twin doc versions / approvals
+version-line = { $id }  { $name }  approvata da { $approved } città su { $towns }
+version-line-rejected = , respinta da { $count }
+version-line-changed = MODIFICATO DA ALLORA ({ $count ->
+    [one] un campo
+   *[other] { $count } campi
+})
+version-decision-approved = { $town } ha approvato: { $reference } del { $date }
+version-decision-rejected = { $town } ha respinto: { $reference } del { $date }
+version-waiting = in attesa di: { $towns }
+version-changed-list = modificato da questa versione:
+version-none = nessuna versione con nome: registrane una con `twin doc version { $doc } NOME`
+version-no-differences = nessuna differenza
+version-nothing-to-restore = il contenuto è già quello della versione: niente da ripristinare

@@ -67,3 +67,21 @@ history-refused-count = { $count ->
     [one] o modificare refuzată
    *[other] { $count } modificări refuzate
 }, care nu fac parte din document: twin doc history { $doc } --changes
+
+## twin doc versions / approvals
+version-line = { $id }  { $name }  aprobată de { $approved } din { $towns } { $towns ->
+    [one] oraș
+   *[other] orașe
+}
+version-line-rejected = , respinsă de { $count }
+version-line-changed = MODIFICAT DE ATUNCI ({ $count ->
+    [one] un câmp
+   *[other] { $count } câmpuri
+})
+version-decision-approved = { $town } a aprobat: { $reference } din { $date }
+version-decision-rejected = { $town } a respins: { $reference } din { $date }
+version-waiting = în așteptare: { $towns }
+version-changed-list = modificat de la această versiune:
+version-none = nicio versiune denumită: denumiți una cu `twin doc version { $doc } NUME`
+version-no-differences = nicio diferență
+version-nothing-to-restore = conținutul este deja cel al versiunii: nimic de restaurat

@@ -645,7 +645,13 @@ fn describe(doc: &Automerge, hash: ChangeHash, deps: &[ChangeHash]) -> Vec<Touch
             after: Val::Empty,
         }];
     }
-    let after = [hash];
+    describe_between(doc, deps, &[hash])
+}
+
+/// What differs, field by field, between the document at `before` and at `after` (any two sets
+/// of heads of `doc`), leaving out the reserved records of versions and approvals
+/// ([`super::versions::is_reserved`]).
+fn describe_between(doc: &Automerge, deps: &[ChangeHash], after: &[ChangeHash]) -> Vec<Touch> {
     let mut out: Vec<Touch> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut added: Vec<Vec<Seg>> = Vec::new();
@@ -653,11 +659,22 @@ fn describe(doc: &Automerge, hash: ChangeHash, deps: &[ChangeHash]) -> Vec<Touch
         if !seen.insert(Path(path.clone()).to_string()) {
             return;
         }
-        let (b, a) = (read(doc, obj, prop, deps), read(doc, obj, prop, &after));
+        let (b, a) = (read(doc, obj, prop, deps), read(doc, obj, prop, after));
         out.push(Touch { path: Path(path), what: Touched::Value, before: b, after: a });
     };
-    for p in doc.diff(deps, &after) {
+    for p in doc.diff(deps, after) {
         let base: Vec<Seg> = p.path.iter().map(|(_, prop)| seg(prop)).collect();
+        let reserved = match (base.first(), &p.action) {
+            (Some(Seg::Key(k)), _) => super::versions::is_reserved(k),
+            (None, PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key }) => {
+                super::versions::is_reserved(key)
+            }
+            (None, PatchAction::Conflict { prop: Prop::Map(key) }) => super::versions::is_reserved(key),
+            _ => false,
+        };
+        if reserved {
+            continue;
+        }
         let with = |s: Seg| {
             let mut v = base.clone();
             v.push(s);
@@ -735,6 +752,18 @@ fn merge<'a>(touches: impl Iterator<Item = &'a Touch>) -> Vec<Touch> {
     }
     out.retain(|t| t.what != Touched::Value || t.before != t.after || matches!(t.before, Val::Many(_)));
     out
+}
+
+/// What differs between `doc` at `from` and at `to`, field by field, in `lang` (the reserved
+/// records of versions and approvals left out). Used to compare versions.
+pub(super) fn compare(
+    doc: &Automerge,
+    kind: DocKind,
+    lang: Lang,
+    from: &[ChangeHash],
+    to: &[ChangeHash],
+) -> Vec<FieldItem> {
+    render_all(lang, kind, &describe_between(doc, from, to))
 }
 
 fn render_all(lang: Lang, kind: DocKind, touches: &[Touch]) -> Vec<FieldItem> {

@@ -28,7 +28,7 @@ use twinmesh_protocol::{
     time::Timestamp,
 };
 
-use super::{DocMeta, Engine, decode, encode, now, random};
+use super::{DocMeta, Engine, decode, encode, now, random, versions::Reserved};
 use crate::{
     error::NodeError,
     store::{Batch, Table, trees},
@@ -505,6 +505,9 @@ impl Engine {
             .quarantined(doc)?
             .into_iter()
             .map(|(c, _)| {
+                if let Reserved::Forged(why) | Reserved::AdminOnly(why) = ChangeFacts::reserved(&c, &m) {
+                    return (c, why);
+                }
                 let why = match signed::author_of(c.actor_id()) {
                     Some(k) => match m.write_right(&k, doc, c.actor_id().to_bytes()) {
                         WriteRight::Writer => "waiting for its dependencies".to_string(),
@@ -544,6 +547,12 @@ pub(crate) trait ChangeFacts {
     fn seq(&self) -> u64;
     /// Its dependencies.
     fn deps(&self) -> &[ChangeHash];
+    /// What the rules on the reserved records of versions and approvals say of it (see
+    /// [`super::versions::check_change`]); only a parsed change can be read, so metadata says
+    /// nothing.
+    fn reserved(&self, _m: &Membership) -> Reserved {
+        Reserved::Fine
+    }
 }
 
 impl<T: ChangeFacts + ?Sized> ChangeFacts for &T {
@@ -559,6 +568,9 @@ impl<T: ChangeFacts + ?Sized> ChangeFacts for &T {
     fn deps(&self) -> &[ChangeHash] {
         (**self).deps()
     }
+    fn reserved(&self, m: &Membership) -> Reserved {
+        (**self).reserved(m)
+    }
 }
 
 impl ChangeFacts for Change {
@@ -573,6 +585,9 @@ impl ChangeFacts for Change {
     }
     fn deps(&self) -> &[ChangeHash] {
         Change::deps(self)
+    }
+    fn reserved(&self, m: &Membership) -> Reserved {
+        super::versions::check_change(self, m)
     }
 }
 
@@ -592,11 +607,22 @@ impl ChangeFacts for automerge::ChangeMetadata<'_> {
 }
 
 /// Which changes of `pool` are valid under membership `m` (the rule in the module docs).
+///
+/// The rules on the reserved records of versions and approvals come first: a change that
+/// breaks one that no author may break (a town writing another town's approval, a malformed
+/// record) is never valid, not even as the ancestor of a valid change, and neither is anything
+/// built on it; a change that writes an approval request though its author is not an admin is
+/// not valid on its own (as a change by a non-writer), but is as the ancestor of a valid change.
 pub(crate) fn valid_mask<C: ChangeFacts>(m: &Membership, doc: &DocId, pool: &[C]) -> Vec<bool> {
     let by_hash: HashMap<ChangeHash, usize> = pool.iter().enumerate().map(|(i, c)| (c.hash(), i)).collect();
+    let checks: Vec<Reserved> = pool.iter().map(|c| c.reserved(m)).collect();
+    let never = never_valid(pool, &checks);
     let mut valid = vec![false; pool.len()];
     let mut stack = Vec::new();
     for (i, c) in pool.iter().enumerate() {
+        if never[i] || matches!(checks[i], Reserved::AdminOnly(_)) {
+            continue;
+        }
         let ok = match signed::author_of(c.actor()) {
             Some(k) => match m.write_right(&k, doc, c.actor().to_bytes()) {
                 WriteRight::Writer => true,
@@ -615,6 +641,7 @@ pub(crate) fn valid_mask<C: ChangeFacts>(m: &Membership, doc: &DocId, pool: &[C]
         for d in pool[i].deps() {
             if let Some(&j) = by_hash.get(d)
                 && !valid[j]
+                && !never[j]
             {
                 valid[j] = true;
                 stack.push(j);
@@ -624,10 +651,46 @@ pub(crate) fn valid_mask<C: ChangeFacts>(m: &Membership, doc: &DocId, pool: &[C]
     valid
 }
 
-/// The rejection of a change that is not valid under the membership.
-pub(crate) fn unauthorized<C: ChangeFacts>(c: &C) -> ChangeRejection {
-    let author = signed::author_of(c.actor()).map(|k| k.to_string()).unwrap_or_default();
-    ChangeRejection::Unauthorized { hash: c.hash(), author }
+/// The changes of `pool` that break a rule no author may break ([`Reserved::Forged`]), and
+/// every change of `pool` built on one of them.
+fn never_valid<C: ChangeFacts>(pool: &[C], checks: &[Reserved]) -> Vec<bool> {
+    let mut never: Vec<bool> = checks.iter().map(|r| matches!(r, Reserved::Forged(_))).collect();
+    if !never.contains(&true) {
+        return never;
+    }
+    let by_hash: HashMap<ChangeHash, usize> = pool.iter().enumerate().map(|(i, c)| (c.hash(), i)).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); pool.len()];
+    for (i, c) in pool.iter().enumerate() {
+        for d in c.deps() {
+            if let Some(&j) = by_hash.get(d) {
+                children[j].push(i);
+            }
+        }
+    }
+    let mut stack: Vec<usize> = (0..pool.len()).filter(|&i| never[i]).collect();
+    while let Some(i) = stack.pop() {
+        for &k in &children[i] {
+            if !never[k] {
+                never[k] = true;
+                stack.push(k);
+            }
+        }
+    }
+    never
+}
+
+/// The rejection of a change that is not valid under the membership: the reserved-record rule
+/// it breaks if it breaks one, else its author's lack of write access.
+pub(crate) fn unauthorized<C: ChangeFacts>(c: &C, m: &Membership) -> ChangeRejection {
+    match c.reserved(m) {
+        Reserved::Forged(why) | Reserved::AdminOnly(why) => {
+            ChangeRejection::Malformed { reason: format!("change {} refused: {why}", c.hash()) }
+        }
+        Reserved::Fine => {
+            let author = signed::author_of(c.actor()).map(|k| k.to_string()).unwrap_or_default();
+            ChangeRejection::Unauthorized { hash: c.hash(), author }
+        }
+    }
 }
 
 /// Splits changes by validity under membership `m`.
@@ -640,7 +703,7 @@ pub(crate) fn classify_with(m: &Membership, doc: &DocId, pool: SignedChanges) ->
         if v {
             ok.push((c, s));
         } else {
-            let why = unauthorized(&c);
+            let why = unauthorized(&c, m);
             bad.push((c, s, why));
         }
     }

@@ -15,6 +15,7 @@ mod snapshot;
 mod splice;
 pub mod sync;
 mod transfer;
+pub mod versions;
 pub mod view;
 
 use std::collections::HashMap;
@@ -42,6 +43,7 @@ pub use members::{Invite, Ticket};
 pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
 pub use snapshot::{Installed, Opening};
 pub use transfer::ImportReport;
+pub use versions::{ApprovalInfo, Decision, VersionInfo};
 
 use crate::{
     error::NodeError,

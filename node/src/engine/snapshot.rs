@@ -171,6 +171,11 @@ impl Engine {
             metas.iter().map(|c| c.hash).zip(signatures.iter().copied()).collect();
         let membership = self.membership(&space)?;
         self.verify_all(&id, &metas, &sigs, &membership)?;
+        // The rules on version and approval records read a change's operations, which the
+        // metadata does not carry: a document that holds such records has its changes read.
+        if automerge::ReadDoc::keys(&doc, automerge::ROOT).any(|k| super::versions::is_reserved(&k)) {
+            self.verify_all(&id, &doc.get_changes(&[]), &sigs, &membership)?;
+        }
         let pairs: Vec<(ChangeHash, Signature)> = metas.iter().map(|c| c.hash).zip(signatures).collect();
         drop(metas);
         let mut heads = doc.get_heads();

@@ -266,7 +266,11 @@ impl Engine {
         }
         let valid = super::members::valid_mask(membership, doc, &signed_ok);
         rejected.extend(
-            signed_ok.iter().zip(valid).filter(|(_, v)| !v).map(|(c, _)| super::members::unauthorized(c)),
+            signed_ok
+                .iter()
+                .zip(valid)
+                .filter(|(_, v)| !v)
+                .map(|(c, _)| super::members::unauthorized(c, membership)),
         );
         match rejected.first() {
             None => Ok(()),

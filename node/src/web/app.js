@@ -389,6 +389,7 @@ function route() {
   else if (parts[0] === 'docs') { nav('docs'); p = viewDocs(main); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'history') { nav('docs'); p = viewHistory(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'at' && parts[3]) { nav('docs'); p = viewAt(main, parts[1], parts[3]); }
+  else if (parts[0] === 'doc' && parts[1] && parts[2] === 'versions') { nav('docs'); p = viewVersions(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'print') { nav('docs'); p = viewPrint(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1]) { nav('docs'); p = viewEditor(main, parts[1]); }
   else { main.replaceChildren(h('h1', { text: t('page-not-found') }), h('p', {}, h('a', { href: '#/', text: t('back-to-dashboard') }))); return; }
@@ -1047,6 +1048,7 @@ function docTabs(id, current) {
   return h('nav', { class: 'tabs', 'aria-label': t('col-document') },
     tab('edit', `#/doc/${id}`, t('tab-edit')),
     tab('history', `#/doc/${id}/history`, t('tab-history')),
+    tab('versions', `#/doc/${id}/versions`, t('tab-versions')),
     tab('print', `#/doc/${id}/print`, t('tab-print')));
 }
 
@@ -1454,6 +1456,97 @@ async function viewAt(main, id, hash) {
       `${e.message || hash} — ${e.author || t('unknown-town')}${e.officer ? ` (${e.officer})` : ''}${e.time_utc ? `, ${fmtTime(e.time_utc)}` : ''}. `,
       h('a', { href: `#/doc/${id}`, text: t('at-back') })),
     h('article', { class: 'print-doc' }, ...viewRecord(fields, doc.content, 2)));
+}
+
+// ---------- named versions and approvals ----------
+
+// The versions of a document: name one; each with "approved by N of M towns", a clear mark
+// when the document changed since (and what changed), the towns' decisions, and actions: view,
+// compare, restore, ask for approval (admins), approve or reject with the council's reference.
+async function viewVersions(main, id) {
+  const view = { name: 'versions' };
+  S.view = view;
+  const open = new Map();
+  // What the officer typed survives a redraw (a partner's approval arriving meanwhile).
+  const drafts = new Map();
+  const kept = (key, attrs) => h('input', { ...attrs, value: drafts.get(key) || '', oninput: (ev) => drafts.set(key, ev.target.value) });
+  const draw = async () => {
+    const [doc, list] = await Promise.all([api('GET', `/docs/${id}`), api('GET', `/docs/${id}/versions`)]);
+    if (S.view !== view) return;
+    const fields = kindInfo(doc.kind).fields;
+    const act = (fn) => async (ev) => {
+      if (ev) ev.preventDefault();
+      try { await fn(); await view.refresh(); } catch (e) { toast(e.message); }
+    };
+    const nameInput = kept('name', { id: 'version-name', required: true, maxlength: 200, placeholder: t('versions-name-placeholder') });
+    const form = h('form', { class: 'actions', onsubmit: act(async () => {
+      await api('POST', `/docs/${id}/versions`, { name: nameInput.value, officer: officer() });
+      toast(t('versions-named', { name: nameInput.value }), true);
+      drafts.delete('name');
+    }) }, h('label', { for: 'version-name', text: t('versions-name-label') }), nameInput,
+    h('button', { type: 'submit', id: 'version-create', text: t('versions-name-button') }));
+    const items = (list2) => h('ul', { class: 'changes-since' }, list2.map((i) => h('li', { text: i.text })));
+    const card = (v) => {
+      const vid = v.id;
+      const badges = [h('span', { class: `badge ${v.approved_by_all ? 'ok' : ''}`, 'data-approvals': vid, text: t('versions-approved-by', { n: v.approved, m: v.towns }) })];
+      if (v.rejected > 0) badges.push(h('span', { class: 'badge bad', text: t('versions-rejected-by', { n: v.rejected }) }));
+      if (v.requested) badges.push(h('span', { class: 'badge', text: t('versions-requested-by', { town: v.requested }) }));
+      badges.push(v.changed_since
+        ? h('span', { class: 'badge warn', 'data-changed': vid, text: t('versions-changed-since') })
+        : h('span', { class: 'badge ok', text: t('versions-current') }));
+      const decisions = h('ul', {}, v.decisions.map((d) => h('li', { text: t(d.decision === 'approved' ? 'versions-decision-approved' : 'versions-decision-rejected',
+        { town: d.town_name, reference: d.reference, date: fmtDate(d.date) }) + (d.officer ? ` (${d.officer})` : '') })));
+      const ref = kept(`ref-${vid}`, { id: `approve-ref-${vid}`, placeholder: t('versions-reference-placeholder') });
+      const date = kept(`date-${vid}`, { id: `approve-date-${vid}`, type: 'date' });
+      const decide = (decision) => act(async () => {
+        await api('POST', `/docs/${id}/versions/${vid}/approve`, { decision, reference: ref.value, date: date.value, officer: officer() });
+        toast(t(decision === 'approved' ? 'versions-approved-toast' : 'versions-rejected-toast'), true);
+      });
+      const detail = h('div', {});
+      const show = async () => {
+        const at = await api('GET', `/docs/${id}/versions/${vid}`);
+        detail.replaceChildren(h('article', { class: 'print-doc' }, ...viewRecord(fields, at.content, 3)));
+      };
+      const others = list.versions.filter((o) => o.id !== vid);
+      const cmpSel = h('select', { id: `compare-${vid}`, 'aria-label': t('versions-compare-with') },
+        h('option', { value: 'current', text: t('versions-current-content') }), others.map((o) => h('option', { value: o.id, text: o.name })));
+      const compare = async () => {
+        const c = await api('GET', `/docs/${id}/compare?from=${encodeURIComponent(vid)}&to=${encodeURIComponent(cmpSel.value)}`);
+        detail.replaceChildren(c.changes.length ? items(c.changes) : h('p', { class: 'muted', text: t('versions-no-differences') }));
+      };
+      if (open.get(vid) === 'view') show().catch((e) => toast(e.message));
+      return h('section', { class: 'card version', 'data-version': vid },
+        h('h2', { text: v.name }),
+        h('p', { class: 'sub', text: t('versions-named-by', { town: v.by_name, when: fmtTime(v.at_utc) }) + (v.officer ? ` (${v.officer})` : '') }),
+        h('p', {}, ...badges.flatMap((b) => [b, ' '])),
+        v.changed_since ? h('div', { class: 'banner warn', role: 'note' }, h('strong', { text: t('versions-changed-since-long') }), items(v.changes_since)) : '',
+        v.decisions.length ? decisions : '',
+        v.pending.length ? h('p', { class: 'muted', text: t('versions-waiting-for', { towns: v.pending.join(', ') }) }) : '',
+        h('div', { class: 'actions' },
+          h('button', { type: 'button', class: 'secondary', text: t('versions-view'), onclick: () => { open.set(vid, 'view'); show().catch((e) => toast(e.message)); } }),
+          cmpSel, h('button', { type: 'button', class: 'secondary', text: t('versions-compare'), onclick: () => compare().catch((e) => toast(e.message)) }),
+          h('button', { type: 'button', class: 'secondary', text: t('versions-restore'), onclick: act(async () => {
+            if (!window.confirm(t('versions-restore-confirm', { name: v.name }))) return;
+            await api('POST', `/docs/${id}/versions/${vid}/restore`, { officer: officer() });
+            toast(t('versions-restored', { name: v.name }), true);
+          }) }),
+          v.requested ? '' : h('button', { type: 'button', class: 'secondary', id: `request-${vid}`, text: t('versions-request'), onclick: act(async () => {
+            await api('POST', `/docs/${id}/versions/${vid}/request-approval`, { officer: officer() });
+          }) })),
+        h('form', { class: 'actions', onsubmit: decide('approved') },
+          h('label', { for: `approve-ref-${vid}`, text: t('versions-reference') }), ref,
+          h('label', { for: `approve-date-${vid}`, text: t('versions-date') }), date,
+          h('button', { type: 'submit', id: `approve-${vid}`, text: t('versions-approve') }),
+          h('button', { type: 'button', class: 'danger', id: `reject-${vid}`, text: t('versions-reject'), onclick: decide('rejected') })),
+        detail);
+    };
+    const cards = list.versions.slice().reverse().map(card);
+    main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'versions'),
+      h('p', { class: 'sub', text: t('versions-sub') }), form,
+      cards.length ? h('div', { class: 'versions' }, cards) : h('p', { class: 'muted', text: t('versions-none') }));
+  };
+  view.refresh = refresher(draw);
+  await draw();
 }
 
 async function viewPrint(main, id) {
