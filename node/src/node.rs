@@ -48,9 +48,15 @@ pub struct Config {
     pub api: Option<SocketAddr>,
     /// Redial partners remembered from earlier runs.
     pub redial: bool,
-    /// Serve as a libp2p relay (v2) for other nodes (`twin start --relay`). A relay forwards
-    /// encrypted streams; it learns nothing of the documents of spaces it is not a member of.
+    /// Serve as a partnership relay (libp2p relay v2, `twin start --relay`) for the active
+    /// members of the spaces this town is a member of, and for `relay_allow`; strangers are
+    /// refused. A relay forwards encrypted streams; it learns nothing of the documents of
+    /// spaces it is not a member of. Limits: [`crate::net::RELAY_CIRCUIT_BYTES`] and
+    /// [`crate::net::RELAY_CIRCUIT_DURATION`] per circuit.
     pub relay_server: bool,
+    /// Towns (PeerIds) the relay also serves though they share no space with this town
+    /// (`twin start --relay-allow`), e.g. when the relay's own town is a member of no space.
+    pub relay_allow: Vec<libp2p::PeerId>,
     /// Relays to reserve a slot on, so partners can reach this node through them
     /// (e.g. `/dns4/relay.example.org/tcp/4001/p2p/12D3KooW...`).
     pub relays: Vec<Multiaddr>,
@@ -77,6 +83,7 @@ impl Config {
             api: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             redial: true,
             relay_server: false,
+            relay_allow: Vec::new(),
             relays: Vec::new(),
             proxy: None,
             sessions_per_peer: crate::net::MAX_SESSIONS_PER_PEER,
@@ -144,6 +151,7 @@ impl Node {
             mdns: config.mdns,
             redial: config.redial,
             relay_server: config.relay_server,
+            relay_allow: config.relay_allow.clone(),
             relays: config.relays.clone(),
             proxy: config.proxy.clone(),
             sessions_per_peer: config.sessions_per_peer,

@@ -18,10 +18,17 @@ pub(crate) struct StartArgs {
     /// not loopback: a node listening on loopback only is found by no one.
     #[arg(long)]
     no_mdns: bool,
-    /// Also act as a relay for other towns' nodes (run this on a publicly reachable machine).
-    /// A relay forwards encrypted streams and learns nothing of the documents.
+    /// Also act as a partnership relay (run this on a publicly reachable machine): it carries
+    /// whole documents between the members of the spaces this town is a member of, and
+    /// refuses strangers. A relay forwards encrypted streams and learns nothing of the
+    /// documents of spaces it is not a member of. See docs/operations.md.
     #[arg(long)]
     relay: bool,
+    /// With --relay: also serve this town (its id, 12D3KooW...) though it shares no space with
+    /// this one; repeatable. E.g. a twinning association's relay that is a member of no space
+    /// lists the towns it relays for.
+    #[arg(long = "relay-allow", value_name = "TOWN_ID", requires = "relay")]
+    relay_allow: Vec<libp2p::PeerId>,
     /// Reserve a slot on this relay so partners can reach this node through it; repeatable.
     /// E.g. /dns4/relay.example.org/tcp/4001/p2p/12D3KooW...
     #[arg(long = "relay-via", value_name = "MULTIADDR")]
@@ -69,6 +76,7 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
     };
     config.mdns = !a.no_mdns;
     config.relay_server = a.relay;
+    config.relay_allow = a.relay_allow;
     config.relays = a.relay_via;
     config.proxy = a.proxy;
     config.api = Some(a.api);

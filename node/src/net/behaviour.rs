@@ -11,7 +11,7 @@ use libp2p::{
 };
 use twinmesh_protocol::{keys::SecretKey, wire};
 
-use super::{NetConfig, codec::SyncCodec, town_tcp::TownTcp};
+use super::{NetConfig, codec::SyncCodec, relay::RelayAllow, town_tcp::TownTcp};
 use crate::{error::NodeError, identity::libp2p_keypair};
 
 /// The name and version this node announces over identify (`twinmesh/0.1.0`).
@@ -65,7 +65,7 @@ pub(super) struct Behaviour {
     pub(super) mdns: Toggle<mdns::tokio::Behaviour>,
     pub(super) gossipsub: gossipsub::Behaviour,
     pub(super) sync: request_response::Behaviour<SyncCodec>,
-    /// Relay v2 server, when this node is a public relay.
+    /// Relay v2 server, when this node is a partnership relay (see `relay.rs`).
     pub(super) relay: Toggle<relay::Behaviour>,
     /// Reservations on relays and connections through them.
     pub(super) relay_client: relay::client::Behaviour,
@@ -81,10 +81,15 @@ pub(super) fn net_err(e: impl std::fmt::Display) -> NodeError {
     NodeError::Network(e.to_string())
 }
 
-pub(super) fn build_swarm(config: &NetConfig, key: &SecretKey) -> Result<Swarm<Behaviour>, NodeError> {
+/// The swarm; with `relay`, this node is a partnership relay serving the towns it allows.
+pub(super) fn build_swarm(
+    config: &NetConfig,
+    key: &SecretKey,
+    relay: Option<&RelayAllow>,
+) -> Result<Swarm<Behaviour>, NodeError> {
     let keypair = libp2p_keypair(key);
     let mdns_on = config.mdns;
-    let relay_on = config.relay_server;
+    let relay_config = relay.map(RelayAllow::config);
     let proxy = config.proxy.clone();
     let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
         .with_tokio()
@@ -145,7 +150,7 @@ pub(super) fn build_swarm(config: &NetConfig, key: &SecretKey) -> Result<Swarm<B
                         .with_request_timeout(SYNC_REQUEST_TIMEOUT)
                         .with_max_concurrent_streams(SYNC_MAX_STREAMS),
                 ),
-                relay: Toggle::from(relay_on.then(|| relay::Behaviour::new(me, relay::Config::default()))),
+                relay: Toggle::from(relay_config.map(|c| relay::Behaviour::new(me, c))),
                 relay_client,
                 dcutr: dcutr::Behaviour::new(me),
                 autonat: autonat::Behaviour::new(me, autonat::Config::default()),

@@ -68,6 +68,8 @@ pub(super) enum Done {
     Nothing,
     /// This node's spaces: subscribe to their topics.
     Spaces(Result<Vec<SpaceId>, NodeError>),
+    /// The towns this node's relay serves (members of its spaces).
+    RelayMembers(Result<std::collections::HashSet<PeerId>, NodeError>),
     /// Hellos to send (for `waiter`, a `twin sync`, if any).
     Hellos { unless_recent: bool, waiter: Option<u64>, built: Result<HelloBatch, NodeError> },
     /// The remembered partners, to redial.
@@ -147,6 +149,12 @@ impl NetTask {
         match done {
             Done::Nothing => {}
             Done::Spaces(spaces) => self.subscribe(spaces.unwrap_or_default()),
+            Done::RelayMembers(Ok(members)) => {
+                if let Some(allow) = &self.relay_allow {
+                    allow.set_members(members);
+                }
+            }
+            Done::RelayMembers(Err(e)) => tracing::debug!(error = %e, "relay members not reloaded"),
             Done::Hellos { unless_recent, waiter, built } => self.hellos_built(unless_recent, waiter, built),
             Done::Redial(known) => {
                 let Ok(known) = known else { return };
@@ -181,6 +189,7 @@ impl NetTask {
             Done::Joined { inviter, reply, joined } => {
                 let result = joined.map(|(id, spaces)| {
                     self.subscribe(spaces);
+                    self.refresh_relay_allow();
                     self.send_hellos(vec![inviter], false, None, None);
                     json!({"space": id, "joined": true, "inviter": inviter.to_string()})
                 });
@@ -200,6 +209,7 @@ impl NetTask {
             Done::Redeemed { peer, channel, redeemed } => {
                 let response = match redeemed {
                     Ok((space, log)) => {
+                        self.refresh_relay_allow();
                         self.rehello_except(peer);
                         WireResponse::Joined { space, log }
                     }

@@ -25,12 +25,14 @@
 //! commands, swarm events), `sync.rs` (the sync protocol's requests and answers), `jobs.rs`
 //! (engine jobs and what the loop does with their results), `session.rs` (the session
 //! table: gate, queue, rounds, `twin sync` waiters), `peers.rs` (partners, offences, bans,
-//! redial, the peer list), `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and a proxy).
+//! redial, the peer list), `relay.rs` (the partnership relay: limits and who may use it),
+//! `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and a proxy).
 
 mod behaviour;
 mod codec;
 mod jobs;
 mod peers;
+mod relay;
 mod session;
 mod sync;
 mod task;
@@ -50,6 +52,10 @@ pub use codec::{Inbound, SyncCodec, WireStats, wire_stats};
 pub use peers::{
     BAN_TIME, MAX_REJECTED_PER_PEER, OFFENCE_LOG_INTERVAL, REDIAL_INTERVAL, REFUSED_FRAME_WEIGHT,
     with_peer_id,
+};
+pub use relay::{
+    RELAY_CIRCUIT_BYTES, RELAY_CIRCUIT_DURATION, RELAY_MAX_CIRCUITS, RELAY_MAX_CIRCUITS_PER_PEER,
+    RELAY_MAX_RESERVATIONS, RELAY_RETRY, STRANGER_LOG_INTERVAL,
 };
 pub use session::{MAX_ROUNDS, MAX_SESSIONS, MAX_SESSIONS_PER_PEER, SESSION_GATE};
 
@@ -110,8 +116,10 @@ pub(crate) struct NetConfig {
     pub mdns: bool,
     /// Redial partners remembered from earlier runs.
     pub redial: bool,
-    /// Serve as a relay for other nodes.
+    /// Serve as a partnership relay for the members of this node's spaces.
     pub relay_server: bool,
+    /// Towns the relay serves besides the members of this node's spaces.
+    pub relay_allow: Vec<libp2p::PeerId>,
     /// Relays to reserve a slot on.
     pub relays: Vec<Multiaddr>,
     /// An HTTP proxy for outgoing TCP connections.

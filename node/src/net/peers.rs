@@ -91,6 +91,40 @@ pub(super) fn announced_addrs(peer: PeerId, addrs: &[Multiaddr], same_machine: b
     out
 }
 
+/// A log line that is written at most once per interval: the first event is logged, the ones
+/// within the interval after it are counted, and the next line says how many were not logged.
+/// Pure: the caller passes the time in.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct LogGate {
+    /// When the last line was written, and the events since then not logged.
+    last: Option<(Instant, u32)>,
+}
+
+impl LogGate {
+    /// `Some(unlogged)` if a line is to be written now (saying `unlogged` events were not
+    /// logged since the last line); `None` if this event is only counted.
+    pub(super) fn admit(&mut self, now: Instant, every: Duration) -> Option<u32> {
+        match &mut self.last {
+            Some((at, unlogged)) if now.saturating_duration_since(*at) < every => {
+                *unlogged = unlogged.saturating_add(1);
+                None
+            }
+            last => {
+                let unlogged = last.map_or(0, |(_, n)| n);
+                *last = Some((now, 0));
+                Some(unlogged)
+            }
+        }
+    }
+}
+
+impl LogGate {
+    /// True if a line was written less than `every` before `now`.
+    pub(super) fn recent(&self, now: Instant, every: Duration) -> bool {
+        self.last.is_some_and(|(at, _)| now.saturating_duration_since(at) < every)
+    }
+}
+
 /// One connected partner.
 #[derive(Debug, Default)]
 pub(super) struct PeerState {
@@ -106,8 +140,8 @@ pub(super) struct PeerState {
     pub(super) rejected: u32,
     /// Frames the partner sent that this node refused (see [`REFUSED_FRAME_WEIGHT`]).
     pub(super) refused_frames: u32,
-    /// When the partner's misbehaviour was last logged, and the offences since then not logged.
-    warned: Option<(Instant, u32)>,
+    /// Its misbehaviour is logged at most once per [`OFFENCE_LOG_INTERVAL`].
+    warned: LogGate,
     pub(super) last_sync: Option<SystemTime>,
 }
 
@@ -229,16 +263,11 @@ impl Peers {
             self.banned.insert(peer, Instant::now());
             return true;
         }
-        match &mut state.warned {
-            Some((at, unlogged)) if at.elapsed() < OFFENCE_LOG_INTERVAL => *unlogged += 1,
-            warned => {
-                let unlogged = warned.map_or(0, |(_, n)| n);
-                tracing::warn!(
-                    %peer, reason, refused_changes, refused_frames, unlogged,
-                    "peer misbehaved (further offences within {OFFENCE_LOG_INTERVAL:?} are not logged)"
-                );
-                *warned = Some((Instant::now(), 0));
-            }
+        if let Some(unlogged) = state.warned.admit(Instant::now(), OFFENCE_LOG_INTERVAL) {
+            tracing::warn!(
+                %peer, reason, refused_changes, refused_frames, unlogged,
+                "peer misbehaved (further offences within {OFFENCE_LOG_INTERVAL:?} are not logged)"
+            );
         }
         false
     }
@@ -346,6 +375,21 @@ mod tests {
         assert!(peers.refused_frame(b, "garbled"));
         // An unknown peer has no counts to raise.
         assert!(!peers.refused_frame(PeerId::random(), "never connected"));
+    }
+
+    #[test]
+    fn a_log_gate_writes_once_per_interval_and_counts_the_rest() {
+        let every = Duration::from_secs(60);
+        let t0 = Instant::now();
+        let mut g = LogGate::default();
+        assert_eq!(g.admit(t0, every), Some(0), "the first event is logged");
+        assert_eq!(g.admit(t0 + Duration::from_secs(1), every), None);
+        assert_eq!(g.admit(t0 + Duration::from_secs(59), every), None);
+        assert_eq!(g.admit(t0 + every, every), Some(2), "the next line counts the two not logged");
+        assert_eq!(g.admit(t0 + every + Duration::from_secs(30), every), None);
+        assert_eq!(g.admit(t0 + 3 * every, every), Some(1));
+        // A clock that goes backwards (an earlier `now`) counts, it does not panic.
+        assert_eq!(g.admit(t0, every), None);
     }
 
     #[test]

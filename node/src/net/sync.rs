@@ -238,6 +238,7 @@ impl NetTask {
             Ok((me, spaces, changed, mine)) => {
                 self.subscribe(mine);
                 if changed {
+                    self.refresh_relay_allow();
                     let _ = self.events.send(NodeEvent::Spaces);
                     // Tell everyone, the sender too: it may hold documents of a space we just
                     // learned, and only the side that sends a hello compares documents.
@@ -262,6 +263,7 @@ impl NetTask {
         if let Ok((docs, log_changed, mine)) = differ {
             self.subscribe(mine);
             if log_changed {
+                self.refresh_relay_allow();
                 let _ = self.events.send(NodeEvent::Spaces);
                 self.rehello_except(peer);
             }

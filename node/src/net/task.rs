@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, stream::FuturesUnordered};
 use libp2p::{
-    Multiaddr, PeerId, Swarm, autonat, dcutr, gossipsub, identify, kad, mdns,
+    Multiaddr, PeerId, Swarm, autonat,
+    core::transport::ListenerId,
+    dcutr, gossipsub, identify, kad, mdns,
     multiaddr::Protocol,
     ping, relay,
     request_response::OutboundRequestId,
@@ -25,6 +27,7 @@ use super::{
     behaviour::{Behaviour, BehaviourEvent, build_swarm},
     jobs::{Done, Job, MAX_ENGINE_JOBS},
     peers::{Peers, REDIAL_INTERVAL, announced_addrs, is_loopback, with_peer_id},
+    relay::{RELAY_RETRY, RelayAllow, StrangerLog},
     session::{GATE_SWEEP, Sessions, SyncWaiter},
 };
 use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent, identity::key_of_peer};
@@ -69,7 +72,16 @@ pub(super) struct NetTask {
     lookups: HashMap<kad::QueryId, (PeerId, Reply)>,
     nat: String,
     reservations: HashSet<PeerId>,
+    /// The relays to hold a slot on (`--relay-via`), and the listener holding each slot: a
+    /// slot lost (the relay restarted, the connection to it dropped, a refusal) is asked for
+    /// again every [`RELAY_RETRY`].
+    relays: Vec<Multiaddr>,
+    relay_listeners: HashMap<ListenerId, Multiaddr>,
     relay_server: bool,
+    /// Who this node's relay serves, when it is one (see `relay.rs`).
+    pub(super) relay_allow: Option<RelayAllow>,
+    /// Rate-limited log lines about strangers this node's relay refused.
+    strangers: StrangerLog,
     /// Live events for front ends (document changes from partners, partner status).
     pub(super) events: broadcast::Sender<NodeEvent>,
     /// The network status for `GET /api/v1/status`, republished after every step of the
@@ -83,7 +95,15 @@ pub(super) async fn spawn(
     engine: EngineHandle,
     links: NetLinks,
 ) -> Result<tokio::task::JoinHandle<()>, NodeError> {
-    let mut swarm = build_swarm(config, key)?;
+    // A relay knows whom it serves before it takes its first reservation (the network loop
+    // has not started: waiting for the engine here holds nothing up).
+    let relay_allow = if config.relay_server {
+        let members = engine.call(super::relay::space_members).await??;
+        Some(RelayAllow::new(&config.relay_allow, members))
+    } else {
+        None
+    };
+    let mut swarm = build_swarm(config, key, relay_allow.as_ref())?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -105,7 +125,11 @@ pub(super) async fn spawn(
         lookups: HashMap::new(),
         nat: "unknown".into(),
         reservations: HashSet::new(),
+        relays: config.relays.clone(),
+        relay_listeners: HashMap::new(),
         relay_server: config.relay_server,
+        relay_allow,
+        strangers: StrangerLog::default(),
         events,
         status,
     };
@@ -128,14 +152,11 @@ pub(super) async fn spawn(
         );
     }
     for relay in &config.relays {
-        let circuit = relay.clone().with(Protocol::P2pCircuit);
-        if let Err(e) = task.swarm.listen_on(circuit.clone()) {
-            tracing::warn!(relay = %relay, error = %e, "cannot reserve a slot on the relay");
-        }
         if let Some(Protocol::P2p(peer)) = relay.iter().last() {
             task.swarm.behaviour_mut().kad.add_address(&peer, relay.clone());
         }
     }
+    task.reserve_relay_slots();
     task.subscribe_spaces();
     if config.redial {
         task.redial_known();
@@ -165,6 +186,8 @@ impl NetTask {
         let mut redial = tokio::time::interval(REDIAL_INTERVAL);
         redial.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         redial.tick().await;
+        let mut relay_retry = tokio::time::interval(RELAY_RETRY);
+        relay_retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut sweep = tokio::time::interval(GATE_SWEEP);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -184,8 +207,10 @@ impl NetTask {
                         self.run_queued(doc);
                     }
                 }
+                _ = relay_retry.tick(), if room && self.relay_slot_missing() => self.reserve_relay_slots(),
                 _ = redial.tick(), if room => {
                     self.redial_known();
+                    self.refresh_relay_allow();
                     // Anti-entropy: compare summaries with every partner now and then, in case
                     // an announcement was missed.
                     self.send_hellos(self.peers.ids(), false, None, None);
@@ -224,6 +249,35 @@ impl NetTask {
         });
     }
 
+    /// True if a relay of `--relay-via` holds no listener of this node (its slot was lost or
+    /// refused).
+    fn relay_slot_missing(&self) -> bool {
+        self.relays.len() > self.relay_listeners.len()
+    }
+
+    /// Asks each relay of `--relay-via` that holds no listener of this node for a slot.
+    fn reserve_relay_slots(&mut self) {
+        for relay in self.relays.clone() {
+            if self.relay_listeners.values().any(|r| *r == relay) {
+                continue;
+            }
+            match self.swarm.listen_on(relay.clone().with(Protocol::P2pCircuit)) {
+                Ok(id) => {
+                    self.relay_listeners.insert(id, relay);
+                }
+                Err(e) => tracing::warn!(relay = %relay, error = %e, "cannot reserve a slot on the relay"),
+            }
+        }
+    }
+
+    /// Reloads from the engine whom this node's relay serves (one job), after the membership
+    /// of its spaces may have changed.
+    pub(super) fn refresh_relay_allow(&mut self) {
+        if self.relay_allow.is_some() {
+            self.job(super::relay::space_members, |r| Done::RelayMembers(r.and_then(|m| m)));
+        }
+    }
+
     /// `peer` misbehaved or sent a refused frame: cut it off if that was one too many.
     pub(super) fn cut_off_if(&mut self, ban: bool, peer: PeerId) {
         if ban {
@@ -240,7 +294,10 @@ impl NetTask {
             }
             NetCmd::Announce(doc) => self.announce(doc),
             // The hello batch subscribes to new spaces' topics too.
-            NetCmd::Rehello => self.send_hellos(self.peers.ids(), false, None, None),
+            NetCmd::Rehello => {
+                self.refresh_relay_allow();
+                self.send_hellos(self.peers.ids(), false, None, None)
+            }
             NetCmd::Api(req, reply) => match req {
                 NetRequest::Dial { addr } => self.dial(addr, reply),
                 NetRequest::Peers => self.peer_list(reply),
@@ -551,11 +608,38 @@ impl NetTask {
                 };
             }
             SwarmEvent::Behaviour(BehaviourEvent::RelayClient(
-                relay::client::Event::ReservationReqAccepted { relay_peer_id, .. },
+                relay::client::Event::ReservationReqAccepted { relay_peer_id, renewal, .. },
             )) => {
-                tracing::info!(relay = %relay_peer_id, "reserved a slot on the relay");
                 self.reservations.insert(relay_peer_id);
+                if !renewal {
+                    tracing::info!(relay = %relay_peer_id, "reserved a slot on the relay");
+                    // A slot regained (the relay restarted, a circuit was cut): partners that
+                    // reach this town only through the relay can now, so dial them at once
+                    // rather than at the next redial; the hello resumes the sync.
+                    self.redial_known();
+                }
             }
+            SwarmEvent::ListenerClosed { listener_id, reason, .. } => {
+                let Some(relay) = self.relay_listeners.remove(&listener_id) else { return };
+                if let Some(Protocol::P2p(peer)) = relay.iter().last() {
+                    self.reservations.remove(&peer);
+                }
+                match reason {
+                    Ok(()) => tracing::info!(%relay, "slot on the relay lost; asking again"),
+                    Err(e) => {
+                        tracing::warn!(%relay, error = %e, "the relay refused or dropped this town's slot; asking again")
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(relay::Event::ReservationReqDenied {
+                src_peer_id,
+                status,
+            })) => self.relay_refused(src_peer_id, "reservation", status),
+            SwarmEvent::Behaviour(BehaviourEvent::Relay(relay::Event::CircuitReqDenied {
+                src_peer_id,
+                status,
+                ..
+            })) => self.relay_refused(src_peer_id, "circuit", status),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
                 peer,
                 connection,
@@ -582,6 +666,16 @@ impl NetTask {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// This node's relay refused `peer` a reservation or a circuit: a stranger is logged at
+    /// warn (rate-limited per peer); a town it serves hit a limit (debug).
+    fn relay_refused(&mut self, peer: PeerId, what: &str, status: relay::StatusCode) {
+        if self.relay_allow.as_ref().is_some_and(|a| a.allows(&peer)) {
+            tracing::debug!(%peer, refused = what, ?status, "relay limit");
+        } else {
+            self.strangers.refused(peer, what, std::time::Instant::now());
         }
     }
 }
