@@ -960,62 +960,67 @@ pub fn admit(
     incoming: Vec<SignedOp>,
     cap: bool,
 ) -> Result<Admission, LogFull> {
-    let cands = admissible(space, stored, incoming);
+    let mut cands = admissible(space, stored, incoming);
     if cap && stored.len() + cands.len() > MAX_STORED_OPS {
         return Err(LogFull::Stored { stored: stored.len(), adding: cands.len(), cap: MAX_STORED_OPS });
     }
-    let mut all: Vec<SignedOp> = stored.to_vec();
-    all.extend(cands.iter().cloned());
-    let m = Membership::compute_verified(space, &all);
-    let outcome: HashMap<String, &OpOutcome> = m.log.iter().map(|o| (o.hash.clone(), o)).collect();
-    let vouched = vouched(&all, &m);
-    // Per author, the ops stored so far that do not take effect.
-    let mut ineffective: HashMap<[u8; 32], usize> = HashMap::new();
-    for op in stored {
-        if outcome.get(&hex(&op.hash())).is_none_or(|o| o.rejected.is_some()) {
-            *ineffective.entry(op.op.author.to_bytes()).or_default() += 1;
-        }
-    }
     let mut refused_set: HashSet<[u8; 32]> = HashSet::new();
     let mut refused = Vec::new();
-    let mut ops = Vec::new();
-    for op in cands {
-        let h = op.hash();
-        let o = outcome.get(&hex(&h));
-        let why = if op.op.parents.iter().any(|p| refused_set.contains(p)) {
-            Some("it names an operation that was refused as a parent".to_string())
-        } else if vouched.contains(&h) {
-            None
-        } else if let Some(o) = o.filter(|o| o.unauthorized) {
-            Some(format!("it can never apply: {}", o.rejected.as_deref().unwrap_or("not allowed")))
-        } else if o.is_none_or(|o| o.rejected.is_some()) {
-            let n = ineffective.entry(op.op.author.to_bytes()).or_default();
-            if *n >= MAX_INEFFECTIVE_PER_AUTHOR {
-                Some(format!(
-                    "its author already has {MAX_INEFFECTIVE_PER_AUTHOR} operations that do not take effect ({})",
-                    o.and_then(|o| o.rejected.as_deref()).unwrap_or("waiting")
-                ))
-            } else {
-                *n += 1;
-                None
+    // An operation is judged against the others admitted with it, so refusing one can change
+    // how another is judged (an editor's second removal after its own leave is "not a member"
+    // next to a junk op, "unauthorized" without it). Judge again until nothing more is refused:
+    // each round only refuses, so this ends within as many rounds as there are candidates.
+    let (ops, membership) = loop {
+        let mut all: Vec<SignedOp> = stored.to_vec();
+        all.extend(cands.iter().cloned());
+        let m = Membership::compute_verified(space, &all);
+        let outcome: HashMap<String, &OpOutcome> = m.log.iter().map(|o| (o.hash.clone(), o)).collect();
+        let vouched = vouched(&all, &m);
+        // Per author, the ops stored so far that do not take effect.
+        let mut ineffective: HashMap<[u8; 32], usize> = HashMap::new();
+        for op in stored {
+            if outcome.get(&hex(&op.hash())).is_none_or(|o| o.rejected.is_some()) {
+                *ineffective.entry(op.op.author.to_bytes()).or_default() += 1;
             }
-        } else {
-            None
-        };
-        match why {
-            Some(why) => {
-                refused_set.insert(h);
-                refused.push((h, why));
-            }
-            None => ops.push(op),
         }
-    }
-    let membership = if refused.is_empty() {
-        m
-    } else {
-        let mut all = stored.to_vec();
-        all.extend(ops.iter().cloned());
-        Membership::compute_verified(space, &all)
+        let mut kept = Vec::new();
+        let mut refused_now = false;
+        for op in &cands {
+            let h = op.hash();
+            let o = outcome.get(&hex(&h));
+            let why = if op.op.parents.iter().any(|p| refused_set.contains(p)) {
+                Some("it names an operation that was refused as a parent".to_string())
+            } else if vouched.contains(&h) {
+                None
+            } else if let Some(o) = o.filter(|o| o.unauthorized) {
+                Some(format!("it can never apply: {}", o.rejected.as_deref().unwrap_or("not allowed")))
+            } else if o.is_none_or(|o| o.rejected.is_some()) {
+                let n = ineffective.entry(op.op.author.to_bytes()).or_default();
+                if *n >= MAX_INEFFECTIVE_PER_AUTHOR {
+                    Some(format!(
+                        "its author already has {MAX_INEFFECTIVE_PER_AUTHOR} operations that do not take effect ({})",
+                        o.and_then(|o| o.rejected.as_deref()).unwrap_or("waiting")
+                    ))
+                } else {
+                    *n += 1;
+                    None
+                }
+            } else {
+                None
+            };
+            match why {
+                Some(why) => {
+                    refused_set.insert(h);
+                    refused.push((h, why));
+                    refused_now = true;
+                }
+                None => kept.push(op.clone()),
+            }
+        }
+        if !refused_now {
+            break (kept, m);
+        }
+        cands = kept;
     };
     if cap {
         let new: HashSet<String> = ops.iter().map(|o| hex(&o.hash())).collect();
