@@ -14,7 +14,7 @@
 //!   The signature of the change that writes it is the town's signature over the document id
 //!   and those exact heads.
 //!
-//! The rules every node enforces on receipt are in [`check_change`]; the schema, the editors
+//! The rules every node enforces on receipt are in `check_change`; the schema, the editors
 //! and the views leave the reserved keys alone ([`is_reserved`]).
 
 use std::collections::HashSet;
