@@ -32,10 +32,10 @@ fn five_town_processes_stay_live_after_a_burst_of_concurrent_edits() {
 
     let started: Vec<_> = towns.iter().map(Node::start_json).collect();
     let listen = |i: usize| started[i].1["listen"][0].as_str().expect("listen addr").to_string();
-    for i in 1..towns.len() {
-        towns[i].json(&["dial", &listen(0)]);
+    for (i, town) in towns.iter().enumerate().skip(1) {
+        town.json(&["dial", &listen(0)]);
         if i > 1 {
-            towns[i].json(&["dial", &listen(i - 1)]);
+            town.json(&["dial", &listen(i - 1)]);
         }
     }
     for d in &docs {
