@@ -401,11 +401,15 @@ impl Engine {
 
     /// One document's metadata.
     pub fn doc_meta(&self, id: &DocId) -> Result<DocMeta, NodeError> {
-        let bytes = self
-            .store
-            .get(Table::Docs, id.as_bytes())?
-            .ok_or_else(|| NodeError::UnknownDoc(id.to_string()))?;
-        decode("document metadata", &bytes)
+        self.stored_meta(id)?.ok_or_else(|| NodeError::UnknownDoc(id.to_string()))
+    }
+
+    /// The metadata of `id` if this node stores the document (one read of its row).
+    pub(crate) fn stored_meta(&self, id: &DocId) -> Result<Option<DocMeta>, NodeError> {
+        match self.store.get(Table::Docs, id.as_bytes())? {
+            Some(bytes) => Ok(Some(decode("document metadata", &bytes)?)),
+            None => Ok(None),
+        }
     }
 
     /// Creates a document of `kind` in `space` from the kind's English template, as one signed

@@ -450,10 +450,7 @@ impl Engine {
     /// The next message of a sync session with `peer` about `doc`, or `None` if this side has
     /// nothing to say. Fails if the peer may not read the document's space.
     pub fn sync_generate(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
-        let stored: Option<DocMeta> = match self.store.get(Table::Docs, doc.as_bytes())? {
-            Some(v) => Some(decode("document metadata", &v)?),
-            None => None,
-        };
+        let stored = self.stored_meta(doc)?;
         let (space, kind) = match &stored {
             Some(m) => (m.space, m.kind),
             None => {
@@ -589,10 +586,7 @@ impl Engine {
             return Err(NodeError::NotAllowed("not a member".into()));
         }
         // The document's row, read once for the whole round.
-        let stored: Option<DocMeta> = match self.store.get(Table::Docs, msg.doc.as_bytes())? {
-            Some(v) => Some(decode("document metadata", &v)?),
-            None => None,
-        };
+        let stored = self.stored_meta(&msg.doc)?;
         let known_space = match &stored {
             Some(m) => Some(m.space),
             None => self.pending_docs.get(&msg.doc).map(|(s, _)| *s),
