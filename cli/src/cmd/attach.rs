@@ -113,8 +113,28 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Resul
             // The node may run in another directory: give it the full path.
             let path =
                 std::fs::canonicalize(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let req = Request::DocAttach { doc, path: path.display().to_string(), name, media_type, caption };
-            let info: AttachmentInfo = client.call_as(ctx, req)?;
+            let info: AttachmentInfo = match client {
+                // On the store itself: the copy into the blob directory shows a progress bar.
+                Client::Local(engine) => {
+                    let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                    let mut bar = Progress::new(ctx, "attaching", total);
+                    let opts = twinmesh_node::engine::AttachOptions { name, media_type, caption };
+                    let done =
+                        engine.attach(&doc, &path, &opts, ctx.officer.as_deref(), &mut |d, _| bar.set(d));
+                    bar.finish();
+                    done.map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?
+                }
+                Client::Remote { .. } => {
+                    let req = Request::DocAttach {
+                        doc,
+                        path: path.display().to_string(),
+                        name,
+                        media_type,
+                        caption,
+                    };
+                    client.call_as(ctx, req)?
+                }
+            };
             if ctx.json {
                 return output::json(&info);
             }
