@@ -249,3 +249,72 @@ async fn a_bundle_carries_a_small_attachment_to_a_fresh_node_and_refuses_a_damag
     let got = std::fs::read(v["path"].as_str().expect("path")).expect("read");
     assert_eq!(got, bytes);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_fetches_within_its_cap_and_an_on_demand_node_only_what_is_asked_for() {
+    let a = TestNode::start("Poix-du-Nord", "FR").await;
+    let b = TestNode::start("Warstein", "DE").await;
+    let c = TestNode::start_with("Keighley", "GB", |cfg| cfg.attachments_eager = false).await;
+    let (space, doc) = space_with_plan(&a, &[&b, &c]).await;
+    // Warstein caps the space below the file's size before the file is recorded.
+    b.dial(&a).await;
+    eventually("Warstein knows the space", || async {
+        b.req(Request::SpaceStorage { space: space.parse().expect("space"), cap: Some(100_000) })
+            .await
+            .is_ok()
+    })
+    .await;
+    c.dial(&a).await;
+    // Then Poix-du-Nord attaches a file.
+    let src = a.dir.path().join("photos.zip");
+    std::fs::write(&src, file_bytes(300_000, 5)).expect("write");
+    let id = a
+        .ok(Request::DocAttach {
+            doc: doc.parse().expect("doc"),
+            path: src.display().to_string(),
+            name: None,
+            media_type: None,
+            caption: None,
+        })
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    eventually("the record reached both", || async {
+        state(&b, &doc, &id).await == "not-downloaded" && state(&c, &doc, &id).await == "not-downloaded"
+    })
+    .await;
+    // Several attachment steps later, neither fetched anything.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        (held(&b, &doc, &id).await, state(&b, &doc, &id).await.as_str()),
+        (0, "not-downloaded"),
+        "over the cap"
+    );
+    assert_eq!(
+        (held(&c, &doc, &id).await, state(&c, &doc, &id).await.as_str()),
+        (0, "not-downloaded"),
+        "on demand"
+    );
+    let refused = b
+        .req(Request::DocAttach {
+            doc: doc.parse().expect("doc"),
+            path: src.display().to_string(),
+            name: Some("again.zip".into()),
+            media_type: None,
+            caption: None,
+        })
+        .await
+        .expect_err("adding beyond the cap is refused");
+    assert_eq!(refused.code(), "attachment-over-cap");
+
+    // Lifting the cap, and asking: both fetch it.
+    b.ok(Request::SpaceStorage { space: space.parse().expect("space"), cap: Some(0) }).await;
+    c.ok(Request::DocAttachmentFetch { doc: doc.parse().expect("doc"), id: id.clone() }).await;
+    eventually("both fetched it", || async {
+        state(&b, &doc, &id).await == "downloaded" && state(&c, &doc, &id).await == "downloaded"
+    })
+    .await;
+    let usage = b.ok(Request::SpaceStorage { space: space.parse().expect("space"), cap: None }).await;
+    assert_eq!(usage["used"], 300_000);
+}
