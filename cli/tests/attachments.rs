@@ -58,6 +58,12 @@ fn a_file_is_attached_listed_fetched_capped_and_removed() {
 
     // Through a running node: the same commands over its API.
     let running = node.start();
+    let status = node.run(&["status"]).ok().stdout;
+    assert!(
+        status.contains("attachments:  eager (0 file(s) being fetched")
+            && status.contains("St-Pol – Warstein: 700.0 kB"),
+        "{status}"
+    );
     let removed =
         node.json(&["doc", "attachment", "remove", &doc, &id, "--reason", "personal data (GDPR art. 17)"]);
     assert_eq!(removed["state"], "removed");
