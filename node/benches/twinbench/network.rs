@@ -119,12 +119,20 @@ pub(super) async fn scenario_network(ctx: &mut Ctx) {
         tasks.spawn(async move { edit(&h, doc, format!("B{k}")).await });
     }
     let mut failed = 0;
-    while let Some(r) = tasks.join_next().await {
-        if !matches!(r, Ok(Some(_))) {
-            failed += 1;
+    let joined = tokio::time::timeout(Duration::from_secs(300), async {
+        while let Some(r) = tasks.join_next().await {
+            if !matches!(r, Ok(Some(_))) {
+                failed += 1;
+            }
         }
+    })
+    .await;
+    if joined.is_err() {
+        println!("      TIMEOUT: the burst's edits were not all answered within 300 s");
+        return;
     }
     let issued = t0.elapsed();
+    println!("      burst issued in {:.0} ms ({failed} edits failed)", ms(issued));
     let Some(burst_time) = all_converged(&nodes, &docs, Duration::from_secs(300)).await else {
         println!("      TIMEOUT: the burst did not converge within 300 s");
         return;
@@ -132,7 +140,6 @@ pub(super) async fn scenario_network(ctx: &mut Ctx) {
     let burst_time = burst_time + issued;
     settle(Duration::from_millis(1500), Duration::from_secs(30)).await;
     let w1 = wire_stats();
-    println!("      burst issued in {:.0} ms ({failed} edits failed)", ms(issued));
     let row = |what: &str| format!("9 network {n_nodes} towns: {what}");
     ctx.report.add(
         &row(&format!("burst of {burst} edits, to every town")),
