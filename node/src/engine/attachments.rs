@@ -14,7 +14,7 @@
 //!   history keeps a signed record that the file existed and was removed. Every node that
 //!   sees a removal deletes the bytes and never serves or fetches them again.
 //!
-//! The rules every node enforces on receipt are in [`check_op`] (called by
+//! The rules every node enforces on receipt are in `check_op` (called by
 //! `versions::check_change`). Fetching and serving the bytes is in `attach_net.rs`.
 
 use std::collections::{HashMap, HashSet};
