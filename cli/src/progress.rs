@@ -1,56 +1,75 @@
-//! Progress bars on standard error for long transfers (`twin doc attachment get`), shown only
-//! to a person: never with `--json`, never when standard error is not a terminal.
+//! Progress bars on standard error for long work (attaching, fetching and writing files), drawn
+//! by indicatif and shown only to a person: never with `--json`, never when standard error is
+//! not a terminal (indicatif hides itself then). Labels are messages in the user's language;
+//! sizes are written in the user's locale.
 
-use std::io::{IsTerminal, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use twinmesh_node::{i18n::Lang, locale};
 
 use crate::Ctx;
 
+/// What a bar is counting, named in the user's language.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Work {
+    /// Copying and hashing a file into the store (`twin doc attach`).
+    Attaching,
+    /// Fetching an attachment from partners (`twin doc attachment get`).
+    Fetching,
+    /// Writing an attachment out (`twin doc attachment get --out`).
+    Writing,
+}
+
+impl Work {
+    fn label(self, lang: Lang) -> String {
+        match self {
+            Self::Attaching => twinmesh_node::t!(lang, "progress-attaching"),
+            Self::Fetching => twinmesh_node::t!(lang, "progress-fetching"),
+            Self::Writing => twinmesh_node::t!(lang, "progress-writing"),
+        }
+    }
+}
+
 /// A progress bar over `total` bytes.
 pub(crate) struct Progress {
-    what: &'static str,
+    bar: ProgressBar,
     total: u64,
-    shown: bool,
-    last: Option<u64>,
-    lang: twinmesh_node::i18n::Lang,
+    lang: Lang,
 }
 
 impl Progress {
-    /// A bar labelled `what`; hidden with `--json` or when standard error is not a terminal.
-    pub(crate) fn new(ctx: &Ctx, what: &'static str, total: u64) -> Self {
-        let shown = !ctx.json && std::io::stderr().is_terminal() && total > 0;
-        Self { what, total, shown, last: None, lang: ctx.lang }
+    /// A bar for `work` over `total` bytes; hidden with `--json`, on a pipe, or for no bytes.
+    pub(crate) fn new(ctx: &Ctx, work: Work, total: u64) -> Self {
+        let bar = if ctx.json || total == 0 {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        };
+        // The sizes go in the message, in the user's locale; indicatif draws bar and percent.
+        let style = ProgressStyle::with_template("{prefix} [{bar:30}] {percent:>3} %  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#> ");
+        bar.set_style(style);
+        bar.set_prefix(work.label(ctx.lang));
+        let p = Self { bar, total, lang: ctx.lang };
+        p.set(0);
+        p
     }
 
-    /// Moves the bar to `done` bytes (redrawn once per whole percent).
-    pub(crate) fn set(&mut self, done: u64) {
-        if !self.shown {
-            return;
+    /// Moves the bar to `done` bytes.
+    pub(crate) fn set(&self, done: u64) {
+        let done = done.min(self.total);
+        if done != self.bar.position() || done == 0 {
+            self.bar.set_position(done);
+            self.bar.set_message(format!(
+                "{} / {}",
+                locale::bytes(self.lang, done),
+                locale::bytes(self.lang, self.total)
+            ));
         }
-        let pct = done.min(self.total).saturating_mul(100) / self.total.max(1);
-        if self.last == Some(pct) {
-            return;
-        }
-        self.last = Some(pct);
-        let width = 30usize;
-        let filled = (pct as usize * width) / 100;
-        let mut e = std::io::stderr().lock();
-        let _ = write!(
-            e,
-            "\r{} [{}{}] {pct:>3} %  {} / {}   ",
-            self.what,
-            "#".repeat(filled),
-            " ".repeat(width - filled),
-            twinmesh_node::locale::bytes(self.lang, done.min(self.total)),
-            twinmesh_node::locale::bytes(self.lang, self.total),
-        );
-        let _ = e.flush();
     }
 
-    /// Ends the bar's line.
-    pub(crate) fn finish(&mut self) {
-        if self.shown && self.last.is_some() {
-            let _ = writeln!(std::io::stderr());
-        }
-        self.shown = false;
+    /// Ends the bar, leaving its last state on screen.
+    pub(crate) fn finish(&self) {
+        self.bar.finish();
     }
 }

@@ -711,7 +711,8 @@ pub fn members_json(engine: &Engine, space: &SpaceId) -> Result<Value, NodeError
     Ok(json!({ "space": space, "members": members, "log": log }))
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Value, NodeError> {
+/// An answer as JSON, for the HTTP edge and the CLI.
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Value, NodeError> {
     serde_json::to_value(v).map_err(|e| NodeError::Corrupt(format!("cannot encode response: {e}")))
 }
 

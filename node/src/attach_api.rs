@@ -5,14 +5,10 @@ use serde_json::{Value, json};
 use twinmesh_protocol::ids::SpaceId;
 
 use crate::{
-    api::Request,
+    api::{Request, to_json},
     engine::{AttachOptions, Engine},
     error::NodeError,
 };
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, NodeError> {
-    serde_json::to_value(v).map_err(|e| NodeError::Corrupt(format!("cannot encode response: {e}")))
-}
 
 /// Answers one attachment request.
 pub(crate) fn handle(engine: &mut Engine, r: Request, officer: Option<&str>) -> Result<Value, NodeError> {

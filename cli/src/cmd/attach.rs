@@ -13,7 +13,12 @@ use serde_json::Value;
 use twinmesh_node::{api::Request, engine::AttachmentInfo};
 use twinmesh_protocol::ids::{DocId, SpaceId};
 
-use crate::{Ctx, client::Client, output, progress::Progress};
+use crate::{
+    Ctx,
+    client::Client,
+    output,
+    progress::{Progress, Work},
+};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AttachCmd {
@@ -117,7 +122,7 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Resul
                 // On the store itself: the copy into the blob directory shows a progress bar.
                 Client::Local(engine) => {
                     let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                    let mut bar = Progress::new(ctx, "attaching", total);
+                    let bar = Progress::new(ctx, Work::Attaching, total);
                     let opts = twinmesh_node::engine::AttachOptions { name, media_type, caption };
                     let done =
                         engine.attach(&doc, &path, &opts, ctx.officer.as_deref(), &mut |d, _| bar.set(d));
@@ -213,7 +218,7 @@ fn get(
         }
         client.call(ctx, Request::DocAttachmentFetch { doc, id: id.clone() })?;
         let total = v["size"].as_u64().unwrap_or(0);
-        let mut bar = Progress::new(ctx, "fetching", total);
+        let bar = Progress::new(ctx, Work::Fetching, total);
         let deadline = Instant::now() + Duration::from_secs(wait);
         while v.get("path").and_then(Value::as_str).is_none() {
             if Instant::now() > deadline {
@@ -256,7 +261,7 @@ fn copy_checked(
         std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
-    let mut bar = Progress::new(ctx, "writing", total);
+    let bar = Progress::new(ctx, Work::Writing, total);
     let mut done = 0u64;
     loop {
         let n = input.read(&mut buf).with_context(|| format!("cannot read {}", src.display()))?;

@@ -102,3 +102,8 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 ungültiger Wert, nicht mitgezählt
    *[other] { $count } ungültige Werte, nicht mitgezählt
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Anhängen
+progress-fetching = Abrufen
+progress-writing = Schreiben

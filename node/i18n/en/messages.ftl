@@ -111,3 +111,8 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 invalid value, not counted
    *[other] { $count } invalid values, not counted
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Attaching
+progress-fetching = Fetching
+progress-writing = Writing

@@ -102,3 +102,8 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 valeur invalide, non comptée
    *[other] { $count } valeurs invalides, non comptées
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Ajout
+progress-fetching = Téléchargement
+progress-writing = Écriture

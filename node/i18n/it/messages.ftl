@@ -99,3 +99,8 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 valore non valido, non conteggiato
    *[other] { $count } valori non validi, non conteggiati
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Aggiunta
+progress-fetching = Scaricamento
+progress-writing = Scrittura

@@ -104,3 +104,8 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [few] { $count } valori nevalide, neincluse în total
    *[other] { $count } de valori nevalide, neincluse în total
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Atașare
+progress-fetching = Descărcare
+progress-writing = Scriere
