@@ -491,13 +491,23 @@ impl NetTask {
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Blobs(ev)) => self.on_blob_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
-                propagation_source: peer,
+                propagation_source,
                 message,
                 ..
             })) => {
                 if message.data.len() > wire::MAX_ANNOUNCE_BYTES {
                     return;
                 }
+                // Sync with the town that published the announcement when it is connected: it
+                // holds the heads it announced, while the partner that forwarded it may not
+                // have them yet (gossipsub forwards before anyone syncs). Following forwarders
+                // made an edit travel hop by hop at 30 towns, with a wasted session per hop.
+                // (`source` is the publisher, verified by gossipsub's signed, strict mode.)
+                let me = *self.swarm.local_peer_id();
+                let peer = message
+                    .source
+                    .filter(|s| *s != me && self.swarm.is_connected(s))
+                    .unwrap_or(propagation_source);
                 let Ok(a) = wire::decode::<Announce>(&message.data) else { return };
                 let Some(key) = key_of_peer(&peer) else { return };
                 let (space, doc, kind, digest) = (a.space, a.doc, a.kind, a.heads_digest);
