@@ -30,6 +30,7 @@ use twinmesh_protocol::{
     membership::Membership,
     schema::{self, FieldType},
     signed,
+    validity::Reserved,
 };
 
 use super::{Engine, FieldItem, edit::am, edit::message, new_item_id, now};
@@ -104,17 +105,6 @@ struct ApprovalRecord {
     #[serde(default)]
     officer: Option<String>,
     at: i64,
-}
-
-/// What the rules on reserved records say of a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Reserved {
-    /// It writes no reserved record, or only well-formed ones it may write.
-    Fine,
-    /// It writes an approval request but its author is not an admin: not valid on its own.
-    AdminOnly(String),
-    /// It breaks a rule no author may break: never valid.
-    Forged(String),
 }
 
 /// Checks the reserved records a change writes (ops on the root map under a reserved key):
@@ -194,6 +184,11 @@ pub(crate) fn check_change(c: &Change, m: &Membership) -> Reserved {
         Some(why) => Reserved::AdminOnly(why),
         None => Reserved::Fine,
     }
+}
+
+/// The rules on reserved records under membership `m`, as [`twinmesh_protocol::validity`] takes them.
+pub(crate) fn rules(m: &Membership) -> impl Fn(&Change) -> Reserved + '_ {
+    move |c| check_change(c, m)
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Option<T> {
