@@ -85,3 +85,13 @@ version-changed-list = seit dieser Version geändert:
 version-none = keine benannten Versionen: benennen Sie eine mit `twin doc version { $doc } NAME`
 version-no-differences = keine Unterschiede
 version-nothing-to-restore = der Inhalt ist bereits der der Version: nichts wiederherzustellen
+
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 Wert im Konflikt, nicht mitgezählt
+   *[other] { $count } Werte im Konflikt, nicht mitgezählt
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 ungültiger Wert, nicht mitgezählt
+   *[other] { $count } ungültige Werte, nicht mitgezählt
+}

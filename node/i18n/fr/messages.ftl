@@ -85,3 +85,13 @@ version-changed-list = modifié depuis cette version :
 version-none = aucune version nommée : nommez-en une avec `twin doc version { $doc } NOM`
 version-no-differences = aucune différence
 version-nothing-to-restore = le contenu est déjà celui de la version : rien à restaurer
+
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 valeur en conflit, non comptée
+   *[other] { $count } valeurs en conflit, non comptées
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 valeur invalide, non comptée
+   *[other] { $count } valeurs invalides, non comptées
+}

@@ -82,3 +82,13 @@ version-changed-list = modificato da questa versione:
 version-none = nessuna versione con nome: registrane una con `twin doc version { $doc } NOME`
 version-no-differences = nessuna differenza
 version-nothing-to-restore = il contenuto è già quello della versione: niente da ripristinare
+
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 valore in conflitto, non conteggiato
+   *[other] { $count } valori in conflitto, non conteggiati
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 valore non valido, non conteggiato
+   *[other] { $count } valori non validi, non conteggiati
+}

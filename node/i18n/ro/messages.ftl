@@ -85,3 +85,15 @@ version-changed-list = modificat de la această versiune:
 version-none = nicio versiune denumită: denumiți una cu `twin doc version { $doc } NUME`
 version-no-differences = nicio diferență
 version-nothing-to-restore = conținutul este deja cel al versiunii: nimic de restaurat
+
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 valoare în conflict, neinclusă în total
+    [few] { $count } valori în conflict, neincluse în total
+   *[other] { $count } de valori în conflict, neincluse în total
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 valoare nevalidă, neinclusă în total
+    [few] { $count } valori nevalide, neincluse în total
+   *[other] { $count } de valori nevalide, neincluse în total
+}

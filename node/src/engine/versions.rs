@@ -20,195 +20,28 @@
 use std::collections::HashSet;
 
 use automerge::{
-    Automerge, Change, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value,
-    legacy::{Key, ObjectId, OpType},
-    transaction::{CommitOptions, Transactable, Transaction},
+    Automerge, ChangeHash, ReadDoc, Value,
+    transaction::{CommitOptions, Transactable},
 };
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     ids::DocId,
-    membership::Membership,
     schema::{self, FieldType},
     signed,
-    validity::Reserved,
 };
 
 use super::{Engine, FieldItem, edit::am, edit::message, new_item_id, now};
 use crate::{error::NodeError, i18n::Lang, identity::peer_id};
 
-/// Root key prefix of a version record.
-pub const VERSION_PREFIX: &str = "_version/";
-/// Root key prefix of an approval request.
-pub const REQUEST_PREFIX: &str = "_request/";
-/// Root key prefix of an approval decision.
-pub const APPROVAL_PREFIX: &str = "_approval/";
-/// Longest record value accepted, in bytes.
-pub const MAX_RECORD_LEN: usize = 4096;
-/// Most heads a version may name.
-const MAX_HEADS: usize = 64;
-/// Longest version name, council reference or officer name, in characters.
-pub const MAX_NAME_LEN: usize = 200;
+mod records;
+mod restore;
 
-/// True for a root key that holds a version or approval record, which the schema, the editors,
-/// the views and the history's field descriptions leave alone.
-pub fn is_reserved(key: &str) -> bool {
-    [VERSION_PREFIX, REQUEST_PREFIX, APPROVAL_PREFIX].iter().any(|p| key.starts_with(p))
-}
-
-/// A version record, as stored (JSON) under `_version/{id}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VersionRecord {
-    name: String,
-    /// The document's heads, hex.
-    heads: Vec<String>,
-    /// The naming town's PeerId; must be the change's author.
-    by: String,
-    #[serde(default)]
-    officer: Option<String>,
-    /// Milliseconds since the epoch.
-    at: i64,
-}
-
-/// An approval request, as stored under `_request/{id}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestRecord {
-    /// The requesting town's PeerId; must be the change's author, an admin.
-    by: String,
-    #[serde(default)]
-    officer: Option<String>,
-    at: i64,
-}
-
-/// A town's decision on a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    /// The council approved the version.
-    Approved,
-    /// The council rejected it.
-    Rejected,
-}
-
-/// A decision, as stored under `_approval/{id}/{town PeerId}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ApprovalRecord {
-    decision: Decision,
-    /// The council decision's reference ("Délibération 2027-014").
-    reference: String,
-    /// The council decision's date, ISO (`2027-02-10`).
-    date: String,
-    /// The version's heads, hex: what the town decided on.
-    heads: Vec<String>,
-    #[serde(default)]
-    officer: Option<String>,
-    at: i64,
-}
-
-/// Checks the reserved records a change writes (ops on the root map under a reserved key):
-///
-/// - each must be the put of a string of at most [`MAX_RECORD_LEN`] bytes that reads as the
-///   record of its kind (no object, no deletion, no counter);
-/// - a version's `by` is the change's author;
-/// - an approval request's `by` is the author, and the author is an admin (else
-///   [`Reserved::AdminOnly`]);
-/// - `_approval/{id}/{town}`: `town` is the author's PeerId — nobody writes another town's
-///   decision.
-pub(crate) fn check_change(c: &Change, m: &Membership) -> Reserved {
-    // Decoding a change costs; a change that names no reserved key cannot write one.
-    let raw = c.raw_bytes();
-    let names = |p: &str| raw.windows(p.len()).any(|w| w == p.as_bytes());
-    if !(names(VERSION_PREFIX) || names(REQUEST_PREFIX) || names(APPROVAL_PREFIX)) {
-        return Reserved::Fine;
-    }
-    let author = signed::author_of(c.actor_id());
-    let author_id = author.map(|k| peer_id(&k).to_string()).unwrap_or_default();
-    let mut admin_only = None;
-    for op in c.decode().operations {
-        let (ObjectId::Root, Key::Map(key)) = (&op.obj, &op.key) else { continue };
-        let key = key.as_str();
-        if !is_reserved(key) {
-            continue;
-        }
-        let text = match &op.action {
-            OpType::Put(ScalarValue::Str(s)) if s.len() <= MAX_RECORD_LEN => s.to_string(),
-            _ => {
-                return Reserved::Forged(format!(
-                    "'{key}' may only hold a record (a string of at most {MAX_RECORD_LEN} bytes), never be replaced by another value or deleted"
-                ));
-            }
-        };
-        if let Some(rest) = key.strip_prefix(VERSION_PREFIX) {
-            let Some(r) = parse::<VersionRecord>(&text).filter(|r| valid_id(rest) && heads_ok(&r.heads))
-            else {
-                return Reserved::Forged(format!("'{key}' is not a well-formed version record"));
-            };
-            if r.by != author_id {
-                return Reserved::Forged(format!(
-                    "the version record '{key}' names {} as its author, but {author_id} signed it",
-                    r.by
-                ));
-            }
-        } else if let Some(rest) = key.strip_prefix(REQUEST_PREFIX) {
-            let Some(r) = parse::<RequestRecord>(&text).filter(|_| valid_id(rest)) else {
-                return Reserved::Forged(format!("'{key}' is not a well-formed approval request"));
-            };
-            if r.by != author_id {
-                return Reserved::Forged(format!(
-                    "the approval request '{key}' names {} as its author, but {author_id} signed it",
-                    r.by
-                ));
-            }
-            if !author.is_some_and(|k| m.is_admin(&k)) {
-                admin_only = Some(format!(
-                    "only an admin of the space may ask for approval ('{key}' is by {author_id})"
-                ));
-            }
-        } else if let Some(rest) = key.strip_prefix(APPROVAL_PREFIX) {
-            let Some((version, town)) = rest.split_once('/') else {
-                return Reserved::Forged(format!("'{key}' names no town"));
-            };
-            if town != author_id {
-                return Reserved::Forged(format!(
-                    "forged approval: '{key}' is town {town}'s decision, but {author_id} signed it; only a town may record its own decision"
-                ));
-            }
-            if parse::<ApprovalRecord>(&text).filter(|r| valid_id(version) && heads_ok(&r.heads)).is_none() {
-                return Reserved::Forged(format!("'{key}' is not a well-formed approval record"));
-            }
-        }
-    }
-    match admin_only {
-        Some(why) => Reserved::AdminOnly(why),
-        None => Reserved::Fine,
-    }
-}
-
-/// The rules on reserved records under membership `m`, as [`twinmesh_protocol::validity`] takes them.
-pub(crate) fn rules(m: &Membership) -> impl Fn(&Change) -> Reserved + '_ {
-    move |c| check_change(c, m)
-}
-
-fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Option<T> {
-    serde_json::from_str(text).ok()
-}
-
-/// A version id: 1 to 64 lower-case letters and digits.
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
-fn heads_ok(heads: &[String]) -> bool {
-    !heads.is_empty() && heads.len() <= MAX_HEADS && heads.iter().all(|h| h.parse::<ChangeHash>().is_ok())
-}
-
-fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
-    let mut v: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
-    v.sort();
-    v
-}
+pub use records::{
+    APPROVAL_PREFIX, Decision, MAX_NAME_LEN, MAX_RECORD_LEN, REQUEST_PREFIX, VERSION_PREFIX, is_reserved,
+};
+use records::{ApprovalRecord, RequestRecord, VersionRecord, hex_heads, parse};
+pub(crate) use records::{check_change, rules};
+use restore::restore_map;
 
 /// One town's decision on a version, as listed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -606,133 +439,4 @@ impl Engine {
 
 fn clean(officer: Option<&str>) -> Option<String> {
     officer.map(str::trim).filter(|o| !o.is_empty()).map(|o| o.chars().take(MAX_NAME_LEN).collect())
-}
-
-/// Makes the map `cur` hold what `old_obj` of `old` holds (at the root, reserved records are
-/// left alone).
-fn restore_map(
-    tx: &mut Transaction<'_>,
-    cur: &ObjId,
-    old: &Automerge,
-    old_obj: &ObjId,
-    root: bool,
-) -> Result<(), NodeError> {
-    let keep = |k: &String| !(root && is_reserved(k));
-    let old_keys: Vec<String> = old.keys(old_obj).filter(keep).collect();
-    let cur_keys: Vec<String> = tx.keys(cur).filter(keep).collect();
-    for k in cur_keys.iter().filter(|k| !old_keys.contains(k)) {
-        tx.delete(cur, k.as_str()).map_err(am)?;
-    }
-    for k in old_keys {
-        restore_value(tx, cur, Prop::Map(k), old, old_obj)?;
-    }
-    Ok(())
-}
-
-/// Makes `prop` of `cur` hold what `prop` of `old_parent` holds: scalars put where they
-/// differ (or are in conflict), texts updated by splices, records walked, lists walked item by
-/// item when they hold the same items in the same order and rewritten otherwise.
-fn restore_value(
-    tx: &mut Transaction<'_>,
-    cur: &ObjId,
-    prop: Prop,
-    old: &Automerge,
-    old_parent: &ObjId,
-) -> Result<(), NodeError> {
-    let was = old.get(old_parent, prop.clone()).map_err(am)?;
-    let now_all = tx.get_all(cur, prop.clone()).map_err(am)?;
-    let conflict = now_all.len() > 1;
-    let is = now_all.into_iter().last();
-    let put_obj = |tx: &mut Transaction<'_>, ty: ObjType| tx.put_object(cur, prop.clone(), ty).map_err(am);
-    match was {
-        None => {
-            if is.is_some() {
-                tx.delete(cur, prop).map_err(am)?;
-            }
-        }
-        Some((Value::Scalar(s), _)) => {
-            let same = matches!(&is, Some((Value::Scalar(n), _)) if n == &s);
-            if !same || conflict {
-                tx.put(cur, prop, s.into_owned()).map_err(am)?;
-            }
-        }
-        Some((Value::Object(ObjType::Text), oid)) => {
-            let text = old.text(&oid).map_err(am)?;
-            let target = match is {
-                Some((Value::Object(ObjType::Text), id)) if !conflict => id,
-                _ => put_obj(tx, ObjType::Text)?,
-            };
-            if tx.text(&target).map_err(am)? != text {
-                tx.update_text(&target, &text).map_err(am)?;
-            }
-        }
-        Some((Value::Object(ObjType::List), oid)) => {
-            let target = match is {
-                Some((Value::Object(ObjType::List), id)) if !conflict => id,
-                _ => put_obj(tx, ObjType::List)?,
-            };
-            restore_list(tx, &target, old, &oid)?;
-        }
-        Some((Value::Object(_), oid)) => {
-            let target = match is {
-                Some((Value::Object(ObjType::Map), id)) if !conflict => id,
-                _ => put_obj(tx, ObjType::Map)?,
-            };
-            restore_map(tx, &target, old, &oid, false)?;
-        }
-    }
-    Ok(())
-}
-
-/// The `id` field of each record of a list (None for other items).
-fn item_ids<R: ReadDoc>(doc: &R, list: &ObjId) -> Vec<Option<String>> {
-    (0..doc.length(list))
-        .map(|i| match doc.get(list, i) {
-            Ok(Some((Value::Object(ObjType::Map), item))) => match doc.get(&item, "id") {
-                Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect()
-}
-
-fn restore_list(
-    tx: &mut Transaction<'_>,
-    cur: &ObjId,
-    old: &Automerge,
-    old_list: &ObjId,
-) -> Result<(), NodeError> {
-    let same_items = {
-        let (a, b) = (item_ids(old, old_list), item_ids(&*tx, cur));
-        a == b && a.iter().all(Option::is_some)
-    };
-    if same_items {
-        for i in 0..old.length(old_list) {
-            restore_value(tx, cur, Prop::Seq(i), old, old_list)?;
-        }
-        return Ok(());
-    }
-    for i in (0..tx.length(cur)).rev() {
-        tx.delete(cur, i).map_err(am)?;
-    }
-    for i in 0..old.length(old_list) {
-        match old.get(old_list, i).map_err(am)? {
-            Some((Value::Scalar(s), _)) => tx.insert(cur, i, s.into_owned()).map_err(am)?,
-            Some((Value::Object(ObjType::Map), item)) => {
-                let new = tx.insert_object(cur, i, ObjType::Map).map_err(am)?;
-                restore_map(tx, &new, old, &item, false)?;
-            }
-            Some((Value::Object(ObjType::Text), item)) => {
-                let new = tx.insert_object(cur, i, ObjType::Text).map_err(am)?;
-                tx.update_text(&new, &old.text(&item).map_err(am)?).map_err(am)?;
-            }
-            Some((Value::Object(ObjType::List), item)) => {
-                let new = tx.insert_object(cur, i, ObjType::List).map_err(am)?;
-                restore_list(tx, &new, old, &item)?;
-            }
-            Some((Value::Object(_), _)) | None => {}
-        }
-    }
-    Ok(())
 }
