@@ -47,6 +47,13 @@ error-not-running = auf diesem Datenverzeichnis läuft kein Knoten: Starten Sie 
 error-network = { $detail }
 error-shut-down = der Knoten wurde beendet
 error-internal = interner Fehler: { $detail }
+error-attachment-corrupt = der Inhalt des Anhangs passt nicht zu seinem Hashwert und wurde abgelehnt: { $detail }
+error-unknown-attachment = kein Anhang { $id } auf diesem Knoten (Liste: `twin doc attachments DOK`)
+error-attachment-over-cap = die Anhänge dieses Bereichs würden das Speicherlimit überschreiten: { $used } belegt, { $size } zusätzlich, Limit { $cap } (anheben mit `twin space storage BEREICH --cap`)
+size-bytes = { $n } Byte
+size-kb = { $n } kB
+size-mb = { $n } MB
+size-gb = { $n } GB
 
 ## Dokumentverlauf
 history-set = { $field }: { $before } → { $after }

@@ -31,6 +31,7 @@ fn event_name(e: &NodeEvent) -> &'static str {
         NodeEvent::Doc { .. } => "doc",
         NodeEvent::Spaces => "spaces",
         NodeEvent::Peers => "peers",
+        NodeEvent::Transfer { .. } => "transfer",
     }
 }
 

@@ -84,6 +84,8 @@ pub(super) struct NetTask {
     strangers: StrangerLog,
     /// Live events for front ends (document changes from partners, partner status).
     pub(super) events: broadcast::Sender<NodeEvent>,
+    /// Attachments being fetched (see `blobs.rs`).
+    pub(super) blobs: super::blobs::Fetcher,
     /// The network status for `GET /api/v1/status`, republished after every step of the
     /// event loop, so a caller reads it without waiting for this task.
     status: watch::Sender<Value>,
@@ -131,6 +133,7 @@ pub(super) async fn spawn(
         relay_allow,
         strangers: StrangerLog::default(),
         events,
+        blobs: super::blobs::Fetcher::new(config.attachments_eager, config.attachment_rate),
         status,
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
@@ -188,6 +191,8 @@ impl NetTask {
         redial.tick().await;
         let mut relay_retry = tokio::time::interval(RELAY_RETRY);
         relay_retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut blob_tick = tokio::time::interval(super::blobs::BLOB_TICK);
+        blob_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut sweep = tokio::time::interval(GATE_SWEEP);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -208,6 +213,7 @@ impl NetTask {
                     }
                 }
                 _ = relay_retry.tick(), if room && self.relay_slot_missing() => self.reserve_relay_slots(),
+                _ = blob_tick.tick(), if room => self.blob_tick(),
                 _ = redial.tick(), if room => {
                     self.redial_known();
                     self.refresh_relay_allow();
@@ -234,6 +240,7 @@ impl NetTask {
             "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
             "connected_peers": self.peers.connected.len(),
             "sessions": self.sessions.len(),
+            "attachments": self.blobs.status(),
         })
     }
 
@@ -482,6 +489,7 @@ impl NetTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync_event(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Blobs(ev)) => self.on_blob_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source: peer,
                 message,
