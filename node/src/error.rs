@@ -11,9 +11,11 @@ use serde::Serialize;
 use twinmesh_protocol::{
     export::ExportError,
     ids::IdParseError,
+    round::RoundError,
     schema::{DocKind, SchemaError},
     signed::ChangeRejection,
     space::SpaceError,
+    ticket::TicketError,
 };
 
 use crate::{i18n::Lang, locale, store::StoreError, t};
@@ -110,6 +112,20 @@ pub struct FieldRef {
     pub path: String,
     /// The label, e.g. `Work package 3 · Lump-sum share`.
     pub label: String,
+}
+
+/// A sync round refused whole (undecodable, a bad Bloom filter, a wrong signature count).
+impl From<RoundError> for NodeError {
+    fn from(e: RoundError) -> Self {
+        Self::InvalidInput(e.to_string())
+    }
+}
+
+/// An invitation ticket that cannot be used; the message says why.
+impl From<TicketError> for NodeError {
+    fn from(e: TicketError) -> Self {
+        Self::InvalidInput(format!("invalid invitation ticket: {e}"))
+    }
 }
 
 impl NodeError {

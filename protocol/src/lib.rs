@@ -12,6 +12,12 @@
 //! - [`locale`]: amounts and dates as people in each partner country type and read them.
 //! - [`export`]: the file format of an exported document (saved Automerge bytes plus a signature for
 //!   every change), with size limits.
+//! - [`validity`]: which changes of a document are valid under the space's membership, whatever
+//!   order they arrived in.
+//! - [`readiness`]: which received changes can apply now and which wait for their dependencies.
+//! - [`round`]: the checks of a received sync round (Bloom filters, signature count) and the
+//!   heads digest hellos and announcements carry.
+//! - [`ticket`]: the signed invitation ticket.
 //!
 //! No clock and no randomness live here: callers pass the time and random bytes in, so every
 //! function is deterministic and testable.
@@ -35,10 +41,14 @@ pub mod ids;
 pub mod keys;
 pub mod locale;
 pub mod membership;
+pub mod readiness;
+pub mod round;
 pub mod schema;
 pub mod signed;
 pub mod space;
+pub mod ticket;
 pub mod time;
+pub mod validity;
 pub mod wire;
 
 pub use automerge::{ActorId, ChangeHash};

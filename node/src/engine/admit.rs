@@ -24,6 +24,9 @@ use super::{
 };
 use crate::{error::NodeError, store::Batch};
 
+// The readiness rule lives in the protocol crate; the engine's paths name it from here.
+pub(crate) use twinmesh_protocol::readiness::{present, split_ready};
+
 /// What [`Engine::admit`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Admitted {
@@ -97,77 +100,6 @@ pub(crate) fn check_space_after(
         }
     }
     check_space(&doc, space)
-}
-
-/// The hashes among `hashes` that `doc` holds.
-pub(crate) fn present(doc: &Automerge, hashes: &[ChangeHash]) -> HashSet<ChangeHash> {
-    if doc.get_missing_deps(&[]).is_empty() {
-        // With an empty queue, a hash is missing exactly when the change graph lacks it; one
-        // call answers for all (`get_change_by_hash` rebuilds each change from the op set).
-        let missing: HashSet<ChangeHash> = doc.get_missing_deps(hashes).into_iter().collect();
-        hashes.iter().filter(|h| !missing.contains(h)).copied().collect()
-    } else {
-        hashes.iter().filter(|h| doc.get_change_by_hash(h).is_some()).copied().collect()
-    }
-}
-
-/// Splits `pool` into the changes `doc` can apply now, in dependency order, and those that
-/// wait for a change neither `doc` nor the pool holds. Changes `doc` already has, and
-/// duplicates, are dropped.
-#[allow(clippy::type_complexity)]
-pub(crate) fn split_ready<T>(
-    doc: &Automerge,
-    pool: Vec<(Change, T)>,
-) -> (Vec<(Change, T)>, Vec<(Change, T)>) {
-    let mut seen = HashSet::new();
-    let mut pool: Vec<(Change, T)> = pool.into_iter().filter(|(c, _)| seen.insert(c.hash())).collect();
-    let hashes: Vec<ChangeHash> = pool.iter().map(|(c, _)| c.hash()).collect();
-    let had = present(doc, &hashes);
-    pool.retain(|(c, _)| !had.contains(&c.hash()));
-
-    let index: HashMap<ChangeHash, usize> =
-        pool.iter().enumerate().map(|(i, (c, _))| (c.hash(), i)).collect();
-    let outside: Vec<ChangeHash> = {
-        let mut set = HashSet::new();
-        pool.iter()
-            .flat_map(|(c, _)| c.deps().iter().copied())
-            .filter(|d| !index.contains_key(d) && set.insert(*d))
-            .collect()
-    };
-    let outside_present = present(doc, &outside);
-
-    // Kahn's algorithm over the pool: a change is ready when every dependency is in the
-    // document or is a ready change of the pool.
-    let mut blocked_by = vec![0usize; pool.len()];
-    let mut stuck = vec![false; pool.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); pool.len()];
-    for (i, (c, _)) in pool.iter().enumerate() {
-        for d in c.deps() {
-            match index.get(d) {
-                Some(&j) => {
-                    blocked_by[i] += 1;
-                    dependents[j].push(i);
-                }
-                None if outside_present.contains(d) => {}
-                None => stuck[i] = true,
-            }
-        }
-    }
-    let mut next: Vec<usize> = (0..pool.len()).filter(|&i| blocked_by[i] == 0 && !stuck[i]).collect();
-    let mut order = Vec::with_capacity(pool.len());
-    while let Some(i) = next.pop() {
-        order.push(i);
-        for &k in &dependents[i] {
-            blocked_by[k] -= 1;
-            if blocked_by[k] == 0 && !stuck[k] {
-                next.push(k);
-            }
-        }
-    }
-    let mut slots: Vec<Option<(Change, T)>> = pool.into_iter().map(Some).collect();
-    let ready: Vec<(Change, T)> = order.iter().filter_map(|&i| slots[i].take()).collect();
-    let waiting: Vec<(Change, T)> = slots.into_iter().flatten().collect();
-    (ready, waiting)
 }
 
 impl Engine {
@@ -358,17 +290,6 @@ mod tests {
     }
 
     #[test]
-    fn ready_changes_come_out_in_dependency_order_whatever_the_input_order() {
-        let cs = chain(5);
-        let mut reversed = signed(&cs);
-        reversed.reverse();
-        let (ready, waiting) = split_ready(&Automerge::new(), reversed);
-        assert!(waiting.is_empty());
-        let hashes: Vec<_> = ready.iter().map(|(c, _)| c.hash()).collect();
-        assert_eq!(hashes, cs.iter().map(Change::hash).collect::<Vec<_>>());
-    }
-
-    #[test]
     fn two_versions_of_one_sequence_number_in_a_pool_are_both_refused_with_what_builds_on_them() {
         let base = chain(1);
         let fork = |v: i64| {
@@ -390,29 +311,6 @@ mod tests {
         let refused = drop_equivocations(&mut ready, None);
         assert_eq!(refused.len(), 3);
         assert!(ready.is_empty());
-    }
-
-    #[test]
-    fn changes_after_a_gap_wait_and_present_ones_are_dropped() {
-        let cs = chain(5);
-        let mut doc = Automerge::new();
-        doc.apply_changes(cs[..2].to_vec()).expect("test doc");
-        // Has 0 and 1; offered 1 (present), 3 and 4 (need 2, absent).
-        let (ready, waiting) = split_ready(&doc, signed(&[cs[1].clone(), cs[4].clone(), cs[3].clone()]));
-        assert!(ready.is_empty());
-        let mut w: Vec<_> = waiting.iter().map(|(c, _)| c.hash()).collect();
-        w.sort();
-        let mut want = vec![cs[3].hash(), cs[4].hash()];
-        want.sort();
-        assert_eq!(w, want);
-        // With 2 offered as well, all three apply, in order.
-        let (ready, waiting) = split_ready(&doc, signed(&[cs[4].clone(), cs[2].clone(), cs[3].clone()]));
-        assert!(waiting.is_empty());
-        let order: Vec<_> = ready.iter().map(|(c, _)| c.hash()).collect();
-        assert_eq!(order, vec![cs[2].hash(), cs[3].hash(), cs[4].hash()]);
-        doc.apply_changes(ready.into_iter().map(|(c, _)| c)).expect("test doc");
-        assert!(doc.get_missing_deps(&[]).is_empty());
-        assert_eq!(doc.get_changes(&[]).len(), 5);
     }
 
     #[test]

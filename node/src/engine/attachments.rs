@@ -21,9 +21,12 @@ use std::collections::{HashMap, HashSet};
 
 use automerge::{ReadDoc, Value};
 use serde::{Deserialize, Serialize};
-use twinmesh_protocol::ids::{DocId, SpaceId};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    validity::Reserved,
+};
 
-use super::{AttachmentInfo, Engine, new_item_id, now, versions::Reserved};
+use super::{AttachmentInfo, Engine, new_item_id, now};
 use crate::{
     error::NodeError,
     identity::peer_id,

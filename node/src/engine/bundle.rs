@@ -153,7 +153,12 @@ impl Engine {
             let mut rejected: Vec<ChangeRejection> =
                 signed::verify_batch(&d.doc, &checks).into_iter().filter_map(Result::err).collect();
             if rejected.is_empty() {
-                let (_, bad) = super::members::classify_with(&membership, &d.doc, changes.clone());
+                let (_, bad) = twinmesh_protocol::validity::classify_with(
+                    &membership,
+                    &d.doc,
+                    changes.clone(),
+                    super::versions::rules(&membership),
+                );
                 rejected.extend(bad.into_iter().map(|(_, _, why)| why));
             }
             if let Some(first) = rejected.first() {

@@ -1,15 +1,10 @@
-//! Membership of spaces (the signed log), invitations, and which changes are valid.
+//! Membership of spaces (the signed log), invitations, and the quarantine of changes that are
+//! not valid (yet).
 //!
 //! Validity of a document's changes is a function of the set of signed changes a node holds and
-//! the membership log, so every honest node that holds the same changes and the same log ends
-//! with the same document:
-//!
-//! 1. A change is *directly valid* if its author is an active admin or editor, or lost write
-//!    access and the change's seq is within the cutoff recorded for that actor and document.
-//! 2. Every ancestor of a valid change is valid too: a current writer built on it, so rejecting
-//!    it would split the document.
-//! 3. Everything else is kept in quarantine (never applied, never served), and looked at again
-//!    when the log or the set of changes grows.
+//! the membership log ([`twinmesh_protocol::validity`], the rule every node applies); changes
+//! that are not valid are kept in quarantine (never applied, never served), and looked at again
+//! when the log or the set of changes grows.
 //!
 //! When the log changes, each document of the space is checked again; if it holds a change that
 //! is no longer valid, it is rebuilt from its valid changes.
@@ -23,22 +18,20 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
     membership::{self, DocCutoff, MemberOp, Membership, OpBody, Role, SignedOp, WriteRight},
-    signed::{self, ChangeRejection},
+    signed,
     space::{Municipality, SignedSpace},
+    ticket::Ticket,
     time::Timestamp,
+    validity::{self, Reserved},
 };
 
-use super::{DocMeta, Engine, decode, encode, now, random, versions::Reserved};
+use super::{DocMeta, Engine, decode, encode, now, random, versions};
 use crate::{
     error::NodeError,
     store::{Batch, Table, trees},
 };
 
-/// Signed changes with their signatures.
-pub(crate) type SignedChanges = Vec<(Change, Signature)>;
-
-/// Changes refused, with the reason.
-pub(crate) type Refused = Vec<(Change, Signature, ChangeRejection)>;
+pub(crate) use twinmesh_protocol::validity::{Refused, SignedChanges};
 
 /// Most quarantined changes kept per document; beyond it new ones are dropped (and logged).
 pub(crate) const MAX_QUARANTINE_PER_DOC: usize = 4096;
@@ -54,91 +47,6 @@ pub struct Invite {
     pub expires: Timestamp,
     /// Set once redeemed.
     pub used_by: Option<PublicKey>,
-}
-
-/// What an invitation ticket carries. Encoded as `twinmesh:` + base32(postcard) and signed by
-/// the inviter, so any alteration is caught before dialing.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Ticket {
-    /// The space.
-    pub space: SpaceId,
-    /// Its name, for the joiner's confirmation.
-    pub space_name: String,
-    /// The inviting node.
-    pub inviter: PublicKey,
-    /// Where to reach it.
-    pub addrs: Vec<String>,
-    /// One-time secret.
-    pub secret: [u8; 16],
-    /// The role offered.
-    pub role: Role,
-    /// Expiry.
-    pub expires: Timestamp,
-}
-
-#[derive(Serialize, Deserialize)]
-struct SignedTicket {
-    ticket: Ticket,
-    signature: Signature,
-}
-
-const TICKET_PREFIX: &str = "twinmesh:";
-const TICKET_DOMAIN: &[u8] = b"twinmesh/ticket/v1";
-
-impl Ticket {
-    /// Encodes and signs a ticket.
-    pub fn encode(&self, key: &twinmesh_protocol::keys::SecretKey) -> String {
-        let mut payload = TICKET_DOMAIN.to_vec();
-        payload.extend(encode(self));
-        let signed = SignedTicket { ticket: self.clone(), signature: key.sign(&payload) };
-        format!(
-            "{TICKET_PREFIX}{}",
-            data_encoding::BASE32_NOPAD.encode(&encode(&signed)).to_ascii_lowercase()
-        )
-    }
-
-    /// Decodes a ticket and checks the inviter's signature and the expiry. The text may be the
-    /// ticket as an e-mail client left it (see `unwrap_ticket`) or a join link
-    /// (`http://…/#join=twinmesh:…`).
-    pub fn decode(text: &str, now: Timestamp) -> Result<Self, NodeError> {
-        let bad = |why: &str| NodeError::InvalidInput(format!("invalid invitation ticket: {why}"));
-        let text = unwrap_ticket(text);
-        // Any case: a QR code carries the ticket in capitals (see `crate::qr`).
-        let body = match text.get(..TICKET_PREFIX.len()) {
-            Some(p) if p.eq_ignore_ascii_case(TICKET_PREFIX) => &text[TICKET_PREFIX.len()..],
-            _ => return Err(bad("it does not start with 'twinmesh:'")),
-        };
-        let bytes = data_encoding::BASE32_NOPAD
-            .decode(body.to_ascii_uppercase().as_bytes())
-            .map_err(|_| bad("it is damaged (not base32)"))?;
-        let signed: SignedTicket =
-            twinmesh_protocol::wire::decode(&bytes).map_err(|_| bad("it is damaged or truncated"))?;
-        let mut payload = TICKET_DOMAIN.to_vec();
-        payload.extend(encode(&signed.ticket));
-        signed.ticket.inviter.verify(&payload, &signed.signature).map_err(|_| bad("it was altered"))?;
-        if signed.ticket.expires < now {
-            return Err(bad(&format!("it expired at {}", signed.ticket.expires.to_rfc3339())));
-        }
-        Ok(signed.ticket)
-    }
-}
-
-/// A ticket as it arrives after a trip through e-mail: wrapped across lines, indented, quoted
-/// with `> ` markers on each line (a reply quotes them, several times), or inside a join link
-/// (`…/#join=twinmesh:…`). Returns the ticket's own characters only: every line loses its
-/// leading quote markers, all whitespace goes, and a link keeps only what follows `#join=`.
-/// Base32 and the `twinmesh:` prefix hold no `>` or whitespace, so nothing of the ticket is lost.
-fn unwrap_ticket(text: &str) -> String {
-    let joined: String = text
-        .lines()
-        .map(|line| line.trim_start_matches(|c: char| c == '>' || c.is_whitespace()))
-        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
-        .collect();
-    match joined.find("#join=") {
-        // A link may carry the prefix's colon percent-encoded.
-        Some(at) => joined[at + "#join=".len()..].replacen("%3A", ":", 1).replacen("%3a", ":", 1),
-        None => joined,
-    }
 }
 
 fn op_key(space: &SpaceId, hash: &[u8; 32]) -> Vec<u8> {
@@ -505,7 +413,7 @@ impl Engine {
             .quarantined(doc)?
             .into_iter()
             .map(|(c, _)| {
-                if let Reserved::Forged(why) | Reserved::AdminOnly(why) = ChangeFacts::reserved(&c, &m) {
+                if let Reserved::Forged(why) | Reserved::AdminOnly(why) = versions::check_change(&c, &m) {
                     return (c, why);
                 }
                 let why = match signed::author_of(c.actor_id()) {
@@ -532,182 +440,9 @@ impl Engine {
         doc: &DocId,
         pool: Vec<(Change, Signature)>,
     ) -> Result<(SignedChanges, Refused), NodeError> {
-        Ok(classify_with(&self.membership(space)?, doc, pool))
+        let m = self.membership(space)?;
+        Ok(validity::classify_with(&m, doc, pool, versions::rules(&m)))
     }
-}
-
-/// What the validity rule needs of a change: a parsed [`Change`], or the metadata Automerge
-/// lists for a loaded document (which needs no rebuilding of the change's bytes).
-pub(crate) trait ChangeFacts {
-    /// The change hash.
-    fn hash(&self) -> ChangeHash;
-    /// Its actor id.
-    fn actor(&self) -> &automerge::ActorId;
-    /// Its seq for that actor.
-    fn seq(&self) -> u64;
-    /// Its dependencies.
-    fn deps(&self) -> &[ChangeHash];
-    /// What the rules on the reserved records of versions and approvals say of it (see
-    /// [`super::versions::check_change`]); only a parsed change can be read, so metadata says
-    /// nothing.
-    fn reserved(&self, _m: &Membership) -> Reserved {
-        Reserved::Fine
-    }
-}
-
-impl<T: ChangeFacts + ?Sized> ChangeFacts for &T {
-    fn hash(&self) -> ChangeHash {
-        (**self).hash()
-    }
-    fn actor(&self) -> &automerge::ActorId {
-        (**self).actor()
-    }
-    fn seq(&self) -> u64 {
-        (**self).seq()
-    }
-    fn deps(&self) -> &[ChangeHash] {
-        (**self).deps()
-    }
-    fn reserved(&self, m: &Membership) -> Reserved {
-        (**self).reserved(m)
-    }
-}
-
-impl ChangeFacts for Change {
-    fn hash(&self) -> ChangeHash {
-        Change::hash(self)
-    }
-    fn actor(&self) -> &automerge::ActorId {
-        self.actor_id()
-    }
-    fn seq(&self) -> u64 {
-        Change::seq(self)
-    }
-    fn deps(&self) -> &[ChangeHash] {
-        Change::deps(self)
-    }
-    fn reserved(&self, m: &Membership) -> Reserved {
-        super::versions::check_change(self, m)
-    }
-}
-
-impl ChangeFacts for automerge::ChangeMetadata<'_> {
-    fn hash(&self) -> ChangeHash {
-        self.hash
-    }
-    fn actor(&self) -> &automerge::ActorId {
-        &self.actor
-    }
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn deps(&self) -> &[ChangeHash] {
-        &self.deps
-    }
-}
-
-/// Which changes of `pool` are valid under membership `m` (the rule in the module docs).
-///
-/// The rules on the reserved records of versions and approvals come first: a change that
-/// breaks one that no author may break (a town writing another town's approval, a malformed
-/// record) is never valid, not even as the ancestor of a valid change, and neither is anything
-/// built on it; a change that writes an approval request though its author is not an admin is
-/// not valid on its own (as a change by a non-writer), but is as the ancestor of a valid change.
-pub(crate) fn valid_mask<C: ChangeFacts>(m: &Membership, doc: &DocId, pool: &[C]) -> Vec<bool> {
-    let by_hash: HashMap<ChangeHash, usize> = pool.iter().enumerate().map(|(i, c)| (c.hash(), i)).collect();
-    let checks: Vec<Reserved> = pool.iter().map(|c| c.reserved(m)).collect();
-    let never = never_valid(pool, &checks);
-    let mut valid = vec![false; pool.len()];
-    let mut stack = Vec::new();
-    for (i, c) in pool.iter().enumerate() {
-        if never[i] || matches!(checks[i], Reserved::AdminOnly(_)) {
-            continue;
-        }
-        let ok = match signed::author_of(c.actor()) {
-            Some(k) => match m.write_right(&k, doc, c.actor().to_bytes()) {
-                WriteRight::Writer => true,
-                WriteRight::UpTo(n) => c.seq() <= n,
-                WriteRight::None => false,
-            },
-            None => false,
-        };
-        if ok {
-            valid[i] = true;
-            stack.push(i);
-        }
-    }
-    // Ancestors of valid changes are valid.
-    while let Some(i) = stack.pop() {
-        for d in pool[i].deps() {
-            if let Some(&j) = by_hash.get(d)
-                && !valid[j]
-                && !never[j]
-            {
-                valid[j] = true;
-                stack.push(j);
-            }
-        }
-    }
-    valid
-}
-
-/// The changes of `pool` that break a rule no author may break ([`Reserved::Forged`]), and
-/// every change of `pool` built on one of them.
-fn never_valid<C: ChangeFacts>(pool: &[C], checks: &[Reserved]) -> Vec<bool> {
-    let mut never: Vec<bool> = checks.iter().map(|r| matches!(r, Reserved::Forged(_))).collect();
-    if !never.contains(&true) {
-        return never;
-    }
-    let by_hash: HashMap<ChangeHash, usize> = pool.iter().enumerate().map(|(i, c)| (c.hash(), i)).collect();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); pool.len()];
-    for (i, c) in pool.iter().enumerate() {
-        for d in c.deps() {
-            if let Some(&j) = by_hash.get(d) {
-                children[j].push(i);
-            }
-        }
-    }
-    let mut stack: Vec<usize> = (0..pool.len()).filter(|&i| never[i]).collect();
-    while let Some(i) = stack.pop() {
-        for &k in &children[i] {
-            if !never[k] {
-                never[k] = true;
-                stack.push(k);
-            }
-        }
-    }
-    never
-}
-
-/// The rejection of a change that is not valid under the membership: the reserved-record rule
-/// it breaks if it breaks one, else its author's lack of write access.
-pub(crate) fn unauthorized<C: ChangeFacts>(c: &C, m: &Membership) -> ChangeRejection {
-    match c.reserved(m) {
-        Reserved::Forged(why) | Reserved::AdminOnly(why) => {
-            ChangeRejection::Malformed { reason: format!("change {} refused: {why}", c.hash()) }
-        }
-        Reserved::Fine => {
-            let author = signed::author_of(c.actor()).map(|k| k.to_string()).unwrap_or_default();
-            ChangeRejection::Unauthorized { hash: c.hash(), author }
-        }
-    }
-}
-
-/// Splits changes by validity under membership `m`.
-pub(crate) fn classify_with(m: &Membership, doc: &DocId, pool: SignedChanges) -> (SignedChanges, Refused) {
-    let changes: Vec<&Change> = pool.iter().map(|(c, _)| c).collect();
-    let valid = valid_mask(m, doc, &changes);
-    let mut ok = Vec::new();
-    let mut bad = Vec::new();
-    for ((c, s), v) in pool.into_iter().zip(valid) {
-        if v {
-            ok.push((c, s));
-        } else {
-            let why = unauthorized(&c, m);
-            bad.push((c, s, why));
-        }
-    }
-    (ok, bad)
 }
 
 impl Engine {
@@ -1043,32 +778,6 @@ mod tests {
         let mut a = Engine::open(&DataDir::new(dir.path())).expect("open");
         assert_ne!(acronym(&mut a, &doc).as_deref(), Some("WARST"));
         assert_eq!(a.quarantined(&doc).expect("quarantine").len(), 1);
-    }
-
-    #[test]
-    fn tickets_detect_alteration_and_expiry() {
-        let key = twinmesh_protocol::keys::SecretKey::from_bytes([1; 32]);
-        let t = Ticket {
-            space: SpaceId::from_bytes([2; 32]),
-            space_name: "S".into(),
-            inviter: key.public(),
-            addrs: vec!["/ip4/127.0.0.1/tcp/1".into()],
-            secret: [3; 16],
-            role: Role::Editor,
-            expires: Timestamp(1000),
-        };
-        let text = t.encode(&key);
-        assert!(Ticket::decode(&text, Timestamp(999)).is_ok());
-        let err = Ticket::decode(&text, Timestamp(1001)).expect_err("expired");
-        assert!(err.to_string().contains("expired"), "{err}");
-        // Flip one character in the middle.
-        let mut chars: Vec<char> = text.chars().collect();
-        let mid = chars.len() / 2;
-        chars[mid] = if chars[mid] == 'a' { 'b' } else { 'a' };
-        let altered: String = chars.into_iter().collect();
-        assert!(Ticket::decode(&altered, Timestamp(0)).is_err());
-        assert!(Ticket::decode("hello", Timestamp(0)).is_err());
-        assert!(Ticket::decode(&text[..text.len() - 5], Timestamp(0)).is_err());
     }
 
     /// Issue 12: a ticket wrapped at 76 characters by an e-mail client, quoted with `> ` (once

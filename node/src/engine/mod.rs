@@ -33,6 +33,7 @@ use twinmesh_protocol::{
     signed::{self, ACTOR_SUFFIX_LEN},
     space::{Municipality, SignedSpace, validate_name},
     time::Timestamp,
+    validity::ChangeFacts,
 };
 
 pub use attach_bundle::{BUNDLE_FILE_MAX, BUNDLE_FILES_TOTAL};
@@ -47,10 +48,11 @@ pub use history::{
     HistoryQuery, ItemKind, MAX_SHOWN_WORDS, MIN_HASH_PREFIX, SITTING_GAP_MS, SignatureStatus, Sitting,
     SpanOp, WordSpan, words_text,
 };
-pub use members::{Invite, Ticket};
+pub use members::Invite;
 pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
 pub use snapshot::{Installed, Opening};
 pub use transfer::ImportReport;
+pub use twinmesh_protocol::ticket::Ticket;
 pub use versions::{ApprovalInfo, Decision, VersionInfo};
 
 use crate::{
@@ -152,7 +154,7 @@ pub(crate) fn put_doc_meta(b: &mut Batch, id: &DocId, meta: &DocMeta, doc: &Auto
 }
 
 /// What [`signed::verify_batch`] needs of each change, with the signature that came with it.
-pub(crate) fn checks<'a, C: members::ChangeFacts>(
+pub(crate) fn checks<'a, C: ChangeFacts>(
     changes: &'a [C],
     sigs: &HashMap<ChangeHash, Signature>,
 ) -> Vec<signed::ChangeToVerify<'a>> {
@@ -689,15 +691,4 @@ impl Engine {
     }
 }
 
-/// Chunk type byte of a compressed Automerge change (after 4 magic and 4 checksum bytes).
-const COMPRESSED_CHANGE_CHUNK: u8 = 2;
-
-/// Parses a change that came from a partner or a file. Compressed change chunks are refused:
-/// honest nodes send raw chunks (Automerge's sync and our bundles do), and Automerge inflates
-/// a compressed one without any size bound.
-pub(crate) fn parse_incoming_change(bytes: Vec<u8>) -> Result<Change, String> {
-    if bytes.get(8) == Some(&COMPRESSED_CHANGE_CHUNK) {
-        return Err("compressed change chunks are not accepted".into());
-    }
-    Change::from_bytes(bytes).map_err(|e| e.to_string())
-}
+pub(crate) use twinmesh_protocol::round::parse_incoming_change;

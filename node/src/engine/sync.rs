@@ -12,7 +12,6 @@ use automerge::{
     sync::{self as am_sync, SyncDoc},
 };
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
@@ -22,6 +21,12 @@ use twinmesh_protocol::{
     time::Timestamp,
     wire::{ChunkSignatures, DocSummary, DocSync, Refusal, SpaceSummary},
 };
+
+// The round checks and the heads digest are rules every node shares (protocol crate); named
+// here too for the fuzz targets and the tests.
+pub use twinmesh_protocol::round::heads_digest;
+#[doc(hidden)]
+pub use twinmesh_protocol::round::open_round;
 
 use super::{DocMeta, Engine, decode, encode, now};
 use crate::{
@@ -69,70 +74,6 @@ pub struct Received {
     pub space: Option<SpaceId>,
 }
 
-/// Refuses Bloom filters Automerge would choke on when answering: an empty bit array with
-/// entries (a division by zero) or an absurd probe count (a huge allocation).
-fn check_blooms(m: &am_sync::Message) -> Result<(), NodeError> {
-    fn leb(b: &[u8]) -> Option<(u64, &[u8])> {
-        let mut v: u64 = 0;
-        for (i, byte) in b.iter().enumerate().take(10) {
-            v |= u64::from(byte & 0x7f) << (7 * i);
-            if byte & 0x80 == 0 {
-                return Some((v, &b[i + 1..]));
-            }
-        }
-        None
-    }
-    if m.have.len() > 1 {
-        return Err(NodeError::InvalidInput("more than one Bloom filter in the sync message".into()));
-    }
-    for have in &m.have {
-        let bytes = have.bloom.to_bytes();
-        if bytes.is_empty() {
-            continue; // no entries: never probed
-        }
-        let ok = leb(&bytes)
-            .and_then(|(_, r)| leb(r))
-            .and_then(|(_, r)| leb(r))
-            .is_some_and(|(probes, bits)| (1..=64).contains(&probes) && !bits.is_empty());
-        if !ok {
-            return Err(NodeError::InvalidInput("malformed Bloom filter in the sync message".into()));
-        }
-    }
-    Ok(())
-}
-
-/// Decodes a round's Automerge message and checks it as a whole, before anything of it is used
-/// or any state changes: at most one well-formed Bloom filter, and, on version 4, exactly one
-/// signature per change chunk. A round that fails is refused whole and leaves no trace.
-/// Public for the fuzz targets (node/fuzz) only.
-#[doc(hidden)]
-pub fn open_round(
-    doc: &DocId,
-    message: Option<&[u8]>,
-    signatures: &ChunkSignatures,
-) -> Result<Option<am_sync::Message>, NodeError> {
-    let m = message
-        .map(|bytes| {
-            am_sync::Message::decode(bytes)
-                .map_err(|e| NodeError::InvalidInput(format!("undecodable sync message: {e}")))
-        })
-        .transpose()?;
-    if let Some(m) = &m {
-        check_blooms(m)?;
-    }
-    if let ChunkSignatures::InOrder(sigs) = signatures {
-        let chunks = m.as_ref().map_or(0, |m| m.changes.len());
-        if sigs.len() != chunks {
-            return Err(NodeError::InvalidInput(format!(
-                "sync round for document {doc} carries {chunks} change(s) but {} signature(s) \
-                 (one per change, in order, is required); nothing of it was applied",
-                sigs.len()
-            )));
-        }
-    }
-    Ok(m)
-}
-
 /// The signature a round carries for each of its change chunks: named by change hash (versions
 /// 1 to 3: a change the sender listed no signature for has none) or given by position (version
 /// 4, whose count [`open_round`] checked).
@@ -158,17 +99,6 @@ impl RoundSignatures {
             RoundSignatures::InOrder(sigs) => sigs.get(index).copied(),
         }
     }
-}
-
-/// SHA-256 over a document's sorted heads.
-pub fn heads_digest(heads: &[ChangeHash]) -> [u8; 32] {
-    let mut sorted = heads.to_vec();
-    sorted.sort();
-    let mut h = Sha256::new();
-    for head in sorted {
-        h.update(head.0);
-    }
-    h.finalize().into()
 }
 
 pub(crate) fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {

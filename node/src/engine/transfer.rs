@@ -9,9 +9,10 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::Signature,
     signed::{self, ChangeRejection},
+    validity::{self, ChangeFacts},
 };
 
-use super::{DocMeta, Engine, MIN_HASH_PREFIX, members::ChangeFacts, now, view};
+use super::{DocMeta, Engine, MIN_HASH_PREFIX, now, versions, view};
 use crate::{
     error::NodeError,
     store::{Batch, Table},
@@ -264,13 +265,13 @@ impl Engine {
                 (Err(e), _) => rejected.push(e),
             }
         }
-        let valid = super::members::valid_mask(membership, doc, &signed_ok);
+        let valid = validity::valid_mask(membership, doc, &signed_ok, versions::rules(membership));
         rejected.extend(
             signed_ok
                 .iter()
                 .zip(valid)
                 .filter(|(_, v)| !v)
-                .map(|(c, _)| super::members::unauthorized(c, membership)),
+                .map(|(c, _)| validity::unauthorized(c, versions::rules(membership))),
         );
         match rejected.first() {
             None => Ok(()),

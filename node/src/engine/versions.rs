@@ -40,7 +40,7 @@ pub use records::{
     APPROVAL_PREFIX, Decision, MAX_NAME_LEN, MAX_RECORD_LEN, REQUEST_PREFIX, VERSION_PREFIX, is_reserved,
 };
 use records::{ApprovalRecord, RequestRecord, VersionRecord, hex_heads, parse};
-pub(crate) use records::{Reserved, check_change};
+pub(crate) use records::{check_change, rules};
 use restore::restore_map;
 
 /// One town's decision on a version, as listed.

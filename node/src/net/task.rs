@@ -372,7 +372,7 @@ impl NetTask {
         let t = match crate::engine::Ticket::decode(&ticket, crate::engine::now()) {
             Ok(t) => t,
             Err(e) => {
-                let _ = reply.send(Err(e));
+                let _ = reply.send(Err(e.into()));
                 return;
             }
         };

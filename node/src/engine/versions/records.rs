@@ -6,7 +6,7 @@ use automerge::{
     legacy::{Key, ObjectId, OpType},
 };
 use serde::{Deserialize, Serialize};
-use twinmesh_protocol::{membership::Membership, signed};
+use twinmesh_protocol::{membership::Membership, signed, validity::Reserved};
 
 use crate::identity::peer_id;
 
@@ -80,17 +80,6 @@ pub(super) struct ApprovalRecord {
     #[serde(default)]
     pub(super) officer: Option<String>,
     pub(super) at: i64,
-}
-
-/// What the rules on reserved records say of a change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Reserved {
-    /// It writes no reserved record, or only well-formed ones it may write.
-    Fine,
-    /// It writes an approval request but its author is not an admin: not valid on its own.
-    AdminOnly(String),
-    /// It breaks a rule no author may break: never valid.
-    Forged(String),
 }
 
 /// Checks the reserved records a change writes (ops on the root map under a reserved key):
@@ -177,6 +166,12 @@ pub(crate) fn check_change(c: &Change, m: &Membership) -> Reserved {
         Some(why) => Reserved::AdminOnly(why),
         None => Reserved::Fine,
     }
+}
+
+/// The rules on reserved records under membership `m`, as [`twinmesh_protocol::validity`]
+/// takes them.
+pub(crate) fn rules(m: &Membership) -> impl Fn(&Change) -> Reserved + '_ {
+    move |c| check_change(c, m)
 }
 
 pub(super) fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Option<T> {
