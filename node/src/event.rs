@@ -30,4 +30,9 @@ pub enum NodeEvent {
     Spaces,
     /// A partner connected or disconnected, or a sync round with it ended.
     Peers,
+    /// Partner towns opened or closed a document (presence).
+    Presence {
+        /// The document.
+        doc: DocId,
+    },
 }

@@ -85,3 +85,23 @@ version-changed-list = modifié depuis cette version :
 version-none = aucune version nommée : nommez-en une avec `twin doc version { $doc } NOM`
 version-no-differences = aucune différence
 version-nothing-to-restore = le contenu est déjà celui de la version : rien à restaurer
+
+## twin sync status (une ligne par ville partenaire, puis les documents à regarder)
+cli-sync-never = jamais
+cli-sync-no-partners = aucune ville partenaire pour l'instant : ajoutez une ville à un partenariat, ou rejoignez-en un avec une invitation
+cli-sync-unknown-town = ville inconnue ({ $id })
+cli-sync-online = en ligne
+cli-sync-online-since = en ligne depuis le { $when }
+cli-sync-offline = hors ligne
+cli-sync-offline-since = hors ligne depuis le { $when }
+cli-sync-partner-line = { $town } : { $state } ; dernière synchronisation : { $synced } ; en attente d'envoi : { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(un document jamais synchronisé)
+   *[other] {" "}({ $unknown } documents jamais synchronisés)
+} ; reçues : { $received }
+cli-sync-not-yet-at = pas encore chez : { $towns }
+cli-sync-conflicts = { $count ->
+    [one] un conflit
+   *[other] { $count } conflits
+}
+cli-sync-open-at = ouvert en ce moment à : { $towns }

@@ -82,3 +82,23 @@ version-changed-list = modificato da questa versione:
 version-none = nessuna versione con nome: registrane una con `twin doc version { $doc } NOME`
 version-no-differences = nessuna differenza
 version-nothing-to-restore = il contenuto è già quello della versione: niente da ripristinare
+
+## twin sync status (una riga per città partner, poi i documenti da controllare)
+cli-sync-never = mai
+cli-sync-no-partners = ancora nessuna città partner: aggiungete una città a un partenariato, o unitevi a uno con un invito
+cli-sync-unknown-town = città sconosciuta ({ $id })
+cli-sync-online = in linea
+cli-sync-online-since = in linea dal { $when }
+cli-sync-offline = non in linea
+cli-sync-offline-since = non in linea dal { $when }
+cli-sync-partner-line = { $town }: { $state }; ultima sincronizzazione: { $synced }; in attesa di invio: { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(un documento mai sincronizzato)
+   *[other] {" "}({ $unknown } documenti mai sincronizzati)
+}; ricevute: { $received }
+cli-sync-not-yet-at = non ancora a: { $towns }
+cli-sync-conflicts = { $count ->
+    [one] un conflitto
+   *[other] { $count } conflitti
+}
+cli-sync-open-at = aperto ora a: { $towns }

@@ -37,6 +37,7 @@ use crate::{
 
 pub mod events;
 pub mod rest;
+mod sync_panel;
 pub mod web;
 
 /// Largest RPC request body: an import of a large document, base64-encoded.
@@ -388,6 +389,7 @@ async fn method_not_allowed(req: HttpRequest) -> ApiError {
 /// The whole application: API under `/api/v1`, the web UI at `/`.
 pub(crate) fn app(state: AppState) -> Router {
     let api = rest::routes()
+        .merge(sync_panel::routes())
         .layer(DefaultBodyLimit::max(MAX_REST_BODY_BYTES))
         .route("/rpc", post(rpc).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/events", get(events::stream))

@@ -11,7 +11,7 @@ use libp2p::{
 };
 use twinmesh_protocol::{keys::SecretKey, wire};
 
-use super::{NetConfig, codec::SyncCodec, relay::RelayAllow, town_tcp::TownTcp};
+use super::{NetConfig, codec::SyncCodec, presence::PresenceCodec, relay::RelayAllow, town_tcp::TownTcp};
 use crate::{error::NodeError, identity::libp2p_keypair};
 
 /// The name and version this node announces over identify (`twinmesh/0.1.0`).
@@ -54,6 +54,12 @@ const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// hold more than this many requests of its.
 const SYNC_MAX_STREAMS: usize = 64;
 
+/// How long a presence message may wait for its (empty) answer.
+const PRESENCE_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Presence streams open at once on one connection, each way.
+const PRESENCE_MAX_STREAMS: usize = 16;
+
 /// A connection with no stream open for this long is closed (partners reconnect at the next
 /// redial).
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(300);
@@ -65,6 +71,8 @@ pub(super) struct Behaviour {
     pub(super) mdns: Toggle<mdns::tokio::Behaviour>,
     pub(super) gossipsub: gossipsub::Behaviour,
     pub(super) sync: request_response::Behaviour<SyncCodec>,
+    /// Presence: which officers have a document open (see `presence.rs`).
+    pub(super) presence: request_response::Behaviour<PresenceCodec>,
     /// Relay v2 server, when this node is a partnership relay (see `relay.rs`).
     pub(super) relay: Toggle<relay::Behaviour>,
     /// Reservations on relays and connections through them.
@@ -149,6 +157,15 @@ pub(super) fn build_swarm(
                     request_response::Config::default()
                         .with_request_timeout(SYNC_REQUEST_TIMEOUT)
                         .with_max_concurrent_streams(SYNC_MAX_STREAMS),
+                ),
+                presence: request_response::Behaviour::new(
+                    [(
+                        StreamProtocol::new(twinmesh_protocol::presence::PRESENCE_PROTOCOL),
+                        ProtocolSupport::Full,
+                    )],
+                    request_response::Config::default()
+                        .with_request_timeout(PRESENCE_REQUEST_TIMEOUT)
+                        .with_max_concurrent_streams(PRESENCE_MAX_STREAMS),
                 ),
                 relay: Toggle::from(relay_config.map(|c| relay::Behaviour::new(me, c))),
                 relay_client,
