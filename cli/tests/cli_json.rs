@@ -156,12 +156,12 @@ fn tour() {
     assert_eq!(table.len(), 5, "header, rule, two lines and a total:\n{budget}");
     assert!(table[0].contains("Amount") && table[0].contains("Category"), "{table:?}");
     assert!(
-        table[2].starts_with("| 1 |") && table[2].contains("Coach") && table[2].contains("| 4,150.00 EUR |"),
+        table[2].starts_with("| 1 |") && table[2].contains("Coach") && table[2].contains("| €4,150.00 |"),
         "{table:?}"
     );
-    assert!(table[3].starts_with("| 2 |") && table[3].contains("| 250.50 EUR |"), "{table:?}");
+    assert!(table[3].starts_with("| 2 |") && table[3].contains("| €250.50 |"), "{table:?}");
     assert!(table[4].starts_with("| **Total** |"), "{table:?}");
-    assert!(table[4].contains("**4,400.50 EUR**"), "total of 4150 + 250.50: {table:?}");
+    assert!(table[4].contains("**€4,400.50**"), "total of 4150 + 250.50: {table:?}");
     let cols = |l: &str| l.matches('|').count();
     assert!(table.iter().all(|l| cols(l) == cols(table[0])), "ragged table: {table:?}");
 

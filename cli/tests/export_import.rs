@@ -198,7 +198,11 @@ fn edits_flow_back_and_concurrent_edits_show_as_conflicts() {
         let cell = &shown["content"]["budget"]["lines"][0]["amount"]["conflict"];
         assert_eq!(cell.as_array().map(Vec::len), Some(2), "{who}: {shown}");
         let md = node.run(&["doc", "show", &doc]).ok();
-        assert!(md.stdout.contains("CONFLICT"), "{who}: the markdown must mark the conflict:\n{}", md.stdout);
+        assert!(
+            md.stdout.contains("⚠ Conflict:"),
+            "{who}: the markdown must mark the conflict:\n{}",
+            md.stdout
+        );
         assert!(
             md.stderr.contains(&format!("twin doc set {doc} budget/lines/0/amount")),
             "{who}: {}",

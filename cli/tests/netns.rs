@@ -10,213 +10,15 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    sync::mpsc,
     thread,
     time::{Duration, Instant},
 };
 
+use common::netns::{Lab, Town, converged, heads, ip, netns_or_skip, wait_for};
 use serde_json::Value;
 
-const TWIN: &str = env!("CARGO_BIN_EXE_twin");
-/// Bound for one `ip` or `twin` command.
-const CMD_TIMEOUT: Duration = Duration::from_secs(20);
 /// Bound for each convergence wait.
 const CONVERGE_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// What a finished command printed.
-struct Out {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` with stdin closed, killing it if it runs longer than `limit`.
-fn run(mut cmd: Command, limit: Duration) -> Result<Out, String> {
-    let what = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {what}: {e}"))?;
-    let reader = |mut r: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut s = String::new();
-            let _ = r.read_to_string(&mut s);
-            s
-        })
-    };
-    let out = reader(Box::new(child.stdout.take().expect("stdout")));
-    let err = reader(Box::new(child.stderr.take().expect("stderr")));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("{what} did not finish within {limit:?}"));
-            }
-        }
-    };
-    Ok(Out {
-        ok: status.success(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    })
-}
-
-/// `ip ARGS`, which must succeed.
-fn ip(args: &[&str]) -> Result<(), String> {
-    let mut cmd = Command::new("ip");
-    cmd.args(args);
-    let out = run(cmd, CMD_TIMEOUT)?;
-    if out.ok { Ok(()) } else { Err(format!("`ip {}` failed: {}", args.join(" "), out.stderr.trim())) }
-}
-
-/// Whether this test can create network namespaces; the reason if not.
-fn netns_unavailable() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().nth(1));
-    if uid != Some("0") {
-        return Some(format!("not running as root (effective uid {})", uid.unwrap_or("unknown")));
-    }
-    let probe = format!("twn{}-probe", std::process::id());
-    if let Err(e) = ip(&["netns", "add", &probe]) {
-        return Some(e);
-    }
-    if let Err(e) = ip(&["netns", "del", &probe]) {
-        return Some(e);
-    }
-    None
-}
-
-/// A town: its namespace, data dir and address on the shared /24.
-struct Town {
-    ns: String,
-    dir: PathBuf,
-    addr: String,
-}
-
-impl Town {
-    /// `ip netns exec NS twin --data-dir DIR --json ARGS`, bounded.
-    fn try_twin(&self, args: &[&str]) -> Result<Value, String> {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.ns, TWIN]).arg("--data-dir").arg(&self.dir).arg("--json").args(args);
-        let out = run(cmd, CMD_TIMEOUT)?;
-        if !out.ok {
-            return Err(format!("twin {args:?} in {} failed: {}", self.ns, out.stderr.trim()));
-        }
-        serde_json::from_str(&out.stdout)
-            .map_err(|e| format!("twin {args:?}: bad JSON ({e}): {}", out.stdout))
-    }
-
-    #[track_caller]
-    fn twin(&self, args: &[&str]) -> Value {
-        self.try_twin(args).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn show(&self, doc: &str) -> Option<Value> {
-        self.try_twin(&["doc", "show", doc]).ok()
-    }
-
-    fn listen_addr(&self) -> String {
-        format!("/ip4/{}/tcp/4001", self.addr)
-    }
-}
-
-/// Everything the test creates in the system: namespaces (with their links and bridge) and node
-/// processes. Dropping it kills the processes, then deletes the namespaces.
-struct Lab {
-    namespaces: Vec<String>,
-    nodes: Vec<Child>,
-}
-
-impl Lab {
-    fn add_ns(&mut self, name: &str) -> Result<(), String> {
-        ip(&["netns", "add", name])?;
-        self.namespaces.push(name.to_string());
-        ip(&["-n", name, "link", "set", "lo", "up"])
-    }
-
-    /// Starts `twin start` for `town` inside its namespace; returns the node's start event.
-    fn start(&mut self, town: &Town) -> Value {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &town.ns, TWIN])
-            .arg("--data-dir")
-            .arg(&town.dir)
-            .args(["--json", "start", "--no-mdns", "--listen", &town.listen_addr(), "--api", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn twin start");
-        let stdout = child.stdout.take().expect("stdout");
-        // `ip netns exec` execs the command, so this pid is the node's; the lab kills it.
-        self.nodes.push(child);
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let line = rx.recv_timeout(CMD_TIMEOUT).expect("node announced its start in time");
-        let started: Value = serde_json::from_str(&line).expect("start event");
-        assert_eq!(started["event"], "started", "{started}");
-        started
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for child in &mut self.nodes {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        // Deleting a namespace deletes its interfaces: the veth pairs and the bridge go too.
-        for ns in self.namespaces.iter().rev() {
-            if let Err(e) = ip(&["netns", "del", ns]) {
-                eprintln!("cleanup: {e}");
-            }
-        }
-    }
-}
-
-fn heads(v: &Value) -> Vec<String> {
-    let mut h: Vec<String> =
-        v["heads"].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect();
-    h.sort();
-    h
-}
-
-/// Polls `f` every 100 ms until it holds; panics after `limit`. Returns the time it took.
-#[track_caller]
-fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> Duration {
-    let t0 = Instant::now();
-    loop {
-        if f() {
-            return t0.elapsed();
-        }
-        assert!(t0.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Whether all `towns` hold `doc` with the same heads and content.
-fn converged(towns: &[&Town], doc: &str) -> bool {
-    let shows: Vec<Option<Value>> = towns.iter().map(|t| t.show(doc)).collect();
-    let Some(Some(first)) = shows.first() else { return false };
-    !heads(first).is_empty()
-        && shows
-            .iter()
-            .all(|s| s.as_ref().is_some_and(|s| heads(s) == heads(first) && s["content"] == first["content"]))
-}
 
 fn line_amount(v: &Value, i: usize) -> &Value {
     &v["content"]["budget"]["lines"][i]["amount"]
@@ -224,18 +26,14 @@ fn line_amount(v: &Value, i: usize) -> &Value {
 
 #[test]
 fn three_towns_in_namespaces_converge_after_a_partition_heals() {
-    if let Some(reason) = netns_unavailable() {
-        let reason = format!("network namespaces unavailable (need root and iproute2): {reason}");
-        assert!(!common::real_components_required(), "{reason}; in CI this test must run");
-        // Written to stderr directly, not with eprintln!, so the test harness does not capture it.
-        let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+    if !netns_or_skip() {
         return;
     }
     let t0 = Instant::now();
     let pid = std::process::id();
     let net = format!("10.77.{}", pid % 250 + 1);
     let tmp = tempfile::tempdir().expect("tempdir");
-    let mut lab = Lab { namespaces: Vec::new(), nodes: Vec::new() };
+    let mut lab = Lab::new();
 
     // Topology: a bridge `br0` in namespace twn<pid>-br; each town's namespace twn<pid>-X holds
     // `eth0` (NET.N/24), the other end of a veth pair whose bridge-side end `vX` is a port of br0.
@@ -263,11 +61,8 @@ fn three_towns_in_namespaces_converge_after_a_partition_heals() {
 
     // A founds the space, adds B and C, writes a plan with two budget lines.
     a.twin(&["init", "--name", "Saint-Pol-sur-Ternoise", "--country", "FR"]);
-    let id = |t: &Town, name: &str, country: &str| {
-        t.twin(&["init", "--name", name, "--country", country])["id"].as_str().expect("id").to_string()
-    };
-    let b_id = id(b, "Warstein", "DE");
-    let c_id = id(c, "Hebden Royd", "GB");
+    let b_id = b.init("Warstein", "DE");
+    let c_id = c.init("Hebden Royd", "GB");
     let space = a.twin(&["space", "create", "Three towns"])["id"].as_str().expect("space").to_string();
     a.twin(&["space", "add", &space, &b_id, "--name", "Warstein"]);
     a.twin(&["space", "add", &space, &c_id, "--name", "Hebden Royd"]);

@@ -13,7 +13,7 @@ const TOWNS: [(&str, &str); 5] =
     [(SAINT_POL, "FR"), ("Warstein", "DE"), ("Kaštela", "HR"), ("Hebden Royd", "GB"), ("Poix-du-Nord", "FR")];
 const DOCS: usize = 5;
 const BURST_PER_TOWN: usize = 40;
-const SINGLE_EDITS: usize = 10;
+const SINGLE_EDITS: usize = 20;
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn acronym(node: &Node, doc: &str) -> Option<String> {
@@ -82,10 +82,12 @@ fn five_town_processes_stay_live_after_a_burst_of_concurrent_edits() {
         times.push(t.elapsed());
     }
     times.sort();
-    let worst = times[times.len() - 1];
-    eprintln!("single edits after the burst: p50 {:?}, worst {worst:?}", times[times.len() / 2]);
-    // The catch-up timer would take up to 30 s; live announcements take well under a second.
-    assert!(worst < Duration::from_secs(5), "an edit took {worst:?} to reach every town: {times:?}");
+    // Nearest rank: with SINGLE_EDITS samples the 99th percentile is the slowest edit.
+    let p99 = times[((0.99 * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+    eprintln!("single edits after the burst: p50 {:?}, p99 {p99:?}", times[times.len() / 2]);
+    // The catch-up timer would take up to 30 s; issue 17's target is p99 under 1 s, polling
+    // included.
+    assert!(p99 < Duration::from_secs(1), "p99 {p99:?} for an edit to reach every town: {times:?}");
     for (running, _) in started {
         assert!(running.terminate().0.success(), "clean shutdown");
     }

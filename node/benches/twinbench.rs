@@ -6,7 +6,7 @@
 //! cargo bench -p twinmesh-node --bench twinbench -- ingest verify    # some scenarios
 //! ```
 //!
-//! Scenarios: `ingest sync catchup reconnect live verify coldstart converge`. Every figure is
+//! Scenarios: `ingest sync catchup reconnect live verify coldstart converge network`. Every figure is
 //! printed with a baseline measured in the same run (plain Automerge, or ed25519 alone) and its
 //! ratio to it. Every loop and wait is bounded.
 //!
@@ -1480,7 +1480,11 @@ async fn scenario_converge(ctx: &mut Ctx) {
 
 // ---------------------------------------------------------------------------------------------
 
-const ALL: &[&str] = &["ingest", "verify", "sync", "catchup", "reconnect", "live", "coldstart", "converge"];
+#[path = "twinbench/network.rs"]
+mod network;
+
+const ALL: &[&str] =
+    &["ingest", "verify", "sync", "catchup", "reconnect", "live", "coldstart", "converge", "network"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -1543,6 +1547,9 @@ fn main() {
     }
     if has("converge") {
         rt.block_on(scenario_converge(&mut ctx));
+    }
+    if has("network") {
+        rt.block_on(network::scenario_network(&mut ctx));
     }
     ctx.report.print();
     println!("\ntotal {:.1} s", started.elapsed().as_secs_f64());

@@ -16,7 +16,6 @@ use crate::{
     formats,
     i18n::Lang,
     identity::{key_from_peer_id, peer_id},
-    render,
 };
 
 /// One edit, as sent over the API.
@@ -849,7 +848,7 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
                 "content": view.root.to_json(),
                 "conflicts": conflicts,
                 "heads": current_heads,
-                "markdown": render::markdown(&view),
+                "markdown": formats::markdown(&view),
             }))
         }
         Request::DocHistory { doc, limit, before } => {
@@ -889,7 +888,7 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             let view = engine.view(&doc, Some(&heads))?;
             let mut v = to_json(&info)?;
             v["content"] = view.root.to_json();
-            v["markdown"] = json!(render::markdown(&view));
+            v["markdown"] = json!(formats::markdown(&view));
             Ok(v)
         }
         Request::DocCompare { doc, from, to, lang } => {

@@ -3,7 +3,6 @@
 //! - [`identity`]: the data dir layout and the node key (also its libp2p identity).
 //! - [`store`]: storage behind a small trait (sled backend), atomic durable batches.
 //! - [`engine`]: spaces and signed documents: create, edit, view, history, export, import.
-//! - [`render`]: Markdown rendering of documents.
 //! - [`i18n`]: the translations of every text a person reads.
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -22,7 +21,6 @@ pub mod locale;
 pub mod net;
 pub mod node;
 pub mod qr;
-pub mod render;
 pub mod store;
 
 pub use engine::Engine;

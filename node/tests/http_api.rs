@@ -125,7 +125,7 @@ fn every_endpoint_answers_through_the_node() {
     assert_eq!(shown["content"]["budget"]["lines"][0]["amount"], json!(3800.0));
     assert_eq!(shown["content"]["summary"], "Young European Towns.");
     let md = a.ok("GET", &format!("/api/v1/docs/{doc}/markdown"), None);
-    assert!(md.as_str().is_some_and(|m| m.starts_with("# CIRCLE60") && m.contains("3,800.00 EUR")), "{md}");
+    assert!(md.as_str().is_some_and(|m| m.starts_with("# CIRCLE60") && m.contains("€3,800.00")), "{md}");
     let export = a.ok("GET", &format!("/api/v1/docs/{doc}/export"), None);
     assert!(export["data"].as_str().is_some_and(|d| !d.is_empty()));
 

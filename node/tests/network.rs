@@ -12,7 +12,7 @@ use twinmesh_node::api::{EditSpec, Request};
 
 const BURST_EDITS: usize = 200;
 const DOCS: usize = 10;
-const SINGLE_EDITS: usize = 20;
+const SINGLE_EDITS: usize = 40;
 
 fn towns() -> usize {
     std::env::var("TWIN_NETWORK_TOWNS").ok().and_then(|v| v.parse().ok()).unwrap_or(10)
@@ -117,15 +117,17 @@ async fn edits_stay_live_across_a_network_of_towns_after_a_burst() {
         times.push(t.elapsed());
     }
     times.sort();
-    let p50 = times[times.len() / 2];
-    let worst = times[times.len() - 1];
-    eprintln!("{n} towns: single edits after the burst: p50 {p50:?}, worst {worst:?} ({times:?})");
+    // Nearest rank: with 40 samples the 99th percentile is the slowest edit.
+    let rank = |p: f64| times[((p / 100.0 * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+    let (p50, p99) = (rank(50.0), rank(99.0));
+    eprintln!("{n} towns: single edits after the burst: p50 {p50:?}, p99 {p99:?} ({times:?})");
     let gossip_off = warnings_with(&["substream"]);
     assert!(gossip_off.is_empty(), "gossipsub gave up on a connection: {gossip_off:?}");
-    // Before the fix, edits after a burst waited for the 30 s catch-up; live they take well
-    // under a second here (see docs/benchmarks.md). 2 s leaves room for a loaded CI machine.
+    // Before the fix, edits after a burst waited for the 30 s catch-up (p99 30.1 s at 5 towns);
+    // live they take a few hundred milliseconds here (see docs/benchmarks.md). Issue 17's
+    // target: p99 under 1 s on the 2-core CI machine.
     assert!(p50 < Duration::from_secs(1), "half the edits took over {p50:?} to reach every town");
-    assert!(worst < Duration::from_secs(2), "an edit took {worst:?} to reach every town after the burst");
+    assert!(p99 < Duration::from_secs(1), "p99 {p99:?} for an edit to reach every town after the burst");
     for mut node in nodes {
         node.stop().await;
     }

@@ -81,7 +81,7 @@ async fn two_towns_sync_live_and_converge_after_concurrent_edits() {
     assert!(vals.contains(&(4150.0, "Warstein".into())), "{vals:?}");
     assert_eq!(va["conflicts"][0]["path"], "budget/lines/0/amount");
     let md = va["markdown"].as_str().expect("markdown");
-    assert!(md.contains("CONFLICT") && md.contains("4,150.00 EUR (Warstein)"), "{md}");
+    assert!(md.contains("⚠ Conflict:") && md.contains("€4,150.00 (Warstein)"), "{md}");
 
     // Setting the field again resolves the conflict everywhere.
     b.set(&doc, "budget/lines/0/amount", "4000").await;

@@ -14,6 +14,9 @@ use std::{
 use serde_json::Value;
 use tempfile::TempDir;
 
+/// Network namespaces for the tests that need separate hosts.
+pub(crate) mod netns;
+
 /// The `twin` binary under test.
 pub(crate) const TWIN: &str = env!("CARGO_BIN_EXE_twin");
 

@@ -86,6 +86,16 @@ version-none = keine benannten Versionen: benennen Sie eine mit `twin doc versio
 version-no-differences = keine Unterschiede
 version-nothing-to-restore = der Inhalt ist bereits der der Version: nichts wiederherzustellen
 
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 Wert im Konflikt, nicht mitgezählt
+   *[other] { $count } Werte im Konflikt, nicht mitgezählt
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 ungültiger Wert, nicht mitgezählt
+   *[other] { $count } ungültige Werte, nicht mitgezählt
+}
+
 ## twin sync status (eine Zeile je Partnerstadt, dann Dokumente, die Aufmerksamkeit brauchen)
 cli-sync-never = nie
 cli-sync-no-partners = noch keine Partnerstädte: Fügen Sie einer Partnerschaft eine Stadt hinzu oder treten Sie einer mit einer Einladung bei

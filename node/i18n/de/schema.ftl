@@ -289,5 +289,7 @@ print-relevance = Relevanz
 # A plan's participants of all events summed per country (DOCX, ODT, PDF).
 print-participants-by-country = Teilnehmende nach Land
 print-correction = Korrektur
+print-conflict-mark = ⚠ Konflikt: { $values }
+print-invalid-mark = ⚠ Ungültig: { $value } ({ $reason })
 print-yes = ja
 print-no = nein

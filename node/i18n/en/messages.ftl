@@ -95,6 +95,16 @@ version-none = no named versions: name one with `twin doc version { $doc } NAME`
 version-no-differences = no differences
 version-nothing-to-restore = the content is already the version's: nothing to restore
 
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 value in conflict, not counted
+   *[other] { $count } values in conflict, not counted
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 invalid value, not counted
+   *[other] { $count } invalid values, not counted
+}
+
 ## twin sync status (one line per partner town, then documents that need a look)
 cli-sync-never = never
 cli-sync-no-partners = no partner towns yet: add a town to a partnership, or join one with an invitation

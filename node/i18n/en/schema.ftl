@@ -289,5 +289,7 @@ print-relevance = Relevance
 # A plan's participants of all events summed per country (DOCX, ODT, PDF).
 print-participants-by-country = Participants by country
 print-correction = correction
+print-conflict-mark = ⚠ Conflict: { $values }
+print-invalid-mark = ⚠ Invalid: { $value } ({ $reason })
 print-yes = yes
 print-no = no

@@ -86,6 +86,16 @@ version-none = aucune version nommée : nommez-en une avec `twin doc version { $
 version-no-differences = aucune différence
 version-nothing-to-restore = le contenu est déjà celui de la version : rien à restaurer
 
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 valeur en conflit, non comptée
+   *[other] { $count } valeurs en conflit, non comptées
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 valeur invalide, non comptée
+   *[other] { $count } valeurs invalides, non comptées
+}
+
 ## twin sync status (une ligne par ville partenaire, puis les documents à regarder)
 cli-sync-never = jamais
 cli-sync-no-partners = aucune ville partenaire pour l'instant : ajoutez une ville à un partenariat, ou rejoignez-en un avec une invitation

@@ -289,5 +289,7 @@ print-relevance = Pertinence
 # A plan's participants of all events summed per country (DOCX, ODT, PDF).
 print-participants-by-country = Participants par pays
 print-correction = correction
+print-conflict-mark = ⚠ Conflit : { $values }
+print-invalid-mark = ⚠ Invalide : { $value } ({ $reason })
 print-yes = oui
 print-no = non

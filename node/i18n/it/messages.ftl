@@ -83,6 +83,16 @@ version-none = nessuna versione con nome: registrane una con `twin doc version {
 version-no-differences = nessuna differenza
 version-nothing-to-restore = il contenuto è già quello della versione: niente da ripristinare
 
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 valore in conflitto, non conteggiato
+   *[other] { $count } valori in conflitto, non conteggiati
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 valore non valido, non conteggiato
+   *[other] { $count } valori non validi, non conteggiati
+}
+
 ## twin sync status (una riga per città partner, poi i documenti da controllare)
 cli-sync-never = mai
 cli-sync-no-partners = ancora nessuna città partner: aggiungete una città a un partenariato, o unitevi a uno con un invito

@@ -289,5 +289,7 @@ print-relevance = Pertinenza
 # A plan's participants of all events summed per country (DOCX, ODT, PDF).
 print-participants-by-country = Partecipanti per paese
 print-correction = rettifica
+print-conflict-mark = ⚠ Conflitto: { $values }
+print-invalid-mark = ⚠ Non valido: { $value } ({ $reason })
 print-yes = sì
 print-no = no

@@ -86,6 +86,18 @@ version-none = nicio versiune denumită: denumiți una cu `twin doc version { $d
 version-no-differences = nicio diferență
 version-nothing-to-restore = conținutul este deja cel al versiunii: nimic de restaurat
 
+# What a total in an exported document (Markdown, DOCX, ODT, PDF) could not count, after the sum.
+print-total-conflicts = { " " }+ ⚠ { $count ->
+    [one] 1 valoare în conflict, neinclusă în total
+    [few] { $count } valori în conflict, neincluse în total
+   *[other] { $count } de valori în conflict, neincluse în total
+}
+print-total-invalid = { " " }+ ⚠ { $count ->
+    [one] 1 valoare nevalidă, neinclusă în total
+    [few] { $count } valori nevalide, neincluse în total
+   *[other] { $count } de valori nevalide, neincluse în total
+}
+
 ## twin sync status (câte un rând pentru fiecare oraș partener, apoi documentele de verificat)
 cli-sync-never = niciodată
 cli-sync-no-partners = niciun oraș partener deocamdată: adăugați un oraș într-un parteneriat sau alăturați-vă unuia cu o invitație

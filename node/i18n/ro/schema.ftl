@@ -289,5 +289,7 @@ print-relevance = Relevanță
 # A plan's participants of all events summed per country (DOCX, ODT, PDF).
 print-participants-by-country = Participanți pe țări
 print-correction = corecție
+print-conflict-mark = ⚠ Conflict: { $values }
+print-invalid-mark = ⚠ Nevalid: { $value } ({ $reason })
 print-yes = da
 print-no = nu

@@ -292,8 +292,8 @@ mod tests {
         assert_eq!(first["invalid"], "92,233,720,368,547,758.07 EUR", "{first}");
         assert!(first["reason"].as_str().is_some_and(|r| r.contains("out of range")), "{first}");
         assert_eq!(json["budget"]["lines"][2]["amount"], json!(2600.0));
-        let md = crate::render::markdown(&view);
+        let md = crate::formats::markdown(&view);
         let total = md.lines().find(|l| l.starts_with("| **Total**")).expect("total line");
-        assert!(total.contains("**2,600.00 EUR** + ⚠ 2 invalid value(s), not counted"), "{total}");
+        assert!(total.contains("**€2,600.00 + ⚠ 2 invalid values, not counted**"), "{total}");
     }
 }

@@ -7,8 +7,8 @@
 //!   amounts as plain numbers with a full stop (`2600.50`), and a total row;
 //! - the same budget as an Excel workbook ([`budget_xlsx`]): amounts as numbers, the total a
 //!   formula;
-//! - any document as DOCX ([`docx()`]), ODT ([`odt()`]) and PDF ([`pdf()`]), all three laid out
-//!   from one outline: headings, paragraphs and tables, a plan in the order of an EU Part B.
+//! - any document as Markdown ([`markdown()`]), and as DOCX ([`docx()`]), ODT ([`odt()`]) and PDF ([`pdf()`]), all three laid out
+//!   from one outline (the Markdown too): headings, paragraphs and tables, a plan in the order of an EU Part B.
 //!
 //! docs/formats.md says which crate writes which format, and why.
 //!
@@ -18,10 +18,13 @@
 //! out of the total.
 
 mod docx;
+mod markdown;
 mod odt;
 mod outline;
 mod pdf;
 mod xlsx;
+
+pub use markdown::markdown;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};

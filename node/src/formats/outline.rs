@@ -112,15 +112,22 @@ impl Ctx<'_> {
             ViewValue::Text(t) => t.trim_end().to_string(),
             ViewValue::Scalar(s) => self.scalar(names, f, s),
             ViewValue::Raw(r) => r.clone(),
-            ViewValue::Conflict(values) => format!(
-                "⚠ {}",
-                values
+            ViewValue::Conflict(values) => {
+                let values = values
                     .iter()
                     .map(|c| format!("{} ({})", self.scalar(names, f, &c.value), c.author))
                     .collect::<Vec<_>>()
-                    .join(" / ")
-            ),
-            ViewValue::Invalid { value, reason } => format!("⚠ {} ({reason})", value.display()),
+                    .join(" / ");
+                t!(self.lang, "print-conflict-mark", values = values)
+            }
+            ViewValue::Invalid { value, reason } => {
+                t!(
+                    self.lang,
+                    "print-invalid-mark",
+                    value = self.scalar(names, f, value),
+                    reason = reason.as_str()
+                )
+            }
             ViewValue::Record(_) | ViewValue::List(_) => String::new(),
         }
     }
@@ -360,6 +367,38 @@ fn sums(list: &Field, col: &Field) -> bool {
     col.ty.is_money() || (list.name == "participants" && col.ty == FieldType::Int)
 }
 
+/// A column's total: summed in `i128`, so no number of `i64` values can overflow it. Only
+/// settled, valid values count; the values left out are named next to the sum, never dropped
+/// silently.
+#[derive(Default)]
+struct Total {
+    sum: i128,
+    in_conflict: usize,
+    invalid: usize,
+}
+
+impl Total {
+    fn add(&mut self, v: Option<&ViewValue>) {
+        match v {
+            Some(ViewValue::Scalar(Scalar::Money(n) | Scalar::Int(n))) => self.sum += i128::from(*n),
+            Some(ViewValue::Conflict(_)) => self.in_conflict += 1,
+            Some(ViewValue::Invalid { .. } | ViewValue::Raw(_)) => self.invalid += 1,
+            _ => {}
+        }
+    }
+
+    fn show(&self, ctx: Ctx<'_>, col: &Field) -> String {
+        let mut s = if col.ty.is_money() { format_amount(ctx.style, self.sum) } else { self.sum.to_string() };
+        if self.in_conflict > 0 {
+            s.push_str(&t!(ctx.lang, "print-total-conflicts", count = self.in_conflict));
+        }
+        if self.invalid > 0 {
+            s.push_str(&t!(ctx.lang, "print-total-invalid", count = self.invalid));
+        }
+        s
+    }
+}
+
 /// A list as a numbered table of its scalar columns (with totals), then each item's prose and
 /// nested lists under a heading of `level` named after the item.
 fn list(
@@ -383,17 +422,14 @@ fn list(
         table_cols.iter().map(|c| c.ty.is_money() || matches!(c.ty, FieldType::Int | FieldType::Number)),
     );
     let summed: Vec<bool> = table_cols.iter().map(|c| sums(list_field, c)).collect();
-    let mut totals = vec![0i128; table_cols.len()];
+    let mut totals: Vec<Total> = table_cols.iter().map(|_| Total::default()).collect();
     let mut rows = Vec::new();
     for (i, (_, rec)) in items.iter().enumerate() {
         let ViewValue::Record(fields) = rec else { continue };
         let mut row = vec![(i + 1).to_string()];
         for (ci, c) in table_cols.iter().enumerate() {
             let v = fields.iter().find(|(f, _)| f.name == c.name).map(|(_, v)| v);
-            // Only a settled, valid value counts; a conflict or an invalid value shows its mark.
-            if let Some(ViewValue::Scalar(Scalar::Money(n) | Scalar::Int(n))) = v {
-                totals[ci] += i128::from(*n);
-            }
+            totals[ci].add(v);
             row.push(v.map(|v| ctx.value(names, c, v)).unwrap_or_default());
         }
         rows.push(row);
@@ -401,11 +437,7 @@ fn list(
     let total = summed.iter().any(|s| *s).then(|| {
         let mut row = vec![t!(ctx.lang, "print-total")];
         for (ci, c) in table_cols.iter().enumerate() {
-            row.push(match (summed[ci], c.ty.is_money()) {
-                (false, _) => String::new(),
-                (true, true) => format_amount(ctx.style, totals[ci]),
-                (true, false) => totals[ci].to_string(),
-            });
+            row.push(if summed[ci] { totals[ci].show(ctx, c) } else { String::new() });
         }
         row
     });

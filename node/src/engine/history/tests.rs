@@ -1,6 +1,8 @@
-use automerge::{ObjType, ROOT, ReadDoc, ScalarValue, transaction::Transactable};
+use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, transaction::Transactable};
 
-use super::*;
+use twinmesh_protocol::schema::FieldType;
+
+use super::{describe::format_value, words::word_diff, *};
 
 fn entry(town: &str, officer: &str, minute: i64) -> HistoryEntry {
     HistoryEntry {
