@@ -97,9 +97,11 @@ struct LinkView {
 
 fn rfc3339(t: Option<SystemTime>) -> Value {
     match t {
+        // With milliseconds: two rounds a second apart must not read as the same time.
         Some(t) => {
             let ms = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-            json!(twinmesh_protocol::time::Timestamp(i64::try_from(ms).unwrap_or(i64::MAX)).to_rfc3339())
+            let at = chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX));
+            json!(at.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
         }
         None => Value::Null,
     }
