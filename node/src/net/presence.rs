@@ -45,7 +45,7 @@ const MAX_LOCAL_TABS_PER_DOC: usize = 32;
 const ACK: u8 = 1;
 
 /// The presence protocol's codec: one message each way, the request a [`Presence`] of at most
-/// [`MAX_PRESENCE_BYTES`] (read no further), the answer one byte, [`ACK`].
+/// [`MAX_PRESENCE_BYTES`] (read no further), the answer one byte, `ACK`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PresenceCodec;
 
