@@ -334,6 +334,13 @@ impl NetTask {
         }
     }
 
+    /// `peer` connected: it hears this node's presence now rather than at the next heartbeat.
+    pub(super) fn presence_peer_connected(&mut self, peer: PeerId) {
+        for doc in self.presence.open_docs() {
+            self.tell_presence(doc, Some(peer));
+        }
+    }
+
     /// `peer` disconnected: its presence ends now.
     pub(super) fn presence_peer_gone(&mut self, peer: &PeerId) {
         for doc in self.presence.drop_peer(peer) {

@@ -463,6 +463,7 @@ impl NetTask {
                 tracing::info!(peer = %peer_id, "connected");
                 if num_established.get() == 1 {
                     self.sync_log.connected(peer_id);
+                    self.presence_peer_connected(peer_id);
                 }
                 let _ = self.events.send(NodeEvent::Peers);
                 // The dialer says hello at once; the partner is noted in the same engine job
