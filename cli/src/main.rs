@@ -4,6 +4,7 @@
 mod output;
 mod client;
 mod cmd;
+mod progress;
 
 use std::{path::PathBuf, process::ExitCode};
 

@@ -201,8 +201,8 @@ fn out_of_range_and_malformed_values_are_refused_with_the_range() {
     // A negative budget line is a correction, and is allowed and marked.
     fx.node.run(&["doc", "add", doc, "budget/lines", "amount=-150", "description=Refund"]).ok();
     let md = fx.node.run(&["doc", "show", doc]).ok().stdout;
-    assert!(md.contains("-150.00 EUR (correction)"), "{md}");
-    assert!(md.contains("**3,650.00 EUR**"), "3800 - 150: {md}");
+    assert!(md.contains("-€150.00 (correction)"), "{md}");
+    assert!(md.contains("**€3,650.00**"), "3800 - 150: {md}");
 }
 
 #[test]

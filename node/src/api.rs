@@ -429,6 +429,60 @@ pub enum Request {
         #[serde(default)]
         partner: Option<String>,
     },
+    /// Attach a file on this machine to a document (its bytes are copied into the node's blob
+    /// directory; the record is a signed change).
+    DocAttach {
+        /// The document.
+        doc: DocId,
+        /// The file's path, readable by the node.
+        path: String,
+        /// The name to record (default: the file's name).
+        #[serde(default)]
+        name: Option<String>,
+        /// The media type (default: from the name's extension).
+        #[serde(default)]
+        media_type: Option<String>,
+        /// A caption.
+        #[serde(default)]
+        caption: Option<String>,
+    },
+    /// A document's attachments, with their state on this node.
+    DocAttachments {
+        /// The document.
+        doc: DocId,
+    },
+    /// One attachment, and the path of its file on this node if it is here.
+    DocAttachmentGet {
+        /// The document.
+        doc: DocId,
+        /// The attachment's id.
+        id: String,
+    },
+    /// Fetch an attachment from partners (what an on-demand node fetches).
+    DocAttachmentFetch {
+        /// The document.
+        doc: DocId,
+        /// The attachment's id.
+        id: String,
+    },
+    /// Remove an attachment: a signed record of the removal; its bytes are deleted here and
+    /// on every partner that syncs.
+    DocAttachmentRemove {
+        /// The document.
+        doc: DocId,
+        /// The attachment's id.
+        id: String,
+        /// Why (e.g. "personal data, GDPR art. 17 request").
+        reason: String,
+    },
+    /// What a space's attachments take on this node, and set or lift its cap.
+    SpaceStorage {
+        /// The space.
+        space: SpaceId,
+        /// A new cap in bytes (`0` lifts it); unchanged if absent.
+        #[serde(default)]
+        cap: Option<u64>,
+    },
     /// Import a bundle (base64).
     BundleImport {
         /// The file content, base64.
@@ -550,6 +604,8 @@ impl Request {
                 | Self::DocVersion { .. }
                 | Self::DocCompare { .. }
                 | Self::DocExport { .. }
+                | Self::DocAttachments { .. }
+                | Self::DocAttachmentGet { .. }
                 | Self::BundleExport { .. }
                 | Self::Schema
         )
@@ -578,7 +634,9 @@ impl Request {
             | Self::DocVersionName { doc, .. }
             | Self::DocRestore { doc, .. }
             | Self::DocRequestApproval { doc, .. }
-            | Self::DocApprove { doc, .. } => Some(*doc),
+            | Self::DocApprove { doc, .. }
+            | Self::DocAttach { doc, .. }
+            | Self::DocAttachmentRemove { doc, .. } => Some(*doc),
             _ => None,
         }
     }
@@ -704,7 +762,8 @@ pub fn members_json(engine: &Engine, space: &SpaceId) -> Result<Value, NodeError
     Ok(json!({ "space": space, "members": members, "log": log }))
 }
 
-fn to_json<T: Serialize>(v: &T) -> Result<Value, NodeError> {
+/// An answer as JSON, for the HTTP edge and the CLI.
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Value, NodeError> {
     serde_json::to_value(v).map_err(|e| NodeError::Corrupt(format!("cannot encode response: {e}")))
 }
 
@@ -724,7 +783,17 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
             }))
         }
         Request::SpaceCreate { name } => to_json(&engine.create_space(&name)?),
-        Request::SpaceList => to_json(&engine.spaces()?),
+        Request::SpaceList => {
+            let mut v = to_json(&engine.spaces()?)?;
+            crate::attach_api::add_usage(engine, &mut v)?;
+            Ok(v)
+        }
+        r @ (Request::DocAttach { .. }
+        | Request::DocAttachments { .. }
+        | Request::DocAttachmentGet { .. }
+        | Request::DocAttachmentFetch { .. }
+        | Request::DocAttachmentRemove { .. }
+        | Request::SpaceStorage { .. }) => crate::attach_api::handle(engine, r, officer),
         Request::SpaceAdd { space, member, name, role } => {
             let key = key_from_peer_id(&member)?;
             let op = engine.add_member(

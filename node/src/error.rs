@@ -85,6 +85,19 @@ pub enum NodeError {
     Network(String),
     /// The node's engine thread has stopped.
     Shutdown,
+    /// An attachment's bytes (or its chunk list) do not match the hash its record names.
+    BadBlob(String),
+    /// The document has no such attachment, or its bytes are not on this node.
+    UnknownAttachment(String),
+    /// An attachment would take a space over its disk cap.
+    OverCap {
+        /// Bytes the space's attachments use on this node.
+        used: u64,
+        /// The attachment's size.
+        size: u64,
+        /// The space's cap.
+        cap: u64,
+    },
 
     /// A request failed inside the node (a bug); the node carries on.
     Internal(String),
@@ -153,6 +166,9 @@ impl NodeError {
             Self::NotRunning => "not-running",
             Self::Network(_) => "network-failed",
             Self::Shutdown => "shut-down",
+            Self::BadBlob(_) => "attachment-corrupt",
+            Self::UnknownAttachment(_) => "unknown-attachment",
+            Self::OverCap { .. } => "attachment-over-cap",
             Self::Internal(_) => "internal",
         }
     }
@@ -203,6 +219,15 @@ impl NodeError {
             Self::NotRunning => t!(lang, "error-not-running"),
             Self::Network(d) => t!(lang, "error-network", detail = d.as_str()),
             Self::Shutdown => t!(lang, "error-shut-down"),
+            Self::BadBlob(d) => t!(lang, "error-attachment-corrupt", detail = d.as_str()),
+            Self::UnknownAttachment(id) => t!(lang, "error-unknown-attachment", id = id.as_str()),
+            Self::OverCap { used, size, cap } => t!(
+                lang,
+                "error-attachment-over-cap",
+                used = crate::locale::bytes(lang, *used),
+                size = crate::locale::bytes(lang, *size),
+                cap = crate::locale::bytes(lang, *cap)
+            ),
             Self::Internal(d) => t!(lang, "error-internal", detail = d.as_str()),
         }
     }

@@ -35,4 +35,16 @@ pub enum NodeEvent {
         /// The document.
         doc: DocId,
     },
+    /// Progress of a long operation: an attachment being fetched from partners (`file` is
+    /// its SHA-256, hex), sent at most once per whole percent.
+    Transfer {
+        /// The document that carries it.
+        doc: DocId,
+        /// The file's SHA-256, hex.
+        file: String,
+        /// Bytes done.
+        done: u64,
+        /// Bytes in all.
+        total: u64,
+    },
 }

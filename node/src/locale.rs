@@ -53,6 +53,19 @@ pub fn type_name(lang: Lang, ty: &FieldType) -> String {
     }
 }
 
+/// A size in bytes as a person reads it in `lang`: `52.4 MB`, `52,4 Mo` (decimal units, one
+/// decimal from 1 kB on; the unit words from `messages.ftl`).
+pub fn bytes(lang: Lang, n: u64) -> String {
+    let st = style(lang);
+    let one = |v: f64| format!("{v:.1}").replace('.', &st.decimal.to_string());
+    match n {
+        0..1_000 => t!(lang, "size-bytes", n = n.to_string()),
+        1_000..1_000_000 => t!(lang, "size-kb", n = one(n as f64 / 1e3)),
+        1_000_000..1_000_000_000 => t!(lang, "size-mb", n = one(n as f64 / 1e6)),
+        _ => t!(lang, "size-gb", n = one(n as f64 / 1e9)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use twinmesh_protocol::schema::resolve;

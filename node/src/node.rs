@@ -71,6 +71,13 @@ pub struct Config {
     /// refused with 421, so a web page that rebinds its own name to 127.0.0.1 cannot use the
     /// API or the web UI.
     pub api_hosts: Vec<String>,
+    /// Fetch every attachment of the documents held as soon as it is recorded (`twin start
+    /// --attachments eager`, the default), within each space's cap; else only the attachments
+    /// asked for (`--attachments on-demand`, `twin doc attachment fetch`).
+    pub attachments_eager: bool,
+    /// The most attachment bytes a second this node fetches from partners (`twin start
+    /// --attachment-rate`), for a town hall on a slow line; `None`: no limit.
+    pub attachment_rate: Option<u64>,
 }
 
 impl Config {
@@ -88,6 +95,8 @@ impl Config {
             proxy: None,
             sessions_per_peer: crate::net::MAX_SESSIONS_PER_PEER,
             api_hosts: Vec::new(),
+            attachments_eager: true,
+            attachment_rate: None,
         }
     }
 }
@@ -155,6 +164,8 @@ impl Node {
             relays: config.relays.clone(),
             proxy: config.proxy.clone(),
             sessions_per_peer: config.sessions_per_peer,
+            attachments_eager: config.attachments_eager,
+            attachment_rate: config.attachment_rate,
         };
         let links = net::NetLinks {
             cmds: net_rx,

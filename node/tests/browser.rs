@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     TIMEOUT,
-    web::{ApiNode, Browser, Driver, runtime, wait_for},
+    web::{ApiNode, Browser, Driver, http, runtime, wait_for},
 };
 use serde_json::{Value, json};
 use twinmesh_node::{DataDir, Engine, api};
@@ -1234,6 +1234,76 @@ fn a_french_officer_names_a_version_and_approves_it() {
     assert!(page.contains("Acronyme"), "the changed field by its French label: {page}");
     a.screenshot("versions-fr");
     assert_eq!(unexpected_console_errors(a.console(), false), Vec::<String>::new());
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+}
+
+#[test]
+fn an_officer_attaches_a_file_in_the_ui_and_the_partner_sees_it_arrive_and_go() {
+    let Some(driver) =
+        driver_or_skip("an_officer_attaches_a_file_in_the_ui_and_the_partner_sees_it_arrive_and_go")
+    else {
+        return;
+    };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+    let doc = stpol.ok(
+        "POST",
+        "/api/v1/docs",
+        Some(json!({"space": space, "kind": "plan", "title": "CIRCLE60", "lang": "fr"})),
+    )["id"]
+        .as_str()
+        .expect("doc")
+        .to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("listes-de-presence.pdf");
+    let bytes: Vec<u8> = (0..600_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    std::fs::write(&file, &bytes).expect("write");
+
+    let a = driver.session_in(1280, 900, "fr-FR");
+    sign_in(&a, &stpol, "C. Dufresne");
+    a.goto(&format!("{}/#/doc/{doc}/attachments", stpol.url));
+    a.find("#attach-file");
+    assert_eq!(a.text("nav.tabs a[aria-current='page']"), "Pièces jointes");
+    a.type_into("#attach-file", &file.display().to_string());
+    a.type_into("#attach-caption", "Listes de présence signées");
+    a.click("#attach-upload");
+    wait_for("the attachment's row", TIMEOUT, || {
+        a.text("[data-attachment]").contains("listes-de-presence.pdf")
+    });
+    let row = a.text("[data-attachment]");
+    assert!(row.contains("téléchargé") && row.contains("Listes de présence signées"), "{row}");
+    assert!(plain_spaces(&row).contains("\t600 ko\t"), "the size, in French units: {row}");
+    let listed = stpol.ok("GET", &format!("/api/v1/docs/{doc}/attachments"), None);
+    assert_eq!(listed[0]["officer"], "C. Dufresne", "{listed}");
+    let id = listed[0]["id"].as_str().expect("id").to_string();
+
+    // Warstein's officer sees it arrive (fetched eagerly), in German, and downloads it.
+    let b = driver.session_in(1280, 900, "de-DE");
+    sign_in(&b, &warstein, "K. Schulte");
+    b.goto(&format!("{}/#/doc/{doc}/attachments", warstein.url));
+    wait_for("the file arrived at Warstein", TIMEOUT, || {
+        b.text("[data-attachment]").contains("heruntergeladen")
+    });
+    let (status, _) = http(
+        "GET",
+        &format!("{}/api/v1/docs/{doc}/attachments/{id}?download=true", warstein.url),
+        Some(&warstein.token),
+        None,
+    );
+    assert_eq!(status, 200);
+
+    // St-Pol removes it (GDPR); Warstein's page says so, with the reason.
+    stpol.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/attachments/{id}/remove"),
+        Some(json!({"reason": "données personnelles", "officer": "C. Dufresne"})),
+    );
+    wait_for("the removal shown at Warstein", TIMEOUT, || b.text("[data-attachment]").contains("entfernt"));
+    assert!(b.text("[data-attachment]").contains("données personnelles"));
+    b.screenshot("attachments-de");
+    assert_eq!(unexpected_console_errors(a.console(), false), Vec::<String>::new());
+    assert_eq!(unexpected_console_errors(b.console(), false), Vec::<String>::new());
     stpol.stop(&rt);
     warstein.stop(&rt);
 }

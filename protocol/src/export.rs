@@ -97,6 +97,21 @@ impl DocExport {
 /// Magic bytes of a bundle file; the last byte is the format version.
 pub const BUNDLE_MAGIC: &[u8; 8] = b"TWINBDL\x01";
 
+/// Magic bytes of a bundle that also carries the bytes of attachments (format version 2: a
+/// version 1 bundle's body followed by the files). A bundle without attachments is written as
+/// version 1, which every node reads.
+pub const BUNDLE_MAGIC_V2: &[u8; 8] = b"TWINBDL\x02";
+
+/// The bytes of one attachment in a bundle; the importer checks them against `hash` and keeps
+/// them only for an attachment its documents record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleFile {
+    /// SHA-256 of `bytes`.
+    pub hash: [u8; 32],
+    /// The file.
+    pub bytes: Vec<u8>,
+}
+
 /// Signed changes of one document in a bundle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BundleDoc {
@@ -127,23 +142,50 @@ impl Bundle {
         out
     }
 
-    /// Decodes a bundle file (structure only; the importer verifies every change).
+    /// Encodes the bundle file with the bytes of `files` (version 2; version 1 if there are
+    /// none).
+    pub fn to_bytes_with(&self, files: &[BundleFile]) -> Vec<u8> {
+        if files.is_empty() {
+            return self.to_bytes();
+        }
+        let mut out = BUNDLE_MAGIC_V2.to_vec();
+        out.extend(postcard::to_stdvec(self).unwrap_or_default());
+        out.extend(postcard::to_stdvec(files).unwrap_or_default());
+        out
+    }
+
+    /// Decodes a bundle file (structure only; the importer verifies every change), without
+    /// the attachments a version 2 bundle carries.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ExportError> {
+        Self::from_bytes_with_files(bytes).map(|(b, _)| b)
+    }
+
+    /// Decodes a bundle file of version 1 or 2, with the attachments it carries (structure
+    /// only: the importer checks every change and every file's hash).
+    pub fn from_bytes_with_files(bytes: &[u8]) -> Result<(Self, Vec<BundleFile>), ExportError> {
         if bytes.len() > MAX_EXPORT_BYTES {
             return Err(ExportError::TooLarge(bytes.len()));
         }
         if bytes.len() < BUNDLE_MAGIC.len() || bytes[..7] != BUNDLE_MAGIC[..7] {
             return Err(ExportError::NotABundle);
         }
-        if bytes[7] != BUNDLE_MAGIC[7] {
-            return Err(ExportError::UnsupportedVersion(bytes[7]));
-        }
+        let with_files = match bytes[7] {
+            1 => false,
+            2 => true,
+            v => return Err(ExportError::UnsupportedVersion(v)),
+        };
         let (b, rest) = postcard::take_from_bytes::<Self>(&bytes[8..])
             .map_err(|e| ExportError::Corrupt(e.to_string()))?;
+        let (files, rest) = if with_files {
+            postcard::take_from_bytes::<Vec<BundleFile>>(rest)
+                .map_err(|e| ExportError::Corrupt(e.to_string()))?
+        } else {
+            (Vec::new(), rest)
+        };
         if !rest.is_empty() {
             return Err(ExportError::Corrupt(format!("{} unexpected trailing bytes", rest.len())));
         }
-        Ok(b)
+        Ok((b, files))
     }
 }
 

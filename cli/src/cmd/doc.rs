@@ -129,6 +129,8 @@ pub(crate) enum DocCmd {
     },
     #[command(flatten)]
     Versions(super::version::VersionCmd),
+    #[command(flatten)]
+    Attach(super::attach::AttachCmd),
     /// The fields of a document kind, with their paths and types.
     Fields {
         /// charter, plan, minutes or contacts.
@@ -209,6 +211,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
     };
     match c {
         DocCmd::Versions(v) => super::version::run(ctx, &mut client, v)?,
+        DocCmd::Attach(a) => super::attach::run(ctx, &mut client, a)?,
         DocCmd::New { space, kind, title } => {
             // The document's language (its template, its printed form) is the user's: --lang.
             let lang = ctx.lang.code().to_string();

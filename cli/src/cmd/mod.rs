@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod attach;
 pub(crate) mod bundle;
 pub(crate) mod doc;
 pub(crate) mod init;

@@ -25,7 +25,8 @@ pub(crate) fn dial(ctx: &Ctx, addr: String) -> anyhow::Result<()> {
 
 /// `twin status`
 pub(crate) fn status(ctx: &Ctx) -> anyhow::Result<()> {
-    let v = running(ctx)?.call(ctx, Request::Status)?;
+    let mut client = running(ctx)?;
+    let v = client.call(ctx, Request::Status)?;
     if ctx.json {
         return output::json(&v);
     }
@@ -49,6 +50,26 @@ pub(crate) fn status(ctx: &Ctx) -> anyhow::Result<()> {
         out!("relay:        {r}");
     }
     out!("partners:     {} connected", v.get("connected_peers").and_then(Value::as_u64).unwrap_or(0));
+    let a = &v["attachments"];
+    let n = |k: &str| a[k].as_u64().unwrap_or(0);
+    out!(
+        "attachments:  {} ({} file(s) being fetched, {} chunk(s) fetched, {} refused)",
+        a["mode"].as_str().unwrap_or("eager"),
+        n("fetching"),
+        n("chunks_fetched"),
+        n("chunks_refused")
+    );
+    // What each space's attachments take here (`twin space storage SPACE` sets a cap).
+    let spaces = client.call(ctx, Request::SpaceList)?;
+    for s in spaces.as_array().into_iter().flatten() {
+        let used = s["attachments"]["used"].as_u64().unwrap_or(0);
+        let size = |b: u64| twinmesh_node::locale::bytes(ctx.lang, b);
+        match s["attachments"]["cap"].as_u64() {
+            Some(cap) => out!("  {}: {} of {}", s["name"].as_str().unwrap_or(""), size(used), size(cap)),
+            None if used > 0 => out!("  {}: {}", s["name"].as_str().unwrap_or(""), size(used)),
+            None => {}
+        }
+    }
     Ok(())
 }
 

@@ -9,6 +9,15 @@ use crate::{Ctx, output};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SpaceCmd {
+    /// What the attachments of a space take on this node, and its cap: adding beyond the cap
+    /// is refused and fetching stops at it.
+    Storage {
+        /// The space.
+        space: SpaceId,
+        /// A new cap (e.g. 2GB, 500MB; `none` lifts it).
+        #[arg(long, value_name = "SIZE")]
+        cap: Option<String>,
+    },
     /// Found a partnership space, with this municipality as founder. Prints its id.
     Create {
         /// The partnership's name, e.g. "Keighley – Poix-du-Nord".
@@ -97,6 +106,7 @@ fn parse_duration_secs(s: &str) -> Result<u64, String> {
 pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
     let mut client = super::connect(ctx)?;
     match c {
+        SpaceCmd::Storage { space, cap } => super::attach::storage(ctx, &mut client, space, cap)?,
         SpaceCmd::Create { name } => {
             let v = client.call(ctx, Request::SpaceCreate { name })?;
             if ctx.json {
@@ -105,15 +115,28 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             out!("{}", v.get("id").and_then(Value::as_str).unwrap_or_default());
         }
         SpaceCmd::List => {
-            let spaces: Vec<SpaceInfo> = client.call_as(ctx, Request::SpaceList)?;
+            let v = client.call(ctx, Request::SpaceList)?;
             if ctx.json {
-                return output::json(&spaces);
+                return output::json(&v);
             }
+            let spaces: Vec<SpaceInfo> = serde_json::from_value(v.clone())?;
             if spaces.is_empty() {
                 out!("no spaces yet: create one with `twin space create NAME`");
             }
-            for s in spaces {
-                out!("{}  {}  (founded by {}, {} document(s))", s.id, s.name, s.founder.name, s.documents);
+            for (i, s) in spaces.iter().enumerate() {
+                let used = v[i]["attachments"]["used"].as_u64().unwrap_or(0);
+                let files = if used > 0 {
+                    format!(", attachments {}", twinmesh_node::locale::bytes(ctx.lang, used))
+                } else {
+                    String::new()
+                };
+                out!(
+                    "{}  {}  (founded by {}, {} document(s){files})",
+                    s.id,
+                    s.name,
+                    s.founder.name,
+                    s.documents
+                );
             }
         }
         SpaceCmd::Add { space, member, name, role } => {

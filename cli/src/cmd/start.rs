@@ -49,12 +49,30 @@ pub(crate) struct StartArgs {
     /// own name at this machine (DNS rebinding) cannot use it.
     #[arg(long = "api-host", value_name = "NAME")]
     api_hosts: Vec<String>,
+    /// Which attachments to fetch from partners: `eager` (every attachment of the documents
+    /// held, as soon as it is recorded, within each space's cap; `twin space storage`) or
+    /// `on-demand` (only those asked for with `twin doc attachment get|fetch`).
+    #[arg(long, value_enum, default_value_t = AttachMode::Eager)]
+    attachments: AttachMode,
+    /// The most attachment bytes a second to fetch from partners, e.g. 2MB (a town hall on a
+    /// slow line); no limit by default.
+    #[arg(long, value_name = "SIZE", value_parser = super::attach::parse_size)]
+    attachment_rate: Option<u64>,
     /// On a data dir without an identity, create one with this municipality name first.
     #[arg(long)]
     name: Option<String>,
     /// Country code for a new identity (with --name).
     #[arg(long, default_value = "EU")]
     country: String,
+}
+
+/// Which attachments a node fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AttachMode {
+    /// Every attachment, within each space's cap.
+    Eager,
+    /// Only those asked for.
+    OnDemand,
 }
 
 pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
@@ -81,6 +99,8 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
     config.proxy = a.proxy;
     config.api = Some(a.api);
     config.api_hosts = a.api_hosts;
+    config.attachments_eager = a.attachments == AttachMode::Eager;
+    config.attachment_rate = a.attachment_rate.filter(|r| *r > 0);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         // Register the signal handlers before announcing that the node runs, so a supervisor

@@ -47,6 +47,13 @@ error-not-running = auf diesem Datenverzeichnis läuft kein Knoten: Starten Sie 
 error-network = { $detail }
 error-shut-down = der Knoten wurde beendet
 error-internal = interner Fehler: { $detail }
+error-attachment-corrupt = der Inhalt des Anhangs passt nicht zu seinem Hashwert und wurde abgelehnt: { $detail }
+error-unknown-attachment = kein Anhang { $id } auf diesem Knoten (Liste: `twin doc attachments DOK`)
+error-attachment-over-cap = die Anhänge dieses Bereichs würden das Speicherlimit überschreiten: { $used } belegt, { $size } zusätzlich, Limit { $cap } (anheben mit `twin space storage BEREICH --cap`)
+size-bytes = { $n } Byte
+size-kb = { $n } kB
+size-mb = { $n } MB
+size-gb = { $n } GB
 
 ## Dokumentverlauf
 history-set = { $field }: { $before } → { $after }
@@ -95,6 +102,11 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 ungültiger Wert, nicht mitgezählt
    *[other] { $count } ungültige Werte, nicht mitgezählt
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Anhängen
+progress-fetching = Abrufen
+progress-writing = Schreiben
 
 ## twin sync status (eine Zeile je Partnerstadt, dann Dokumente, die Aufmerksamkeit brauchen)
 cli-sync-never = nie

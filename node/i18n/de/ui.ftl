@@ -260,6 +260,34 @@ versions-reject = Ablehnen
 versions-approved-toast = Die Genehmigung Ihrer Stadt ist eingetragen und signiert.
 versions-rejected-toast = Die Ablehnung Ihrer Stadt ist eingetragen und signiert.
 
+## Attachments (the evidence register)
+tab-attachments = Anhänge
+att-sub = Dateien, die dieses Dokument als Nachweis trägt. Der Hashwert jeder Datei steht in einer signierten Änderung; die Knoten der Partner holen den Inhalt und prüfen ihn.
+att-file-label = Datei
+att-caption-label = Beschriftung
+att-caption-placeholder = Wofür die Datei ein Nachweis ist
+att-upload = Anhängen
+att-uploaded = { $name } wurde angehängt.
+att-none = Noch keine Anhänge.
+att-col-file = Datei
+att-col-size = Größe
+att-col-by = Angehängt von
+att-col-state = Auf diesem Knoten
+att-col-actions = Aktionen
+att-state-downloaded = heruntergeladen
+att-state-downloading = wird geladen: { $pct } %
+att-state-not-downloaded = nicht heruntergeladen
+att-state-removed = entfernt
+att-by = { $town }, { $when }
+att-download = Herunterladen
+att-fetch = Holen
+att-remove = Entfernen
+att-remove-reason = Warum wird „{ $name }“ entfernt? Der Inhalt wird auf den Knoten aller Partner gelöscht; der Nachweis, dass die Datei existierte, bleibt.
+att-removed = { $name } wurde entfernt.
+att-removed-by = Entfernt von { $town }: { $reason }
+att-usage = Anhänge dieses Bereichs auf diesem Knoten: { $used }.
+att-usage-cap = Anhänge dieses Bereichs auf diesem Knoten: { $used } von { $cap }.
+
 ## Synchronisierungsübersicht (Startseite), Markierungen in Dokumentlisten, Anwesenheit im Editor
 sync-now = Jetzt synchronisieren
 sync-doc-now = Dieses Dokument jetzt synchronisieren

@@ -55,6 +55,13 @@ error-not-running = no node is running on this data dir: start it with `twin sta
 error-network = { $detail }
 error-shut-down = the node has shut down
 error-internal = internal error: { $detail }
+error-attachment-corrupt = the attachment's bytes do not match its hash, refused: { $detail }
+error-unknown-attachment = no such attachment on this node: { $id } (list them with `twin doc attachments DOC`)
+error-attachment-over-cap = this space's attachments would take more than its cap: { $used } used, { $size } more, cap { $cap } (raise it with `twin space storage SPACE --cap`)
+size-bytes = { $n } bytes
+size-kb = { $n } kB
+size-mb = { $n } MB
+size-gb = { $n } GB
 
 ## Document history (`twin doc history`, the API's history): one line per field item, and a
 ## heading per sitting (changes of one town and officer in one go).
@@ -104,6 +111,11 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 invalid value, not counted
    *[other] { $count } invalid values, not counted
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Attaching
+progress-fetching = Fetching
+progress-writing = Writing
 
 ## twin sync status (one line per partner town, then documents that need a look)
 cli-sync-never = never

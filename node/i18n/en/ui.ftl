@@ -260,6 +260,34 @@ versions-reject = Reject
 versions-approved-toast = Your town's approval is recorded and signed.
 versions-rejected-toast = Your town's rejection is recorded and signed.
 
+## Attachments (the evidence register)
+tab-attachments = Attachments
+att-sub = Files this document carries as evidence. Each file's hash is recorded in a signed change; partners' nodes fetch the bytes and check them.
+att-file-label = File
+att-caption-label = Caption
+att-caption-placeholder = What the file is evidence of
+att-upload = Attach
+att-uploaded = Attached { $name }.
+att-none = No attachments yet.
+att-col-file = File
+att-col-size = Size
+att-col-by = Attached by
+att-col-state = On this node
+att-col-actions = Actions
+att-state-downloaded = downloaded
+att-state-downloading = downloading { $pct } %
+att-state-not-downloaded = not downloaded
+att-state-removed = removed
+att-by = { $town }, { $when }
+att-download = Download
+att-fetch = Fetch
+att-remove = Remove
+att-remove-reason = Why is “{ $name }” removed? Its bytes will be deleted on every partner's node; the record that it existed stays.
+att-removed = Removed { $name }.
+att-removed-by = Removed by { $town }: { $reason }
+att-usage = Attachments of this space on this node: { $used }.
+att-usage-cap = Attachments of this space on this node: { $used } of { $cap }.
+
 ## Sync panel (dashboard), sync markers in document lists, presence in the editor
 sync-now = Sync now
 sync-doc-now = Sync this document now

@@ -47,6 +47,13 @@ error-not-running = aucun nœud ne tourne sur ce répertoire de données : déma
 error-network = { $detail }
 error-shut-down = le nœud s’est arrêté
 error-internal = erreur interne : { $detail }
+error-attachment-corrupt = le contenu de la pièce jointe ne correspond pas à son empreinte, refusé : { $detail }
+error-unknown-attachment = pas de pièce jointe { $id } sur ce nœud (la liste : `twin doc attachments DOC`)
+error-attachment-over-cap = les pièces jointes de cet espace dépasseraient leur plafond : { $used } utilisés, { $size } de plus, plafond { $cap } (le relever : `twin space storage ESPACE --cap`)
+size-bytes = { $n } octets
+size-kb = { $n } ko
+size-mb = { $n } Mo
+size-gb = { $n } Go
 
 ## Historique du document
 history-set = { $field } : { $before } → { $after }
@@ -95,6 +102,11 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 valeur invalide, non comptée
    *[other] { $count } valeurs invalides, non comptées
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Ajout
+progress-fetching = Téléchargement
+progress-writing = Écriture
 
 ## twin sync status (une ligne par ville partenaire, puis les documents à regarder)
 cli-sync-never = jamais

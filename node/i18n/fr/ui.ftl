@@ -260,6 +260,34 @@ versions-reject = Rejeter
 versions-approved-toast = L’approbation de votre ville est enregistrée et signée.
 versions-rejected-toast = Le rejet de votre ville est enregistré et signé.
 
+## Attachments (the evidence register)
+tab-attachments = Pièces jointes
+att-sub = Les fichiers que ce document porte comme justificatifs. L’empreinte de chaque fichier est inscrite dans une modification signée ; les nœuds des partenaires en récupèrent le contenu et le vérifient.
+att-file-label = Fichier
+att-caption-label = Légende
+att-caption-placeholder = Ce que le fichier justifie
+att-upload = Joindre
+att-uploaded = { $name } est joint.
+att-none = Aucune pièce jointe pour l’instant.
+att-col-file = Fichier
+att-col-size = Taille
+att-col-by = Joint par
+att-col-state = Sur ce nœud
+att-col-actions = Actions
+att-state-downloaded = téléchargé
+att-state-downloading = téléchargement { $pct } %
+att-state-not-downloaded = pas téléchargé
+att-state-removed = retiré
+att-by = { $town }, { $when }
+att-download = Télécharger
+att-fetch = Récupérer
+att-remove = Retirer
+att-remove-reason = Pourquoi retirer « { $name } » ? Son contenu sera effacé sur le nœud de chaque partenaire ; la trace de son existence reste.
+att-removed = { $name } est retiré.
+att-removed-by = Retiré par { $town } : { $reason }
+att-usage = Pièces jointes de cet espace sur ce nœud : { $used }.
+att-usage-cap = Pièces jointes de cet espace sur ce nœud : { $used } sur { $cap }.
+
 ## Panneau de synchronisation (tableau de bord), repères dans les listes, présence dans l'éditeur
 sync-now = Synchroniser maintenant
 sync-doc-now = Synchroniser ce document maintenant

@@ -47,6 +47,13 @@ error-not-running = nessun nodo è in esecuzione su questa cartella dati: lo avv
 error-network = { $detail }
 error-shut-down = il nodo si è arrestato
 error-internal = errore interno: { $detail }
+error-attachment-corrupt = il contenuto dell’allegato non corrisponde alla sua impronta ed è stato rifiutato: { $detail }
+error-unknown-attachment = nessun allegato { $id } su questo nodo (elenco: `twin doc attachments DOC`)
+error-attachment-over-cap = gli allegati di questo spazio supererebbero il limite: { $used } usati, altri { $size }, limite { $cap } (alzarlo con `twin space storage SPAZIO --cap`)
+size-bytes = { $n } byte
+size-kb = { $n } kB
+size-mb = { $n } MB
+size-gb = { $n } GB
 
 ## Cronologia del documento
 history-set = { $field }: { $before } → { $after }
@@ -92,6 +99,11 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [one] 1 valore non valido, non conteggiato
    *[other] { $count } valori non validi, non conteggiati
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Aggiunta
+progress-fetching = Scaricamento
+progress-writing = Scrittura
 
 ## twin sync status (una riga per città partner, poi i documenti da controllare)
 cli-sync-never = mai

@@ -260,6 +260,34 @@ versions-reject = Respingi
 versions-approved-toast = L’approvazione della tua città è registrata e firmata.
 versions-rejected-toast = Il rifiuto della tua città è registrato e firmato.
 
+## Attachments (the evidence register)
+tab-attachments = Allegati
+att-sub = I file che questo documento porta come prove. L’impronta di ogni file è registrata in una modifica firmata; i nodi dei partner ne scaricano il contenuto e lo verificano.
+att-file-label = File
+att-caption-label = Didascalia
+att-caption-placeholder = Di che cosa il file è prova
+att-upload = Allega
+att-uploaded = { $name } è stato allegato.
+att-none = Ancora nessun allegato.
+att-col-file = File
+att-col-size = Dimensione
+att-col-by = Allegato da
+att-col-state = Su questo nodo
+att-col-actions = Azioni
+att-state-downloaded = scaricato
+att-state-downloading = download in corso: { $pct } %
+att-state-not-downloaded = non scaricato
+att-state-removed = rimosso
+att-by = { $town }, { $when }
+att-download = Scarica
+att-fetch = Recupera
+att-remove = Rimuovi
+att-remove-reason = Perché rimuovere «{ $name }»? Il contenuto sarà cancellato dal nodo di ogni partner; resta la traccia della sua esistenza.
+att-removed = { $name } è stato rimosso.
+att-removed-by = Rimosso da { $town }: { $reason }
+att-usage = Allegati di questo spazio su questo nodo: { $used }.
+att-usage-cap = Allegati di questo spazio su questo nodo: { $used } su { $cap }.
+
 ## Pannello di sincronizzazione (pagina iniziale), indicatori negli elenchi, presenza nell'editor
 sync-now = Sincronizza ora
 sync-doc-now = Sincronizza ora questo documento

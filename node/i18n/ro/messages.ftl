@@ -47,6 +47,13 @@ error-not-running = niciun nod nu rulează pe acest director de date: porniți-l
 error-network = { $detail }
 error-shut-down = nodul s-a oprit
 error-internal = eroare internă: { $detail }
+error-attachment-corrupt = conținutul atașamentului nu corespunde amprentei sale și a fost refuzat: { $detail }
+error-unknown-attachment = atașamentul { $id } nu există pe acest nod (lista: `twin doc attachments DOC`)
+error-attachment-over-cap = atașamentele acestui spațiu ar depăși limita: { $used } folosiți, încă { $size }, limita { $cap } (o puteți mări cu `twin space storage SPATIU --cap`)
+size-bytes = { $n } octeți
+size-kb = { $n } kB
+size-mb = { $n } MB
+size-gb = { $n } GB
 
 ## Istoricul documentului
 history-set = { $field }: { $before } → { $after }
@@ -97,6 +104,11 @@ print-total-invalid = { " " }+ ⚠ { $count ->
     [few] { $count } valori nevalide, neincluse în total
    *[other] { $count } de valori nevalide, neincluse în total
 }
+
+# Labels of the CLI's progress bars (twin doc attach, twin doc attachment get).
+progress-attaching = Atașare
+progress-fetching = Descărcare
+progress-writing = Scriere
 
 ## twin sync status (câte un rând pentru fiecare oraș partener, apoi documentele de verificat)
 cli-sync-never = niciodată

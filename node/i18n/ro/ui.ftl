@@ -260,6 +260,34 @@ versions-reject = Respingeți
 versions-approved-toast = Aprobarea orașului dumneavoastră este înregistrată și semnată.
 versions-rejected-toast = Respingerea orașului dumneavoastră este înregistrată și semnată.
 
+## Attachments (the evidence register)
+tab-attachments = Atașamente
+att-sub = Fișierele pe care acest document le poartă ca dovezi. Amprenta fiecărui fișier este înscrisă într-o modificare semnată; nodurile partenerilor preiau conținutul și îl verifică.
+att-file-label = Fișier
+att-caption-label = Descriere
+att-caption-placeholder = Ce dovedește fișierul
+att-upload = Atașează
+att-uploaded = { $name } a fost atașat.
+att-none = Niciun atașament încă.
+att-col-file = Fișier
+att-col-size = Mărime
+att-col-by = Atașat de
+att-col-state = Pe acest nod
+att-col-actions = Acțiuni
+att-state-downloaded = descărcat
+att-state-downloading = se descarcă: { $pct } %
+att-state-not-downloaded = nedescărcat
+att-state-removed = eliminat
+att-by = { $town }, { $when }
+att-download = Descarcă
+att-fetch = Preia
+att-remove = Elimină
+att-remove-reason = De ce este eliminat „{ $name }”? Conținutul său va fi șters de pe nodul fiecărui partener; rămâne consemnarea că a existat.
+att-removed = { $name } a fost eliminat.
+att-removed-by = Eliminat de { $town }: { $reason }
+att-usage = Atașamentele acestui spațiu pe acest nod: { $used }.
+att-usage-cap = Atașamentele acestui spațiu pe acest nod: { $used } din { $cap }.
+
 ## Panoul de sincronizare (pagina principală), marcaje în listele de documente, prezența în editor
 sync-now = Sincronizează acum
 sync-doc-now = Sincronizează acest document acum

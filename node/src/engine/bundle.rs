@@ -33,6 +33,9 @@ pub struct BundleReport {
     pub changes_added: usize,
     /// Changes that wait for earlier changes this node has not seen yet.
     pub changes_waiting: usize,
+    /// Attachments whose bytes came with the bundle and were kept.
+    #[serde(default)]
+    pub attachments: usize,
 }
 
 /// What a bundle export wrote.
@@ -47,6 +50,9 @@ pub struct BundleExport {
     pub changes: usize,
     /// True if only what the partner lacks (as of the last sync with it) was included.
     pub incremental: bool,
+    /// Attachments whose bytes are included (see `attach_bundle.rs` for the limits).
+    #[serde(default)]
+    pub attachments: usize,
 }
 
 impl Engine {
@@ -100,14 +106,17 @@ impl Engine {
             docs.push(BundleDoc { doc: d.id, kind: d.meta.kind, changes: out });
         }
         let n = docs.len();
-        let bytes = Bundle { space: s, log, docs }.to_bytes();
-        Ok(BundleExport { bytes, documents: n, changes: total, incremental })
+        let files = self.bundle_files(space)?;
+        let attachments = files.len();
+        let bytes = Bundle { space: s, log, docs }.to_bytes_with(&files);
+        Ok(BundleExport { bytes, documents: n, changes: total, incremental, attachments })
     }
 
     /// Imports a bundle. Every change is checked as a sync round checks it (signature for its
     /// document, author allowed by the membership log); if any fails, nothing is applied.
     pub fn bundle_import(&mut self, bytes: &[u8]) -> Result<BundleReport, NodeError> {
-        let bundle = Bundle::from_bytes(bytes)?;
+        let (bundle, files) = Bundle::from_bytes_with_files(bytes)?;
+        Self::check_bundle_files(&files)?;
         let space_id = bundle.space.verify()?;
         let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
         // Only what merging the bundle's log would store counts, next to the whole local log.
@@ -179,6 +188,7 @@ impl Engine {
             changes_in_bundle: total,
             changes_added: 0,
             changes_waiting: 0,
+            attachments: 0,
         };
         for (doc_id, kind, changes) in parsed {
             let existing = self.store.get(Table::Docs, doc_id.as_bytes())?;
@@ -212,6 +222,7 @@ impl Engine {
                 report.new_documents = report.new_documents.saturating_sub(1);
             }
         }
+        report.attachments = self.keep_bundle_files(&space_id, files)?;
         Ok(report)
     }
 }

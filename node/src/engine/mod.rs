@@ -4,6 +4,10 @@
 //! a running node owns one engine on a dedicated thread and talks to it by messages.
 
 mod admit;
+mod attach_bundle;
+mod attach_list;
+mod attach_net;
+pub mod attachments;
 mod bundle;
 mod edit;
 pub(crate) mod handle;
@@ -32,6 +36,10 @@ use twinmesh_protocol::{
     time::Timestamp,
 };
 
+pub use attach_bundle::{BUNDLE_FILE_MAX, BUNDLE_FILES_TOTAL};
+pub use attach_list::{AttachmentInfo, RemovalInfo, SpaceUsage};
+pub use attach_net::{BLOB_PROTOCOL, BlobPart, BlobRequest, BlobResponse, Stored, Want};
+pub use attachments::AttachOptions;
 pub use bundle::{BundleExport, BundleReport};
 pub use edit::{Edit, EditOutcome};
 pub use handle::EngineHandle;
@@ -192,6 +200,8 @@ pub struct Engine {
     /// Heads a partner's hello or announcement showed it holds (its digest was this node's):
     /// what the sync panel counts from besides the sync states (see `syncstatus.rs`).
     partner_seen: HashMap<([u8; 32], DocId), Vec<automerge::ChangeHash>>,
+    /// Attachments: the documents' records as last read, and files asked for on demand.
+    attach: attachments::AttachState,
 }
 
 impl std::fmt::Debug for Engine {
@@ -268,6 +278,7 @@ impl Engine {
         // docs/operations.md). The cost is one more actor id in a document per run.
         let suffix = random::<ACTOR_SUFFIX_LEN>();
         let mut engine = Self::assemble(dir, store, key, me, suffix);
+        engine.blobs().clean_temps();
         engine.clean_member_logs()?;
         engine.finish_revalidations()?;
         Ok(engine)
@@ -293,6 +304,7 @@ impl Engine {
             served_whole: Default::default(),
             memberships: Default::default(),
             partner_seen: HashMap::new(),
+            attach: Default::default(),
         }
     }
 

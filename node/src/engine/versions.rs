@@ -170,7 +170,7 @@ impl Engine {
     }
 
     /// Writes one reserved record as a signed change of `id`, through the same steps as an edit.
-    fn write_record(
+    pub(super) fn write_record(
         &mut self,
         id: &DocId,
         key: &str,

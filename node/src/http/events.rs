@@ -34,6 +34,7 @@ fn event_name(e: &NodeEvent) -> &'static str {
         NodeEvent::Spaces => "spaces",
         NodeEvent::Peers => "peers",
         NodeEvent::Presence { .. } => "presence",
+        NodeEvent::Transfer { .. } => "transfer",
     }
 }
 

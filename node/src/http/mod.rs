@@ -35,6 +35,7 @@ use crate::{
     identity::DataDir,
 };
 
+mod attach;
 pub mod events;
 pub mod rest;
 mod sync_panel;
@@ -105,8 +106,12 @@ fn status_of(e: &NodeError) -> StatusCode {
         | NodeError::NoSuchItem { .. }
         | NodeError::Export(_)
         | NodeError::Rejected { .. }
-        | NodeError::Space(_) => StatusCode::BAD_REQUEST,
-        NodeError::UnknownDoc(_) | NodeError::UnknownSpace(_) => StatusCode::NOT_FOUND,
+        | NodeError::Space(_)
+        | NodeError::BadBlob(_) => StatusCode::BAD_REQUEST,
+        NodeError::OverCap { .. } => StatusCode::INSUFFICIENT_STORAGE,
+        NodeError::UnknownDoc(_) | NodeError::UnknownSpace(_) | NodeError::UnknownAttachment(_) => {
+            StatusCode::NOT_FOUND
+        }
         NodeError::NotAllowed(_) => StatusCode::FORBIDDEN,
         NodeError::Network(_) => StatusCode::BAD_GATEWAY,
         NodeError::NotRunning | NodeError::Shutdown => StatusCode::SERVICE_UNAVAILABLE,
@@ -391,6 +396,8 @@ pub(crate) fn app(state: AppState) -> Router {
     let api = rest::routes()
         .merge(sync_panel::routes())
         .layer(DefaultBodyLimit::max(MAX_REST_BODY_BYTES))
+        // Uploads stream their body to a file, with their own limit (`attach.rs`).
+        .merge(attach::routes())
         .route("/rpc", post(rpc).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/events", get(events::stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));

@@ -69,9 +69,9 @@ pub(super) fn doc_id(s: &str) -> Result<DocId, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request(format!("'{s}' is not a document id")))
 }
 
-type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(crate) type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
 
-fn query(q: QueryMap, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
+pub(crate) fn query(q: QueryMap, allowed: &[&str]) -> Result<HashMap<String, String>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
     if let Some(k) = q.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(

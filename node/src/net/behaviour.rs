@@ -11,7 +11,14 @@ use libp2p::{
 };
 use twinmesh_protocol::{keys::SecretKey, wire};
 
-use super::{NetConfig, codec::SyncCodec, presence::PresenceCodec, relay::RelayAllow, town_tcp::TownTcp};
+use super::{
+    NetConfig,
+    blobs::{BLOB_REQUEST_TIMEOUT, BlobCodec},
+    codec::SyncCodec,
+    presence::PresenceCodec,
+    relay::RelayAllow,
+    town_tcp::TownTcp,
+};
 use crate::{error::NodeError, identity::libp2p_keypair};
 
 /// The name and version this node announces over identify (`twinmesh/0.1.0`).
@@ -60,6 +67,9 @@ const PRESENCE_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Presence streams open at once on one connection, each way.
 const PRESENCE_MAX_STREAMS: usize = 16;
 
+/// Attachment streams open at once on one connection, each way.
+const BLOB_MAX_STREAMS: usize = 16;
+
 /// A connection with no stream open for this long is closed (partners reconnect at the next
 /// redial).
 const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(300);
@@ -73,6 +83,8 @@ pub(super) struct Behaviour {
     pub(super) sync: request_response::Behaviour<SyncCodec>,
     /// Presence: which officers have a document open (see `presence.rs`).
     pub(super) presence: request_response::Behaviour<PresenceCodec>,
+    /// Attachment chunks (`/twinmesh/blob/1`, see `blobs.rs`).
+    pub(super) blobs: request_response::Behaviour<BlobCodec>,
     /// Relay v2 server, when this node is a partnership relay (see `relay.rs`).
     pub(super) relay: Toggle<relay::Behaviour>,
     /// Reservations on relays and connections through them.
@@ -166,6 +178,12 @@ pub(super) fn build_swarm(
                     request_response::Config::default()
                         .with_request_timeout(PRESENCE_REQUEST_TIMEOUT)
                         .with_max_concurrent_streams(PRESENCE_MAX_STREAMS),
+                ),
+                blobs: request_response::Behaviour::new(
+                    [(StreamProtocol::new(crate::engine::BLOB_PROTOCOL), ProtocolSupport::Full)],
+                    request_response::Config::default()
+                        .with_request_timeout(BLOB_REQUEST_TIMEOUT)
+                        .with_max_concurrent_streams(BLOB_MAX_STREAMS),
                 ),
                 relay: Toggle::from(relay_config.map(|c| relay::Behaviour::new(me, c))),
                 relay_client,

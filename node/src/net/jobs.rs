@@ -124,6 +124,8 @@ pub(super) enum Done {
     Served { peer: PeerId, channel: ResponseChannel<WireResponse>, snapshot: Result<DocSnapshot, NodeError> },
     /// A document sent whole by a partner, checked and stored or refused.
     Installed { peer: PeerId, doc: DocId, to: Answer, installed: Result<Installed, NodeError> },
+    /// An attachment job (see `blobs.rs`).
+    Blob(super::blobs::BlobDone),
     /// A sync round from a partner, taken in.
     Received {
         peer: PeerId,
@@ -150,6 +152,7 @@ impl NetTask {
     pub(super) fn on_done(&mut self, done: Done) {
         match done {
             Done::Nothing => {}
+            Done::Blob(done) => self.on_blob_done(done),
             Done::Spaces(spaces) => self.subscribe(spaces.unwrap_or_default()),
             Done::RelayMembers(Ok(members)) => {
                 if let Some(allow) = &self.relay_allow {

@@ -31,6 +31,7 @@
 //! `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and a proxy).
 
 mod behaviour;
+mod blobs;
 mod codec;
 mod jobs;
 mod peers;
@@ -52,6 +53,7 @@ use twinmesh_protocol::{
 };
 
 pub use behaviour::{AGENT_VERSION, DIAL_TIMEOUT};
+pub use blobs::{AVOID_TIME, BLOB_REQUEST_TIMEOUT, BLOB_TICK, BlobCodec, MAX_IN_FLIGHT};
 pub use codec::{Inbound, SyncCodec, WireStats, wire_stats};
 pub use peers::{
     BAN_TIME, MAX_REJECTED_PER_PEER, OFFENCE_LOG_INTERVAL, REDIAL_INTERVAL, REFUSED_FRAME_WEIGHT,
@@ -143,6 +145,10 @@ pub(crate) struct NetConfig {
     pub proxy: Option<town_tcp::Proxy>,
     /// Most sync sessions with one partner at once.
     pub sessions_per_peer: usize,
+    /// Fetch every attachment of the documents held (else only those asked for).
+    pub attachments_eager: bool,
+    /// The most attachment bytes a second to ask partners for (`None`: no limit).
+    pub attachment_rate: Option<u64>,
 }
 
 /// The channels the network task talks through.

@@ -86,6 +86,8 @@ pub(super) struct NetTask {
     strangers: StrangerLog,
     /// Live events for front ends (document changes from partners, partner status).
     pub(super) events: broadcast::Sender<NodeEvent>,
+    /// Attachments being fetched (see `blobs.rs`).
+    pub(super) blobs: super::blobs::Fetcher,
     /// The network status for `GET /api/v1/status`, republished after every step of the
     /// event loop, so a caller reads it without waiting for this task.
     status: watch::Sender<Value>,
@@ -137,6 +139,7 @@ pub(super) async fn spawn(
         relay_allow,
         strangers: StrangerLog::default(),
         events,
+        blobs: super::blobs::Fetcher::new(config.attachments_eager, config.attachment_rate),
         status,
         presence: PresenceBook::default(),
         sync_log: SyncLog::default(),
@@ -196,6 +199,8 @@ impl NetTask {
         redial.tick().await;
         let mut relay_retry = tokio::time::interval(RELAY_RETRY);
         relay_retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut blob_tick = tokio::time::interval(super::blobs::BLOB_TICK);
+        blob_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut sweep = tokio::time::interval(GATE_SWEEP);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut presence = tokio::time::interval(twinmesh_protocol::presence::PRESENCE_HEARTBEAT);
@@ -219,6 +224,7 @@ impl NetTask {
                 }
                 _ = relay_retry.tick(), if room && self.relay_slot_missing() => self.reserve_relay_slots(),
                 _ = presence.tick(), if room => self.presence_tick(),
+                _ = blob_tick.tick(), if room => self.blob_tick(),
                 _ = redial.tick(), if room => {
                     self.redial_known();
                     self.refresh_relay_allow();
@@ -245,6 +251,7 @@ impl NetTask {
             "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
             "connected_peers": self.peers.connected.len(),
             "sessions": self.sessions.len(),
+            "attachments": self.blobs.status(),
         })
     }
 
@@ -509,6 +516,7 @@ impl NetTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Presence(ev)) => self.on_presence_event(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Blobs(ev)) => self.on_blob_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source: peer,
                 message,

@@ -5,6 +5,7 @@
 //! returns: an edit is acknowledged only after that. A crash can therefore lose only an edit
 //! that was never acknowledged.
 
+pub mod blobs;
 mod sled_store;
 pub mod trees;
 

@@ -344,6 +344,10 @@ function onEvent(name, data) {
     if (S.view && S.view.refresh) S.view.refresh();
     return;
   }
+  if (name === 'transfer') {
+    if (S.view && S.view.onTransfer) S.view.onTransfer(ev);
+    return;
+  }
   if (name === 'doc' && S.editor && S.editor.id === ev.doc) {
     S.editor.refresh();
     return;
@@ -391,6 +395,7 @@ function route() {
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'history') { nav('docs'); p = viewHistory(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'at' && parts[3]) { nav('docs'); p = viewAt(main, parts[1], parts[3]); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'versions') { nav('docs'); p = viewVersions(main, parts[1]); }
+  else if (parts[0] === 'doc' && parts[1] && parts[2] === 'attachments') { nav('docs'); p = viewAttachments(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1] && parts[2] === 'print') { nav('docs'); p = viewPrint(main, parts[1]); }
   else if (parts[0] === 'doc' && parts[1]) { nav('docs'); p = viewEditor(main, parts[1]); }
   else { main.replaceChildren(h('h1', { text: t('page-not-found') }), h('p', {}, h('a', { href: '#/', text: t('back-to-dashboard') }))); return; }
@@ -1037,6 +1042,7 @@ function docTabs(id, current) {
     tab('edit', `#/doc/${id}`, t('tab-edit')),
     tab('history', `#/doc/${id}/history`, t('tab-history')),
     tab('versions', `#/doc/${id}/versions`, t('tab-versions')),
+    tab('attachments', `#/doc/${id}/attachments`, t('tab-attachments')),
     tab('print', `#/doc/${id}/print`, t('tab-print')));
 }
 
@@ -1535,6 +1541,112 @@ async function viewVersions(main, id) {
   };
   view.refresh = refresher(draw);
   await draw();
+}
+
+// ---------- attachments (an evidence register) ----------
+
+// A size in the reader's locale (kB, MB, GB: the browser names the unit in its language).
+function fmtBytes(n) {
+  const units = [['gigabyte', 1e9], ['megabyte', 1e6], ['kilobyte', 1e3]];
+  for (const [unit, div] of units) {
+    if (n >= div) return new Intl.NumberFormat(L.code, { style: 'unit', unit, maximumFractionDigits: 1 }).format(n / div);
+  }
+  return new Intl.NumberFormat(L.code, { style: 'unit', unit: 'byte' }).format(n);
+}
+
+// The files a document carries: upload (with a progress bar), the list with size, who, and
+// the state on this node (downloaded, downloading n %, not downloaded, removed), download,
+// fetch, and remove with a reason. Progress of fetches comes as `transfer` events.
+async function viewAttachments(main, id) {
+  const view = { name: 'attachments' };
+  S.view = view;
+  const progress = new Map();
+  const captionInput = h('input', { id: 'attach-caption', maxlength: 1000, placeholder: t('att-caption-placeholder') });
+  const fileInput = h('input', { id: 'attach-file', type: 'file' });
+  const bar = h('progress', { id: 'attach-progress', max: 100, value: 0, hidden: true });
+  const upload = (ev) => {
+    ev.preventDefault();
+    const file = fileInput.files && fileInput.files[0];
+    if (!file) return;
+    const q = new URLSearchParams({ name: file.name });
+    if (captionInput.value.trim()) q.set('caption', captionInput.value.trim());
+    if (officer()) q.set('officer', officer());
+    const x = new XMLHttpRequest();
+    x.open('POST', `/api/v1/docs/${id}/attachments?${q}`);
+    x.setRequestHeader('Authorization', `Bearer ${S.token}`);
+    x.setRequestHeader('Accept-Language', L.code);
+    bar.hidden = false;
+    x.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = Math.floor((e.loaded * 100) / e.total); };
+    x.onload = () => {
+      bar.hidden = true;
+      let data = {};
+      try { data = JSON.parse(x.responseText); } catch (e) { /* not JSON */ }
+      if (x.status >= 200 && x.status < 300) {
+        toast(t('att-uploaded', { name: data.name || file.name }), true);
+        fileInput.value = '';
+        captionInput.value = '';
+        view.refresh();
+      } else {
+        toast(data.error || t('error-request-failed', { status: x.status }));
+      }
+    };
+    x.onerror = () => { bar.hidden = true; toast(t('error-request-failed', { status: 0 })); };
+    x.send(file);
+  };
+  const form = h('form', { class: 'card', onsubmit: upload },
+    h('label', { for: 'attach-file', text: t('att-file-label') }), fileInput,
+    h('label', { for: 'attach-caption', text: t('att-caption-label') }), captionInput,
+    h('button', { type: 'submit', id: 'attach-upload', text: t('att-upload') }), bar);
+  const draw = async () => {
+    const [doc, list] = await Promise.all([api('GET', `/docs/${id}`), api('GET', `/docs/${id}/attachments`)]);
+    if (S.view !== view) return;
+    let usage = null;
+    try { usage = await api('GET', `/spaces/${doc.space}/storage`); } catch (e) { /* shown without */ }
+    const stateOf = (a) => {
+      const p = progress.get(a.hash);
+      if (a.state === 'downloading' || (a.state === 'not-downloaded' && p !== undefined)) {
+        const pct = p !== undefined ? p : Math.floor((a.held * 100) / Math.max(1, a.size));
+        return h('span', { class: 'badge', text: t('att-state-downloading', { pct }) });
+      }
+      const cls = { downloaded: 'ok', removed: 'bad' }[a.state] || 'warn';
+      return h('span', { class: `badge ${cls}`, text: t(`att-state-${a.state}`) });
+    };
+    const row = (a) => h('tr', { 'data-attachment': a.id },
+      h('td', {}, h('strong', { text: a.name }), a.caption ? h('div', { class: 'muted', text: a.caption }) : '',
+        a.removed ? h('div', { class: 'muted', text: t('att-removed-by', { town: a.removed.by_name, reason: a.removed.reason }) }) : ''),
+      h('td', { text: fmtBytes(a.size) }),
+      h('td', { text: t('att-by', { town: a.by_name, when: fmtTime(a.at_utc) }) + (a.officer ? ` (${a.officer})` : '') }),
+      h('td', {}, stateOf(a)),
+      h('td', { class: 'actions' },
+        a.state === 'downloaded' ? h('button', { type: 'button', class: 'small secondary', text: t('att-download'), onclick: () => downloadAttachment(id, a).catch((e) => toast(e.message)) }) : '',
+        a.state === 'not-downloaded' ? h('button', { type: 'button', class: 'small secondary', text: t('att-fetch'), onclick: async () => {
+          try { await api('POST', `/docs/${id}/attachments/${a.id}/fetch`); progress.set(a.hash, 0); await view.refresh(); } catch (e) { toast(e.message); }
+        } }) : '',
+        a.state === 'removed' ? '' : h('button', { type: 'button', class: 'small danger', text: t('att-remove'), onclick: async () => {
+          const reason = window.prompt(t('att-remove-reason', { name: a.name }));
+          if (!reason || !reason.trim()) return;
+          try { await api('POST', `/docs/${id}/attachments/${a.id}/remove`, { reason, officer: officer() }); toast(t('att-removed', { name: a.name }), true); await view.refresh(); } catch (e) { toast(e.message); }
+        } })));
+    const used = usage ? h('p', { class: 'sub', id: 'attach-usage', text: usage.cap ? t('att-usage-cap', { used: fmtBytes(usage.used), cap: fmtBytes(usage.cap) }) : t('att-usage', { used: fmtBytes(usage.used) }) }) : '';
+    main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'attachments'),
+      h('p', { class: 'sub', text: t('att-sub') }), used, needsOfficer(form),
+      list.length ? h('table', { class: 'attachments' },
+        h('thead', {}, h('tr', {}, ['att-col-file', 'att-col-size', 'att-col-by', 'att-col-state', 'att-col-actions'].map((k) => h('th', { text: t(k) })))),
+        h('tbody', {}, list.map(row))) : h('p', { class: 'muted', text: t('att-none') }));
+  };
+  view.refresh = refresher(draw);
+  view.onTransfer = (ev) => {
+    progress.set(ev.file, Math.floor((ev.done * 100) / Math.max(1, ev.total)));
+    if (ev.done >= ev.total) progress.delete(ev.file);
+    view.refresh();
+  };
+  await draw();
+}
+
+async function downloadAttachment(id, a) {
+  const r = await fetch(`/api/v1/docs/${id}/attachments/${a.id}?download=true`, { headers: { Authorization: `Bearer ${S.token}`, 'Accept-Language': L.code } });
+  if (!r.ok) throw new Error(t('error-request-failed', { status: r.status }));
+  download(a.name, a.media_type, await r.blob());
 }
 
 async function viewPrint(main, id) {

@@ -91,7 +91,7 @@ pub struct FieldItem {
     #[serde(default)]
     pub after: Option<String>,
     /// For a text field: the words deleted and inserted, with a little context, bounded by
-    /// `words::MAX_SHOWN_WORDS`.
+    /// [`MAX_SHOWN_WORDS`](super::words::MAX_SHOWN_WORDS).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<WordSpan>,
     /// The whole item as one line in the requested language.

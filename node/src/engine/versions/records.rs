@@ -27,6 +27,7 @@ pub const MAX_NAME_LEN: usize = 200;
 /// the views and the history's field descriptions leave alone.
 pub fn is_reserved(key: &str) -> bool {
     [VERSION_PREFIX, REQUEST_PREFIX, APPROVAL_PREFIX].iter().any(|p| key.starts_with(p))
+        || crate::engine::attachments::is_reserved(key)
 }
 
 /// A version record, as stored (JSON) under `_version/{id}`.
@@ -105,7 +106,7 @@ pub(crate) fn check_change(c: &Change, m: &Membership) -> Reserved {
     // Decoding a change costs; a change that names no reserved key cannot write one.
     let raw = c.raw_bytes();
     let names = |p: &str| raw.windows(p.len()).any(|w| w == p.as_bytes());
-    if !(names(VERSION_PREFIX) || names(REQUEST_PREFIX) || names(APPROVAL_PREFIX)) {
+    if !(names(VERSION_PREFIX) || names(REQUEST_PREFIX) || names(APPROVAL_PREFIX) || names("_file")) {
         return Reserved::Fine;
     }
     let author = signed::author_of(c.actor_id());
@@ -125,7 +126,14 @@ pub(crate) fn check_change(c: &Change, m: &Membership) -> Reserved {
                 ));
             }
         };
-        if let Some(rest) = key.strip_prefix(VERSION_PREFIX) {
+        let admin = || author.is_some_and(|k| m.is_admin(&k));
+        if let Some(rule) = crate::engine::attachments::check_op(key, &text, &author_id, admin()) {
+            match rule {
+                Reserved::Fine => {}
+                Reserved::AdminOnly(why) => admin_only = Some(why),
+                forged @ Reserved::Forged(_) => return forged,
+            }
+        } else if let Some(rest) = key.strip_prefix(VERSION_PREFIX) {
             let Some(r) = parse::<VersionRecord>(&text).filter(|r| valid_id(rest) && heads_ok(&r.heads))
             else {
                 return Reserved::Forged(format!("'{key}' is not a well-formed version record"));
