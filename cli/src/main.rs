@@ -68,8 +68,13 @@ enum Command {
     Status,
     /// Connected and known partners: names, last seen, sync activity, shared spaces.
     Peers,
-    /// Sync now with connected partners and report what moved.
+    /// Sync now with connected partners and report what moved; `twin sync status` shows,
+    /// per partner town, whether it is online, when it last synced, and the changes waiting
+    /// to go out to it and received from it.
+    #[command(args_conflicts_with_subcommands = true)]
     Sync {
+        #[command(subcommand)]
+        what: Option<cmd::net::SyncCmd>,
         /// Only this document.
         doc: Option<twinmesh_protocol::ids::DocId>,
     },
@@ -113,7 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dial { multiaddr } => cmd::net::dial(&ctx, multiaddr),
         Command::Peers => cmd::net::peers(&ctx),
         Command::Status => cmd::net::status(&ctx),
-        Command::Sync { doc } => cmd::net::sync(&ctx, doc),
+        Command::Sync { what: Some(cmd::net::SyncCmd::Status), .. } => cmd::net::sync_status(&ctx),
+        Command::Sync { what: None, doc } => cmd::net::sync(&ctx, doc),
     }
 }
 

@@ -505,6 +505,50 @@ pub enum Request {
         #[serde(default)]
         doc: Option<DocId>,
     },
+    /// The sync panel: per partner town online or not, last synced, changes received and
+    /// waiting to go out; per document the partners not reached yet, conflicts and presence
+    /// (running node only).
+    SyncStatus,
+    /// Who of the partner towns has a document open now; with `viewer`, an editor tab of
+    /// this node first says it opened, still has, or closed it (running node only).
+    DocPresence {
+        /// The document.
+        doc: DocId,
+        /// The editor tab telling its presence, if any.
+        #[serde(default)]
+        viewer: Option<PresenceViewer>,
+    },
+}
+
+/// An editor tab that has a document open (see [`Request::DocPresence`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceViewer {
+    /// A random id the tab picks, so two tabs count apart.
+    pub tab: String,
+    /// The officer signed in in that tab.
+    pub officer: String,
+    /// True while it has the document open (repeated every 10 s); false when it closes it.
+    pub open: bool,
+}
+
+/// Longest tab id kept.
+const MAX_TAB_ID_CHARS: usize = 64;
+
+impl PresenceViewer {
+    /// The network's form: the officer's name cleaned as a presence message carries it;
+    /// `None` if the officer or the tab id is blank or the tab id too long.
+    pub fn checked(&self) -> Option<crate::net::Viewer> {
+        let tab = self.tab.trim();
+        if tab.is_empty() || tab.chars().count() > MAX_TAB_ID_CHARS {
+            return None;
+        }
+        Some(crate::net::Viewer {
+            tab: tab.to_string(),
+            officer: twinmesh_protocol::presence::Presence::officer_name(&self.officer)?,
+            open: self.open,
+        })
+    }
 }
 
 impl Request {
@@ -516,6 +560,8 @@ impl Request {
                 | Self::Status
                 | Self::Dial { .. }
                 | Self::Sync { .. }
+                | Self::SyncStatus
+                | Self::DocPresence { .. }
                 | Self::SpaceJoin { .. }
                 | Self::SpaceInvite { .. }
         )
@@ -529,6 +575,10 @@ impl Request {
             Self::Peers => Net::Peers,
             Self::Dial { addr } => Net::Dial { addr: addr.clone() },
             Self::Sync { doc } => Net::Sync { doc: *doc },
+            Self::SyncStatus => Net::SyncStatus,
+            Self::DocPresence { doc, viewer } => {
+                Net::Presence { doc: *doc, viewer: viewer.as_ref().and_then(PresenceViewer::checked) }
+            }
             Self::SpaceJoin { ticket } => Net::SpaceJoin { ticket: ticket.clone() },
             Self::SpaceInvite { space, role, valid_secs } => {
                 Net::SpaceInvite { space: *space, role: *role, valid_secs: *valid_secs }
@@ -571,6 +621,7 @@ impl Request {
             Self::Schema => "schema",
             Self::Status => "status",
             Self::Peers => "peers",
+            Self::SyncStatus => "sync_status",
             _ => return None,
         })
     }
@@ -993,6 +1044,8 @@ pub fn handle(engine: &mut Engine, env: Envelope) -> Result<Value, NodeError> {
         | Request::Status
         | Request::Dial { .. }
         | Request::Sync { .. }
+        | Request::SyncStatus
+        | Request::DocPresence { .. }
         | Request::SpaceJoin { .. }
         | Request::SpaceInvite { .. } => Err(NodeError::NotRunning),
     }

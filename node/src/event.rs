@@ -30,6 +30,11 @@ pub enum NodeEvent {
     Spaces,
     /// A partner connected or disconnected, or a sync round with it ended.
     Peers,
+    /// Partner towns opened or closed a document (presence).
+    Presence {
+        /// The document.
+        doc: DocId,
+    },
     /// Progress of a long operation: an attachment being fetched from partners (`file` is
     /// its SHA-256, hex), sent at most once per whole percent.
     Transfer {

@@ -539,6 +539,8 @@ fn openapi_describes_every_route() {
         "/api/v1/docs/{doc}/versions/{version}/request-approval",
         "/api/v1/docs/{doc}/versions/{version}/approve",
         "/api/v1/docs/{doc}/compare",
+        "/api/v1/docs/{doc}/presence",
+        "/api/v1/sync/status",
         "/api/v1/docs/{doc}/attachments",
         "/api/v1/docs/{doc}/attachments/{id}",
         "/api/v1/docs/{doc}/attachments/{id}/fetch",

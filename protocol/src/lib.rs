@@ -10,6 +10,7 @@
 //! - [`schema`]: the document kinds (charter, plan, minutes, contacts), their fields, typed values,
 //!   path validation and starting templates.
 //! - [`locale`]: amounts and dates as people in each partner country type and read them.
+//! - [`presence`]: who has a document open right now (ephemeral, never stored).
 //! - [`export`]: the file format of an exported document (saved Automerge bytes plus a signature for
 //!   every change), with size limits.
 //! - [`validity`]: which changes of a document are valid under the space's membership, whatever
@@ -41,6 +42,7 @@ pub mod ids;
 pub mod keys;
 pub mod locale;
 pub mod membership;
+pub mod presence;
 pub mod readiness;
 pub mod round;
 pub mod schema;

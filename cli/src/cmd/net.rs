@@ -132,3 +132,99 @@ pub(crate) fn sync(ctx: &Ctx, doc: Option<DocId>) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// `twin sync` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum SyncCmd {
+    /// Per partner town: online or offline since when, last synced, changes waiting to go out
+    /// (`?` when never synced: unknown), changes received; then the documents not yet at
+    /// an online partner, with conflicts, or open at a partner now.
+    Status,
+}
+
+/// A time of the report (RFC 3339, UTC) as the officer's locale writes the date, with the
+/// time of day in UTC.
+fn when(ctx: &Ctx, v: &Value) -> String {
+    let Some(t) = v.as_str() else { return tr(ctx, "cli-sync-never", &[]) };
+    let style = twinmesh_node::locale::style(ctx.lang);
+    let date = twinmesh_protocol::locale::format_date(&style, t.get(..10).unwrap_or(t));
+    format!("{date} {} UTC", t.get(11..16).unwrap_or(""))
+}
+
+fn tr(ctx: &Ctx, key: &str, args: &[(&str, twinmesh_node::i18n::FluentValue<'_>)]) -> String {
+    twinmesh_node::i18n::tr(ctx.lang, key, args)
+}
+
+/// `twin sync status`
+pub(crate) fn sync_status(ctx: &Ctx) -> anyhow::Result<()> {
+    use twinmesh_node::i18n::FluentValue as F;
+    let v = running(ctx)?.call(ctx, Request::SyncStatus)?;
+    if ctx.json {
+        return output::json(&v);
+    }
+    let list = |x: &Value, k: &str| x.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
+    let s = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let partners = list(&v, "partners");
+    if partners.is_empty() {
+        out!("{}", tr(ctx, "cli-sync-no-partners", &[]));
+    }
+    for p in &partners {
+        let town = match (s(p, "town"), s(p, "country")) {
+            (t, _) if t.is_empty() => tr(ctx, "cli-sync-unknown-town", &[("id", F::from(s(p, "id")))]),
+            (t, c) if c.is_empty() => t,
+            (t, c) => format!("{t} ({c})"),
+        };
+        let online = p.get("online").and_then(Value::as_bool).unwrap_or(false);
+        let state = match (online, p.get("since").filter(|x| !x.is_null())) {
+            (true, Some(t)) => tr(ctx, "cli-sync-online-since", &[("when", F::from(when(ctx, t)))]),
+            (true, None) => tr(ctx, "cli-sync-online", &[]),
+            (false, Some(t)) => tr(ctx, "cli-sync-offline-since", &[("when", F::from(when(ctx, t)))]),
+            (false, None) => tr(ctx, "cli-sync-offline", &[]),
+        };
+        let waiting = match p.get("waiting").and_then(Value::as_u64) {
+            Some(n) => n.to_string(),
+            None => "?".to_string(),
+        };
+        let n = |k: &str| p.get(k).and_then(Value::as_u64).unwrap_or(0);
+        out!(
+            "{}",
+            tr(
+                ctx,
+                "cli-sync-partner-line",
+                &[
+                    ("town", F::from(town)),
+                    ("state", F::from(state)),
+                    ("synced", F::from(when(ctx, &p["last_synced"]))),
+                    ("waiting", F::from(waiting)),
+                    ("unknown", F::from(n("never_synced"))),
+                    ("received", F::from(n("received"))),
+                ]
+            )
+        );
+    }
+    for d in list(&v, "docs") {
+        let towns = |k: &str| -> Vec<String> {
+            list(&d, k)
+                .iter()
+                .map(|p| p.get("town").and_then(Value::as_str).unwrap_or("?").to_string())
+                .collect()
+        };
+        let (not_yet, present) = (towns("not_yet_at"), towns("present"));
+        let conflicts = d.get("conflicts").and_then(Value::as_u64).unwrap_or(0);
+        if not_yet.is_empty() && present.is_empty() && conflicts == 0 {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if !not_yet.is_empty() {
+            parts.push(tr(ctx, "cli-sync-not-yet-at", &[("towns", F::from(not_yet.join(", ")))]));
+        }
+        if conflicts > 0 {
+            parts.push(tr(ctx, "cli-sync-conflicts", &[("count", F::from(conflicts))]));
+        }
+        if !present.is_empty() {
+            parts.push(tr(ctx, "cli-sync-open-at", &[("towns", F::from(present.join(", ")))]));
+        }
+        out!("{}  {}  {}", s(&d, "doc"), s(&d, "title"), parts.join(" · "));
+    }
+    Ok(())
+}

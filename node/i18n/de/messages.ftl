@@ -107,3 +107,23 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Anhängen
 progress-fetching = Abrufen
 progress-writing = Schreiben
+
+## twin sync status (eine Zeile je Partnerstadt, dann Dokumente, die Aufmerksamkeit brauchen)
+cli-sync-never = nie
+cli-sync-no-partners = noch keine Partnerstädte: Fügen Sie einer Partnerschaft eine Stadt hinzu oder treten Sie einer mit einer Einladung bei
+cli-sync-unknown-town = unbekannte Stadt ({ $id })
+cli-sync-online = online
+cli-sync-online-since = online seit { $when }
+cli-sync-offline = offline
+cli-sync-offline-since = offline seit { $when }
+cli-sync-partner-line = { $town }: { $state }; zuletzt synchronisiert: { $synced }; noch zu senden: { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(ein Dokument nie synchronisiert)
+   *[other] {" "}({ $unknown } Dokumente nie synchronisiert)
+}; empfangen: { $received }
+cli-sync-not-yet-at = noch nicht bei: { $towns }
+cli-sync-conflicts = { $count ->
+    [one] ein Konflikt
+   *[other] { $count } Konflikte
+}
+cli-sync-open-at = gerade geöffnet in: { $towns }

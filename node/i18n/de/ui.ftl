@@ -287,3 +287,25 @@ att-removed = { $name } wurde entfernt.
 att-removed-by = Entfernt von { $town }: { $reason }
 att-usage = Anhänge dieses Bereichs auf diesem Knoten: { $used }.
 att-usage-cap = Anhänge dieses Bereichs auf diesem Knoten: { $used } von { $cap }.
+
+## Synchronisierungsübersicht (Startseite), Markierungen in Dokumentlisten, Anwesenheit im Editor
+sync-now = Jetzt synchronisieren
+sync-doc-now = Dieses Dokument jetzt synchronisieren
+sync-now-title = Die Partnerstädte jetzt erreichen (auch die offline sind) und austauschen, was fehlt
+sync-started = Synchronisiert. Erreichte Partnerstädte: { $n }; empfangene Änderungen: { $received }.
+sync-reaching = Die Partnerstädte werden erreicht; sie synchronisieren, sobald sie antworten.
+sync-col-state = Online
+sync-col-last = Zuletzt synchronisiert
+sync-col-waiting = Noch zu sendende Änderungen
+sync-col-received = Empfangene Änderungen
+sync-since = seit { $when }
+sync-unknown = unbekannt
+sync-unknown-title = Mit dieser Stadt noch nie synchronisiert: Was ihr fehlt, ist noch nicht bekannt.
+sync-never-synced = nie synchronisierte Dokumente: { $n }
+sync-received-total = Seit dem Start dieses Knotens: { $n }
+sync-not-yet-at = Noch nicht bei: { $towns }
+sync-conflicts = Konflikte: { $n }
+sync-up-to-date = Aktuell
+sync-open-at = Gerade geöffnet in { $towns }
+col-sync = Synchronisierung
+presence-open-at = Gerade geöffnet in { $towns }

@@ -116,3 +116,23 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Attaching
 progress-fetching = Fetching
 progress-writing = Writing
+
+## twin sync status (one line per partner town, then documents that need a look)
+cli-sync-never = never
+cli-sync-no-partners = no partner towns yet: add a town to a partnership, or join one with an invitation
+cli-sync-unknown-town = unknown town ({ $id })
+cli-sync-online = online
+cli-sync-online-since = online since { $when }
+cli-sync-offline = offline
+cli-sync-offline-since = offline since { $when }
+cli-sync-partner-line = { $town }: { $state }; last synced { $synced }; waiting to go out: { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(one document never synced)
+   *[other] {" "}({ $unknown } documents never synced)
+}; received: { $received }
+cli-sync-not-yet-at = not yet at: { $towns }
+cli-sync-conflicts = { $count ->
+    [one] one conflict
+   *[other] { $count } conflicts
+}
+cli-sync-open-at = open now at: { $towns }

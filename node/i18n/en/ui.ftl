@@ -287,3 +287,25 @@ att-removed = Removed { $name }.
 att-removed-by = Removed by { $town }: { $reason }
 att-usage = Attachments of this space on this node: { $used }.
 att-usage-cap = Attachments of this space on this node: { $used } of { $cap }.
+
+## Sync panel (dashboard), sync markers in document lists, presence in the editor
+sync-now = Sync now
+sync-doc-now = Sync this document now
+sync-now-title = Reach the partner towns now (offline ones too) and exchange what is missing
+sync-started = Sync done. Partner towns reached: { $n }; changes received: { $received }.
+sync-reaching = Reaching the partner towns; they sync as soon as they answer.
+sync-col-state = Online
+sync-col-last = Last synced
+sync-col-waiting = Changes waiting to go out
+sync-col-received = Changes received
+sync-since = since { $when }
+sync-unknown = unknown
+sync-unknown-title = Never synced with this town: how much it still lacks is not known yet.
+sync-never-synced = documents never synced: { $n }
+sync-received-total = Since this node started: { $n }
+sync-not-yet-at = Not yet at: { $towns }
+sync-conflicts = Conflicts: { $n }
+sync-up-to-date = Up to date
+sync-open-at = Open now at { $towns }
+col-sync = Sync
+presence-open-at = Open now at { $towns }

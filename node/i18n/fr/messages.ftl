@@ -107,3 +107,23 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Ajout
 progress-fetching = Téléchargement
 progress-writing = Écriture
+
+## twin sync status (une ligne par ville partenaire, puis les documents à regarder)
+cli-sync-never = jamais
+cli-sync-no-partners = aucune ville partenaire pour l'instant : ajoutez une ville à un partenariat, ou rejoignez-en un avec une invitation
+cli-sync-unknown-town = ville inconnue ({ $id })
+cli-sync-online = en ligne
+cli-sync-online-since = en ligne depuis le { $when }
+cli-sync-offline = hors ligne
+cli-sync-offline-since = hors ligne depuis le { $when }
+cli-sync-partner-line = { $town } : { $state } ; dernière synchronisation : { $synced } ; en attente d'envoi : { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(un document jamais synchronisé)
+   *[other] {" "}({ $unknown } documents jamais synchronisés)
+} ; reçues : { $received }
+cli-sync-not-yet-at = pas encore chez : { $towns }
+cli-sync-conflicts = { $count ->
+    [one] un conflit
+   *[other] { $count } conflits
+}
+cli-sync-open-at = ouvert en ce moment à : { $towns }

@@ -287,3 +287,25 @@ att-removed = { $name } est retiré.
 att-removed-by = Retiré par { $town } : { $reason }
 att-usage = Pièces jointes de cet espace sur ce nœud : { $used }.
 att-usage-cap = Pièces jointes de cet espace sur ce nœud : { $used } sur { $cap }.
+
+## Panneau de synchronisation (tableau de bord), repères dans les listes, présence dans l'éditeur
+sync-now = Synchroniser maintenant
+sync-doc-now = Synchroniser ce document maintenant
+sync-now-title = Joindre les villes partenaires maintenant (aussi celles hors ligne) et échanger ce qui manque
+sync-started = Synchronisation faite. Villes partenaires jointes : { $n } ; modifications reçues : { $received }.
+sync-reaching = Connexion aux villes partenaires ; elles se synchronisent dès qu'elles répondent.
+sync-col-state = En ligne
+sync-col-last = Dernière synchronisation
+sync-col-waiting = Modifications en attente d'envoi
+sync-col-received = Modifications reçues
+sync-since = depuis le { $when }
+sync-unknown = inconnu
+sync-unknown-title = Jamais synchronisé avec cette ville : on ne sait pas encore ce qui lui manque.
+sync-never-synced = documents jamais synchronisés : { $n }
+sync-received-total = Depuis le démarrage de ce nœud : { $n }
+sync-not-yet-at = Pas encore chez : { $towns }
+sync-conflicts = Conflits : { $n }
+sync-up-to-date = À jour
+sync-open-at = Ouvert en ce moment à { $towns }
+col-sync = Synchronisation
+presence-open-at = Ouvert en ce moment à { $towns }

@@ -104,3 +104,23 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Aggiunta
 progress-fetching = Scaricamento
 progress-writing = Scrittura
+
+## twin sync status (una riga per città partner, poi i documenti da controllare)
+cli-sync-never = mai
+cli-sync-no-partners = ancora nessuna città partner: aggiungete una città a un partenariato, o unitevi a uno con un invito
+cli-sync-unknown-town = città sconosciuta ({ $id })
+cli-sync-online = in linea
+cli-sync-online-since = in linea dal { $when }
+cli-sync-offline = non in linea
+cli-sync-offline-since = non in linea dal { $when }
+cli-sync-partner-line = { $town }: { $state }; ultima sincronizzazione: { $synced }; in attesa di invio: { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(un documento mai sincronizzato)
+   *[other] {" "}({ $unknown } documenti mai sincronizzati)
+}; ricevute: { $received }
+cli-sync-not-yet-at = non ancora a: { $towns }
+cli-sync-conflicts = { $count ->
+    [one] un conflitto
+   *[other] { $count } conflitti
+}
+cli-sync-open-at = aperto ora a: { $towns }

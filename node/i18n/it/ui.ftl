@@ -287,3 +287,25 @@ att-removed = { $name } è stato rimosso.
 att-removed-by = Rimosso da { $town }: { $reason }
 att-usage = Allegati di questo spazio su questo nodo: { $used }.
 att-usage-cap = Allegati di questo spazio su questo nodo: { $used } su { $cap }.
+
+## Pannello di sincronizzazione (pagina iniziale), indicatori negli elenchi, presenza nell'editor
+sync-now = Sincronizza ora
+sync-doc-now = Sincronizza ora questo documento
+sync-now-title = Raggiungere ora le città partner (anche quelle non in linea) e scambiare ciò che manca
+sync-started = Sincronizzazione eseguita. Città partner raggiunte: { $n }; modifiche ricevute: { $received }.
+sync-reaching = Collegamento con le città partner in corso; si sincronizzano appena rispondono.
+sync-col-state = In linea
+sync-col-last = Ultima sincronizzazione
+sync-col-waiting = Modifiche in attesa di invio
+sync-col-received = Modifiche ricevute
+sync-since = dal { $when }
+sync-unknown = sconosciuto
+sync-unknown-title = Mai sincronizzato con questa città: non si sa ancora che cosa le manca.
+sync-never-synced = documenti mai sincronizzati: { $n }
+sync-received-total = Dall'avvio di questo nodo: { $n }
+sync-not-yet-at = Non ancora a: { $towns }
+sync-conflicts = Conflitti: { $n }
+sync-up-to-date = Aggiornato
+sync-open-at = Aperto ora a { $towns }
+col-sync = Sincronizzazione
+presence-open-at = Aperto ora a { $towns }

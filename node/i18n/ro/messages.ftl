@@ -109,3 +109,24 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Atașare
 progress-fetching = Descărcare
 progress-writing = Scriere
+
+## twin sync status (câte un rând pentru fiecare oraș partener, apoi documentele de verificat)
+cli-sync-never = niciodată
+cli-sync-no-partners = niciun oraș partener deocamdată: adăugați un oraș într-un parteneriat sau alăturați-vă unuia cu o invitație
+cli-sync-unknown-town = oraș necunoscut ({ $id })
+cli-sync-online = conectat
+cli-sync-online-since = conectat din { $when }
+cli-sync-offline = deconectat
+cli-sync-offline-since = deconectat din { $when }
+cli-sync-partner-line = { $town }: { $state }; ultima sincronizare: { $synced }; de trimis: { $waiting }{ $unknown ->
+    [0] {""}
+    [one] {" "}(un document nesincronizat niciodată)
+   *[other] {" "}({ $unknown } documente nesincronizate niciodată)
+}; primite: { $received }
+cli-sync-not-yet-at = încă nu a ajuns la: { $towns }
+cli-sync-conflicts = { $count ->
+    [one] un conflict
+    [few] { $count } conflicte
+   *[other] { $count } de conflicte
+}
+cli-sync-open-at = deschis acum la: { $towns }

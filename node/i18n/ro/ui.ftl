@@ -287,3 +287,25 @@ att-removed = { $name } a fost eliminat.
 att-removed-by = Eliminat de { $town }: { $reason }
 att-usage = Atașamentele acestui spațiu pe acest nod: { $used }.
 att-usage-cap = Atașamentele acestui spațiu pe acest nod: { $used } din { $cap }.
+
+## Panoul de sincronizare (pagina principală), marcaje în listele de documente, prezența în editor
+sync-now = Sincronizează acum
+sync-doc-now = Sincronizează acest document acum
+sync-now-title = Contactează acum orașele partenere (și pe cele deconectate) și schimbă ce lipsește
+sync-started = Sincronizare făcută. Orașe partenere contactate: { $n }; modificări primite: { $received }.
+sync-reaching = Se contactează orașele partenere; se sincronizează imediat ce răspund.
+sync-col-state = Conectat
+sync-col-last = Ultima sincronizare
+sync-col-waiting = Modificări care așteaptă să fie trimise
+sync-col-received = Modificări primite
+sync-since = din { $when }
+sync-unknown = necunoscut
+sync-unknown-title = Niciodată sincronizat cu acest oraș: nu se știe încă ce îi lipsește.
+sync-never-synced = documente nesincronizate niciodată: { $n }
+sync-received-total = De la pornirea acestui nod: { $n }
+sync-not-yet-at = Încă nu a ajuns la: { $towns }
+sync-conflicts = Conflicte: { $n }
+sync-up-to-date = La zi
+sync-open-at = Deschis acum la { $towns }
+col-sync = Sincronizare
+presence-open-at = Deschis acum la { $towns }

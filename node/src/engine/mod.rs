@@ -18,6 +18,7 @@ mod sigs;
 mod snapshot;
 mod splice;
 pub mod sync;
+mod syncstatus;
 mod transfer;
 pub mod versions;
 pub mod view;
@@ -198,6 +199,9 @@ pub struct Engine {
     served_whole: std::collections::HashSet<([u8; 32], DocId)>,
     /// Membership per space, computed from its log; dropped when the log changes.
     memberships: std::cell::RefCell<HashMap<SpaceId, twinmesh_protocol::membership::Membership>>,
+    /// Heads a partner's hello or announcement showed it holds (its digest was this node's):
+    /// what the sync panel counts from besides the sync states (see `syncstatus.rs`).
+    partner_seen: HashMap<([u8; 32], DocId), Vec<automerge::ChangeHash>>,
     /// Attachments: the documents' records as last read, and files asked for on demand.
     attach: attachments::AttachState,
 }
@@ -301,6 +305,7 @@ impl Engine {
             peer_lacks: Default::default(),
             served_whole: Default::default(),
             memberships: Default::default(),
+            partner_seen: HashMap::new(),
             attach: Default::default(),
         }
     }

@@ -5,6 +5,8 @@
 //! - `doc` `{"type": "doc", "doc": DocId, "origin": "local"|"remote"}`: re-read that document.
 //! - `spaces` `{"type": "spaces"}`: spaces, members or the document list changed.
 //! - `peers` `{"type": "peers"}`: a partner connected, disconnected or finished a sync round.
+//! - `presence` `{"type": "presence", "doc": DocId}`: partner towns opened or closed that
+//!   document; re-read who has it open.
 //! - `resync` `{"missed": n}`: this listener fell behind and missed `n` events; re-read all.
 //!
 //! A comment line is sent every [`KEEP_ALIVE`] so proxies and browsers keep the stream open.
@@ -31,6 +33,7 @@ fn event_name(e: &NodeEvent) -> &'static str {
         NodeEvent::Doc { .. } => "doc",
         NodeEvent::Spaces => "spaces",
         NodeEvent::Peers => "peers",
+        NodeEvent::Presence { .. } => "presence",
         NodeEvent::Transfer { .. } => "transfer",
     }
 }

@@ -38,6 +38,7 @@ use crate::{
 mod attach;
 pub mod events;
 pub mod rest;
+mod sync_panel;
 pub mod web;
 
 /// Largest RPC request body: an import of a large document, base64-encoded.
@@ -393,6 +394,7 @@ async fn method_not_allowed(req: HttpRequest) -> ApiError {
 /// The whole application: API under `/api/v1`, the web UI at `/`.
 pub(crate) fn app(state: AppState) -> Router {
     let api = rest::routes()
+        .merge(sync_panel::routes())
         .layer(DefaultBodyLimit::max(MAX_REST_BODY_BYTES))
         // Uploads stream their body to a file, with their own limit (`attach.rs`).
         .merge(attach::routes())

@@ -53,7 +53,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/docs/{doc}/compare", get(doc_compare))
 }
 
-fn path_param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+pub(super) fn path_param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     p.map(|Path(s)| s).map_err(|e| ApiError::bad_request(format!("bad path: {}", e.body_text())))
 }
 
@@ -65,7 +65,7 @@ fn space_id(s: &str) -> Result<SpaceId, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request(format!("'{s}' is not a space id")))
 }
 
-fn doc_id(s: &str) -> Result<DocId, ApiError> {
+pub(super) fn doc_id(s: &str) -> Result<DocId, ApiError> {
     s.parse().map_err(|_| ApiError::bad_request(format!("'{s}' is not a document id")))
 }
 

@@ -15,6 +15,7 @@ use super::{
     NetConfig,
     blobs::{BLOB_REQUEST_TIMEOUT, BlobCodec},
     codec::SyncCodec,
+    presence::PresenceCodec,
     relay::RelayAllow,
     town_tcp::TownTcp,
 };
@@ -60,6 +61,12 @@ const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// hold more than this many requests of its.
 const SYNC_MAX_STREAMS: usize = 64;
 
+/// How long a presence message may wait for its (empty) answer.
+const PRESENCE_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Presence streams open at once on one connection, each way.
+const PRESENCE_MAX_STREAMS: usize = 16;
+
 /// Attachment streams open at once on one connection, each way.
 const BLOB_MAX_STREAMS: usize = 16;
 
@@ -74,6 +81,8 @@ pub(super) struct Behaviour {
     pub(super) mdns: Toggle<mdns::tokio::Behaviour>,
     pub(super) gossipsub: gossipsub::Behaviour,
     pub(super) sync: request_response::Behaviour<SyncCodec>,
+    /// Presence: which officers have a document open (see `presence.rs`).
+    pub(super) presence: request_response::Behaviour<PresenceCodec>,
     /// Attachment chunks (`/twinmesh/blob/1`, see `blobs.rs`).
     pub(super) blobs: request_response::Behaviour<BlobCodec>,
     /// Relay v2 server, when this node is a partnership relay (see `relay.rs`).
@@ -160,6 +169,15 @@ pub(super) fn build_swarm(
                     request_response::Config::default()
                         .with_request_timeout(SYNC_REQUEST_TIMEOUT)
                         .with_max_concurrent_streams(SYNC_MAX_STREAMS),
+                ),
+                presence: request_response::Behaviour::new(
+                    [(
+                        StreamProtocol::new(twinmesh_protocol::presence::PRESENCE_PROTOCOL),
+                        ProtocolSupport::Full,
+                    )],
+                    request_response::Config::default()
+                        .with_request_timeout(PRESENCE_REQUEST_TIMEOUT)
+                        .with_max_concurrent_streams(PRESENCE_MAX_STREAMS),
                 ),
                 blobs: request_response::Behaviour::new(
                     [(StreamProtocol::new(crate::engine::BLOB_PROTOCOL), ProtocolSupport::Full)],

@@ -76,6 +76,8 @@ pub(super) enum Done {
     Redial(Result<Vec<(PublicKey, PeerRecord)>, NodeError>),
     /// The remembered partners and their shared spaces, for the peer list.
     PeerList { reply: oneshot::Sender<Result<Value, NodeError>>, known: Result<Vec<KnownPeer>, NodeError> },
+    /// A presence job (see `presence.rs`).
+    Presence(super::presence::PresenceDone),
     /// An answer for an API caller.
     Reply { reply: oneshot::Sender<Result<Value, NodeError>>, result: Result<Value, NodeError> },
     /// This node's profile, to ask the inviter of a ticket to let it join.
@@ -119,7 +121,7 @@ pub(super) enum Done {
         redeemed: Result<(SignedSpace, Vec<SignedOp>), NodeError>,
     },
     /// A document whole, for a partner's `Fetch`.
-    Served { channel: ResponseChannel<WireResponse>, snapshot: Result<DocSnapshot, NodeError> },
+    Served { peer: PeerId, channel: ResponseChannel<WireResponse>, snapshot: Result<DocSnapshot, NodeError> },
     /// A document sent whole by a partner, checked and stored or refused.
     Installed { peer: PeerId, doc: DocId, to: Answer, installed: Result<Installed, NodeError> },
     /// An attachment job (see `blobs.rs`).
@@ -175,6 +177,7 @@ impl NetTask {
             Done::Reply { reply, result } => {
                 let _ = reply.send(result);
             }
+            Done::Presence(p) => self.on_presence_done(p),
             Done::JoinReady { inviter, addrs, space, secret, reply, me } => match me {
                 Ok(me) => {
                     let req = WireRequest::Join { space, secret, from: me };
@@ -221,9 +224,12 @@ impl NetTask {
                 };
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
-            Done::Served { channel, snapshot } => {
+            Done::Served { peer, channel, snapshot } => {
                 let response = match snapshot {
-                    Ok(snap) => WireResponse::Snapshot(snap),
+                    Ok(snap) => {
+                        self.note_round(peer, 0);
+                        WireResponse::Snapshot(snap)
+                    }
                     Err(NodeError::NotAllowed(_)) => WireResponse::Refused(Refusal::NotAMember),
                     Err(NodeError::UnknownDoc(_)) => WireResponse::Refused(Refusal::UnknownDoc),
                     Err(NodeError::Shutdown) => return,

@@ -6,7 +6,8 @@
 //! [`twinmesh_protocol::wire::SYNC_PROTOCOL`] (version 4, preferred: version 3 with a round's
 //! signatures sent without their change hashes), [`twinmesh_protocol::wire::SYNC_PROTOCOL_V3`]
 //! (compressed frames), [`twinmesh_protocol::wire::SYNC_PROTOCOL_V2`] and
-//! [`twinmesh_protocol::wire::SYNC_PROTOCOL_V1`] (still answered and dialled).
+//! [`twinmesh_protocol::wire::SYNC_PROTOCOL_V1`] (still answered and dialled), and presence
+//! ([`PRESENCE_PROTOCOL`]: which officers have a document open, never stored).
 //!
 //! Sessions: on a new connection the dialing side sends a `Hello`; the answer tells it which
 //! documents differ, and it runs one Automerge sync session per differing document. A session
@@ -25,7 +26,8 @@
 //! commands, swarm events), `sync.rs` (the sync protocol's requests and answers), `jobs.rs`
 //! (engine jobs and what the loop does with their results), `session.rs` (the session
 //! table: gate, queue, rounds, `twin sync` waiters), `peers.rs` (partners, offences, bans,
-//! redial, the peer list), `relay.rs` (the partnership relay: limits and who may use it),
+//! redial, the peer list), `presence.rs` (who has a document open now: the presence protocol),
+//! `status.rs` (the sync panel's figures), `relay.rs` (the partnership relay: limits and who may use it),
 //! `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and a proxy).
 
 mod behaviour;
@@ -33,8 +35,10 @@ mod blobs;
 mod codec;
 mod jobs;
 mod peers;
+mod presence;
 mod relay;
 mod session;
+mod status;
 mod sync;
 mod task;
 pub mod town_tcp;
@@ -54,6 +58,9 @@ pub use codec::{Inbound, SyncCodec, WireStats, wire_stats};
 pub use peers::{
     BAN_TIME, MAX_REJECTED_PER_PEER, OFFENCE_LOG_INTERVAL, REDIAL_INTERVAL, REFUSED_FRAME_WEIGHT,
     with_peer_id,
+};
+pub use presence::{
+    MAX_PRESENCE_DOCS_PER_PEER, MAX_PRESENCE_PER_HEARTBEAT, PRESENCE_PROTOCOL, PresenceCodec, Viewer,
 };
 pub use relay::{
     RELAY_CIRCUIT_BYTES, RELAY_CIRCUIT_DURATION, RELAY_MAX_CIRCUITS, RELAY_MAX_CIRCUITS_PER_PEER,
@@ -93,6 +100,16 @@ pub enum NetRequest {
     SpaceJoin {
         /// The ticket text.
         ticket: String,
+    },
+    /// The sync panel: per partner and per document (see `status.rs`).
+    SyncStatus,
+    /// Who of the partners has `doc` open; with `viewer`, first records that an editor tab
+    /// of this node opened, still has, or closed it (see `presence.rs`).
+    Presence {
+        /// The document.
+        doc: DocId,
+        /// The tab and its officer, if it tells its own presence.
+        viewer: Option<Viewer>,
     },
 }
 

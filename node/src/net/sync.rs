@@ -96,6 +96,7 @@ impl NetTask {
         match request {
             WireRequest::Hello { from, spaces } => self.job(
                 move |e| -> Result<_, NodeError> {
+                    e.note_partner_summaries(&key, &spaces);
                     let changed = e.on_hello_answered(&key, from, spaces)?;
                     let mine = e.spaces()?.into_iter().map(|s| s.id).collect();
                     Ok((e.me().clone(), e.hello_for(&key)?, changed, mine))
@@ -119,7 +120,7 @@ impl NetTask {
             }
             WireRequest::Fetch { space: _, doc } => self.job(
                 move |e| e.snapshot_for(&key, &doc),
-                move |r| Done::Served { channel, snapshot: r.and_then(|x| x) },
+                move |r| Done::Served { peer, channel, snapshot: r.and_then(|x| x) },
             ),
             WireRequest::Snapshot(snap) => {
                 let doc = snap.doc;
@@ -146,6 +147,7 @@ impl NetTask {
                 // The waiters keep counting this hello until its sessions are started.
                 Some(key) => self.job(
                     move |e| -> Result<_, NodeError> {
+                        e.note_partner_summaries(&key, &spaces);
                         let (docs, log_changed) = e.on_hello(&key, from, spaces)?;
                         Ok((docs, log_changed, e.spaces()?.into_iter().map(|s| s.id).collect()))
                     },
@@ -349,6 +351,7 @@ impl NetTask {
         // A partner that disconnected meanwhile has no counts to add to (its next connection
         // starts afresh); the changes it sent are stored all the same.
         if let Ok(rec) = &r {
+            self.note_round(peer, rec.applied);
             if let Some(state) = self.peers.connected.get_mut(&peer) {
                 state.applied += rec.applied as u64;
                 state.duplicates += rec.duplicates as u64;
@@ -421,6 +424,7 @@ impl NetTask {
     ) {
         match &installed {
             Ok(inst) => {
+                self.note_round(peer, inst.changes);
                 if let Some(state) = self.peers.connected.get_mut(&peer) {
                     state.applied += inst.changes as u64;
                 }
@@ -466,6 +470,7 @@ impl NetTask {
     fn end_session(&mut self, peer: PeerId, doc: DocId, id: u64) {
         tracing::debug!(%peer, %doc, "session end");
         if self.sessions.end(peer, doc, id, self.peers.is_connected(&peer)).is_some() {
+            self.note_round(peer, 0);
             let _ = self.events.send(NodeEvent::Peers);
             if let Some(s) = self.peers.connected.get_mut(&peer) {
                 s.last_sync = Some(SystemTime::now());

@@ -27,8 +27,10 @@ use super::{
     behaviour::{Behaviour, BehaviourEvent, build_swarm},
     jobs::{Done, Job, MAX_ENGINE_JOBS},
     peers::{Peers, REDIAL_INTERVAL, announced_addrs, is_loopback, with_peer_id},
+    presence::PresenceBook,
     relay::{RELAY_RETRY, RelayAllow, StrangerLog},
     session::{GATE_SWEEP, Sessions, SyncWaiter},
+    status::SyncLog,
 };
 use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent, identity::key_of_peer};
 
@@ -89,6 +91,10 @@ pub(super) struct NetTask {
     /// The network status for `GET /api/v1/status`, republished after every step of the
     /// event loop, so a caller reads it without waiting for this task.
     status: watch::Sender<Value>,
+    /// Who has which document open (see `presence.rs`).
+    pub(super) presence: PresenceBook,
+    /// Per partner: connections, sync rounds, changes received (see `status.rs`).
+    pub(super) sync_log: SyncLog,
 }
 
 pub(super) async fn spawn(
@@ -135,6 +141,8 @@ pub(super) async fn spawn(
         events,
         blobs: super::blobs::Fetcher::new(config.attachments_eager, config.attachment_rate),
         status,
+        presence: PresenceBook::default(),
+        sync_log: SyncLog::default(),
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -195,6 +203,8 @@ impl NetTask {
         blob_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut sweep = tokio::time::interval(GATE_SWEEP);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut presence = tokio::time::interval(twinmesh_protocol::presence::PRESENCE_HEARTBEAT);
+        presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.publish_status();
             let room = self.jobs.len() < MAX_ENGINE_JOBS;
@@ -213,6 +223,7 @@ impl NetTask {
                     }
                 }
                 _ = relay_retry.tick(), if room && self.relay_slot_missing() => self.reserve_relay_slots(),
+                _ = presence.tick(), if room => self.presence_tick(),
                 _ = blob_tick.tick(), if room => self.blob_tick(),
                 _ = redial.tick(), if room => {
                     self.redial_known();
@@ -308,7 +319,14 @@ impl NetTask {
             NetCmd::Api(req, reply) => match req {
                 NetRequest::Dial { addr } => self.dial(addr, reply),
                 NetRequest::Peers => self.peer_list(reply),
-                NetRequest::Sync { doc } => self.start_sync(doc, reply),
+                NetRequest::Sync { doc } => {
+                    // "Sync now" reaches the partners that are offline too, now rather than at
+                    // the next redial; they sync as they connect.
+                    if doc.is_none() {
+                        self.redial_known();
+                    }
+                    self.start_sync(doc, reply)
+                }
                 NetRequest::SpaceInvite { space, role, valid_secs } => {
                     let pid = *self.swarm.local_peer_id();
                     let addrs: Vec<String> =
@@ -328,6 +346,8 @@ impl NetTask {
                     );
                 }
                 NetRequest::SpaceJoin { ticket } => self.join(ticket, reply),
+                NetRequest::SyncStatus => self.sync_status(reply),
+                NetRequest::Presence { doc, viewer } => self.presence_request(doc, viewer, reply),
             },
         }
     }
@@ -448,6 +468,10 @@ impl NetTask {
                     ));
                 }
                 tracing::info!(peer = %peer_id, "connected");
+                if num_established.get() == 1 {
+                    self.sync_log.connected(peer_id);
+                    self.presence_peer_connected(peer_id);
+                }
                 let _ = self.events.send(NodeEvent::Peers);
                 // The dialer says hello at once; the partner is noted in the same engine job
                 // (one hop to the engine thread fewer on every reconnect).
@@ -471,6 +495,8 @@ impl NetTask {
                 tracing::info!(peer = %peer_id, "disconnected");
                 let _ = self.events.send(NodeEvent::Peers);
                 self.peers.disconnected(&peer_id);
+                self.sync_log.disconnected(peer_id);
+                self.presence_peer_gone(&peer_id);
                 // Its sessions end here; jobs and answers about them still on their way find no
                 // session and are dropped (see `session::Session::id`).
                 for doc in self.sessions.drop_peer(&peer_id) {
@@ -489,6 +515,7 @@ impl NetTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync_event(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Presence(ev)) => self.on_presence_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Blobs(ev)) => self.on_blob_event(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
@@ -516,6 +543,7 @@ impl NetTask {
                         if !e.is_member(&space, &key)? || !e.is_member(&space, &e.me().key)? {
                             return Ok(false);
                         }
+                        e.note_partner_digest(&key, &doc, &digest);
                         if e.differs(&doc, &digest)? {
                             e.expect_doc(space, doc, kind);
                             return Ok(true);

@@ -338,6 +338,7 @@ async function eventLoop() {
 function onEvent(name, data) {
   let ev = {};
   try { ev = JSON.parse(data); } catch (e) { return; }
+  if (name === 'presence') presenceEvent(ev);
   if (name === 'hello' || name === 'resync') {
     if (S.editor) S.editor.refresh();
     if (S.view && S.view.refresh) S.view.refresh();
@@ -430,23 +431,13 @@ async function viewDashboard(main) {
   const body = h('div');
   main.replaceChildren(h('h1', { text: t('nav-dashboard') }), body);
   view.refresh = refresher(async () => {
-    const [status, peers, spaces, docs] = await Promise.all([
-      api('GET', '/status'), api('GET', '/peers'), loadSpaces(), api('GET', '/docs'),
+    const [status, peers, spaces, docs, sync] = await Promise.all([
+      api('GET', '/status'), api('GET', '/peers'), loadSpaces(), api('GET', '/docs'), api('GET', '/sync/status'),
     ]);
     if (S.view !== view) return;
     const node = status.node;
     const net = status.network;
     const online = peers.filter((p) => p.connected);
-    const partnerRows = peers.map((p) => {
-      const state = p.connected
-        ? (p.syncing_documents > 0 ? h('span', { class: 'badge warn', text: t('peer-syncing', { n: p.syncing_documents }) }) : h('span', { class: 'badge ok', text: t('peer-in-sync') }))
-        : h('span', { class: 'badge', text: t('peer-offline') });
-      return h('tr', {},
-        h('td', {}, h('strong', { text: p.name || t('peer-unknown') }), p.country ? ` (${p.country})` : ''),
-        h('td', {}, p.connected ? h('span', { class: 'badge ok', text: t('peer-online') }) : t('peer-last-seen', { when: ago(p.last_seen_utc || p.last_seen) })),
-        h('td', {}, (p.spaces || []).map((s) => h('div', {}, h('a', { href: `#/space/${s.space}`, text: s.name }), ' ', state.cloneNode(true)))),
-        h('td', { class: 'num', text: String(p.changes_received || 0) }));
-    });
     body.replaceChildren(
       h('div', { class: 'grid' },
         h('section', { class: 'card', 'aria-labelledby': 'c-town' },
@@ -462,25 +453,22 @@ async function viewDashboard(main) {
           h('h2', { id: 'c-sp', text: t('nav-spaces') }),
           h('div', { class: 'stat', text: String(spaces.length) }),
           h('div', { class: 'muted', text: t('dash-shared-docs', { n: docs.length }) }))),
-      h('h2', { text: t('dash-partners-sync') }),
-      peers.length === 0
-        ? h('p', { class: 'empty', text: t('dash-no-partner') })
-        : h('div', { class: 'table-wrap' }, h('table', {},
-          h('thead', {}, h('tr', {}, h('th', { text: t('col-partner') }), h('th', { text: t('col-connection') }), h('th', { text: t('col-shared-spaces') }), h('th', { class: 'num', text: t('col-changes-received') }))),
-          h('tbody', {}, partnerRows))),
+      syncPanel(sync),
       h('h2', { text: t('dash-recent-docs') }),
-      docList(docs.slice().sort((a, b) => (b.updated || 0) - (a.updated || 0)).slice(0, 8)),
+      docList(docs.slice().sort((a, b) => (b.updated || 0) - (a.updated || 0)).slice(0, 8), sync),
     );
   });
   await view.refresh();
 }
 
-function docList(docs) {
+// `sync`: the sync status (GET /sync/status), for each document's markers (sync.js).
+function docList(docs, sync) {
   if (docs.length === 0) return h('p', { class: 'empty', text: t('docs-none') });
   return h('div', { class: 'table-wrap' }, h('table', {},
-    h('thead', {}, h('tr', {}, h('th', { text: t('col-document') }), h('th', { text: t('col-kind') }), h('th', { text: t('col-space') }), h('th', { text: t('col-last-change') }), h('th', { class: 'num', text: t('col-changes') }))),
-    h('tbody', {}, docs.map((d) => h('tr', {},
+    h('thead', {}, h('tr', {}, h('th', { text: t('col-document') }), h('th', { text: t('col-sync') }), h('th', { text: t('col-kind') }), h('th', { text: t('col-space') }), h('th', { text: t('col-last-change') }), h('th', { class: 'num', text: t('col-changes') }))),
+    h('tbody', {}, docs.map((d) => h('tr', { dataset: { doc: d.id } },
       h('td', {}, h('a', { href: `#/doc/${d.id}`, text: untitled(d.title) })),
+      h('td', { class: 'markers' }, syncMarkers(sync, d.id)),
       h('td', { text: kindLabel(d.kind) }),
       h('td', {}, h('a', { href: `#/space/${d.space}`, text: spaceName(d.space) })),
       h('td', { text: fmtTime(d.updated) }),
@@ -715,14 +703,14 @@ async function viewDocs(main) {
         h('div', { class: 'field' }, h('label', { for: 'nd-title', text: t('doc-title') }), title),
         h('button', { type: 'submit', id: 'nd-create', text: t('doc-create') }))));
   view.refresh = refresher(async () => {
-    const [docs, spaces] = await Promise.all([api('GET', '/docs'), loadSpaces()]);
+    const [docs, spaces, sync] = await Promise.all([api('GET', '/docs'), loadSpaces(), api('GET', '/sync/status')]);
     if (S.view !== view) return;
     const keep = space.value;
     space.replaceChildren(...spaces.map((s) => h('option', { value: s.id, text: s.name })));
     if (keep) space.value = keep;
     body.replaceChildren(...S.schema.kinds.map((k) => {
       const mine = docs.filter((d) => d.kind === k.kind).sort((a, b) => String(a.title).localeCompare(String(b.title)));
-      return h('section', { 'aria-label': k.label, dataset: { kind: k.kind } }, h('h2', { text: `${k.label} (${mine.length})` }), docList(mine));
+      return h('section', { 'aria-label': k.label, dataset: { kind: k.kind } }, h('h2', { text: `${k.label} (${mine.length})` }), docList(mine, sync));
     }));
   });
   await view.refresh();
@@ -864,7 +852,7 @@ async function viewEditor(main, id) {
   // Towns offered in partner fields: the space's members and the plan's partners; any other
   // (a guest town) can still be typed.
   ed.towns = h('datalist', { id: 'dl-towns' });
-  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), banner, warnings, needsOfficer(ed.root), ed.towns);
+  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), presenceBar(id, ed), banner, warnings, needsOfficer(ed.root), ed.towns);
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
