@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::{
     TIMEOUT,
-    web::{ApiNode, Browser, Driver, http, runtime, wait_for},
+    web::{ApiNode, Browser, OFF_SCREEN_JS, driver_or_skip, http, runtime, sign_in, wait_for},
 };
 use serde_json::{Value, json};
 use twinmesh_node::{DataDir, Engine, api};
@@ -32,30 +32,6 @@ fn unexpected_console_errors(entries: Vec<(String, String)>, allow_reconnect: bo
             !(allow_reconnect && (m.contains("ERR_CONNECTION_REFUSED") || m.contains("/api/v1/events")))
         })
         .collect()
-}
-
-fn sign_in(b: &Browser, node: &ApiNode, officer: &str) {
-    b.goto(&node.login_url());
-    b.find("#live.on");
-    assert!(!b.url().contains("token="), "the token is removed from the address bar");
-    b.clear("#officer");
-    b.type_into("#officer", &format!("{officer}\u{E004}"));
-}
-
-/// Chromium through chromedriver, or `None` (with a SKIPPED line) where it is missing and the
-/// test is not required to run.
-fn driver_or_skip(test: &str) -> Option<Driver> {
-    match Driver::start() {
-        Ok(d) => Some(d),
-        Err(why) => {
-            assert!(
-                !common::real_components_required(),
-                "headless Chromium unavailable: {why}; in CI this test must run"
-            );
-            eprintln!("SKIPPED {test}: {why}");
-            None
-        }
-    }
 }
 
 /// Saint-Pol (France) and Warstein (Germany) in one partnership, set up through the API, their
@@ -342,19 +318,6 @@ fn page_lang(b: &Browser) -> String {
 fn aria_invalid(b: &Browser, css: &str) -> Value {
     b.js("return document.querySelector(arguments[0]).getAttribute('aria-invalid');", vec![json!(css)])
 }
-
-/// Buttons and inputs of an element that are off-screen, squeezed to nothing, or the page
-/// scrolling sideways: what an officer on a tablet or phone could not reach. Controls not shown
-/// at all (`hidden`, such as an admin's forms on an editor's page) are not reachable by design.
-const OFF_SCREEN_JS: &str = "\
-    const vw = document.documentElement.clientWidth; const out = [];\
-    for (const e of document.querySelector(arguments[0]).querySelectorAll('button, input:not([type=date]), select')) {\
-      if (e.getClientRects().length === 0) continue;\
-      const r = e.getBoundingClientRect();\
-      if (r.left < 0 || r.right > vw + 0.5 || r.width < 24) out.push(`${e.outerHTML.slice(0, 70)} at ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);\
-    }\
-    if (document.documentElement.scrollWidth > vw) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${vw}`);\
-    return out;";
 
 #[test]
 fn a_french_and_a_german_officer_each_work_in_their_language() {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::{
     TIMEOUT,
-    web::{ApiNode, Browser, Driver, runtime, wait_for},
+    web::{ApiNode, Browser, OFF_SCREEN_JS, driver_or_skip, runtime, sign_in, wait_for},
 };
 use serde_json::{Value, json};
 use twinmesh_node::{Config, DataDir, Node};
@@ -21,39 +21,6 @@ use twinmesh_node::{Config, DataDir, Node};
 /// How long "Sync now" may take to reach an offline town and bring its count to 0: well under
 /// the 30 s after which the node would redial it by itself.
 const SYNC_NOW_BOUND: Duration = Duration::from_secs(8);
-
-fn driver_or_skip(test: &str) -> Option<Driver> {
-    match Driver::start() {
-        Ok(d) => Some(d),
-        Err(why) => {
-            assert!(
-                !common::real_components_required(),
-                "headless Chromium unavailable: {why}; in CI this test must run"
-            );
-            eprintln!("SKIPPED {test}: {why}");
-            None
-        }
-    }
-}
-
-fn sign_in(b: &Browser, node: &ApiNode, officer: &str) {
-    b.goto(&node.login_url());
-    b.find("#live.on");
-    b.clear("#officer");
-    b.type_into("#officer", &format!("{officer}\u{E004}"));
-}
-
-/// Buttons and inputs of an element that are off-screen or squeezed, or the page scrolling
-/// sideways (as in browser.rs).
-const OFF_SCREEN_JS: &str = "\
-    const vw = document.documentElement.clientWidth; const out = [];\
-    for (const e of document.querySelector(arguments[0]).querySelectorAll('button, input:not([type=date]), select')) {\
-      if (e.getClientRects().length === 0) continue;\
-      const r = e.getBoundingClientRect();\
-      if (r.left < 0 || r.right > vw + 0.5 || r.width < 24) out.push(`${e.outerHTML.slice(0, 70)} at ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);\
-    }\
-    if (document.documentElement.scrollWidth > vw) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${vw}`);\
-    return out;";
 
 /// Screenshots at 1280 and 390 px scrolled to `show`, checking nothing is off-screen; the
 /// window is left at 1280 px.

@@ -388,3 +388,41 @@ impl Browser {
             .unwrap_or_default()
     }
 }
+
+/// Chromium through chromedriver, or `None` (with a SKIPPED line) where it is missing and the
+/// test is not required to run.
+pub fn driver_or_skip(test: &str) -> Option<Driver> {
+    match Driver::start() {
+        Ok(d) => Some(d),
+        Err(why) => {
+            assert!(
+                !super::real_components_required(),
+                "headless Chromium unavailable: {why}; in CI this test must run"
+            );
+            eprintln!("SKIPPED {test}: {why}");
+            None
+        }
+    }
+}
+
+/// Signs in at `node`'s login URL (the token leaves the address bar) as `officer`.
+pub fn sign_in(b: &Browser, node: &ApiNode, officer: &str) {
+    b.goto(&node.login_url());
+    b.find("#live.on");
+    assert!(!b.url().contains("token="), "the token is removed from the address bar");
+    b.clear("#officer");
+    b.type_into("#officer", &format!("{officer}\u{E004}"));
+}
+
+/// Buttons and inputs of an element that are off-screen, squeezed to nothing, or the page
+/// scrolling sideways: what an officer on a tablet or phone could not reach. Controls not shown
+/// at all (`hidden`, such as an admin's forms on an editor's page) are not reachable by design.
+pub const OFF_SCREEN_JS: &str = "\
+    const vw = document.documentElement.clientWidth; const out = [];\
+    for (const e of document.querySelector(arguments[0]).querySelectorAll('button, input:not([type=date]), select')) {\
+      if (e.getClientRects().length === 0) continue;\
+      const r = e.getBoundingClientRect();\
+      if (r.left < 0 || r.right > vw + 0.5 || r.width < 24) out.push(`${e.outerHTML.slice(0, 70)} at ${Math.round(r.left)}..${Math.round(r.right)} of ${vw}`);\
+    }\
+    if (document.documentElement.scrollWidth > vw) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${vw}`);\
+    return out;";
