@@ -82,7 +82,7 @@ fn netns_unavailable() -> Option<String> {
     if uid != Some("0") {
         return Some(format!("not running as root (effective uid {})", uid.unwrap_or("unknown")));
     }
-    let probe = format!("twn{}-probe{}", std::process::id(), thread_tag());
+    let probe = format!("twn{}-probe", std::process::id());
     if let Err(e) = ip(&["netns", "add", &probe]) {
         return Some(e);
     }
@@ -90,13 +90,6 @@ fn netns_unavailable() -> Option<String> {
         return Some(e);
     }
     None
-}
-
-/// A short tag that tells apart tests running at once in one test process.
-fn thread_tag() -> String {
-    let name = thread::current().name().unwrap_or("main").to_string();
-    let sum: u32 = name.bytes().map(u32::from).sum();
-    format!("{}", sum % 1000)
 }
 
 /// True when the test may go on; false when it must skip (it printed why). Panics when

@@ -10,26 +10,12 @@
 
 use super::*;
 
-/// Polls until every node holds exactly `want` as the heads of `doc`; the time it took.
+/// Waits until every node holds exactly `want` as the heads of `doc` (node by node, with
+/// [`wait_heads`]); the time until the last one did.
 async fn reach_all(nodes: &[Node], doc: DocId, want: &[ChangeHash], timeout: Duration) -> Option<Duration> {
     let t0 = Instant::now();
-    let deadline = t0 + timeout;
-    let mut pending: Vec<&Node> = nodes.iter().collect();
-    while !pending.is_empty() {
-        let mut still = Vec::new();
-        for n in pending {
-            if heads(n.handle(), doc).await.as_deref() != Some(want) {
-                still.push(n);
-            }
-        }
-        pending = still;
-        if pending.is_empty() {
-            break;
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
+    for n in nodes {
+        wait_heads(n.handle(), doc, want, timeout.saturating_sub(t0.elapsed())).await?;
     }
     Some(t0.elapsed())
 }

@@ -38,49 +38,37 @@ fn layout(o: &Outline) -> String {
 /// A pipe table. A table without a header is a list of label/value pairs: labels in bold.
 fn table(out: &mut String, t: &Table) {
     let columns = t.columns().max(1);
-    let row = |out: &mut String, cells: &[String], bold: bool| {
-        let mut line = String::from("|");
-        for i in 0..columns {
-            let text = cells.get(i).map(|c| cell(c)).unwrap_or_default();
-            if bold && !text.is_empty() {
-                let _ = write!(line, " **{text}** |");
-            } else {
-                let _ = write!(line, " {text} |");
-            }
-        }
-        let _ = writeln!(out, "{line}");
-    };
     if t.header.is_empty() {
         let _ = writeln!(out, "|{}", " |".repeat(columns));
     } else {
-        row(out, &t.header, false);
+        row(out, columns, &t.header, |_| false);
     }
     let rule: Vec<&str> = (0..columns)
         .map(|i| if t.numeric.get(i).copied().unwrap_or(false) { "---:" } else { "---" })
         .collect();
     let _ = writeln!(out, "|{}|", rule.join("|"));
+    let labels = t.header.is_empty();
     for cells in &t.rows {
-        if t.header.is_empty() {
-            // The label in bold, the value as it is.
-            let mut cells = cells.clone();
-            if let Some(label) = cells.first_mut() {
-                *label = format!("**{}**", cell(label));
-            }
-            let mut line = String::from("|");
-            for i in 0..columns {
-                let text =
-                    cells.get(i).map_or_else(String::new, |c| if i == 0 { c.clone() } else { cell(c) });
-                let _ = write!(line, " {text} |");
-            }
-            let _ = writeln!(out, "{line}");
-        } else {
-            row(out, cells, false);
-        }
+        row(out, columns, cells, |i| labels && i == 0);
     }
     if let Some(total) = &t.total {
-        row(out, total, true);
+        row(out, columns, total, |_| true);
     }
     out.push('\n');
+}
+
+/// One table row of `columns` cells, those for which `bold` holds in bold.
+fn row(out: &mut String, columns: usize, cells: &[String], bold: impl Fn(usize) -> bool) {
+    let mut line = String::from("|");
+    for i in 0..columns {
+        let text = cells.get(i).map(|c| cell(c)).unwrap_or_default();
+        if bold(i) && !text.is_empty() {
+            let _ = write!(line, " **{text}** |");
+        } else {
+            let _ = write!(line, " {text} |");
+        }
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 /// A table cell: pipes escaped, line breaks as spaces.
