@@ -17,12 +17,20 @@
 //! path and the reason; in the CSV an unreadable amount is kept in its cell as stored and left
 //! out of the total.
 
+#[cfg(feature = "office")]
 mod docx;
 mod markdown;
+#[cfg(feature = "office")]
 mod odt;
+#[cfg(not(feature = "office"))]
+mod office_off;
 mod outline;
+#[cfg(feature = "office")]
 mod pdf;
+#[cfg(feature = "office")]
 mod xlsx;
+#[cfg(not(feature = "office"))]
+use office_off::{docx, odt, pdf, xlsx};
 
 pub use markdown::markdown;
 
@@ -255,6 +263,7 @@ pub(crate) struct BudgetTable {
     /// One row per budget line.
     pub(crate) rows: Vec<Vec<BudgetCell>>,
     /// Which column holds the amounts.
+    #[cfg_attr(not(feature = "office"), allow(dead_code))]
     pub(crate) amount_column: usize,
     /// The sum of the amounts, in cents.
     pub(crate) total: i128,

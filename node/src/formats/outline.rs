@@ -28,6 +28,7 @@ pub(crate) struct Outline {
     /// Its kind's name: "Gemeinsamer Projektplan".
     pub(crate) kind: String,
     /// The language it is written in.
+    #[cfg_attr(not(feature = "office"), allow(dead_code))]
     pub(crate) lang: Lang,
     /// What follows the title, in order.
     pub(crate) blocks: Vec<Block>,

@@ -111,9 +111,11 @@ pub(super) fn build_swarm(
     let mdns_on = config.mdns;
     let relay_config = relay.map(RelayAllow::config);
     let proxy = config.proxy.clone();
-    let swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
-        .with_tokio()
-        .with_quic()
+    let builder = libp2p::SwarmBuilder::with_existing_identity(keypair).with_tokio();
+    // QUIC beside TCP, unless built without the `quic` feature (the fuzz targets' build).
+    #[cfg(feature = "quic")]
+    let builder = builder.with_quic();
+    let swarm = builder
         // TCP with DNS names and an optional HTTP proxy for dials (see `town_tcp.rs`).
         .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
             use libp2p::Transport as _;
