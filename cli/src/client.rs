@@ -54,7 +54,11 @@ impl Client {
         match self {
             // The node's own message, in the user's language: the same words as through a
             // running node (whose HTTP API answers in the Accept-Language sent below).
-            Self::Local(engine) => api::handle(engine, env).map_err(|e| anyhow::anyhow!(e.message(ctx.lang))),
+            // The typed answer becomes JSON here, at the CLI's edge, as the HTTP API's does.
+            Self::Local(engine) => {
+                let answer = api::handle(engine, env).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
+                serde_json::to_value(answer).context("cannot encode the answer")
+            }
             Self::Remote { url, token, agent } => {
                 let mut resp = agent
                     .post(format!("{url}/api/v1/rpc"))

@@ -6,7 +6,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::{
-    api::{self, Envelope, Request},
+    api::{self, Envelope, Request, Response},
     engine::EngineHandle,
     error::NodeError,
     event::{NodeEvent, Origin},
@@ -24,7 +24,7 @@ pub struct NodeHandle {
     pub(crate) peer_id: libp2p::PeerId,
     pub(crate) events: broadcast::Sender<NodeEvent>,
     /// This node's identity (the answer to [`Request::Id`]): fixed while the node runs.
-    pub(crate) id: std::sync::Arc<Value>,
+    pub(crate) id: std::sync::Arc<Response>,
     /// The network status (the answer to [`Request::Status`]), kept current by the network
     /// task, so status never waits for the engine or the network task.
     pub(crate) net_status: watch::Receiver<Value>,
@@ -47,15 +47,20 @@ impl NodeHandle {
         &self.engine
     }
 
+    /// Answers an API request as JSON: the HTTP API's edge. See [`Self::answer`].
+    pub async fn request(&self, env: Envelope) -> Result<Value, NodeError> {
+        api::to_json(&self.answer(env).await?)
+    }
+
     /// Answers an API request; network requests go to the network task, and changes made here
     /// are announced to partners. The identity, the schema and the network status are answered
     /// from what the node keeps current, without a job; other reads go through the engine's
     /// read queue ([`EngineHandle::call_read`]), so neither waits behind a run of writes.
-    pub async fn request(&self, env: Envelope) -> Result<Value, NodeError> {
+    pub async fn answer(&self, env: Envelope) -> Result<Response, NodeError> {
         match env.request {
             Request::Id => return Ok((*self.id).clone()),
-            Request::Schema => return Ok(api::schema_json()),
-            Request::Status => return Ok(self.net_status.borrow().clone()),
+            Request::Schema => return Ok(Response::Schema(api::schema())),
+            Request::Status => return Ok(Response::Network(self.net_status.borrow().clone())),
             _ => {}
         }
         if env.request.is_read() {
@@ -72,7 +77,7 @@ impl NodeHandle {
             if joins && result.is_ok() {
                 let _ = self.events.send(NodeEvent::Spaces);
             }
-            return result;
+            return result.map(Response::Network);
         }
         let changed = env.request.changes_doc();
         let rehello = matches!(
@@ -86,14 +91,13 @@ impl NodeHandle {
                 | Request::BundleImport { .. }
                 | Request::SpaceCreate { .. }
         );
-        let created = matches!(env.request, Request::DocNew { .. });
         let result = self.engine.call(move |e| api::handle(e, env)).await??;
         // Events are hints for live front ends; with no listener, sending fails, and that is fine.
         if let Some(doc) = changed {
             let _ = self.events.send(NodeEvent::Doc { doc, origin: Origin::Local });
         }
-        if created && let Some(doc) = result.get("id").and_then(Value::as_str).and_then(|d| d.parse().ok()) {
-            let _ = self.events.send(NodeEvent::Doc { doc, origin: Origin::Local });
+        if let Response::Doc(created) = &result {
+            let _ = self.events.send(NodeEvent::Doc { doc: created.id, origin: Origin::Local });
         }
         if rehello {
             let _ = self.events.send(NodeEvent::Spaces);

@@ -8,7 +8,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod api;
-mod attach_api;
 pub mod engine;
 pub mod error;
 pub mod event;
