@@ -25,6 +25,7 @@
 //! marked, by [`check_stored`], and never counted in a total.
 
 mod kinds;
+mod templates;
 mod values;
 
 use std::{fmt, str::FromStr};
@@ -32,7 +33,7 @@ use std::{fmt, str::FromStr};
 use automerge::ScalarValue;
 use serde::{Deserialize, Serialize};
 
-pub use kinds::{Start, TEMPLATE_KEYS, template};
+pub use templates::{Start, TEMPLATE_KEYS, template};
 use values::eur_plain;
 pub use values::{
     check_stored, country_code, country_codes, format_eur, parse_cents, parse_for_type, parse_for_type_in,
