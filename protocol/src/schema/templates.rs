@@ -1,10 +1,48 @@
-//! What a new document starts with ([`template`]): every field present, and a useful skeleton
-//! for its kind, its texts in the document's language ([`Start`], [`TEMPLATE_KEYS`]).
+//! What a new document or list item starts with ([`TemplateValue`]): an empty record
+//! ([`empty_record`]), and a new document's [`template`], every field present with a useful
+//! skeleton for its kind, its texts in the document's language ([`Start`], [`TEMPLATE_KEYS`]).
 
 use super::{
-    DocKind, SCHEMA_VERSION, Scalar, TemplateValue as V, empty_record,
+    DocKind, Field, FieldType, SCHEMA_VERSION, Scalar,
     kinds::{fields, list_fields},
 };
+
+use TemplateValue as V;
+
+/// A value of a template: what a new document or list item starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateValue {
+    /// A text field with initial content.
+    Text(String),
+    /// A scalar.
+    Scalar(Scalar),
+    /// A record: field name and value.
+    Map(Vec<(&'static str, TemplateValue)>),
+    /// A list of records.
+    List(Vec<TemplateValue>),
+}
+
+/// An empty record with every field present: texts empty, scalars null, lists empty.
+/// List records get the given `id`.
+pub fn empty_record(fields: &'static [Field], id: Option<String>) -> TemplateValue {
+    let mut entries = Vec::new();
+    if let Some(id) = id {
+        entries.push(("id", TemplateValue::Scalar(Scalar::Str(id))));
+    }
+    for f in fields {
+        entries.push((f.name, empty_value(&f.ty)));
+    }
+    TemplateValue::Map(entries)
+}
+
+fn empty_value(ty: &FieldType) -> TemplateValue {
+    match ty {
+        FieldType::Text => TemplateValue::Text(String::new()),
+        FieldType::Record(f) => empty_record(f, None),
+        FieldType::List(_) => TemplateValue::List(Vec::new()),
+        _ => TemplateValue::Scalar(Scalar::Null),
+    }
+}
 
 /// Builds a list item from the empty record of the list at `path`, with some fields filled.
 fn item(kind: DocKind, path: &[&str], id: String, values: Vec<(&'static str, V)>) -> V {
