@@ -1,3 +1,6 @@
+//! Unit and property tests of the schema: paths, typed values and their ranges, money, stored
+//! values, templates.
+
 use super::*;
 
 fn p(s: &str) -> Path {

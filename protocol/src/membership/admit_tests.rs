@@ -3,8 +3,13 @@
 
 use proptest::prelude::*;
 
+use super::compute::hex;
 use super::*;
-use crate::space::Municipality;
+use crate::{
+    keys::SecretKey,
+    space::{Municipality, SignedSpace},
+    time::Timestamp,
+};
 
 fn key(n: u8) -> SecretKey {
     SecretKey::from_bytes([n; 32])
