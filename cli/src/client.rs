@@ -14,6 +14,7 @@ use twinmesh_node::{
 };
 
 use crate::Ctx;
+use twinmesh_node::t;
 
 /// Largest API response read (a base64 export of a large document).
 const MAX_RESPONSE_BYTES: u64 = 128 * 1024 * 1024;
@@ -34,7 +35,7 @@ impl Client {
                     .and_then(|b| serde_json::from_slice(&b).ok())
                     .ok_or(NodeError::Store(StoreError::Locked(path)))?;
                 let token = std::fs::read_to_string(token_path(&ctx.data_dir))
-                    .context("the running node's API token is unreadable")?
+                    .context(t!(ctx.lang, "cli-token-unreadable"))?
                     .trim()
                     .to_string();
                 let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -57,7 +58,7 @@ impl Client {
             // The typed answer becomes JSON here, at the CLI's edge, as the HTTP API's does.
             Self::Local(engine) => {
                 let answer = api::handle(engine, env).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
-                serde_json::to_value(answer).context("cannot encode the answer")
+                serde_json::to_value(answer).context(t!(ctx.lang, "cli-bad-answer"))
             }
             Self::Remote { url, token, agent } => {
                 let mut resp = agent
@@ -65,19 +66,21 @@ impl Client {
                     .header("Authorization", format!("Bearer {token}"))
                     .header("Accept-Language", ctx.lang.code())
                     .send_json(&env)
-                    .with_context(|| format!("cannot reach the running node at {url}"))?;
+                    .with_context(|| t!(ctx.lang, "cli-node-unreachable", url = url.as_str()))?;
                 let status = resp.status();
                 let body: Value = resp
                     .body_mut()
                     .with_config()
                     .limit(MAX_RESPONSE_BYTES)
                     .read_json()
-                    .context("the node sent an unreadable answer")?;
+                    .context(t!(ctx.lang, "cli-bad-answer"))?;
                 if status.is_success() {
                     Ok(body)
                 } else {
-                    let msg = body.get("error").and_then(Value::as_str).unwrap_or("request failed");
-                    anyhow::bail!("{msg}")
+                    match body.get("error").and_then(Value::as_str) {
+                        Some(msg) => anyhow::bail!("{msg}"),
+                        None => anyhow::bail!(t!(ctx.lang, "cli-request-failed", status = status.as_u16())),
+                    }
                 }
             }
         }
@@ -86,6 +89,6 @@ impl Client {
     /// Sends a request and decodes the result.
     pub(crate) fn call_as<T: DeserializeOwned>(&mut self, ctx: &Ctx, request: Request) -> anyhow::Result<T> {
         let v = self.call(ctx, request)?;
-        serde_json::from_value(v).context("unexpected answer from the node")
+        serde_json::from_value(v).context(t!(ctx.lang, "cli-bad-answer"))
     }
 }

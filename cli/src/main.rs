@@ -9,6 +9,7 @@ mod progress;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+use twinmesh_node::t;
 
 /// Twinmesh: peer-to-peer planning for twinned towns.
 ///
@@ -92,9 +93,7 @@ pub(crate) struct Ctx {
 fn default_data_dir() -> anyhow::Result<PathBuf> {
     directories::ProjectDirs::from("eu", "Twinmesh", "twinmesh")
         .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| {
-            anyhow::anyhow!("cannot find a home directory for the default data dir: pass --data-dir")
-        })
+        .ok_or_else(|| anyhow::anyhow!(t!(twinmesh_node::i18n::Lang::from_env(), "cli-no-home")))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -143,6 +142,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let json = cli.json;
+    let lang = cli.lang.unwrap_or_else(twinmesh_node::i18n::Lang::from_env);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -160,7 +160,7 @@ fn main() -> ExitCode {
             if json {
                 out!("{}", serde_json::json!({ "error": msg }));
             }
-            eprintln!("error: {msg}");
+            eprintln!("{}", t!(lang, "cli-error", message = msg));
             ExitCode::FAILURE
         }
     }

@@ -515,3 +515,38 @@ fn commands_give_the_same_answers_through_a_running_node() {
     assert_eq!(node.list(None).len(), 2);
     assert_eq!(node.show(&new_doc)["kind"], "minutes");
 }
+
+/// What `twin` prints for people follows `--lang`, the errors included; `--json` stays the
+/// same in every language.
+#[test]
+fn human_output_is_in_the_officers_language() {
+    let node = Node::init("Saint-Pol-sur-Mer", "FR");
+    let words = |lang: &str, args: &[&str]| {
+        let mut a = vec!["--lang", lang];
+        a.extend_from_slice(args);
+        node.run(&a)
+    };
+    assert_eq!(
+        words("en", &["space", "list"]).ok().stdout.trim(),
+        "no spaces yet: create one with `twin space create NAME`"
+    );
+    assert_eq!(
+        words("fr", &["space", "list"]).ok().stdout.trim(),
+        "aucun espace pour l'instant : créez-en un avec `twin space create NOM`"
+    );
+    assert!(words("de", &["space", "list"]).ok().stdout.starts_with("noch keine Räume"));
+    let id = words("ro", &["id"]).ok().stdout;
+    assert!(id.contains("cheie publică:"), "{id}");
+    // A command that needs the running node, in Italian, fails in Italian.
+    let err = words("it", &["peers"]);
+    assert!(!err.status.success());
+    assert!(err.stderr.contains("errore: nessun nodo è in esecuzione"), "{}", err.stderr);
+    // A bad duration is refused in the language of the environment (clap reads it first).
+    let space = node.space("Kreislaufstädte");
+    let mut cmd = common::twin_cmd(node.dir(), &["space", "invite", &space, "--expires", "soon"]);
+    cmd.env("TWIN_LANG", "de");
+    let out = common::run_bounded(cmd, None, std::time::Duration::from_secs(30));
+    assert!(out.stderr.contains("„soon“ ist keine Dauer"), "{}", out.stderr);
+    // The JSON is the same whatever the language.
+    assert_eq!(node.json(&["--lang", "fr", "space", "list"]), node.json(&["--lang", "en", "space", "list"]));
+}

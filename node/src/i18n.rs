@@ -127,7 +127,7 @@ impl FromStr for Lang {
 pub struct UnknownLang(pub String);
 
 /// The areas of the translation files, one `.ftl` file each per language.
-pub const AREAS: [&str; 4] = ["messages", "ui", "schema", "templates"];
+pub const AREAS: [&str; 5] = ["messages", "cli", "ui", "schema", "templates"];
 
 /// Areas whose messages the browser formats itself: plain text and `{ $name }` placeholders.
 pub const BROWSER_AREAS: [&str; 2] = ["ui", "schema"];
@@ -138,6 +138,7 @@ macro_rules! sources {
         pub const SOURCES: &[(Lang, &str, &str)] = &[
             $(
                 (Lang::$lang, "messages", include_str!(concat!("../i18n/", $dir, "/messages.ftl"))),
+                (Lang::$lang, "cli", include_str!(concat!("../i18n/", $dir, "/cli.ftl"))),
                 (Lang::$lang, "ui", include_str!(concat!("../i18n/", $dir, "/ui.ftl"))),
                 (Lang::$lang, "schema", include_str!(concat!("../i18n/", $dir, "/schema.ftl"))),
                 (Lang::$lang, "templates", include_str!(concat!("../i18n/", $dir, "/templates.ftl"))),

@@ -19,6 +19,7 @@ use crate::{
     output,
     progress::{Progress, Work},
 };
+use twinmesh_node::t;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AttachCmd {
@@ -90,10 +91,11 @@ pub(crate) enum AttachmentCmd {
 
 /// Reads a size: `500000000`, `500MB`, `2GB`, `1.5G`, `800MiB`.
 pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim().to_ascii_lowercase();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num.parse().map_err(|_| format!("'{s}' is not a size (e.g. 500MB, 2GB)"))?;
+    let lang = twinmesh_node::i18n::Lang::from_env();
+    let lower = s.trim().to_ascii_lowercase();
+    let split = lower.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(lower.len());
+    let (num, unit) = lower.split_at(split);
+    let n: f64 = num.parse().map_err(|_| t!(lang, "cli-bad-size", text = s))?;
     let mult: f64 = match unit.trim() {
         "" | "b" => 1.0,
         "k" | "kb" => 1e3,
@@ -103,7 +105,7 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
         "kib" => 1024.0,
         "mib" => 1024.0 * 1024.0,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("'{s}': unknown unit (use B, kB, MB, GB, TB, KiB, MiB, GiB)")),
+        _ => return Err(t!(lang, "cli-bad-size-unit", text = s)),
     };
     Ok((n * mult).round() as u64)
 }
@@ -112,12 +114,22 @@ fn size(ctx: &Ctx, n: u64) -> String {
     twinmesh_node::locale::bytes(ctx.lang, n)
 }
 
+/// An attachment's state (`downloaded`, `not-downloaded`, `removed`, …) in the user's words.
+fn state_words(ctx: &Ctx, state: &str) -> String {
+    match state {
+        "downloaded" => t!(ctx.lang, "cli-attachment-state-downloaded"),
+        "downloading" => t!(ctx.lang, "cli-attachment-state-downloading"),
+        "removed" => t!(ctx.lang, "cli-attachment-state-removed"),
+        _ => t!(ctx.lang, "cli-attachment-state-not-downloaded"),
+    }
+}
+
 pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Result<()> {
     match c {
         AttachCmd::Attach { doc, file, caption, name, media_type } => {
             // The node may run in another directory: give it the full path.
-            let path =
-                std::fs::canonicalize(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let path = std::fs::canonicalize(&file)
+                .with_context(|| t!(ctx.lang, "cli-cannot-read", file = file.display().to_string()))?;
             let info: AttachmentInfo = match client {
                 // On the store itself: the copy into the blob directory shows a progress bar.
                 Client::Local(engine) => {
@@ -143,7 +155,17 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Resul
             if ctx.json {
                 return output::json(&info);
             }
-            out!("attached {} ({}, sha256 {}) as {}", info.name, size(ctx, info.size), info.hash, info.id);
+            out!(
+                "{}",
+                t!(
+                    ctx.lang,
+                    "cli-attached",
+                    name = info.name.as_str(),
+                    size = size(ctx, info.size),
+                    hash = info.hash.as_str(),
+                    id = info.id.as_str()
+                )
+            );
         }
         AttachCmd::Attachments { doc } => {
             let list: Vec<AttachmentInfo> = client.call_as(ctx, Request::DocAttachments { doc })?;
@@ -151,19 +173,34 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Resul
                 return output::json(&list);
             }
             if list.is_empty() {
-                out!("no attachments");
+                out!("{}", t!(ctx.lang, "cli-no-attachments"));
             }
             for a in list {
                 let state = match a.state.as_str() {
-                    "downloading" => format!("downloading {} %", a.held.saturating_mul(100) / a.size.max(1)),
-                    s => s.replace('-', " "),
+                    "downloading" => {
+                        t!(
+                            ctx.lang,
+                            "cli-attachment-downloading",
+                            percent = a.held.saturating_mul(100) / a.size.max(1)
+                        )
+                    }
+                    s => state_words(ctx, s),
                 };
-                out!("{}  {}  {}  {}  by {}", a.id, a.name, size(ctx, a.size), state, a.by_name);
+                let by = t!(ctx.lang, "cli-attachment-by", town = a.by_name.as_str());
+                out!("{}  {}  {}  {}  {by}", a.id, a.name, size(ctx, a.size), state);
                 if let Some(c) = a.caption {
                     out!("    {c}");
                 }
                 if let Some(r) = a.removed {
-                    out!("    removed by {}: {}", r.by_name, r.reason);
+                    out!(
+                        "    {}",
+                        t!(
+                            ctx.lang,
+                            "cli-attachment-removed-by",
+                            town = r.by_name.as_str(),
+                            reason = r.reason.as_str()
+                        )
+                    );
                 }
             }
         }
@@ -175,7 +212,7 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Resul
             if ctx.json {
                 return output::json(&info);
             }
-            out!("{}: {}", info.name, info.state.replace('-', " "));
+            out!("{}: {}", info.name, state_words(ctx, &info.state));
         }
         AttachCmd::Attachment(AttachmentCmd::Remove { doc, id, reason }) => {
             let info: AttachmentInfo =
@@ -184,9 +221,8 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: AttachCmd) -> anyhow::Resul
                 return output::json(&info);
             }
             out!(
-                "removed {} ({}); its bytes are deleted here and on partners as they sync",
-                info.name,
-                info.hash
+                "{}",
+                t!(ctx.lang, "cli-attachment-removed", name = info.name.as_str(), hash = info.hash.as_str())
             );
         }
     }
@@ -205,16 +241,12 @@ fn get(
     let mut v = ask(client)?;
     if v.get("path").and_then(Value::as_str).is_none() {
         if v["state"] == "removed" || matches!(client, Client::Local(_)) {
-            anyhow::bail!(
-                "{} is {} on this node{}",
-                v["name"].as_str().unwrap_or(&id),
-                v["state"].as_str().unwrap_or("not downloaded").replace('-', " "),
-                if matches!(client, Client::Local(_)) {
-                    ": start the node (`twin start`) to fetch it"
-                } else {
-                    ""
-                }
-            );
+            let name = v["name"].as_str().unwrap_or(&id);
+            let state = state_words(ctx, v["state"].as_str().unwrap_or("not-downloaded"));
+            if matches!(client, Client::Local(_)) && v["state"] != "removed" {
+                anyhow::bail!(t!(ctx.lang, "cli-attachment-start-node", name = name, state = state));
+            }
+            anyhow::bail!(t!(ctx.lang, "cli-attachment-not-here", name = name, state = state));
         }
         client.call(ctx, Request::DocAttachmentFetch { doc, id: id.clone() })?;
         let total = v["size"].as_u64().unwrap_or(0);
@@ -223,9 +255,7 @@ fn get(
         while v.get("path").and_then(Value::as_str).is_none() {
             if Instant::now() > deadline {
                 bar.finish();
-                anyhow::bail!(
-                    "no partner delivered the file within {wait} s; try again later (`--wait` to wait longer)"
-                );
+                anyhow::bail!(t!(ctx.lang, "cli-attachment-timeout", seconds = wait));
             }
             std::thread::sleep(Duration::from_millis(200));
             v = ask(client)?;
@@ -242,7 +272,10 @@ fn get(
             "id": v["id"], "name": v["name"], "file": out, "bytes": total, "hash": hash,
         }));
     }
-    out!("wrote {} ({}, sha256 checked)", out.display(), size(ctx, total));
+    out!(
+        "{}",
+        t!(ctx.lang, "cli-attachment-written", file = out.display().to_string(), size = size(ctx, total))
+    );
     Ok(())
 }
 
@@ -255,31 +288,37 @@ fn copy_checked(
     total: u64,
 ) -> anyhow::Result<()> {
     use sha2::Digest as _;
-    let mut input = std::fs::File::open(src).with_context(|| format!("cannot read {}", src.display()))?;
+    let mut input = std::fs::File::open(src)
+        .with_context(|| t!(ctx.lang, "cli-cannot-read", file = src.display().to_string()))?;
     let tmp = dest.with_extension("partial");
-    let mut output =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    let mut output = std::fs::File::create(&tmp)
+        .with_context(|| t!(ctx.lang, "cli-cannot-write", file = tmp.display().to_string()))?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let bar = Progress::new(ctx, Work::Writing, total);
     let mut done = 0u64;
     loop {
-        let n = input.read(&mut buf).with_context(|| format!("cannot read {}", src.display()))?;
+        let n = input
+            .read(&mut buf)
+            .with_context(|| t!(ctx.lang, "cli-cannot-read", file = src.display().to_string()))?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
-        output.write_all(&buf[..n]).with_context(|| format!("cannot write {}", tmp.display()))?;
+        output
+            .write_all(&buf[..n])
+            .with_context(|| t!(ctx.lang, "cli-cannot-write", file = tmp.display().to_string()))?;
         done += n as u64;
         bar.set(done);
     }
     bar.finish();
-    output.sync_all().with_context(|| format!("cannot write {}", tmp.display()))?;
+    output.sync_all().with_context(|| t!(ctx.lang, "cli-cannot-write", file = tmp.display().to_string()))?;
     if data_encoding::HEXLOWER.encode(&h.finalize()) != hash {
         let _ = std::fs::remove_file(&tmp);
-        anyhow::bail!("the file on this node does not match its SHA-256 {hash}; nothing was written");
+        anyhow::bail!(t!(ctx.lang, "cli-attachment-mismatch", hash = hash));
     }
-    std::fs::rename(&tmp, dest).with_context(|| format!("cannot write {}", dest.display()))?;
+    std::fs::rename(&tmp, dest)
+        .with_context(|| t!(ctx.lang, "cli-cannot-write", file = dest.display().to_string()))?;
     Ok(())
 }
 
@@ -301,8 +340,17 @@ pub(crate) fn storage(
     }
     let used = v["used"].as_u64().unwrap_or(0);
     match v["cap"].as_u64() {
-        Some(c) => out!("attachments: {} of {} ({} %)", size(ctx, used), size(ctx, c), used * 100 / c.max(1)),
-        None => out!("attachments: {} (no cap)", size(ctx, used)),
+        Some(c) => out!(
+            "{}",
+            t!(
+                ctx.lang,
+                "cli-storage-capped",
+                used = size(ctx, used),
+                cap = size(ctx, c),
+                percent = used * 100 / c.max(1)
+            )
+        ),
+        None => out!("{}", t!(ctx.lang, "cli-storage-uncapped", used = size(ctx, used))),
     }
     Ok(())
 }

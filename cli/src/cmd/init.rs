@@ -5,6 +5,7 @@ use serde_json::json;
 use twinmesh_node::{Engine, api::Request, identity::peer_id};
 
 use crate::{Ctx, output};
+use twinmesh_node::t;
 
 #[derive(Debug, Args)]
 pub(crate) struct InitArgs {
@@ -50,8 +51,8 @@ fn print_id_json(ctx: &Ctx, v: &serde_json::Value) -> anyhow::Result<()> {
     }
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
     out!("{} ({})", s("name"), s("country"));
-    out!("id:         {}", s("id"));
-    out!("public key: {}", s("public_key"));
-    out!("data dir:   {}", s("data_dir"));
+    out!("{}", t!(ctx.lang, "cli-id-id", id = s("id")));
+    out!("{}", t!(ctx.lang, "cli-id-public-key", key = s("public_key")));
+    out!("{}", t!(ctx.lang, "cli-id-data-dir", dir = s("data_dir")));
     Ok(())
 }

@@ -10,6 +10,7 @@ pub(crate) mod start;
 pub(crate) mod version;
 
 use crate::{Ctx, client::Client};
+use twinmesh_node::t;
 
 /// Reaches this node: directly, or through the running node.
 pub(crate) fn connect(ctx: &Ctx) -> anyhow::Result<Client> {
@@ -20,9 +21,7 @@ pub(crate) fn connect(ctx: &Ctx) -> anyhow::Result<Client> {
 /// writes in it are owner-only anyway; the warning is about the directory itself.
 pub(crate) fn warn_if_data_dir_open(ctx: &Ctx) {
     if let Some(mode) = ctx.data_dir.open_to_others() {
-        let dir = ctx.data_dir.root().display();
-        eprintln!(
-            "warning: the data dir {dir} is open to other users (mode {mode:o}); its files are owner-only, but run `chmod 700 {dir}` to hide them"
-        );
+        let dir = ctx.data_dir.root().display().to_string();
+        eprintln!("{}", t!(ctx.lang, "cli-data-dir-open", dir = dir, mode = format!("{mode:o}")));
     }
 }

@@ -5,10 +5,11 @@ use twinmesh_node::api::Request;
 use twinmesh_protocol::ids::DocId;
 
 use crate::{Ctx, client::Client, output};
+use twinmesh_node::t;
 
 fn running(ctx: &Ctx) -> anyhow::Result<Client> {
     match super::connect(ctx)? {
-        Client::Local(_) => anyhow::bail!("no node is running on this data dir: start it with `twin start`"),
+        Client::Local(_) => anyhow::bail!(t!(ctx.lang, "cli-not-running")),
         remote => Ok(remote),
     }
 }
@@ -19,7 +20,7 @@ pub(crate) fn dial(ctx: &Ctx, addr: String) -> anyhow::Result<()> {
     if ctx.json {
         return output::json(&v);
     }
-    out!("connected to {}", v.get("id").and_then(Value::as_str).unwrap_or("?"));
+    out!("{}", t!(ctx.lang, "cli-connected-to", id = v.get("id").and_then(Value::as_str).unwrap_or("?")));
     Ok(())
 }
 
@@ -38,26 +39,48 @@ pub(crate) fn status(ctx: &Ctx) -> anyhow::Result<()> {
             .filter_map(|x| x.as_str().map(str::to_string))
             .collect()
     };
-    out!("id:           {}", v.get("id").and_then(Value::as_str).unwrap_or(""));
+    let l = ctx.lang;
+    out!("{}", t!(l, "cli-status-id", id = v.get("id").and_then(Value::as_str).unwrap_or("")));
     for a in list("listen") {
-        out!("listen:       {a}");
+        out!("{}", t!(l, "cli-status-listen", addr = a));
     }
     for a in list("external") {
-        out!("external:     {a}");
+        out!("{}", t!(l, "cli-status-external", addr = a));
     }
-    out!("reachability: {}", v.get("reachability").and_then(Value::as_str).unwrap_or("unknown"));
+    // The node reports `public (ADDR)`, `private (…)` or `unknown`.
+    let reach = match v.get("reachability").and_then(Value::as_str).unwrap_or("unknown") {
+        r if r.starts_with("public") => t!(
+            l,
+            "cli-reach-public",
+            addr = r.trim_start_matches("public").trim().trim_start_matches('(').trim_end_matches(')')
+        ),
+        r if r.starts_with("private") => t!(l, "cli-reach-private"),
+        _ => t!(l, "cli-reach-unknown"),
+    };
+    out!("{}", t!(l, "cli-status-reachability", state = reach));
     for r in list("relay_reservations") {
-        out!("relay:        {r}");
+        out!("{}", t!(l, "cli-status-relay", addr = r));
     }
-    out!("partners:     {} connected", v.get("connected_peers").and_then(Value::as_u64).unwrap_or(0));
+    out!(
+        "{}",
+        t!(l, "cli-status-partners", count = v.get("connected_peers").and_then(Value::as_u64).unwrap_or(0))
+    );
     let a = &v["attachments"];
     let n = |k: &str| a[k].as_u64().unwrap_or(0);
+    let mode = match a["mode"].as_str() {
+        Some("on-demand") => t!(l, "cli-attachments-on-demand"),
+        _ => t!(l, "cli-attachments-eager"),
+    };
     out!(
-        "attachments:  {} ({} file(s) being fetched, {} chunk(s) fetched, {} refused)",
-        a["mode"].as_str().unwrap_or("eager"),
-        n("fetching"),
-        n("chunks_fetched"),
-        n("chunks_refused")
+        "{}",
+        t!(
+            l,
+            "cli-status-attachments",
+            mode = mode,
+            fetching = n("fetching"),
+            chunks = n("chunks_fetched"),
+            refused = n("chunks_refused")
+        )
     );
     // What each space's attachments take here (`twin space storage SPACE` sets a cap).
     let spaces = client.call(ctx, Request::SpaceList)?;
@@ -65,7 +88,16 @@ pub(crate) fn status(ctx: &Ctx) -> anyhow::Result<()> {
         let used = s["attachments"]["used"].as_u64().unwrap_or(0);
         let size = |b: u64| twinmesh_node::locale::bytes(ctx.lang, b);
         match s["attachments"]["cap"].as_u64() {
-            Some(cap) => out!("  {}: {} of {}", s["name"].as_str().unwrap_or(""), size(used), size(cap)),
+            Some(cap) => out!(
+                "  {}",
+                t!(
+                    l,
+                    "cli-space-used-of",
+                    space = s["name"].as_str().unwrap_or(""),
+                    used = size(used),
+                    cap = size(cap)
+                )
+            ),
             None if used > 0 => out!("  {}: {}", s["name"].as_str().unwrap_or(""), size(used)),
             None => {}
         }
@@ -81,7 +113,7 @@ pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
     }
     let peers = v.as_array().cloned().unwrap_or_default();
     if peers.is_empty() {
-        out!("no partners yet: connect with `twin dial MULTIADDR`");
+        out!("{}", t!(ctx.lang, "cli-no-peers"));
     }
     for p in peers {
         let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
@@ -93,18 +125,24 @@ pub(crate) fn peers(ctx: &Ctx) -> anyhow::Result<()> {
             .flatten()
             .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
             .collect();
+        let l = ctx.lang;
+        let name = if s("name").is_empty() { t!(l, "cli-peer-unknown") } else { s("name") };
+        let state = match (connected, s("connection").as_str()) {
+            (false, _) => t!(l, "cli-peer-offline"),
+            (true, "relayed") => t!(l, "cli-peer-relayed"),
+            (true, _) => t!(l, "cli-peer-connected"),
+        };
         out!(
-            "{}  {:<24} {:<12} last seen {}  syncing {}  spaces: {}",
+            "{}  {name:<24} {state:<12} {}",
             s("id"),
-            if s("name").is_empty() { "(unknown)".to_string() } else { s("name") },
-            match (connected, s("connection").as_str()) {
-                (false, _) => "offline",
-                (true, "relayed") => "via relay",
-                (true, _) => "connected",
-            },
-            if s("last_seen_utc").is_empty() { "never".to_string() } else { s("last_seen_utc") },
-            p.get("syncing_documents").and_then(Value::as_u64).unwrap_or(0),
-            if spaces.is_empty() { "-".to_string() } else { spaces.join(", ") }
+            t!(
+                l,
+                "cli-peer-line",
+                seen =
+                    if s("last_seen_utc").is_empty() { t!(l, "cli-sync-never") } else { s("last_seen_utc") },
+                syncing = p.get("syncing_documents").and_then(Value::as_u64).unwrap_or(0),
+                spaces = if spaces.is_empty() { "-".to_string() } else { spaces.join(", ") }
+            )
         );
     }
     Ok(())
@@ -116,19 +154,23 @@ pub(crate) fn sync(ctx: &Ctx, doc: Option<DocId>) -> anyhow::Result<()> {
     let unreachable = v.get("unreachable").and_then(Value::as_array).map(Vec::len).unwrap_or(0);
     let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
     if unreachable > 0 && n("peers") == 0 {
-        anyhow::bail!("could not reach any of {unreachable} connected partner(s); nothing was synced");
+        anyhow::bail!(t!(ctx.lang, "cli-sync-unreachable-all", count = unreachable));
     }
     if ctx.json {
         return output::json(&v);
     }
     if unreachable > 0 {
-        eprintln!("warning: {unreachable} partner(s) did not answer");
+        eprintln!("{}", t!(ctx.lang, "cli-sync-unreachable-some", count = unreachable));
     }
     out!(
-        "synced with {} partner(s): {} change(s) received, {} refused",
-        n("peers"),
-        n("changes_received"),
-        n("changes_rejected")
+        "{}",
+        t!(
+            ctx.lang,
+            "cli-synced",
+            peers = n("peers"),
+            received = n("changes_received"),
+            refused = n("changes_rejected")
+        )
     );
     Ok(())
 }

@@ -6,6 +6,7 @@ use twinmesh_node::{api::Request, engine::SpaceInfo};
 use twinmesh_protocol::{ids::SpaceId, membership::Role};
 
 use crate::{Ctx, output};
+use twinmesh_node::t;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum SpaceCmd {
@@ -88,19 +89,22 @@ pub(crate) enum SpaceCmd {
     },
 }
 
-/// Parses `7d`, `12h`, `30m`, `90s` into seconds.
+/// Parses `7d`, `12h`, `30m`, `90s` into seconds. (clap calls it before the language is
+/// known, so its errors are in the language of the environment.)
 fn parse_duration_secs(s: &str) -> Result<u64, String> {
+    let lang = twinmesh_node::i18n::Lang::from_env();
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration like 7d, 12h or 30m"))?;
+    let bad = || t!(lang, "cli-bad-duration", text = s);
+    let n: u64 = num.parse().map_err(|_| bad())?;
     let mult = match unit {
         "d" => 86_400,
         "h" => 3_600,
         "m" => 60,
         "s" | "" => 1,
-        _ => return Err(format!("'{s}' is not a duration like 7d, 12h or 30m")),
+        _ => return Err(bad()),
     };
-    n.checked_mul(mult).filter(|v| *v > 0).ok_or_else(|| format!("'{s}' is not a usable duration"))
+    n.checked_mul(mult).filter(|v| *v > 0).ok_or_else(|| t!(lang, "cli-unusable-duration", text = s))
 }
 
 pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
@@ -121,21 +125,26 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             }
             let spaces: Vec<SpaceInfo> = serde_json::from_value(v.clone())?;
             if spaces.is_empty() {
-                out!("no spaces yet: create one with `twin space create NAME`");
+                out!("{}", t!(ctx.lang, "cli-no-spaces"));
             }
             for (i, s) in spaces.iter().enumerate() {
                 let used = v[i]["attachments"]["used"].as_u64().unwrap_or(0);
                 let files = if used > 0 {
-                    format!(", attachments {}", twinmesh_node::locale::bytes(ctx.lang, used))
+                    t!(ctx.lang, "cli-space-attachments", size = twinmesh_node::locale::bytes(ctx.lang, used))
                 } else {
                     String::new()
                 };
                 out!(
-                    "{}  {}  (founded by {}, {} document(s){files})",
-                    s.id,
-                    s.name,
-                    s.founder.name,
-                    s.documents
+                    "{}",
+                    t!(
+                        ctx.lang,
+                        "cli-space-line",
+                        id = s.id.to_string(),
+                        name = s.name.as_str(),
+                        founder = s.founder.name.as_str(),
+                        documents = s.documents,
+                        files = files
+                    )
                 );
             }
         }
@@ -145,7 +154,16 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&v);
             }
-            out!("added {member} to {space} as {role}");
+            out!(
+                "{}",
+                t!(
+                    ctx.lang,
+                    "cli-member-added",
+                    member = member,
+                    space = space.to_string(),
+                    role = role.to_string()
+                )
+            );
         }
         SpaceCmd::Members { space } => {
             let v = client.call(ctx, Request::SpaceMembers { space })?;
@@ -160,10 +178,14 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
                     s(m, "id"),
                     s(m, "role"),
                     s(m, "name"),
-                    if active { format!("added {}", s(m, "added_utc")) } else { "removed".to_string() }
+                    if active {
+                        t!(ctx.lang, "cli-member-since", when = s(m, "added_utc"))
+                    } else {
+                        t!(ctx.lang, "cli-member-gone")
+                    }
                 );
             }
-            out!("log:");
+            out!("{}", t!(ctx.lang, "cli-members-log"));
             for o in v["log"].as_array().into_iter().flatten() {
                 let applied = o.get("applied").and_then(Value::as_bool).unwrap_or(false);
                 out!(
@@ -175,7 +197,7 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
                     if applied {
                         String::new()
                     } else {
-                        format!("  [rejected: {}]", s(o, "rejected_because"))
+                        format!("  [{}]", t!(ctx.lang, "cli-log-rejected", reason = s(o, "rejected_because")))
                     }
                 );
             }
@@ -196,28 +218,28 @@ pub(crate) fn run(ctx: &Ctx, c: SpaceCmd) -> anyhow::Result<()> {
             if ctx.json {
                 return output::json(&v);
             }
-            out!("joined {}", s_of(&v, "space"));
+            out!("{}", t!(ctx.lang, "cli-joined", space = s_of(&v, "space")));
         }
         SpaceCmd::Role { space, member, role } => {
             let v = client.call(ctx, Request::SpaceRole { space, member, role })?;
             if ctx.json {
                 return output::json(&v);
             }
-            out!("{} is now {role}", s_of(&v, "member"));
+            out!("{}", t!(ctx.lang, "cli-role-now", member = s_of(&v, "member"), role = role.to_string()));
         }
         SpaceCmd::Remove { space, member } => {
             let v = client.call(ctx, Request::SpaceRemove { space, member })?;
             if ctx.json {
                 return output::json(&v);
             }
-            out!("removed {}", s_of(&v, "member"));
+            out!("{}", t!(ctx.lang, "cli-member-removed", member = s_of(&v, "member")));
         }
         SpaceCmd::Leave { space } => {
             let v = client.call(ctx, Request::SpaceLeave { space })?;
             if ctx.json {
                 return output::json(&v);
             }
-            out!("left {space}");
+            out!("{}", t!(ctx.lang, "cli-left", space = space.to_string()));
         }
     }
     Ok(())

@@ -7,6 +7,7 @@ use serde_json::json;
 use twinmesh_node::{Config, Engine, Node, NodeError};
 
 use crate::Ctx;
+use twinmesh_node::t;
 
 #[derive(Debug, Args)]
 pub(crate) struct StartArgs {
@@ -122,23 +123,25 @@ pub(crate) fn run(ctx: &Ctx, a: StartArgs) -> anyhow::Result<()> {
             // One line per event, so a supervisor can read events as they come.
             say!("{}", json!({ "event": "started", "id": pid.to_string(), "name": me["name"], "listen": full, "api": api, "login_url": login, "data_dir": ctx.data_dir.root() }));
         } else {
-            say!("Twinmesh node for {} ({}) is running.", me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
-            say!("id:       {pid}");
+            let l = ctx.lang;
+            let (name, country) = (me["name"].as_str().unwrap_or(""), me["country"].as_str().unwrap_or(""));
+            say!("{}", t!(l, "cli-start-running", name = name, country = country));
+            say!("{}", t!(l, "cli-start-id", id = pid.to_string()));
             for a in &full {
-                say!("listen:   {a}");
+                say!("{}", t!(l, "cli-start-listen", addr = a.as_str()));
             }
-            say!("api:      {api}");
-            say!("web UI:   {login}");
-            say!("          (open this address in a browser on this computer; it carries the API token)");
-            say!("data dir: {}", ctx.data_dir.root().display());
-            say!("Press Ctrl-C to stop.");
+            say!("{}", t!(l, "cli-start-api", url = api.as_str()));
+            say!("{}", t!(l, "cli-start-web", url = login.as_str()));
+            say!("          {}", t!(l, "cli-start-web-hint"));
+            say!("{}", t!(l, "cli-start-data-dir", dir = ctx.data_dir.root().display().to_string()));
+            say!("{}", t!(l, "cli-start-stop-hint"));
         }
         shutdown.await;
         node.shutdown().await;
         if ctx.json {
             say!("{}", json!({ "event": "stopped" }));
         } else {
-            say!("stopped");
+            say!("{}", t!(ctx.lang, "cli-start-stopped"));
         }
         anyhow::Ok(())
     })

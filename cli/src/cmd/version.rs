@@ -11,6 +11,7 @@ use twinmesh_node::{
 use twinmesh_protocol::ids::DocId;
 
 use crate::{Ctx, client::Client, output};
+use twinmesh_node::t;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum VersionCmd {
@@ -207,7 +208,10 @@ pub(crate) fn run(ctx: &Ctx, client: &mut Client, c: VersionCmd) -> anyhow::Resu
             let mut list: Vec<VersionInfo> = serde_json::from_value(v["versions"].clone())?;
             if let Some(which) = &version {
                 list.retain(|v| &v.id == which || &v.name == which);
-                anyhow::ensure!(!list.is_empty(), "this document has no version '{which}'");
+                anyhow::ensure!(
+                    !list.is_empty(),
+                    t!(ctx.lang, "cli-no-such-version", version = which.as_str())
+                );
             }
             if ctx.json {
                 let out: Vec<Value> = list
