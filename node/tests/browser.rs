@@ -1351,6 +1351,10 @@ fn an_officer_carries_a_file_to_a_partner_town_without_network() {
     );
     a.js("document.querySelector('#bundles').scrollIntoView(); return true;", vec![]);
     a.screenshot("bundle-saved-fr");
+    // On a phone, every control of the card is reachable.
+    a.set_size(390, 844);
+    assert_eq!(a.js(OFF_SCREEN_JS, vec![json!("#bundles")]), json!([]), "the bundle card fits a phone");
+    a.set_size(1280, 900);
     let (name, bytes) = last_download(&a);
     assert_eq!(name, "Saint-Pol_Warstein-for-Warstein.twinbundle");
     assert!(bytes.starts_with(b"TWINBDL"), "the download is the bundle ({} bytes)", bytes.len());

@@ -311,6 +311,8 @@ col-sync = Synchronisierung
 presence-open-at = Gerade geöffnet in { $towns }
 
 # Dateien, die bei Netzausfall zwischen Städten getragen werden (Pakete), auf der Seite einer Partnerschaft.
+sync-carry-hint = Eine Partnerstadt ist offline, während Änderungen auf sie warten? Überbringen Sie sie in einer Datei.
+sync-carry-link = Datei für einen Partner speichern
 bundle-title = Ohne Netz: eine Datei überbringen
 bundle-sub = Wenn das Netz ausfällt, speichern Sie hier eine Datei, bringen sie zur Partnerstadt (per E-Mail oder auf einem USB-Stick) und öffnen sie dort auf deren Knoten. Jede Änderung darin wird geprüft, als käme sie über das Netz; schlägt etwas fehl, wird nichts importiert.
 bundle-sub-open = Eine Datei einer Partnerstadt, bei Netzausfall per E-Mail oder auf einem USB-Stick gebracht, kann eine Partnerschaft enthalten, die diese Stadt noch nicht erhalten hat: Öffnen Sie sie hier. Dateien für einen Partner speichern Sie auf der Seite der Partnerschaft.

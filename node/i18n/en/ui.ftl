@@ -311,6 +311,8 @@ col-sync = Sync
 presence-open-at = Open now at { $towns }
 
 # Files carried between towns when the network is down (bundles), on a partnership's page.
+sync-carry-hint = A partner town is offline while changes wait for it? Carry them in a file.
+sync-carry-link = Save a file for a partner
 bundle-title = Without network: carry a file
 bundle-sub = When the network is down, save a file here, take it to the partner town (by e-mail or on a USB stick) and open it on their node. Every change in it is checked as if it came over the network; if anything fails, nothing is imported.
 bundle-sub-open = A file from a partner town, carried by e-mail or on a USB stick when the network is down, may bring a partnership this town has not received yet: open it here. Files for a partner are saved on the partnership’s page.

@@ -311,6 +311,8 @@ col-sync = Synchronisation
 presence-open-at = Ouvert en ce moment à { $towns }
 
 # Fichiers portés d’une ville à l’autre quand le réseau est coupé (paquets), sur la page d’un partenariat.
+sync-carry-hint = Une ville partenaire est hors ligne alors que des modifications l’attendent ? Portez-les dans un fichier.
+sync-carry-link = Enregistrer un fichier pour un partenaire
 bundle-title = Sans réseau : porter un fichier
 bundle-sub = Quand le réseau est coupé, enregistrez ici un fichier, portez-le à la ville partenaire (par courriel ou sur une clé USB) et ouvrez-le sur son nœud. Chaque modification qu’il contient est vérifiée comme si elle arrivait par le réseau ; si quelque chose échoue, rien n’est importé.
 bundle-sub-open = Un fichier d’une ville partenaire, porté par courriel ou sur une clé USB quand le réseau est coupé, peut apporter un partenariat que cette ville n’a pas encore reçu : ouvrez-le ici. Les fichiers pour un partenaire s’enregistrent sur la page du partenariat.

@@ -311,6 +311,8 @@ col-sync = Sincronizzazione
 presence-open-at = Aperto ora a { $towns }
 
 # File portati da una città all’altra quando la rete non c’è (pacchetti), nella pagina di un gemellaggio.
+sync-carry-hint = Una città partner è offline mentre delle modifiche la attendono? Portatele in un file.
+sync-carry-link = Salvare un file per un partner
 bundle-title = Senza rete: portare un file
 bundle-sub = Quando la rete non funziona, salvate qui un file, portatelo alla città partner (per e-mail o su una chiavetta USB) e apritelo sul suo nodo. Ogni modifica contenuta viene verificata come se arrivasse dalla rete; se qualcosa non va, non viene importato nulla.
 bundle-sub-open = Un file di una città partner, portato per e-mail o su una chiavetta USB quando la rete non c’è, può portare un gemellaggio che questa città non ha ancora ricevuto: apritelo qui. I file per un partner si salvano nella pagina del gemellaggio.

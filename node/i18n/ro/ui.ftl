@@ -311,6 +311,8 @@ col-sync = Sincronizare
 presence-open-at = Deschis acum la { $towns }
 
 # Fișiere duse de la un oraș la altul când rețeaua nu merge (pachete), pe pagina unui parteneriat.
+sync-carry-hint = Un oraș partener este offline în timp ce îl așteaptă modificări? Duceți-le într-un fișier.
+sync-carry-link = Salvați un fișier pentru un partener
 bundle-title = Fără rețea: duceți un fișier
 bundle-sub = Când rețeaua nu funcționează, salvați aici un fișier, duceți-l orașului partener (prin e-mail sau pe un stick USB) și deschideți-l pe nodul acestuia. Fiecare modificare din el este verificată ca și cum ar veni prin rețea; dacă ceva nu trece, nu se importă nimic.
 bundle-sub-open = Un fișier de la un oraș partener, adus prin e-mail sau pe un stick USB când rețeaua nu merge, poate aduce un parteneriat pe care acest oraș nu l-a primit încă: deschideți-l aici. Fișierele pentru un partener se salvează pe pagina parteneriatului.
