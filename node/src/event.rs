@@ -2,7 +2,9 @@
 //! network task sends the remote ones, [`crate::handle::NodeHandle`] the local ones, and the
 //! HTTP API streams them (`GET /api/v1/events`).
 
-use twinmesh_protocol::ids::DocId;
+use twinmesh_protocol::ids::{DocId, SpaceId};
+
+use crate::engine::progress::{Step, Work};
 
 /// Where a document change came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -47,4 +49,26 @@ pub enum NodeEvent {
         /// Bytes in all.
         total: u64,
     },
+    /// Progress of a long export or import on this node (a bundle, a document file), sent at
+    /// most once per whole percent; `done` and `total` count bytes for bundles and changes for
+    /// documents (see `engine/progress.rs`).
+    Progress {
+        /// `bundle_export`, `bundle_import`, `doc_export` or `doc_import`.
+        work: Work,
+        /// The space, where known when the work starts (a bundle export, an import into a
+        /// named space).
+        space: Option<SpaceId>,
+        /// The document, where known when the work starts (a document export).
+        doc: Option<DocId>,
+        /// Units done.
+        done: u64,
+        /// Units in all.
+        total: u64,
+    },
+}
+
+impl From<&Step> for NodeEvent {
+    fn from(s: &Step) -> Self {
+        Self::Progress { work: s.work, space: s.space, doc: s.doc, done: s.done, total: s.total }
+    }
 }

@@ -149,10 +149,15 @@ impl Node {
         let key = engine.secret_key().clone();
         let id =
             std::sync::Arc::new(api::handle(&mut engine, Envelope { officer: None, request: Request::Id })?);
+        let (events, _) = broadcast::channel(EVENT_QUEUE);
+        // Long exports and imports report their progress on the event stream.
+        let progress_events = events.clone();
+        engine.set_progress_sink(Some(std::sync::Arc::new(move |s: &crate::engine::Step| {
+            let _ = progress_events.send(NodeEvent::from(s));
+        })));
         let (engine_handle, engine_thread) = crate::engine::handle::spawn(engine)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (net_tx, net_rx) = mpsc::channel(NET_QUEUE);
-        let (events, _) = broadcast::channel(EVENT_QUEUE);
         let (net_status_tx, net_status) = watch::channel(Value::Null);
         let peer_id = crate::identity::peer_id(&key.public());
         let net_config = net::NetConfig {

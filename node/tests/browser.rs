@@ -1270,3 +1270,145 @@ fn an_officer_attaches_a_file_in_the_ui_and_the_partner_sees_it_arrive_and_go() 
     stpol.stop(&rt);
     warstein.stop(&rt);
 }
+
+/// Keeps what the page downloads (`download()` clicks a link to a blob) instead of saving it,
+/// so a test can read the file's name and bytes (the page's CSP lets nothing fetch a blob URL).
+const CAPTURE_DOWNLOADS_JS: &str = "\
+    window.__saved = []; window.__blobs = new Map();\
+    const made = URL.createObjectURL;\
+    URL.createObjectURL = (b) => { const u = made(b); window.__blobs.set(u, b); return u; };\
+    HTMLAnchorElement.prototype.click = function () { if (this.download) window.__saved.push({ name: this.download, blob: window.__blobs.get(this.href) }); };\
+    return true;";
+
+/// The last captured download: its name and bytes.
+fn last_download(b: &Browser) -> (String, Vec<u8>) {
+    let v = b.js(
+        "const d = window.__saved[window.__saved.length - 1];\
+         return d.blob.arrayBuffer().then((buf) => {\
+           const a = new Uint8Array(buf); let s = '';\
+           for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);\
+           return { name: d.name, data: btoa(s) };\
+         });",
+        vec![],
+    );
+    let bytes =
+        data_encoding::BASE64.decode(v["data"].as_str().unwrap_or_default().as_bytes()).expect("base64");
+    (v["name"].as_str().unwrap_or_default().to_string(), bytes)
+}
+
+#[test]
+fn an_officer_carries_a_file_to_a_partner_town_without_network() {
+    let Some(driver) = driver_or_skip("an_officer_carries_a_file_to_a_partner_town_without_network") else {
+        return;
+    };
+    let rt = runtime();
+    // Two towns that never connect: the file is the only way between them.
+    let mut stpol = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
+    let mut warstein = ApiNode::start(&rt, "Warstein", "DE");
+    let space = stpol.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
+        .as_str()
+        .expect("space")
+        .to_string();
+    let wid = warstein.id();
+    stpol.ok(
+        "POST",
+        &format!("/api/v1/spaces/{space}/members"),
+        Some(json!({"member": wid, "name": "Warstein"})),
+    );
+    let doc = stpol.ok(
+        "POST",
+        "/api/v1/docs",
+        Some(json!({"space": space, "kind": "plan", "title": "CIRCLE60", "lang": "fr"})),
+    )["id"]
+        .as_str()
+        .expect("doc")
+        .to_string();
+    stpol.ok(
+        "POST",
+        &format!("/api/v1/docs/{doc}/edits"),
+        Some(json!({"edits": [{"op": "add", "list": "budget/lines", "fields": [["amount", "3800"]]}]})),
+    );
+
+    // Saint-Pol's officer saves a file for Warstein on the partnership's page.
+    let a = driver.session_in(1280, 900, "fr-FR");
+    sign_in(&a, &stpol, "C. Dufresne");
+    a.goto(&format!("{}/#/space/{space}", stpol.url));
+    a.find(&format!("#bundle-partner option[value='{wid}']"));
+    assert_eq!(a.text("#bundles-title"), "Sans réseau : porter un fichier");
+    a.js(CAPTURE_DOWNLOADS_JS, vec![]);
+    a.js(
+        "const s = document.querySelector('#bundle-partner'); s.value = arguments[0]; return s.value;",
+        vec![json!(wid)],
+    );
+    a.click("#bundle-save");
+    a.find("#bundle-save-result [data-file]");
+    let said = a.text("#bundle-save-result");
+    assert!(
+        said.contains("« Saint-Pol_Warstein-for-Warstein.twinbundle » enregistré.")
+            && said.contains("Documents : 1")
+            && said.contains("pièces jointes : 0"),
+        "{said}"
+    );
+    a.js("document.querySelector('#bundles').scrollIntoView(); return true;", vec![]);
+    a.screenshot("bundle-saved-fr");
+    // On a phone, every control of the card is reachable.
+    a.set_size(390, 844);
+    assert_eq!(a.js(OFF_SCREEN_JS, vec![json!("#bundles")]), json!([]), "the bundle card fits a phone");
+    a.set_size(1280, 900);
+    let (name, bytes) = last_download(&a);
+    assert_eq!(name, "Saint-Pol_Warstein-for-Warstein.twinbundle");
+    assert!(bytes.starts_with(b"TWINBDL"), "the download is the bundle ({} bytes)", bytes.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join(&name);
+    std::fs::write(&file, &bytes).expect("write");
+    let junk = dir.path().join("notes.txt");
+    std::fs::write(&junk, "not a bundle").expect("write");
+
+    // Warstein's officer, who has not received the partnership yet, opens it from the list of
+    // partnerships: first a wrong file, refused in words, then the right one.
+    let b = driver.session_in(1280, 900, "de-DE");
+    sign_in(&b, &warstein, "K. Schulte");
+    b.goto(&format!("{}/#/spaces", warstein.url));
+    b.type_into("#bundle-file", &junk.display().to_string());
+    b.click("#bundle-open");
+    b.find("#bundle-open-error");
+    assert_eq!(
+        b.text("#bundle-open-error"),
+        "Diese Datei wurde nicht von Twinmesh für einen Partner gespeichert. Es wurde nichts importiert."
+    );
+    b.type_into("#bundle-file", &file.display().to_string());
+    b.click("#bundle-open");
+    b.find("#bundle-open-report");
+    let report = b.text("#bundle-open-report");
+    assert!(
+        report.contains("Die Datei wurde geöffnet")
+            && report.contains("Dokumente in der Datei: 1 (neu hier: 1)")
+            && report.contains("Neue Änderungen: "),
+        "{report}"
+    );
+    b.js("document.querySelector('#bundles').scrollIntoView(); return true;", vec![]);
+    b.screenshot("bundle-opened-de");
+    b.click("#bundle-open-space");
+    wait_for("the plan on Warstein's partnership page", TIMEOUT, || b.text("main").contains("CIRCLE60"));
+
+    // The same file again: nothing new, said so.
+    b.type_into("#bundle-file", &file.display().to_string());
+    b.click("#bundle-open");
+    wait_for("nothing new", TIMEOUT, || {
+        b.js(
+            "const e = document.querySelector('#bundle-open-report'); return e ? e.textContent : '';",
+            vec![],
+        )
+        .as_str()
+        .is_some_and(|t| t.starts_with("Nichts Neues"))
+    });
+    assert_eq!(unexpected_console_errors(a.console(), false), Vec::<String>::new());
+    // The refused file's answer (400) is the one error Chromium logs, on purpose.
+    let errors: Vec<String> = unexpected_console_errors(b.console(), false)
+        .into_iter()
+        .filter(|m| !(m.contains("/api/v1/bundles") && m.contains("400")))
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+}

@@ -115,6 +115,13 @@ fn the_sync_panel_counts_waiting_changes_sync_now_clears_them_and_the_editor_sho
     });
     let (_, _, synced_before) = partner_row(&a, "Warstein").expect("row");
     assert_ne!(synced_before, "never", "Warstein synced before it went offline");
+    // Offline with changes waiting: the panel points to the file to carry instead.
+    wait_for("the hint to carry a file", TIMEOUT, || {
+        a.js(
+            "const l = document.querySelector('#sync-carry a'); return l ? l.getAttribute('href') : null;",
+            vec![],
+        ) == json!(format!("#/space/{space}"))
+    });
     shots(&a, "sync-panel-waiting", "#sync-panel");
 
     // Warstein's node comes back without dialling anyone; "Sync now" reaches it.
@@ -137,6 +144,11 @@ fn the_sync_panel_counts_waiting_changes_sync_now_clears_them_and_the_editor_sho
     eprintln!("Sync now reached Warstein and synced in {took:?}");
     let acronym = warstein.ok("GET", &format!("/api/v1/docs/{doc}"), None)["content"]["acronym"].clone();
     assert_eq!(acronym, json!("CIRCLE60"), "Warstein has both changes");
+    assert_eq!(
+        a.js("return document.querySelector('#sync-carry') === null;", vec![]),
+        json!(true),
+        "no hint when in sync"
+    );
     shots(&a, "sync-panel-synced", "#sync-panel");
 
     // Presence: both officers open the plan; each editor shows the other town, by name.

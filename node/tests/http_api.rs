@@ -546,6 +546,8 @@ fn openapi_describes_every_route() {
         "/api/v1/docs/{doc}/attachments/{id}/fetch",
         "/api/v1/docs/{doc}/attachments/{id}/remove",
         "/api/v1/spaces/{space}/storage",
+        "/api/v1/spaces/{space}/bundle",
+        "/api/v1/bundles",
         "/api/v1/events",
         "/api/v1/rpc",
         "/api/v1/openapi.json",

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use twinmesh_node::api::Request;
 use twinmesh_protocol::ids::SpaceId;
 
-use crate::{Ctx, output};
+use crate::{
+    Ctx, output,
+    progress::{self, Work},
+};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum BundleCmd {
@@ -36,7 +39,12 @@ pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
     let mut client = super::connect(ctx)?;
     match c {
         BundleCmd::Export { space, partner, output } => {
-            let v = client.call(ctx, Request::BundleExport { space, partner })?;
+            let v = progress::call(
+                ctx,
+                &mut client,
+                Work::BundleExport,
+                Request::BundleExport { space, partner },
+            )?;
             let bytes = data_encoding::BASE64
                 .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
                 .context("the node sent a malformed bundle")?;
@@ -61,7 +69,8 @@ pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
         }
         BundleCmd::Import { file } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let v = client.call(ctx, Request::BundleImport { data: data_encoding::BASE64.encode(&bytes) })?;
+            let request = Request::BundleImport { data: data_encoding::BASE64.encode(&bytes) };
+            let v = progress::call(ctx, &mut client, Work::BundleImport, request)?;
             if ctx.json {
                 return output::json(&v);
             }

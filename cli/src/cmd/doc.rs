@@ -15,7 +15,12 @@ use twinmesh_protocol::{
     schema::{DocKind, Field, FieldType, Path},
 };
 
-use crate::{Ctx, client::Client, output};
+use crate::{
+    Ctx,
+    client::Client,
+    output,
+    progress::{self, Work},
+};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DocCmd {
@@ -357,7 +362,12 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 Format::Pdf => ExportFormat::Pdf,
                 Format::Xlsx => ExportFormat::Xlsx,
             };
-            let v = client.call(ctx, Request::DocExport { doc, format })?;
+            // The signed and Automerge files are the engine's own work, with a progress bar.
+            let v = if matches!(format, ExportFormat::Signed | ExportFormat::Automerge) {
+                progress::call(ctx, &mut client, Work::DocExport, Request::DocExport { doc, format })?
+            } else {
+                client.call(ctx, Request::DocExport { doc, format })?
+            };
             let bytes = data_encoding::BASE64
                 .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
                 .context("the node sent a malformed export")?;
@@ -379,8 +389,10 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let data = data_encoding::BASE64.encode(&bytes);
             let origin = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let request = Request::DocImportPlain { data, space, kind, title, origin };
             let report: PlainImport =
-                client.call_as(ctx, Request::DocImportPlain { data, space, kind, title, origin })?;
+                serde_json::from_value(progress::call(ctx, &mut client, Work::DocImport, request)?)
+                    .context("unexpected answer from the node")?;
             if ctx.json {
                 return output::json(&report);
             }
@@ -399,7 +411,10 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
         DocCmd::Import { file, space, plain: false, .. } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let data = data_encoding::BASE64.encode(&bytes);
-            let report: ImportReport = client.call_as(ctx, Request::DocImport { data, space })?;
+            let request = Request::DocImport { data, space };
+            let report: ImportReport =
+                serde_json::from_value(progress::call(ctx, &mut client, Work::DocImport, request)?)
+                    .context("unexpected answer from the node")?;
             if ctx.json {
                 return output::json(&report);
             }

@@ -107,6 +107,10 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Anhängen
 progress-fetching = Abrufen
 progress-writing = Schreiben
+progress-bundle-export = Paket exportieren
+progress-bundle-import = Paket importieren
+progress-doc-export = Dokument exportieren
+progress-doc-import = Dokument importieren
 
 ## twin sync status (eine Zeile je Partnerstadt, dann Dokumente, die Aufmerksamkeit brauchen)
 cli-sync-never = nie

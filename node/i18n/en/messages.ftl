@@ -116,6 +116,10 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Attaching
 progress-fetching = Fetching
 progress-writing = Writing
+progress-bundle-export = Exporting bundle
+progress-bundle-import = Importing bundle
+progress-doc-export = Exporting document
+progress-doc-import = Importing document
 
 ## twin sync status (one line per partner town, then documents that need a look)
 cli-sync-never = never

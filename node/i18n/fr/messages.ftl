@@ -107,6 +107,10 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Ajout
 progress-fetching = Téléchargement
 progress-writing = Écriture
+progress-bundle-export = Export du paquet
+progress-bundle-import = Import du paquet
+progress-doc-export = Export du document
+progress-doc-import = Import du document
 
 ## twin sync status (une ligne par ville partenaire, puis les documents à regarder)
 cli-sync-never = jamais

@@ -104,6 +104,10 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Aggiunta
 progress-fetching = Scaricamento
 progress-writing = Scrittura
+progress-bundle-export = Esportazione pacchetto
+progress-bundle-import = Importazione pacchetto
+progress-doc-export = Esportazione documento
+progress-doc-import = Importazione documento
 
 ## twin sync status (una riga per città partner, poi i documenti da controllare)
 cli-sync-never = mai

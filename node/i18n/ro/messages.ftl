@@ -109,6 +109,10 @@ print-total-invalid = { " " }+ ⚠ { $count ->
 progress-attaching = Atașare
 progress-fetching = Descărcare
 progress-writing = Scriere
+progress-bundle-export = Export pachet
+progress-bundle-import = Import pachet
+progress-doc-export = Export document
+progress-doc-import = Import document
 
 ## twin sync status (câte un rând pentru fiecare oraș partener, apoi documentele de verificat)
 cli-sync-never = niciodată

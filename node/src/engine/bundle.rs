@@ -12,7 +12,7 @@ use twinmesh_protocol::{
     signed::{self, ChangeRejection, ChangeToVerify},
 };
 
-use super::{DocMeta, Engine, decode};
+use super::{DocMeta, Engine, decode, progress::Work};
 use crate::{
     error::NodeError,
     store::{Batch, Table},
@@ -58,11 +58,23 @@ pub struct BundleExport {
 impl Engine {
     /// Writes a bundle of a space's documents. With `partner`, only the changes made since the
     /// last sync with that partner (the shared heads of the persisted sync state) are included;
-    /// documents never synced with it are included whole.
+    /// documents never synced with it are included whole. Progress goes to the engine's sink.
     pub fn bundle_export(
         &mut self,
         space: &SpaceId,
         partner: Option<&PublicKey>,
+    ) -> Result<BundleExport, NodeError> {
+        let mut r = self.reporter(Work::BundleExport, Some(*space), None);
+        self.bundle_export_with(space, partner, &mut |d, t| r.report(d, t))
+    }
+
+    /// [`Engine::bundle_export`], reporting `progress(done, total)` in bytes of the changes and
+    /// attachments written (the changes once every document's are gathered, then each file).
+    pub fn bundle_export_with(
+        &mut self,
+        space: &SpaceId,
+        partner: Option<&PublicKey>,
+        progress: &mut dyn FnMut(u64, u64),
     ) -> Result<BundleExport, NodeError> {
         let s = self.space(space)?;
         if !self.is_member(space, &self.key.public())? {
@@ -71,6 +83,7 @@ impl Engine {
         let log = self.member_ops(space)?;
         let mut docs = Vec::new();
         let mut total = 0;
+        let mut change_bytes = 0u64;
         let mut incremental = false;
         for d in self.docs(Some(space))? {
             let sigs = self.signatures(&d.id)?;
@@ -103,27 +116,59 @@ impl Engine {
                 out.push((c.raw_bytes().to_vec(), *sig));
             }
             total += out.len();
+            change_bytes += out.iter().map(|(raw, _)| raw.len() as u64).sum::<u64>();
             docs.push(BundleDoc { doc: d.id, kind: d.meta.kind, changes: out });
         }
         let n = docs.len();
-        let files = self.bundle_files(space)?;
+        let plan = self.bundle_file_plan(space)?;
+        let all = change_bytes + plan.iter().map(|(size, _)| size).sum::<u64>();
+        let mut done = change_bytes;
+        progress(done, all);
+        let files = self.bundle_files(&plan, &mut |read| {
+            done += read;
+            progress(done, all);
+        })?;
         let attachments = files.len();
         let bytes = Bundle { space: s, log, docs }.to_bytes_with(&files);
+        progress(all, all);
         Ok(BundleExport { bytes, documents: n, changes: total, incremental, attachments })
     }
 
     /// Imports a bundle. Every change is checked as a sync round checks it (signature for its
     /// document, author allowed by the membership log); if any fails, nothing is applied.
+    /// Progress goes to the engine's sink.
     pub fn bundle_import(&mut self, bytes: &[u8]) -> Result<BundleReport, NodeError> {
+        let mut r = self.reporter(Work::BundleImport, None, None);
+        self.bundle_import_with(bytes, &mut |d, t| r.report(d, t))
+    }
+
+    /// [`Engine::bundle_import`], reporting `progress(done, total)` in bytes of the bundle's
+    /// changes and attachments, each counted twice: when checked and when applied or kept.
+    pub fn bundle_import_with(
+        &mut self,
+        bytes: &[u8],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<BundleReport, NodeError> {
         let (bundle, files) = Bundle::from_bytes_with_files(bytes)?;
-        Self::check_bundle_files(&files)?;
+        let doc_bytes = |d: &twinmesh_protocol::export::BundleDoc| -> u64 {
+            d.changes.iter().map(|(raw, _)| raw.len() as u64).sum()
+        };
+        let content = bundle.docs.iter().map(doc_bytes).sum::<u64>()
+            + files.iter().map(|f| f.bytes.len() as u64).sum::<u64>();
+        let all = 2 * content;
+        let mut done = 0u64;
+        progress(done, all);
+        Self::check_bundle_files(&files, &mut |n| {
+            done += n;
+            progress(done, all);
+        })?;
         let space_id = bundle.space.verify()?;
         let known = self.store.get(Table::Spaces, space_id.as_bytes())?.is_some();
         // Only what merging the bundle's log would store counts, next to the whole local log.
         let membership = self.membership_with(&bundle.space, bundle.log.clone())?;
         self.check_may_hold(&membership, &bundle.space, "bundle")?;
         // Check everything before applying anything.
-        let mut parsed: Vec<(DocId, twinmesh_protocol::schema::DocKind, super::members::SignedChanges)> =
+        let mut parsed: Vec<(DocId, twinmesh_protocol::schema::DocKind, super::members::SignedChanges, u64)> =
             Vec::new();
         let mut total = 0;
         for d in &bundle.docs {
@@ -177,7 +222,10 @@ impl Engine {
                 )));
             }
             total += changes.len();
-            parsed.push((d.doc, d.kind, changes));
+            let size = doc_bytes(d);
+            parsed.push((d.doc, d.kind, changes, size));
+            done += size;
+            progress(done, all);
         }
         // Apply: the log first, then each document in one batch call.
         if !known {
@@ -195,7 +243,7 @@ impl Engine {
             changes_waiting: 0,
             attachments: 0,
         };
-        for (doc_id, kind, changes) in parsed {
+        for (doc_id, kind, changes, size) in parsed {
             let existing = self.store.get(Table::Docs, doc_id.as_bytes())?;
             let is_new = existing.is_none();
             let meta = match existing {
@@ -226,8 +274,14 @@ impl Engine {
                 self.docs.remove(&doc_id);
                 report.new_documents = report.new_documents.saturating_sub(1);
             }
+            done += size;
+            progress(done, all);
         }
-        report.attachments = self.keep_bundle_files(&space_id, files)?;
+        report.attachments = self.keep_bundle_files(&space_id, files, &mut |n| {
+            done += n;
+            progress(done, all);
+        })?;
+        progress(all, all);
         Ok(report)
     }
 }

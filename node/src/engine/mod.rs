@@ -14,6 +14,7 @@ pub(crate) mod handle;
 mod history;
 mod members;
 mod plain;
+pub mod progress;
 mod sigs;
 mod snapshot;
 mod splice;
@@ -51,6 +52,7 @@ pub use history::{
 };
 pub use members::Invite;
 pub use plain::{LeftOut, MAX_PLAIN_IMPORT_BYTES, PlainImport, PlainSource};
+pub use progress::{PercentGate, ProgressSink, Step, Work};
 pub use snapshot::{Installed, Opening};
 pub use transfer::ImportReport;
 pub use twinmesh_protocol::ticket::Ticket;
@@ -204,6 +206,8 @@ pub struct Engine {
     partner_seen: HashMap<([u8; 32], DocId), Vec<automerge::ChangeHash>>,
     /// Attachments: the documents' records as last read, and files asked for on demand.
     attach: attachments::AttachState,
+    /// Where work started without a progress callback reports its progress (see `progress.rs`).
+    progress: Option<ProgressSink>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -307,6 +311,7 @@ impl Engine {
             memberships: Default::default(),
             partner_seen: HashMap::new(),
             attach: Default::default(),
+            progress: None,
         }
     }
 

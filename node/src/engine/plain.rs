@@ -21,7 +21,7 @@ use twinmesh_protocol::{
     schema::{self, DocKind, Field, FieldType, Scalar, TemplateValue},
 };
 
-use super::{Engine, edit, new_item_id, view};
+use super::{Engine, edit, new_item_id, progress::Work, view};
 use crate::error::NodeError;
 
 /// Largest plain Automerge file accepted for import: a document of a twinning project is well
@@ -76,13 +76,43 @@ pub struct PlainSource<'a> {
 }
 
 impl Engine {
-    /// The document as a plain saved Automerge document, without signatures.
+    /// The document as a plain saved Automerge document, without signatures. Progress goes to
+    /// the engine's sink.
     pub fn export_plain(&mut self, id: &DocId) -> Result<Vec<u8>, NodeError> {
-        Ok(self.load(id)?.save())
+        let mut r = self.reporter(Work::DocExport, None, Some(*id));
+        self.export_plain_with(id, &mut |d, t| r.report(d, t))
+    }
+
+    /// [`Engine::export_plain`], reporting `progress(done, total)` in changes: none before the
+    /// document is saved, all of them after (saving is one step).
+    pub fn export_plain_with(
+        &mut self,
+        id: &DocId,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<u8>, NodeError> {
+        let n = self.doc_meta(id)?.changes;
+        let doc = self.load(id)?;
+        progress(0, n);
+        let saved = doc.save();
+        progress(n, n);
+        Ok(saved)
     }
 
     /// Brings a plain Automerge document's content in as a new document signed by this town.
+    /// Progress goes to the engine's sink.
     pub fn import_plain(&mut self, src: PlainSource<'_>) -> Result<PlainImport, NodeError> {
+        let mut r = self.reporter(Work::DocImport, Some(*src.space), None);
+        self.import_plain_with(src, &mut |d, t| r.report(d, t))
+    }
+
+    /// [`Engine::import_plain`], reporting `progress(done, total)` in the foreign document's
+    /// changes: once loaded, once read through the schema, once the new document is signed
+    /// and stored.
+    pub fn import_plain_with(
+        &mut self,
+        src: PlainSource<'_>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<PlainImport, NodeError> {
         self.space(src.space)?;
         self.check_can_write(src.space)?;
         if src.bytes.len() > MAX_PLAIN_IMPORT_BYTES {
@@ -99,6 +129,9 @@ impl Engine {
         let actors: std::collections::HashSet<_> =
             foreign.get_changes(&[]).iter().map(|c| c.actor_id().clone()).collect();
         let actors = actors.len();
+        let n = changes as u64;
+        let all = 3 * n;
+        progress(n, all);
         strings_from_text(&mut foreign, &automerge::ROOT, &[KIND_FIELD]);
         let kind = match (src.kind, view::kind_of(&foreign)) {
             (Some(k), _) | (None, Some(k)) => k,
@@ -121,6 +154,7 @@ impl Engine {
             ));
         }
         let (root, left_out) = content_of(&foreign, kind, &title, src.space);
+        progress(2 * n, all);
         let summary = format!(
             "imported {} '{}' from the plain Automerge document {} ({} change(s) by {} author(s){})",
             kind.label(),
@@ -135,6 +169,7 @@ impl Engine {
         );
         let info =
             self.commit_new_doc(src.space, kind, &title, &root, edit::message(&summary, src.officer))?;
+        progress(all, all);
         Ok(PlainImport {
             doc: info.id,
             space: *src.space,

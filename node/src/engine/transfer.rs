@@ -12,7 +12,7 @@ use twinmesh_protocol::{
     validity::{self, ChangeFacts},
 };
 
-use super::{DocMeta, Engine, MIN_HASH_PREFIX, now, versions, view};
+use super::{DocMeta, Engine, MIN_HASH_PREFIX, now, progress::Work, versions, view};
 use crate::{
     error::NodeError,
     store::{Batch, Table},
@@ -44,26 +44,56 @@ impl Engine {
     }
 
     /// Writes a document with every change's signature, for `twin doc import` elsewhere.
+    /// Progress goes to the engine's sink.
     pub fn export(&mut self, id: &DocId) -> Result<Vec<u8>, NodeError> {
+        let mut r = self.reporter(Work::DocExport, None, Some(*id));
+        self.export_with(id, &mut |d, t| r.report(d, t))
+    }
+
+    /// [`Engine::export`], reporting `progress(done, total)` in changes: each change once its
+    /// signature is gathered, and all of them again once the document is saved.
+    pub fn export_with(
+        &mut self,
+        id: &DocId,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<u8>, NodeError> {
         let meta = self.doc_meta(id)?;
         let space = self.space(&meta.space)?;
         let sigs = self.signatures(id)?;
         let doc = self.load(id)?;
-        let mut signatures = Vec::new();
-        for c in doc.get_changes_meta(&[]) {
+        let metas = doc.get_changes_meta(&[]);
+        let n = metas.len() as u64;
+        let all = 2 * n;
+        progress(0, all);
+        let mut signatures = Vec::with_capacity(metas.len());
+        for (i, c) in metas.iter().enumerate() {
             let sig = sigs
                 .get(&c.hash)
                 .ok_or_else(|| NodeError::Corrupt(format!("no signature stored for change {}", c.hash)))?;
             signatures.push((c.hash.0, *sig));
+            progress(i as u64 + 1, all);
         }
         let saved = doc.save();
         let log = self.member_ops(&meta.space)?;
+        progress(all, all);
         Ok(DocExport { doc_id: *id, space, saved, signatures, log }.to_bytes())
     }
 
     /// Imports an exported document. Every change must carry a valid signature for this
-    /// document; if any does not, nothing is imported.
+    /// document; if any does not, nothing is imported. Progress goes to the engine's sink.
     pub fn import(&mut self, bytes: &[u8], into_space: Option<&SpaceId>) -> Result<ImportReport, NodeError> {
+        let mut r = self.reporter(Work::DocImport, into_space.copied(), None);
+        self.import_with(bytes, into_space, &mut |d, t| r.report(d, t))
+    }
+
+    /// [`Engine::import`], reporting `progress(done, total)` in the file's changes: once
+    /// loaded, once verified, once stored.
+    pub fn import_with(
+        &mut self,
+        bytes: &[u8],
+        into_space: Option<&SpaceId>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport, NodeError> {
         let export = DocExport::from_bytes(bytes)?;
         let space_id = export.space.verify()?;
         if let Some(want) = into_space
@@ -84,6 +114,9 @@ impl Engine {
         let sigs: HashMap<ChangeHash, Signature> =
             export.signatures.iter().map(|(h, s)| (ChangeHash(*h), *s)).collect();
         let changes = incoming.get_changes(&[]);
+        let n = changes.len() as u64;
+        let all = 3 * n;
+        progress(n, all);
         // Authors are checked against the membership log: this node's and the file's.
         // Only what merging the file's log would store counts, next to the whole local log.
         let membership = self.membership_with(&export.space, export.log.clone())?;
@@ -94,6 +127,7 @@ impl Engine {
             }
             other => other,
         })?;
+        progress(2 * n, all);
         let id = export.doc_id;
         let existing = self.store.get(Table::Docs, id.as_bytes())?;
         if let Some(existing) = existing {
@@ -119,6 +153,7 @@ impl Engine {
                     doc.apply_changes(ready).map_err(super::edit::am)
                 })?
                 .applied;
+            progress(all, all);
             let title = self.docs.get(&id).map(view::title).unwrap_or_default();
             return Ok(ImportReport {
                 doc: id,
@@ -141,6 +176,7 @@ impl Engine {
             NewDoc { id, space: space_id, kind, doc: incoming, saved: export.saved, signatures: &signatures };
         let meta = self.store_new_doc(new, b)?;
         self.merge_ops(&space_id, export.log)?;
+        progress(all, all);
         Ok(ImportReport {
             doc: id,
             space: space_id,

@@ -7,6 +7,11 @@
 //! - `peers` `{"type": "peers"}`: a partner connected, disconnected or finished a sync round.
 //! - `presence` `{"type": "presence", "doc": DocId}`: partner towns opened or closed that
 //!   document; re-read who has it open.
+//! - `transfer` `{"type": "transfer", "doc", "file", "done", "total"}`: an attachment being
+//!   fetched from partners (bytes), at most once per whole percent.
+//! - `progress` `{"type": "progress", "work", "space", "doc", "done", "total"}`: a long export
+//!   or import on this node (`work`: `bundle_export`, `bundle_import`, `doc_export`,
+//!   `doc_import`), at most once per whole percent.
 //! - `resync` `{"missed": n}`: this listener fell behind and missed `n` events; re-read all.
 //!
 //! A comment line is sent every [`KEEP_ALIVE`] so proxies and browsers keep the stream open.
@@ -35,6 +40,7 @@ fn event_name(e: &NodeEvent) -> &'static str {
         NodeEvent::Peers => "peers",
         NodeEvent::Presence { .. } => "presence",
         NodeEvent::Transfer { .. } => "transfer",
+        NodeEvent::Progress { .. } => "progress",
     }
 }
 

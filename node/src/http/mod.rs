@@ -36,6 +36,7 @@ use crate::{
 };
 
 mod attach;
+mod bundle;
 pub mod events;
 pub mod rest;
 mod sync_panel;
@@ -398,6 +399,7 @@ pub(crate) fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_REST_BODY_BYTES))
         // Uploads stream their body to a file, with their own limit (`attach.rs`).
         .merge(attach::routes())
+        .merge(bundle::routes())
         .route("/rpc", post(rpc).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/events", get(events::stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));

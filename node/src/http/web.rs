@@ -21,6 +21,8 @@ const INDEX_HTML: &str = include_str!("../web/index.html");
 const APP_JS: &str = include_str!("../web/app.js");
 /// The sync panel, the sync markers and presence (loaded after `app.js`).
 const SYNC_JS: &str = include_str!("../web/sync.js");
+/// Files carried between towns: bundle export and import (loaded after `app.js`).
+const BUNDLE_JS: &str = include_str!("../web/bundle.js");
 const APP_CSS: &str = include_str!("../web/app.css");
 /// The OpenAPI 3.1 description of the API.
 pub const OPENAPI_JSON: &str = include_str!("../web/openapi.json");
@@ -46,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/", get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }))
         .route("/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/sync.js", get(|| async { asset("text/javascript; charset=utf-8", SYNC_JS) }))
+        .route("/bundle.js", get(|| async { asset("text/javascript; charset=utf-8", BUNDLE_JS) }))
         .route("/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/i18n/{file}", get(translations))
 }

@@ -348,6 +348,12 @@ function onEvent(name, data) {
     if (S.view && S.view.onTransfer) S.view.onTransfer(ev);
     return;
   }
+  // A long export or import on this node (a bundle, a document file): only a bar moves.
+  if (name === 'progress') {
+    if (S.view && S.view.onProgress) S.view.onProgress(ev);
+    if (S.exportProgress) S.exportProgress(ev);
+    return;
+  }
   if (name === 'doc' && S.editor && S.editor.id === ev.doc) {
     S.editor.refresh();
     return;
@@ -487,6 +493,9 @@ async function viewSpaces(main) {
   sessionStorage.removeItem(JOIN_KEY);
   if (fromLink) ticket.value = fromLink;
   const joinButton = h('button', { type: 'submit', id: 'join', text: t('space-join') });
+  // A file from a partner may bring a partnership this node has not received yet (bundle.js).
+  const bundles = bundleCard(null);
+  view.onProgress = (ev) => bundles.onProgress(ev);
   const found = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     try {
@@ -513,9 +522,10 @@ async function viewSpaces(main) {
   main.replaceChildren(
     h('h1', { text: t('nav-spaces') }),
     h('p', { class: 'sub', text: t('spaces-intro') }),
-    fromLink ? join : null,
+    fromLink ? join : '',
     list,
-    h('div', { class: 'grid' }, fromLink ? null : join, found));
+    h('div', { class: 'grid' }, fromLink ? null : join, found),
+    bundles.el);
   if (fromLink) joinButton.focus();
   view.refresh = refresher(async () => {
     const spaces = await loadSpaces();
@@ -603,6 +613,9 @@ async function viewSpace(main, id) {
         h('button', { type: 'submit', text: t('member-add') })));
   const invitations = h('div');
   const leaveBox = h('div', { class: 'actions' });
+  // Without network: a file carried to a partner town and opened there (bundle.js).
+  const bundles = bundleCard(id);
+  view.onProgress = (ev) => bundles.onProgress(ev);
   main.replaceChildren(title, h('h2', { text: t('space-members') }), members, leaveBox, adminForms, invitations,
     h('h2', { text: t('nav-docs') }), docs,
     h('form', { class: 'inline card', onsubmit: async (e) => {
@@ -616,6 +629,7 @@ async function viewSpace(main, id) {
         h('div', { class: 'field' }, h('label', { for: 'new-kind', text: t('doc-new') }), newKind),
         h('div', { class: 'field' }, h('label', { for: 'new-title', text: t('doc-title') }), newTitle),
         h('button', { type: 'submit', text: t('doc-create') }))),
+    bundles.el,
     h('h2', { text: t('space-log') }), log);
   view.refresh = refresher(async () => {
     const [m, d] = await Promise.all([api('GET', `/spaces/${id}/members`), api('GET', `/spaces/${id}/docs`), loadSpaces()]);
@@ -623,6 +637,7 @@ async function viewSpace(main, id) {
     title.textContent = spaceName(id);
     const mine = m.members.find((x) => x.id === S.me.id);
     const admin = Boolean(mine && mine.active && mine.role === 'admin');
+    bundles.members(m.members);
     adminForms.hidden = !admin;
     // An admin changes another town's role or removes it; its own row it leaves like anyone.
     const roleCell = (x) => {
@@ -1019,8 +1034,15 @@ const EXPORTS = [
 function exportBar(id, title) {
   const bar = h('div', { class: 'actions exports' });
   const notice = h('div');
+  // A long signed or Automerge export: the node reports its progress as `progress` events.
+  const progress = h('progress', { id: 'export-progress', max: 100, value: 0, hidden: true });
   for (const [format, type, ext] of EXPORTS) {
     bar.append(h('button', { type: 'button', class: 'small secondary', dataset: { export: format }, text: t(`export-${format}`), onclick: async () => {
+      S.exportProgress = (ev) => {
+        if (ev.work !== 'doc_export' || ev.doc !== id) return;
+        progress.hidden = false;
+        progress.value = ev.total > 0 ? Math.floor((ev.done * 100) / ev.total) : 100;
+      };
       try {
         const r = await api('GET', `/docs/${id}/export?format=${format}`);
         const bin = atob(r.data);
@@ -1030,9 +1052,13 @@ function exportBar(id, title) {
         notice.replaceChildren(left.length === 0 ? '' : h('div', { class: 'banner', role: 'status', id: 'export-left-out' },
           h('strong', { text: t('export-left-out', { n: left.length }) }),
           h('ul', {}, left.map((l) => h('li', { text: `${l.path}: ${l.value === undefined || l.value === null ? '' : l.value} — ${l.reason}` })))));
-      } catch (e) { toast(e.message); }
+      } catch (e) { toast(e.message); } finally {
+        S.exportProgress = null;
+        progress.hidden = true;
+      }
     } }));
   }
+  bar.append(progress);
   return h('div', {}, bar, notice);
 }
 

@@ -68,7 +68,19 @@ function syncPanel(status) {
         h('thead', {}, h('tr', {},
           h('th', { text: t('col-partner') }), h('th', { text: t('sync-col-state') }), h('th', { text: t('sync-col-last') }),
           h('th', { class: 'num', text: t('sync-col-waiting') }), h('th', { class: 'num', text: t('sync-col-received') }))),
-        h('tbody', {}, rows))));
+        h('tbody', {}, rows))),
+    carryHint(partners));
+}
+
+// A partner town offline with changes waiting for it: the file to carry (bundle.js) is on the
+// partnership's page.
+function carryHint(partners) {
+  const stuck = partners.some((p) => !p.online && p.waiting !== 0);
+  if (!stuck) return '';
+  const spaces = S.spaces || [];
+  const href = spaces.length === 1 ? `#/space/${spaces[0].id}` : '#/spaces';
+  return h('p', { class: 'small sync-carry', id: 'sync-carry' }, t('sync-carry-hint'), ' ',
+    h('a', { href, text: t('sync-carry-link') }));
 }
 
 const townList = (list) => list.map((p) => p.town || t('peer-unknown')).join(', ');
