@@ -22,8 +22,8 @@
 //! job set, polled by the same `select!`, and its result comes back as a `jobs::Done` that
 //! the loop acts on (see `task.rs`).
 //!
-//! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop,
-//! commands, swarm events), `sync.rs` (the sync protocol's requests and answers), `jobs.rs`
+//! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop;
+//! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync protocol's requests and answers), `jobs.rs`
 //! (engine jobs and what the loop does with their results), `session.rs` (the session
 //! table: gate, queue, rounds, `twin sync` waiters), `peers.rs` (partners, offences, bans,
 //! redial, the peer list), `presence.rs` (who has a document open now: the presence protocol),
