@@ -23,7 +23,8 @@
 //! the loop acts on (see `task.rs`).
 //!
 //! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop;
-//! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync protocol's requests and answers), `jobs.rs`
+//! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync protocol's requests and answers; hellos in `sync/hello.rs`, the
+//! sessions they drive in `sync/sessions.rs`), `jobs.rs`
 //! (engine jobs and what the loop does with their results), `session.rs` (the session
 //! table: gate, queue, rounds, `twin sync` waiters), `peers.rs` (partners, offences, bans,
 //! redial, the peer list), `presence.rs` (who has a document open now: the presence protocol),
