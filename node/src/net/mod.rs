@@ -22,13 +22,16 @@
 //! job set, polled by the same `select!`, and its result comes back as a `jobs::Done` that
 //! the loop acts on (see `task.rs`).
 //!
-//! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop,
-//! commands, swarm events), `sync.rs` (the sync protocol's requests and answers), `jobs.rs`
-//! (engine jobs and what the loop does with their results), `session.rs` (the session
-//! table: gate, queue, rounds, `twin sync` waiters), `peers.rs` (partners, offences, bans,
-//! redial, the peer list), `presence.rs` (who has a document open now: the presence protocol),
-//! `status.rs` (the sync panel's figures), `relay.rs` (the partnership relay: limits and who may use it),
-//! `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and a proxy).
+//! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop;
+//! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync
+//! protocol's requests and answers; hellos in `sync/hello.rs`, the sessions they drive in
+//! `sync/sessions.rs`), `jobs.rs` (engine jobs and what the loop does with their results),
+//! `session.rs` (the session table: gate, queue, rounds, `twin sync` waiters), `peers.rs`
+//! (partners, offences, bans, redial, the peer list), `presence.rs` (who has a document open
+//! now: the presence protocol; its book in `presence/book.rs`, its codec in
+//! `presence/codec.rs`), `status.rs` (the sync panel's figures), `relay.rs` (the partnership
+//! relay: limits and who may use it), `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and
+//! a proxy).
 
 mod behaviour;
 mod blobs;

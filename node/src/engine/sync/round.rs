@@ -1,0 +1,369 @@
+//! Sync rounds: building this node's next message of a session (with one signature per change
+//! chunk) and taking in a partner's round (checked, applied and persisted with the session's
+//! sync state in one flushed batch).
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{
+    Automerge, Change, ChangeHash,
+    sync::{self as am_sync, SyncDoc},
+};
+use twinmesh_protocol::{
+    ids::{DocId, SpaceId},
+    keys::{PublicKey, Signature},
+    signed::{self, ChangeRejection, ChangeToVerify},
+    wire::{ChunkSignatures, DocSync, Refusal},
+};
+
+use super::{super::DocMeta, Engine, open_round};
+use crate::{
+    error::NodeError,
+    store::{Batch, Table},
+};
+
+/// The result of receiving one sync round.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Changes that were new here and were applied.
+    pub applied: usize,
+    /// Changes refused, with the reason.
+    pub rejected: Vec<ChangeRejection>,
+    /// Valid changes held until the changes they depend on arrive.
+    pub waiting: usize,
+    /// Signed changes this node already held (applied or held back): sent to it twice.
+    pub duplicates: usize,
+    /// The reply to send, if any.
+    pub reply: Option<DocSync>,
+    /// Space of the document, when known.
+    pub space: Option<SpaceId>,
+}
+
+/// The signature a round carries for each of its change chunks: named by change hash (versions
+/// 1 to 3: a change the sender listed no signature for has none) or given by position (version
+/// 4, whose count [`open_round`] checked).
+enum RoundSignatures {
+    ByHash(HashMap<ChangeHash, Signature>),
+    InOrder(Vec<Signature>),
+}
+
+impl RoundSignatures {
+    fn new(signatures: ChunkSignatures) -> Self {
+        match signatures {
+            ChunkSignatures::Hashed(pairs) => {
+                RoundSignatures::ByHash(pairs.into_iter().map(|(h, s)| (ChangeHash(h), s)).collect())
+            }
+            ChunkSignatures::InOrder(sigs) => RoundSignatures::InOrder(sigs),
+        }
+    }
+
+    /// The signature of the chunk at `index`, whose change has `hash`.
+    fn of_chunk(&self, index: usize, hash: &ChangeHash) -> Option<Signature> {
+        match self {
+            RoundSignatures::ByHash(by_hash) => by_hash.get(hash).copied(),
+            RoundSignatures::InOrder(sigs) => sigs.get(index).copied(),
+        }
+    }
+}
+
+pub(crate) fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {
+    let mut k = peer.to_bytes().to_vec();
+    k.extend_from_slice(doc.as_bytes());
+    k
+}
+
+impl Engine {
+    /// The document to sync: loaded if `stored` (its Docs row exists; the caller read it),
+    /// else the in-memory copy of one arriving now.
+    fn doc_for_sync_as(&mut self, doc: &DocId, stored: bool) -> Result<&mut Automerge, NodeError> {
+        if stored {
+            return self.load(doc);
+        }
+        let actor = self.actor();
+        Ok(self.docs.entry(*doc).or_insert_with(|| Automerge::new().with_actor(actor)))
+    }
+
+    fn take_state(&mut self, peer: &PublicKey, doc: &DocId) -> Result<am_sync::State, NodeError> {
+        if let Some(s) = self.sync_states.remove(&(peer.to_bytes(), *doc)) {
+            return Ok(s);
+        }
+        Ok(match self.store.get(Table::SyncStates, &sync_key(peer, doc))? {
+            Some(bytes) => am_sync::State::decode(&bytes).unwrap_or_else(|_| am_sync::State::new()),
+            None => am_sync::State::new(),
+        })
+    }
+
+    fn put_state(&mut self, peer: &PublicKey, doc: &DocId, state: am_sync::State) -> Result<(), NodeError> {
+        let mut b = Batch::default();
+        b.put(Table::SyncStates, sync_key(peer, doc), state.encode());
+        self.sync_states.insert((peer.to_bytes(), *doc), state);
+        if self.store.get(Table::Docs, doc.as_bytes())?.is_some() {
+            self.store.commit(b)?;
+        }
+        Ok(())
+    }
+
+    /// Starts a new sync session with `peer` about `doc`: forgets the in-memory session state
+    /// (keeping the persisted shared heads, so nothing already shared is sent again) and returns
+    /// the opening message.
+    pub fn sync_start(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
+        self.sync_states.remove(&(peer.to_bytes(), *doc));
+        self.sync_generate(peer, doc)
+    }
+
+    /// The next message of a sync session with `peer` about `doc`, or `None` if this side has
+    /// nothing to say. Fails if the peer may not read the document's space.
+    pub fn sync_generate(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
+        let stored = self.stored_meta(doc)?;
+        let (space, kind) = match &stored {
+            Some(m) => (m.space, m.kind),
+            None => {
+                self.pending_docs.get(doc).copied().ok_or_else(|| NodeError::UnknownDoc(doc.to_string()))?
+            }
+        };
+        if !self.is_member(&space, peer)? {
+            return Err(NodeError::NotAllowed(format!(
+                "{} is not a member of the document's space",
+                peer.fmt_short()
+            )));
+        }
+        let mut state = self.take_state(peer, doc)?;
+        let shared_before = state.shared_heads.clone();
+        let am_doc = self.doc_for_sync_as(doc, stored.is_some())?;
+        let msg = am_doc.generate_sync_message(&mut state);
+        let out = match msg {
+            None => None,
+            Some(mut m) => {
+                // Stay on the V1 message format: one chunk per change, so that every change can
+                // be checked against its signature on arrival.
+                m.flags = None;
+                self.ask_for_what_held_changes_wait_for(doc, &mut m)?;
+                let signatures = self.signatures_of_chunks(doc, &m)?;
+                Some(DocSync {
+                    space,
+                    doc: *doc,
+                    kind,
+                    message: Some(m.encode()),
+                    signatures: ChunkSignatures::Hashed(signatures),
+                })
+            }
+        };
+        // Only the shared heads are persisted, and generating a message does not move them:
+        // nothing to write (the round that moved them wrote them with its changes).
+        if state.shared_heads == shared_before {
+            self.sync_states.insert((peer.to_bytes(), *doc), state);
+        } else {
+            self.put_state(peer, doc, state)?;
+        }
+        Ok(out)
+    }
+
+    /// One `(hash, signature)` per change chunk of `m`, in chunk order: what every protocol
+    /// version can send (version 4 sends the signatures alone and the receiver pairs them with
+    /// the chunks by position, so a skipped change would shift every later signature). Only the
+    /// signatures of the changes sent are read: reading every signature of the document made
+    /// each round cost time proportional to its history.
+    ///
+    /// # Errors
+    /// [`NodeError::Corrupt`] naming the document and the change if a change to send does not
+    /// parse or has no stored signature: the round is not sent at all.
+    fn signatures_of_chunks(
+        &self,
+        doc: &DocId,
+        m: &am_sync::Message,
+    ) -> Result<Vec<([u8; 32], Signature)>, NodeError> {
+        let hashes = m
+            .changes
+            .iter()
+            .map(|chunk| {
+                Change::from_bytes(chunk.to_vec()).map(|c| c.hash()).map_err(|e| {
+                    NodeError::Corrupt(format!("document {doc}: a change to send does not parse: {e}"))
+                })
+            })
+            .collect::<Result<Vec<ChangeHash>, NodeError>>()?;
+        // The one signature lookup of the sync path: one answer per hash, in order.
+        let found = self.signatures_of(doc, &hashes)?;
+        hashes
+            .iter()
+            .zip(found)
+            .map(|(hash, sig)| match sig {
+                Some(sig) => Ok((hash.0, sig)),
+                None => {
+                    tracing::error!(%doc, change = %hash, "a change to send has no stored signature");
+                    Err(NodeError::Corrupt(format!(
+                        "document {doc}: change {hash} has no usable signature; not sending the round"
+                    )))
+                }
+            })
+            .collect()
+    }
+
+    /// Changes held because a dependency is missing are invisible to Automerge, which would
+    /// ask the partner for the held changes themselves (already sent, so never resent in this
+    /// session) instead of what they wait for — after a Bloom filter false positive the two
+    /// nodes would never converge. The message asks for the missing dependencies instead.
+    fn ask_for_what_held_changes_wait_for(
+        &mut self,
+        doc: &DocId,
+        m: &mut am_sync::Message,
+    ) -> Result<(), NodeError> {
+        let held = self.quarantined(doc)?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
+        let deps: Vec<ChangeHash> = held
+            .iter()
+            .flat_map(|(c, _)| c.deps().iter().copied())
+            .filter(|d| !held_hashes.contains(d))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let Some(am_doc) = self.docs.get(doc) else { return Ok(()) };
+        let present = super::super::admit::present(am_doc, &deps);
+        let mut need: Vec<ChangeHash> = m.need.iter().filter(|h| !held_hashes.contains(h)).copied().collect();
+        need.extend(deps.into_iter().filter(|d| !present.contains(d)));
+        need.sort();
+        need.dedup();
+        m.need = need;
+        Ok(())
+    }
+
+    /// Receives one sync round from `peer`: verifies every change it carries (signature, and
+    /// that its author may write to the space), applies the accepted ones in one batch, persists
+    /// them with their signatures, and prepares the reply. Refused changes are reported; the
+    /// valid rest of the round still applies. A round that cannot be read as a whole (an
+    /// undecodable message, a bad Bloom filter, or on version 4 a signature count that differs
+    /// from the chunk count) is refused and nothing of it is applied.
+    pub fn sync_receive(&mut self, peer: &PublicKey, msg: DocSync) -> Result<Received, Refusal> {
+        self.sync_receive_inner(peer, msg).map_err(|e| match e {
+            NodeError::NotAllowed(_) => Refusal::NotAMember,
+            NodeError::UnknownDoc(_) | NodeError::UnknownSpace(_) => Refusal::UnknownDoc,
+            other => Refusal::BadMessage(other.to_string()),
+        })
+    }
+
+    pub(super) fn sync_receive_inner(
+        &mut self,
+        peer: &PublicKey,
+        msg: DocSync,
+    ) -> Result<Received, NodeError> {
+        let space = msg.space;
+        self.space(&space)?;
+        if !self.is_member(&space, peer)? || !self.is_member(&space, &self.key.public())? {
+            return Err(NodeError::NotAllowed("not a member".into()));
+        }
+        // The document's row, read once for the whole round.
+        let stored = self.stored_meta(&msg.doc)?;
+        let known_space = match &stored {
+            Some(m) => Some(m.space),
+            None => self.pending_docs.get(&msg.doc).map(|(s, _)| *s),
+        };
+        if known_space.is_some_and(|s| s != space) {
+            return Err(NodeError::NotAllowed("document is in another space".into()));
+        }
+        let unknown = known_space.is_none();
+        let doc_id = msg.doc;
+        let round = open_round(&doc_id, msg.message.as_deref(), &msg.signatures)?;
+        if unknown {
+            self.want_doc(doc_id, space, msg.kind);
+        }
+        let mut received = Received { space: Some(space), ..Default::default() };
+        let mut state = self.take_state(peer, &doc_id)?;
+        if let Some(mut m) = round {
+            // Every change is checked against the signature the round carries for it, whichever
+            // version carried the round: the versions differ only in how the two are paired.
+            let sigs = RoundSignatures::new(msg.signatures);
+            let mut parsed: Vec<(Change, Option<Signature>)> = Vec::new();
+            for (i, chunk) in m.changes.iter().enumerate() {
+                match super::super::parse_incoming_change(chunk.to_vec()) {
+                    Ok(c) => {
+                        let sig = sigs.of_chunk(i, &c.hash());
+                        parsed.push((c, sig));
+                    }
+                    Err(reason) => received.rejected.push(ChangeRejection::Malformed { reason }),
+                }
+            }
+            // The chunks are parsed; what reaches Automerge is set below (admitted changes only).
+            m.changes = am_sync::ChunkList::from(Vec::<Vec<u8>>::new());
+            let checks: Vec<ChangeToVerify<'_>> = parsed
+                .iter()
+                .map(|(c, sig)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: *sig })
+                .collect();
+            let results = signed::verify_batch(&doc_id, &checks);
+            let mut signed_ok: Vec<(Change, Signature)> = Vec::new();
+            for ((c, sig), r) in parsed.into_iter().zip(results) {
+                match (r, sig) {
+                    (Ok(_), Some(s)) => signed_ok.push((c, s)),
+                    // `verify_batch` refuses a change without a signature (`Unsigned`).
+                    (Ok(_), None) => received.rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
+                    (Err(rej), _) => received.rejected.push(rej),
+                }
+            }
+            // Authors are checked against the membership log; held changes join the pool, since
+            // a change in this round may make one of them valid, or bring what it waits for.
+            let incoming: HashSet<ChangeHash> = signed_ok.iter().map(|(c, _)| c.hash()).collect();
+            let quarantined = self.quarantined(&doc_id)?;
+            let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
+            let mut pool = signed_ok;
+            pool.extend(quarantined.into_iter().filter(|(c, _)| !incoming.contains(&c.hash())));
+            let (ok, bad) = self.classify(&space, &doc_id, pool)?;
+            let mut qb = Batch::default();
+            let new_bad: Vec<(Change, Signature)> = bad
+                .iter()
+                .filter(|(c, _, _)| incoming.contains(&c.hash()) && !q_hashes.contains(&c.hash()))
+                .map(|(c, s, _)| (c.clone(), *s))
+                .collect();
+            for (c, _, why) in &bad {
+                if incoming.contains(&c.hash()) {
+                    received.rejected.push(why.clone());
+                }
+            }
+            self.quarantine_batch(&mut qb, &doc_id, &new_bad, &[])?;
+            let was_stored = stored.is_some();
+            let meta = match stored {
+                Some(m) => m,
+                None => {
+                    let (space, kind) = self.pending_docs.get(&doc_id).copied().unwrap_or((space, msg.kind));
+                    DocMeta::arriving(space, kind)
+                }
+            };
+            let incoming: Vec<ChangeHash> = incoming.into_iter().collect();
+            received.duplicates =
+                super::super::admit::present(self.doc_for_sync_as(&doc_id, was_stored)?, &incoming).len()
+                    + incoming.iter().filter(|h| q_hashes.contains(h)).count();
+            // Only changes whose dependencies are present reach Automerge (see `admit`). The
+            // sync state goes in the same batch as the changes: one flush per round. It is
+            // kept only for a document that is (or is now being) stored, as in `put_state`.
+            let state_key = sync_key(peer, &doc_id);
+            let admitted = self.admit_with(&doc_id, meta, ok, &q_hashes, qb, |doc, ready, writes| {
+                let keep_state = was_stored || !ready.is_empty();
+                let mut m = m.clone();
+                m.changes = am_sync::ChunkList::from(
+                    ready.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>(),
+                );
+                doc.receive_sync_message(&mut state, m).map_err(|e| {
+                    NodeError::InvalidInput(format!("sync message could not be applied: {e}"))
+                })?;
+                if keep_state {
+                    writes.put(Table::SyncStates, state_key.clone(), state.encode());
+                } else {
+                    writes.remove(Table::SyncStates, state_key.clone());
+                }
+                Ok(())
+            })?;
+            received.applied = admitted.applied;
+            received.waiting = admitted.waiting;
+            received.rejected.extend(admitted.refused);
+            for r in &received.rejected {
+                // The network task logs the peer at warn, rate-limited (`net::NetTask::misbehaved`).
+                tracing::debug!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
+            }
+            // Persisted with the round's changes above.
+            self.sync_states.insert((peer.to_bytes(), doc_id), state);
+        } else {
+            self.put_state(peer, &doc_id, state)?;
+        }
+        received.reply = self.sync_generate(peer, &doc_id)?;
+        Ok(received)
+    }
+}

@@ -1,0 +1,213 @@
+//! Tests of sync with partners: the pending-document cap, rounds on every protocol version,
+//! one flushed batch per received round, and refused signatures.
+
+use automerge::{
+    Automerge, Change, ChangeHash, sync as am_sync,
+    transaction::{CommitOptions, Transactable},
+};
+use twinmesh_protocol::{
+    export::DocExport,
+    ids::DocId,
+    keys::SecretKey,
+    membership::Role,
+    schema::DocKind,
+    signed::{ChangeRejection, actor_id, sign_change},
+    wire::{ChunkSignatures, DocSync, Request, Version},
+};
+
+use super::{Engine, MAX_PENDING_DOCS};
+use crate::{
+    error::NodeError,
+    identity::DataDir,
+    store::{Batch, Table, trees},
+};
+
+/// Documents listed by a member and never sent are forgotten in bulk past the cap, and the
+/// one just listed is kept.
+#[test]
+fn documents_listed_but_never_sent_are_bounded() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut e = Engine::init(&DataDir::new(dir.path()), "Saint-Pol", "FR", false).expect("init");
+    let space = e.create_space("S").expect("space").id;
+    let id = |i: usize| {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        DocId::from_bytes(b)
+    };
+    for i in 0..MAX_PENDING_DOCS {
+        e.expect_doc(space, id(i), DocKind::Plan);
+    }
+    assert_eq!(e.pending_docs.len(), MAX_PENDING_DOCS);
+    e.expect_doc(space, id(0), DocKind::Plan);
+    assert_eq!(e.pending_docs.len(), MAX_PENDING_DOCS, "one already listed changes nothing");
+    e.expect_doc(space, id(MAX_PENDING_DOCS), DocKind::Plan);
+    assert_eq!(e.pending_docs.len(), 1);
+    assert!(e.pending_docs.contains_key(&id(MAX_PENDING_DOCS)));
+}
+
+/// A founder with a plan of a few changes, and a member that learned the space (and that
+/// the plan exists) from the founder's hello.
+fn pair() -> (Engine, Engine, DocId, [tempfile::TempDir; 2]) {
+    let dirs = [tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir")];
+    let mut a = Engine::init(&DataDir::new(dirs[0].path()), "Saint-Pol", "FR", false).expect("init");
+    let mut b = Engine::init(&DataDir::new(dirs[1].path()), "Warstein", "DE", false).expect("init");
+    let space = a.create_space("S").expect("space").id;
+    a.add_member(&space, b.me().key, "Warstein", Role::Editor).expect("add");
+    let doc = a.create_doc(&space, DocKind::Plan, "P", None).expect("doc").id;
+    let path = "summary".parse().expect("path");
+    for i in 0..5 {
+        a.splice_text(&doc, &path, &[(0, 0, &format!("{i} "))], None, None).expect("splice");
+    }
+    let hello = a.hello_for(&b.me().key).expect("hello");
+    let a_me = a.me().clone();
+    b.on_hello(&a_me.key, a_me.clone(), hello).expect("on hello");
+    (a, b, doc, dirs)
+}
+
+/// `msg` as a node speaking `version` receives it: written and read by that version.
+fn over(version: Version, msg: DocSync) -> DocSync {
+    let bytes = Request::Sync(msg).to_wire(version).expect("a node's round goes out on every version");
+    match Request::from_wire(&bytes, version) {
+        Ok(Request::Sync(m)) => m,
+        other => panic!("{version}: {other:?}"),
+    }
+}
+
+#[test]
+fn rounds_a_node_builds_go_out_on_every_version_and_the_partner_converges() {
+    for version in [Version::V4, Version::V3] {
+        let (mut a, mut b, doc, _dirs) = pair();
+        let (a_key, b_key) = (a.me().key, b.me().key);
+        let mut next = b.sync_start(&a_key, &doc).expect("start");
+        let mut rounds = 0;
+        while let Some(req) = next {
+            rounds += 1;
+            assert!(rounds < 16, "{version}: the session ends");
+            let at_a = a.sync_receive(&b_key, over(version, req)).expect("a receives");
+            assert!(at_a.rejected.is_empty(), "{version}: {:?}", at_a.rejected);
+            let reply = at_a.reply.unwrap_or_else(|| DocSync {
+                space: at_a.space.expect("space"),
+                doc,
+                kind: DocKind::Plan,
+                message: None,
+                signatures: ChunkSignatures::default(),
+            });
+            if let ChunkSignatures::Hashed(pairs) = &reply.signatures
+                && let Some(bytes) = &reply.message
+            {
+                // One pair per chunk, in chunk order: what lets version 4 drop the hashes.
+                let m = am_sync::Message::decode(bytes).expect("decodes");
+                let hashes: Vec<[u8; 32]> = m
+                    .changes
+                    .iter()
+                    .map(|c| Change::from_bytes(c.to_vec()).expect("change").hash().0)
+                    .collect();
+                assert_eq!(pairs.iter().map(|(h, _)| *h).collect::<Vec<_>>(), hashes);
+            }
+            let at_b = b.sync_receive(&a_key, over(version, reply)).expect("b receives");
+            assert!(at_b.rejected.is_empty(), "{version}: {:?}", at_b.rejected);
+            next = at_b.reply;
+        }
+        assert_eq!(b.heads(&doc).expect("b heads"), a.heads(&doc).expect("a heads"), "{version}");
+        let history = b.history(&doc).expect("history");
+        assert_eq!(history.len() as u64, a.doc_meta(&doc).expect("meta").changes, "{version}");
+        assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
+    }
+}
+
+/// A received round is one flushed batch: its changes and the sync state together, and the
+/// reply it generates writes nothing. The state so written is what the next session (after
+/// a restart) starts from: nothing already shared is sent again.
+#[test]
+fn a_received_round_is_one_flushed_batch_and_its_sync_state_survives_a_restart() {
+    let (mut a, mut b, doc, dirs) = pair();
+    let (a_key, b_key) = (a.me().key, b.me().key);
+    let before = b.store.commits();
+    let mut next = b.sync_start(&a_key, &doc).expect("start");
+    assert_eq!(b.store.commits(), before, "opening a session writes nothing");
+    let mut rounds = 0;
+    while let Some(req) = next {
+        rounds += 1;
+        assert!(rounds < 16, "the session ends");
+        let at_a = a.sync_receive(&b_key, req).expect("a receives");
+        let Some(reply) = at_a.reply else { break };
+        let commits = b.store.commits();
+        let at_b = b.sync_receive(&a_key, reply).expect("b receives");
+        assert!(at_b.rejected.is_empty(), "{:?}", at_b.rejected);
+        assert!(
+            b.store.commits() - commits <= 1,
+            "round {rounds}: {} flushes for one received round",
+            b.store.commits() - commits
+        );
+        next = at_b.reply;
+    }
+    assert_eq!(b.heads(&doc).expect("b heads"), a.heads(&doc).expect("a heads"));
+    // After a restart, B's first message tells A the shared heads: A has nothing to send.
+    b.close();
+    let mut b = Engine::open(&DataDir::new(dirs[1].path())).expect("reopen");
+    let opening = b.sync_start(&a_key, &doc).expect("start").expect("an opening message");
+    let at_a = a.sync_receive(&b_key, opening).expect("a receives");
+    let sent_changes = at_a
+        .reply
+        .and_then(|r| r.message)
+        .map(|m| am_sync::Message::decode(&m).expect("decodes").changes.len())
+        .unwrap_or(0);
+    assert_eq!(sent_changes, 0, "nothing already shared is sent again after a restart");
+}
+
+#[test]
+fn a_tampered_signature_is_refused_by_name_whichever_form_carries_it() {
+    let (mut a, _b, doc, _dirs) = pair();
+    let member = SecretKey::from_bytes([7; 32]);
+    let space = a.doc_meta(&doc).expect("meta").space;
+    a.add_member(&space, member.public(), "Kaštela", Role::Editor).expect("add");
+    let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
+    let change = |suffix: u8, field: &str| {
+        let mut d =
+            Automerge::load(&saved).expect("load").with_actor(actor_id(&member.public(), [suffix; 16]));
+        let mut tx = d.transaction();
+        tx.put(automerge::ROOT, field, "x").expect("put");
+        let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
+        automerge::ReadDoc::get_change_by_hash(&d, &h.expect("hash")).expect("change")
+    };
+    let (good, tampered) = (change(1, "acronym"), change(2, "working_language"));
+    let good_sig = sign_change(&member, &doc, &good.hash());
+    let wrong_sig = sign_change(&member, &doc, &ChangeHash([9; 32]));
+    let m = am_sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: am_sync::ChunkList::from(vec![good.raw_bytes().to_vec(), tampered.raw_bytes().to_vec()]),
+        flags: None,
+        version: am_sync::MessageVersion::V1,
+    }
+    .encode();
+    let forms = [
+        ChunkSignatures::InOrder(vec![good_sig, wrong_sig]),
+        ChunkSignatures::Hashed(vec![(good.hash().0, good_sig), (tampered.hash().0, wrong_sig)]),
+    ];
+    for (i, signatures) in forms.into_iter().enumerate() {
+        let msg = DocSync { space, doc, kind: DocKind::Plan, message: Some(m.clone()), signatures };
+        let got = a.sync_receive(&member.public(), msg).expect("answered");
+        assert_eq!(got.rejected, vec![ChangeRejection::BadSignature { hash: tampered.hash() }]);
+        // The good change applies the first time and is a duplicate the second.
+        assert_eq!((got.applied, got.duplicates), if i == 0 { (1, 0) } else { (0, 1) });
+    }
+}
+
+#[test]
+fn a_change_without_a_stored_signature_stops_the_round_instead_of_shifting_signatures() {
+    let (mut a, mut b, doc, _dirs) = pair();
+    let (a_key, b_key) = (a.me().key, b.me().key);
+    let head = a.heads(&doc).expect("heads")[0];
+    let mut batch = Batch::default();
+    batch.remove(Table::Sigs, trees::change_key(doc.as_bytes(), &head.0));
+    a.store.commit(batch).expect("commit");
+    let first = b.sync_start(&a_key, &doc).expect("start").expect("a first message");
+    match a.sync_receive_inner(&b_key, first) {
+        Err(NodeError::Corrupt(m)) => {
+            assert!(m.contains(&doc.to_string()) && m.contains(&head.to_string()), "{m}")
+        }
+        other => panic!("a corrupt-store error naming the document, got {other:?}"),
+    }
+}
