@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Subcommand;
 use serde_json::{Value, json};
-use twinmesh_node::api::Request;
+use twinmesh_node::{api::Request, t};
 use twinmesh_protocol::ids::SpaceId;
 
 use crate::{
@@ -47,8 +47,8 @@ pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
             )?;
             let bytes = data_encoding::BASE64
                 .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
-                .context("the node sent a malformed bundle")?;
-            super::doc::write_atomically(&output, &bytes)?;
+                .context(t!(ctx.lang, "cli-bad-answer"))?;
+            super::doc::write_atomically(ctx, &output, &bytes)?;
             let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
             if ctx.json {
                 return output::json(&json!({
@@ -60,32 +60,40 @@ pub(crate) fn run(ctx: &Ctx, c: BundleCmd) -> anyhow::Result<()> {
                 }));
             }
             out!(
-                "wrote {} ({} document(s), {} change(s), {} bytes)",
-                output.display(),
-                n("documents"),
-                n("changes"),
-                bytes.len()
+                "{}",
+                t!(
+                    ctx.lang,
+                    "cli-bundle-written",
+                    file = output.display().to_string(),
+                    documents = n("documents"),
+                    changes = n("changes"),
+                    size = twinmesh_node::locale::bytes(ctx.lang, bytes.len() as u64)
+                )
             );
         }
         BundleCmd::Import { file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = std::fs::read(&file)
+                .with_context(|| t!(ctx.lang, "cli-cannot-read", file = file.display().to_string()))?;
             let request = Request::BundleImport { data: data_encoding::BASE64.encode(&bytes) };
             let v = progress::call(ctx, &mut client, Work::BundleImport, request)?;
             if ctx.json {
                 return output::json(&v);
             }
             let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let waiting = match n("changes_waiting") {
+                0 => String::new(),
+                w => t!(ctx.lang, "cli-bundle-waiting", count = w),
+            };
             out!(
-                "{} of {} change(s) were new, in {} document(s) ({} new){}",
-                n("changes_added"),
-                n("changes_in_bundle"),
-                n("documents"),
-                n("new_documents"),
-                if n("changes_waiting") > 0 {
-                    format!("; {} wait for earlier changes", n("changes_waiting"))
-                } else {
-                    String::new()
-                }
+                "{}{waiting}",
+                t!(
+                    ctx.lang,
+                    "cli-bundle-imported",
+                    added = n("changes_added"),
+                    total = n("changes_in_bundle"),
+                    documents = n("documents"),
+                    new = n("new_documents")
+                )
             );
         }
     }

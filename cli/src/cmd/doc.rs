@@ -7,20 +7,21 @@ use clap::Subcommand;
 use serde_json::Value;
 use serde_json::json;
 use twinmesh_node::{
-    api::{EditSpec, ExportFormat, Request},
-    engine::{DocInfo, EditOutcome, HistoryEntry, HistoryPage, ImportReport, PlainImport, SignatureStatus},
+    api::{EditSpec, Request},
+    engine::{DocInfo, EditOutcome},
+    t,
 };
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     schema::{DocKind, Field, FieldType, Path},
 };
 
-use crate::{
-    Ctx,
-    client::Client,
-    output,
-    progress::{self, Work},
-};
+use crate::{Ctx, client::Client, output};
+
+mod files;
+mod history;
+
+pub(crate) use history::short_hash;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum DocCmd {
@@ -104,34 +105,7 @@ pub(crate) enum DocCmd {
     /// instead (hash, author town, officer, time, message, signature check, and whether the
     /// change was refused). `--json` prints the page: every change (`entries`, each with its
     /// field `items`) and the `sittings`.
-    History {
-        /// The document.
-        doc: DocId,
-        /// How many changes to read (1 to 1000).
-        #[arg(long, default_value_t = twinmesh_node::engine::HISTORY_PAGE_DEFAULT)]
-        limit: usize,
-        /// Only changes before this one (a hash or unique prefix): the next older page.
-        #[arg(long, value_name = "CHANGE")]
-        before: Option<String>,
-        /// One line per change instead of sittings.
-        #[arg(long)]
-        changes: bool,
-        /// Only changes by this town: its name, PeerId or key.
-        #[arg(long, value_name = "TOWN")]
-        town: Option<String>,
-        /// Only changes by this officer (any case; part of the name is enough).
-        #[arg(long, value_name = "NAME")]
-        by_officer: Option<String>,
-        /// Only changes to this field or anything under it: `budget/lines`, `summary`.
-        #[arg(long, value_name = "PATH")]
-        field: Option<String>,
-        /// Only changes on or after this day: 2027-04-30, or as you write dates (30.04.2027).
-        #[arg(long, value_name = "DATE")]
-        since: Option<String>,
-        /// Only changes on or before this day.
-        #[arg(long, value_name = "DATE")]
-        until: Option<String>,
-    },
+    History(history::HistoryArgs),
     #[command(flatten)]
     Versions(super::version::VersionCmd),
     #[command(flatten)]
@@ -233,17 +207,16 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 return output::json(&docs);
             }
             if docs.is_empty() {
-                out!("no documents yet: create one with `twin doc new SPACE --kind plan --title TITLE`");
+                out!("{}", t!(ctx.lang, "cli-no-documents"));
             }
             for d in docs {
-                out!(
-                    "{}  {:<8}  {}  ({} changes, updated {})",
-                    d.id,
-                    d.meta.kind,
-                    d.meta.title,
-                    d.meta.changes,
-                    d.meta.updated.to_rfc3339()
+                let about = t!(
+                    ctx.lang,
+                    "cli-doc-line",
+                    changes = d.meta.changes,
+                    updated = d.meta.updated.to_rfc3339()
                 );
+                out!("{}  {:<8}  {}  ({about})", d.id, d.meta.kind, d.meta.title);
             }
         }
         DocCmd::Set { doc, path, value, message } => {
@@ -251,20 +224,21 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
         }
         DocCmd::Text { doc, path, text, file, message } => {
             let text = match (text, file) {
-                (Some(_), Some(_)) => anyhow::bail!("give the text or --file, not both"),
+                (Some(_), Some(_)) => anyhow::bail!(t!(ctx.lang, "cli-text-or-file")),
                 (Some(t), None) => t,
-                (None, Some(f)) if f.as_os_str() == "-" => read_stdin()?,
-                (None, Some(f)) => {
-                    std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?
-                }
-                (None, None) => read_stdin()?,
+                (None, Some(f)) if f.as_os_str() == "-" => read_stdin(ctx)?,
+                (None, Some(f)) => std::fs::read_to_string(&f)
+                    .with_context(|| t!(ctx.lang, "cli-cannot-read", file = f.display().to_string()))?,
+                (None, None) => read_stdin(ctx)?,
             };
             edit(&mut client, doc, vec![EditSpec::Text { path: path.to_string(), text }], message)?;
         }
         DocCmd::Add { doc, list, fields } => {
             let mut pairs = Vec::new();
             for f in fields {
-                let (k, v) = f.split_once('=').with_context(|| format!("'{f}' is not name=value"))?;
+                let (k, v) = f
+                    .split_once('=')
+                    .with_context(|| t!(ctx.lang, "cli-not-name-value", text = f.as_str()))?;
                 pairs.push((k.trim().to_string(), v.to_string()));
             }
             edit(&mut client, doc, vec![EditSpec::Add { list: list.to_string(), fields: pairs }], None)?;
@@ -286,7 +260,7 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
             );
             let conflicts = v.get("conflicts").and_then(Value::as_array).cloned().unwrap_or_default();
             if !markdown && !conflicts.is_empty() {
-                eprintln!("{} conflicting field(s): set each again to resolve:", conflicts.len());
+                eprintln!("{}", t!(ctx.lang, "cli-conflicts", count = conflicts.len()));
                 for c in conflicts {
                     eprintln!(
                         "  twin doc set {doc} {} VALUE",
@@ -295,137 +269,13 @@ pub(crate) fn run(ctx: &Ctx, c: DocCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        DocCmd::History { doc, limit, before, changes, town, by_officer, field, since, until } => {
-            let filtered = [&town, &by_officer, &field, &since, &until].iter().any(|f| f.is_some());
-            let request = Request::DocSittings {
-                doc,
-                limit: Some(limit),
-                before,
-                town,
-                by_officer,
-                field,
-                since,
-                until,
-                lang: Some(ctx.lang),
-            };
-            let page: HistoryPage = client.call_as(ctx, request)?;
-            if ctx.json {
-                return output::json(&page);
-            }
-            if changes {
-                for e in &page.entries {
-                    out!("{}", printable(&history_line(e)));
-                }
-            } else {
-                for s in page.sittings.iter().flatten() {
-                    out!("{}", printable(&s.text));
-                    for item in &s.items {
-                        out!("  {}", printable(&item.text));
-                    }
-                }
-                let refused = page.entries.iter().filter(|e| !e.accepted).count();
-                if refused > 0 {
-                    let count = twinmesh_node::i18n::FluentValue::from(refused);
-                    let d = twinmesh_node::i18n::FluentValue::from(doc.to_string());
-                    out!(
-                        "{}",
-                        twinmesh_node::i18n::tr(
-                            ctx.lang,
-                            "history-refused-count",
-                            &[("count", count), ("doc", d)]
-                        )
-                    );
-                }
-            }
-            match &page.older {
-                Some(older) if filtered => eprintln!(
-                    "more changes may match: twin doc history {doc} --before {} with the same filters",
-                    short_hash(older)
-                ),
-                Some(older) => eprintln!(
-                    "{} older change(s) of {}: twin doc history {doc} --before {}",
-                    page.total.saturating_sub(page.entries.len()),
-                    page.total,
-                    short_hash(older)
-                ),
-                None => {}
-            }
-        }
-        DocCmd::Export { doc, output, format } => {
-            let format = match format {
-                Format::Signed => ExportFormat::Signed,
-                Format::Automerge => ExportFormat::Automerge,
-                Format::Ics => ExportFormat::Ics,
-                Format::Csv => ExportFormat::Csv,
-                Format::Docx => ExportFormat::Docx,
-                Format::Odt => ExportFormat::Odt,
-                Format::Pdf => ExportFormat::Pdf,
-                Format::Xlsx => ExportFormat::Xlsx,
-            };
-            // The signed and Automerge files are the engine's own work, with a progress bar.
-            let v = if matches!(format, ExportFormat::Signed | ExportFormat::Automerge) {
-                progress::call(ctx, &mut client, Work::DocExport, Request::DocExport { doc, format })?
-            } else {
-                client.call(ctx, Request::DocExport { doc, format })?
-            };
-            let bytes = data_encoding::BASE64
-                .decode(v.get("data").and_then(Value::as_str).unwrap_or_default().as_bytes())
-                .context("the node sent a malformed export")?;
-            write_atomically(&output, &bytes)?;
-            let left_out = v.get("left_out").cloned().unwrap_or_else(|| json!([]));
-            if ctx.json {
-                return output::json(
-                    &json!({"doc": doc.to_string(), "file": output, "bytes": bytes.len(), "left_out": left_out}),
-                );
-            }
-            out!("wrote {} ({} bytes)", output.display(), bytes.len());
-            for l in left_out.as_array().into_iter().flatten() {
-                let field = |k: &str| l.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-                eprintln!("left out {}: {} ({})", field("path"), field("value"), field("reason"));
-            }
-        }
+        DocCmd::History(a) => history::run(ctx, &mut client, a)?,
+        DocCmd::Export { doc, output, format } => files::export(ctx, &mut client, doc, output, format)?,
         DocCmd::Import { file, space, plain: true, kind, title } => {
-            let space = space.context("--plain needs --space: the space the new document goes into")?;
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let data = data_encoding::BASE64.encode(&bytes);
-            let origin = file.file_name().map(|n| n.to_string_lossy().into_owned());
-            let request = Request::DocImportPlain { data, space, kind, title, origin };
-            let report: PlainImport =
-                serde_json::from_value(progress::call(ctx, &mut client, Work::DocImport, request)?)
-                    .context("unexpected answer from the node")?;
-            if ctx.json {
-                return output::json(&report);
-            }
-            out!(
-                "{} '{}' ({}): a new document from {} change(s) by {} author(s)",
-                report.doc,
-                report.title,
-                report.kind,
-                report.foreign_changes,
-                report.foreign_actors
-            );
-            for l in &report.left_out {
-                eprintln!("left out {}: {} ({})", l.path, l.value, l.reason);
-            }
+            files::import_plain(ctx, &mut client, file, space, kind, title)?
         }
         DocCmd::Import { file, space, plain: false, .. } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let data = data_encoding::BASE64.encode(&bytes);
-            let request = Request::DocImport { data, space };
-            let report: ImportReport =
-                serde_json::from_value(progress::call(ctx, &mut client, Work::DocImport, request)?)
-                    .context("unexpected answer from the node")?;
-            if ctx.json {
-                return output::json(&report);
-            }
-            out!(
-                "{} '{}': {} of {} change(s) were new{}",
-                report.doc,
-                report.title,
-                report.changes_added,
-                report.changes_in_file,
-                if report.new_document { " (new document)" } else { "" }
-            );
+            files::import_signed(ctx, &mut client, file, space)?
         }
         DocCmd::Fields { .. } => {}
     }
@@ -437,64 +287,26 @@ fn print_edit(ctx: &Ctx, out: &twinmesh_node::engine::EditOutcome) -> anyhow::Re
         return output::json(out);
     }
     match (&out.change, &out.added) {
-        (None, _) => out!("no change"),
-        (Some(_), Some((path, _))) => out!("added {path}"),
+        (None, _) => out!("{}", t!(ctx.lang, "cli-no-change")),
+        (Some(_), Some((path, _))) => out!("{}", t!(ctx.lang, "cli-added-item", path = path.to_string())),
         (Some(h), None) => out!("{} ({})", out.message, short_hash(h)),
     }
     Ok(())
 }
 
-/// One line of `doc history`: hash, time, who, message, and the signature check, or first of
-/// all that the change was refused (it is signed, yet not part of the document).
-fn history_line(e: &HistoryEntry) -> String {
-    let short = |k: &Option<String>| k.as_deref().map(|k| k[..10.min(k.len())].to_string());
-    let who = match (&e.author, &e.officer) {
-        (Some(a), Some(o)) => format!("{a} ({o})"),
-        (Some(a), None) => a.clone(),
-        (None, Some(o)) => format!("{} ({o})", short(&e.author_key).unwrap_or("unknown".into())),
-        (None, None) => short(&e.author_key).unwrap_or("unknown".into()),
-    };
-    let sig = match e.signature {
-        SignatureStatus::Verified => "signature ok",
-        SignatureStatus::Missing => "UNSIGNED",
-        SignatureStatus::Invalid => "BAD SIGNATURE",
-    };
-    let status = match (e.accepted, &e.refused_because) {
-        (true, _) => format!("[{sig}]"),
-        (false, why) => format!("[REFUSED: {}; {sig}]", why.as_deref().unwrap_or("not part of the document")),
-    };
-    format!(
-        "{}  {}  {who}: {}  {status}",
-        short_hash(&e.hash),
-        e.time_utc,
-        e.message.lines().next().unwrap_or("")
-    )
-}
-
-/// `text` safe to print on a terminal: what a partner wrote (values, officer names, messages)
-/// cannot move the cursor, clear the screen or start a new line that looks like another
-/// entry; each control character shows as U+FFFD.
-fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
-}
-
-/// A change hash as people see it: 12 hex digits, which `--at` and `--before` accept (any unique
-/// prefix of at least 8 does).
-fn short_hash(h: &str) -> &str {
-    &h[..12.min(h.len())]
-}
-
-fn read_stdin() -> anyhow::Result<String> {
+fn read_stdin(ctx: &Ctx) -> anyhow::Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).context("cannot read the text from standard input")?;
+    std::io::stdin().read_to_string(&mut s).context(t!(ctx.lang, "cli-cannot-read-stdin"))?;
     Ok(s)
 }
 
 /// Writes to a temporary file beside `path`, then renames: a crash never leaves half a file.
-pub(crate) fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_atomically(ctx: &Ctx, path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&tmp, bytes)
+        .with_context(|| t!(ctx.lang, "cli-cannot-write", file = tmp.display().to_string()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| t!(ctx.lang, "cli-cannot-write", file = path.display().to_string()))?;
     Ok(())
 }
 
@@ -523,46 +335,4 @@ fn fields(ctx: &Ctx, kind: DocKind) -> anyhow::Result<()> {
         out!("{p:<40} {t:<30} {l}");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use twinmesh_protocol::time::Timestamp;
-
-    use super::*;
-
-    fn entry(accepted: bool) -> HistoryEntry {
-        HistoryEntry {
-            hash: "505231a9344d".repeat(5) + "abcd",
-            author_key: None,
-            author_id: None,
-            author: Some("Warstein".into()),
-            officer: Some("J. Becker".into()),
-            time: Timestamp(0),
-            time_utc: "2026-01-01T00:00:00Z".into(),
-            message: "budget/lines/0/amount: '1.00 EUR' -> '2.00 EUR'".into(),
-            seq: 2,
-            signature: SignatureStatus::Verified,
-            accepted,
-            refused_because: (!accepted).then(|| "the author may not write to this space".into()),
-            items: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn what_a_partner_wrote_cannot_steer_the_terminal() {
-        assert_eq!(printable("Budget \u{1b}[2J · A\nB\r"), "Budget \u{FFFD}[2J · A\u{FFFD}B\u{FFFD}");
-        assert_eq!(
-            printable("Budgetposten 1 · Betrag: 4.200,00\u{a0}€"),
-            "Budgetposten 1 · Betrag: 4.200,00\u{a0}€"
-        );
-    }
-
-    #[test]
-    fn a_refused_change_is_marked_refused_not_just_signature_ok() {
-        let line = history_line(&entry(false));
-        assert!(line.contains("[REFUSED: the author may not write to this space; signature ok]"), "{line}");
-        let line = history_line(&entry(true));
-        assert!(line.ends_with("[signature ok]") && line.starts_with("505231a9344d  "), "{line}");
-    }
 }

@@ -92,3 +92,32 @@ cli-storage-uncapped = Anhänge: { $used } (ohne Obergrenze)
 
 # twin doc version
 cli-no-such-version = dieses Dokument hat keine Version „{ $version }“
+
+# twin doc
+cli-no-documents = noch keine Dokumente: legen Sie eines an mit `twin doc new RAUM --kind plan --title TITEL`
+cli-doc-line = { $changes } Änderungen, aktualisiert { $updated }
+cli-text-or-file = geben Sie den Text oder --file an, nicht beides
+cli-not-name-value = „{ $text }“ hat nicht die Form Name=Wert
+cli-cannot-read-stdin = der Text kann nicht von der Standardeingabe gelesen werden
+cli-conflicts = { $count } Feld(er) im Konflikt: setzen Sie jedes erneut, um ihn aufzulösen:
+cli-no-change = keine Änderung
+cli-added-item = { $path } hinzugefügt
+cli-history-more-filtered = weitere Änderungen könnten passen: twin doc history { $doc } --before { $before } mit denselben Filtern
+cli-history-older = { $older } ältere Änderung(en) von { $total }: twin doc history { $doc } --before { $before }
+cli-unknown-author = unbekannt
+cli-signature-ok = Signatur gültig
+cli-signature-missing = NICHT SIGNIERT
+cli-signature-bad = UNGÜLTIGE SIGNATUR
+cli-refused = ABGELEHNT: { $why }
+cli-refused-not-part = nicht Teil des Dokuments
+cli-file-written = { $file } geschrieben ({ $size })
+cli-left-out = ausgelassen { $path }: { $value } ({ $reason })
+cli-plain-needs-space = --plain braucht --space: den Raum, in den das neue Dokument kommt
+cli-plain-imported = { $doc } „{ $title }“ ({ $kind }): ein neues Dokument aus { $changes } Änderung(en) von { $authors } Autor(en)
+cli-doc-imported = { $doc } „{ $title }“: { $added } von { $total } Änderung(en) waren neu
+cli-doc-imported-new = { $doc } „{ $title }“: { $added } von { $total } Änderung(en) waren neu (neues Dokument)
+
+# twin bundle
+cli-bundle-written = { $file } geschrieben ({ $documents } Dokument(e), { $changes } Änderung(en), { $size })
+cli-bundle-imported = { $added } von { $total } Änderung(en) waren neu, in { $documents } Dokument(en) ({ $new } neu)
+cli-bundle-waiting = ; { $count } warten auf frühere Änderungen

@@ -92,3 +92,32 @@ cli-storage-uncapped = attachments: { $used } (no cap)
 
 # twin doc version
 cli-no-such-version = this document has no version '{ $version }'
+
+# twin doc
+cli-no-documents = no documents yet: create one with `twin doc new SPACE --kind plan --title TITLE`
+cli-doc-line = { $changes } changes, updated { $updated }
+cli-text-or-file = give the text or --file, not both
+cli-not-name-value = '{ $text }' is not name=value
+cli-cannot-read-stdin = cannot read the text from standard input
+cli-conflicts = { $count } conflicting field(s): set each again to resolve:
+cli-no-change = no change
+cli-added-item = added { $path }
+cli-history-more-filtered = more changes may match: twin doc history { $doc } --before { $before } with the same filters
+cli-history-older = { $older } older change(s) of { $total }: twin doc history { $doc } --before { $before }
+cli-unknown-author = unknown
+cli-signature-ok = signature ok
+cli-signature-missing = UNSIGNED
+cli-signature-bad = BAD SIGNATURE
+cli-refused = REFUSED: { $why }
+cli-refused-not-part = not part of the document
+cli-file-written = wrote { $file } ({ $size })
+cli-left-out = left out { $path }: { $value } ({ $reason })
+cli-plain-needs-space = --plain needs --space: the space the new document goes into
+cli-plain-imported = { $doc } '{ $title }' ({ $kind }): a new document from { $changes } change(s) by { $authors } author(s)
+cli-doc-imported = { $doc } '{ $title }': { $added } of { $total } change(s) were new
+cli-doc-imported-new = { $doc } '{ $title }': { $added } of { $total } change(s) were new (new document)
+
+# twin bundle
+cli-bundle-written = wrote { $file } ({ $documents } document(s), { $changes } change(s), { $size })
+cli-bundle-imported = { $added } of { $total } change(s) were new, in { $documents } document(s) ({ $new } new)
+cli-bundle-waiting = ; { $count } wait for earlier changes

@@ -92,3 +92,32 @@ cli-storage-uncapped = pièces jointes : { $used } (sans plafond)
 
 # twin doc version
 cli-no-such-version = ce document n'a pas de version « { $version } »
+
+# twin doc
+cli-no-documents = aucun document pour l'instant : créez-en un avec `twin doc new ESPACE --kind plan --title TITRE`
+cli-doc-line = { $changes } modifications, mis à jour le { $updated }
+cli-text-or-file = donnez le texte ou --file, pas les deux
+cli-not-name-value = « { $text } » n'est pas de la forme nom=valeur
+cli-cannot-read-stdin = impossible de lire le texte sur l'entrée standard
+cli-conflicts = { $count } champ(s) en conflit : saisissez chacun à nouveau pour trancher :
+cli-no-change = aucune modification
+cli-added-item = { $path } ajouté
+cli-history-more-filtered = d'autres modifications peuvent correspondre : twin doc history { $doc } --before { $before } avec les mêmes filtres
+cli-history-older = { $older } modification(s) plus ancienne(s) sur { $total } : twin doc history { $doc } --before { $before }
+cli-unknown-author = inconnu
+cli-signature-ok = signature valide
+cli-signature-missing = NON SIGNÉE
+cli-signature-bad = SIGNATURE INVALIDE
+cli-refused = REFUSÉE : { $why }
+cli-refused-not-part = ne fait pas partie du document
+cli-file-written = { $file } écrit ({ $size })
+cli-left-out = laissé de côté { $path } : { $value } ({ $reason })
+cli-plain-needs-space = --plain demande --space : l'espace où va le nouveau document
+cli-plain-imported = { $doc } « { $title } » ({ $kind }) : un nouveau document à partir de { $changes } modification(s) de { $authors } auteur(s)
+cli-doc-imported = { $doc } « { $title } » : { $added } modification(s) nouvelle(s) sur { $total }
+cli-doc-imported-new = { $doc } « { $title } » : { $added } modification(s) nouvelle(s) sur { $total } (nouveau document)
+
+# twin bundle
+cli-bundle-written = { $file } écrit ({ $documents } document(s), { $changes } modification(s), { $size })
+cli-bundle-imported = { $added } modification(s) nouvelle(s) sur { $total }, dans { $documents } document(s) ({ $new } nouveau(x))
+cli-bundle-waiting = ; { $count } attendent des modifications antérieures

@@ -92,3 +92,32 @@ cli-storage-uncapped = allegati: { $used } (nessun limite)
 
 # twin doc version
 cli-no-such-version = questo documento non ha la versione «{ $version }»
+
+# twin doc
+cli-no-documents = ancora nessun documento: createne uno con `twin doc new SPAZIO --kind plan --title TITOLO`
+cli-doc-line = { $changes } modifiche, aggiornato il { $updated }
+cli-text-or-file = indicate il testo o --file, non entrambi
+cli-not-name-value = «{ $text }» non ha la forma nome=valore
+cli-cannot-read-stdin = impossibile leggere il testo dall'input standard
+cli-conflicts = { $count } campo/i in conflitto: impostate di nuovo ciascuno per risolvere:
+cli-no-change = nessuna modifica
+cli-added-item = aggiunto { $path }
+cli-history-more-filtered = altre modifiche potrebbero corrispondere: twin doc history { $doc } --before { $before } con gli stessi filtri
+cli-history-older = { $older } modifiche più vecchie su { $total }: twin doc history { $doc } --before { $before }
+cli-unknown-author = sconosciuto
+cli-signature-ok = firma valida
+cli-signature-missing = NON FIRMATA
+cli-signature-bad = FIRMA NON VALIDA
+cli-refused = RIFIUTATA: { $why }
+cli-refused-not-part = non fa parte del documento
+cli-file-written = scritto { $file } ({ $size })
+cli-left-out = tralasciato { $path }: { $value } ({ $reason })
+cli-plain-needs-space = --plain richiede --space: lo spazio in cui va il nuovo documento
+cli-plain-imported = { $doc } «{ $title }» ({ $kind }): un nuovo documento da { $changes } modifiche di { $authors } autori
+cli-doc-imported = { $doc } «{ $title }»: { $added } modifiche nuove su { $total }
+cli-doc-imported-new = { $doc } «{ $title }»: { $added } modifiche nuove su { $total } (nuovo documento)
+
+# twin bundle
+cli-bundle-written = scritto { $file } ({ $documents } documenti, { $changes } modifiche, { $size })
+cli-bundle-imported = { $added } modifiche nuove su { $total }, in { $documents } documenti ({ $new } nuovi)
+cli-bundle-waiting = ; { $count } attendono modifiche precedenti

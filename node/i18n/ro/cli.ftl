@@ -92,3 +92,32 @@ cli-storage-uncapped = atașamente: { $used } (fără limită)
 
 # twin doc version
 cli-no-such-version = acest document nu are versiunea „{ $version }”
+
+# twin doc
+cli-no-documents = încă niciun document: creați unul cu `twin doc new SPAȚIU --kind plan --title TITLU`
+cli-doc-line = { $changes } modificări, actualizat { $updated }
+cli-text-or-file = dați textul sau --file, nu pe amândouă
+cli-not-name-value = „{ $text }” nu are forma nume=valoare
+cli-cannot-read-stdin = textul nu poate fi citit de la intrarea standard
+cli-conflicts = { $count } câmp(uri) în conflict: setați-le din nou pe fiecare pentru a rezolva:
+cli-no-change = nicio modificare
+cli-added-item = s-a adăugat { $path }
+cli-history-more-filtered = pot corespunde și alte modificări: twin doc history { $doc } --before { $before } cu aceleași filtre
+cli-history-older = { $older } modificare(ări) mai vechi din { $total }: twin doc history { $doc } --before { $before }
+cli-unknown-author = necunoscut
+cli-signature-ok = semnătură validă
+cli-signature-missing = NESEMNATĂ
+cli-signature-bad = SEMNĂTURĂ INVALIDĂ
+cli-refused = REFUZATĂ: { $why }
+cli-refused-not-part = nu face parte din document
+cli-file-written = s-a scris { $file } ({ $size })
+cli-left-out = omis { $path }: { $value } ({ $reason })
+cli-plain-needs-space = --plain cere --space: spațiul în care intră noul document
+cli-plain-imported = { $doc } „{ $title }” ({ $kind }): un document nou din { $changes } modificare(ări) de la { $authors } autor(i)
+cli-doc-imported = { $doc } „{ $title }”: { $added } din { $total } modificare(ări) au fost noi
+cli-doc-imported-new = { $doc } „{ $title }”: { $added } din { $total } modificare(ări) au fost noi (document nou)
+
+# twin bundle
+cli-bundle-written = s-a scris { $file } ({ $documents } document(e), { $changes } modificare(ări), { $size })
+cli-bundle-imported = { $added } din { $total } modificare(ări) au fost noi, în { $documents } document(e) ({ $new } noi)
+cli-bundle-waiting = ; { $count } așteaptă modificări anterioare
