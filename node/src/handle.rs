@@ -27,7 +27,7 @@ pub struct NodeHandle {
     pub(crate) id: std::sync::Arc<Response>,
     /// The network status (the answer to [`Request::Status`]), kept current by the network
     /// task, so status never waits for the engine or the network task.
-    pub(crate) net_status: watch::Receiver<Value>,
+    pub(crate) net_status: watch::Receiver<net::NetStatus>,
 }
 
 impl NodeHandle {
@@ -60,7 +60,9 @@ impl NodeHandle {
         match env.request {
             Request::Id => return Ok((*self.id).clone()),
             Request::Schema => return Ok(Response::Schema(api::schema())),
-            Request::Status => return Ok(Response::Network(self.net_status.borrow().clone())),
+            Request::Status => {
+                return Ok(Response::Network(net::NetAnswer::Status(self.net_status.borrow().clone())));
+            }
             _ => {}
         }
         if env.request.is_read() {

@@ -11,7 +11,6 @@
 use std::{net::SocketAddr, thread::JoinHandle, time::Duration};
 
 use libp2p::Multiaddr;
-use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::{
@@ -158,7 +157,7 @@ impl Node {
         let (engine_handle, engine_thread) = crate::engine::handle::spawn(engine)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (net_tx, net_rx) = mpsc::channel(NET_QUEUE);
-        let (net_status_tx, net_status) = watch::channel(Value::Null);
+        let (net_status_tx, net_status) = watch::channel(net::NetStatus::default());
         let peer_id = crate::identity::peer_id(&key.public());
         let net_config = net::NetConfig {
             listen: config.listen.clone(),

@@ -75,10 +75,9 @@ pub enum Response {
     /// `space_storage`.
     Storage(SpaceUsage),
     /// What the network task answers (`peers`, `dial`, `sync`, `sync_status`, `doc_presence`,
-    /// `space_invite`, `space_join`) and the network status (`status`). These are still built
-    /// as JSON by the network task (`net/status.rs`, `net/peers.rs`); typing them is the next
-    /// step of issue 15.
-    Network(Value),
+    /// `space_invite`, `space_join`) and the network status (`status`): see
+    /// [`crate::net::NetAnswer`].
+    Network(crate::net::NetAnswer),
 }
 
 /// This node's identity.

@@ -11,6 +11,7 @@
 //! partner if there is one. A transfer cut off resumes from the chunks held, since they are on
 //! disk.
 
+use super::answers::BlobStatus;
 use std::{
     collections::{BTreeSet, HashMap, HashSet},
     io,
@@ -22,7 +23,6 @@ use libp2p::{
     PeerId, StreamProtocol,
     request_response::{self, OutboundRequestId, ResponseChannel},
 };
-use serde_json::{Value, json};
 
 use super::{jobs::Done, task::NetTask};
 use crate::{
@@ -197,15 +197,15 @@ impl Fetcher {
         true
     }
     /// For the network status.
-    pub(super) fn status(&self) -> Value {
-        json!({
-            "mode": if self.eager { "eager" } else { "on-demand" },
-            "fetching": self.files.len(),
-            "chunks_fetched": self.fetched,
-            "chunks_refused": self.refused,
-            "files_completed": self.completed,
-            "rate": self.rate,
-        })
+    pub(super) fn status(&self) -> BlobStatus {
+        BlobStatus {
+            mode: if self.eager { "eager" } else { "on-demand" },
+            fetching: self.files.len(),
+            chunks_fetched: self.fetched,
+            chunks_refused: self.refused,
+            files_completed: self.completed,
+            rate: self.rate,
+        }
     }
 }
 

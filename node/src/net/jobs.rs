@@ -7,12 +7,12 @@
 //! to queue itself on the engine's (first come, first served) queue: the engine runs the jobs
 //! of one step of the loop in the order the loop pushed them.
 
+use super::answers::{Joined, NetAnswer, SyncReport};
 use libp2p::{
     Multiaddr, PeerId, gossipsub,
     request_response::{OutboundRequestId, ResponseChannel},
     swarm::dial_opts::DialOpts,
 };
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -75,24 +75,27 @@ pub(super) enum Done {
     /// The remembered partners, to redial.
     Redial(Result<Vec<(PublicKey, PeerRecord)>, NodeError>),
     /// The remembered partners and their shared spaces, for the peer list.
-    PeerList { reply: oneshot::Sender<Result<Value, NodeError>>, known: Result<Vec<KnownPeer>, NodeError> },
+    PeerList {
+        reply: oneshot::Sender<Result<NetAnswer, NodeError>>,
+        known: Result<Vec<KnownPeer>, NodeError>,
+    },
     /// A presence job (see `presence.rs`).
     Presence(super::presence::PresenceDone),
     /// An answer for an API caller.
-    Reply { reply: oneshot::Sender<Result<Value, NodeError>>, result: Result<Value, NodeError> },
+    Reply { reply: oneshot::Sender<Result<NetAnswer, NodeError>>, result: Result<NetAnswer, NodeError> },
     /// This node's profile, to ask the inviter of a ticket to let it join.
     JoinReady {
         inviter: PeerId,
         addrs: Vec<Multiaddr>,
         space: SpaceId,
         secret: [u8; 16],
-        reply: oneshot::Sender<Result<Value, NodeError>>,
+        reply: oneshot::Sender<Result<NetAnswer, NodeError>>,
         me: Result<Municipality, NodeError>,
     },
     /// The joined space stored (and this node's spaces).
     Joined {
         inviter: PeerId,
-        reply: oneshot::Sender<Result<Value, NodeError>>,
+        reply: oneshot::Sender<Result<NetAnswer, NodeError>>,
         joined: Result<(SpaceId, Vec<SpaceId>), NodeError>,
     },
     /// A local document's digest, to announce.
@@ -171,7 +174,7 @@ impl NetTask {
             }
             Done::PeerList { reply, known } => {
                 let sessions = &self.sessions;
-                let list = known.map(|k| self.peers.list_json(k, |p| sessions.peer_sessions(p)));
+                let list = known.map(|k| NetAnswer::Peers(self.peers.list(k, |p| sessions.peer_sessions(p))));
                 let _ = reply.send(list);
             }
             Done::Reply { reply, result } => {
@@ -197,7 +200,7 @@ impl NetTask {
                     self.subscribe(spaces);
                     self.refresh_relay_allow();
                     self.send_hellos(vec![inviter], false, None, None);
-                    json!({"space": id, "joined": true, "inviter": inviter.to_string()})
+                    NetAnswer::Joined(Joined { space: id, joined: true, inviter: inviter.to_string() })
                 });
                 let _ = reply.send(result);
             }
@@ -266,7 +269,7 @@ impl NetTask {
     }
 
     /// Answers the peer list (one job for all partners).
-    pub(super) fn peer_list(&mut self, reply: oneshot::Sender<Result<Value, NodeError>>) {
+    pub(super) fn peer_list(&mut self, reply: oneshot::Sender<Result<NetAnswer, NodeError>>) {
         self.job(peers::known_peers, move |r| Done::PeerList { reply, known: r.and_then(|k| k) });
     }
 
@@ -389,11 +392,11 @@ impl NetTask {
             let w: SyncWaiter = self.waiters.swap_remove(i);
             let (applied, rejected) = self.peers.totals();
             let unreachable: Vec<String> = w.failed.iter().map(|p| p.to_string()).collect();
-            let _ = w.reply.send(Ok(json!({
-                "peers": w.peers.len().saturating_sub(w.failed.len()),
-                "unreachable": unreachable,
-                "changes_received": applied.saturating_sub(w.start_applied),
-                "changes_rejected": rejected.saturating_sub(w.start_rejected),
+            let _ = w.reply.send(Ok(NetAnswer::Synced(SyncReport {
+                peers: w.peers.len().saturating_sub(w.failed.len()),
+                unreachable,
+                changes_received: applied.saturating_sub(w.start_applied),
+                changes_rejected: u64::from(rejected.saturating_sub(w.start_rejected)),
             })));
         }
     }

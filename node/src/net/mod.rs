@@ -33,6 +33,7 @@
 //! relay: limits and who may use it), `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and
 //! a proxy).
 
+mod answers;
 mod behaviour;
 mod blobs;
 mod codec;
@@ -47,7 +48,6 @@ mod task;
 pub mod town_tcp;
 
 use libp2p::Multiaddr;
-use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
@@ -55,6 +55,10 @@ use twinmesh_protocol::{
     membership::Role,
 };
 
+pub use answers::{
+    BlobStatus, Connected, DocPartner, DocStatus, Invitation, Joined, NetAnswer, NetStatus, PartnerStatus,
+    PeerListed, PresenceList, Present, SharedSpace, SyncPanel, SyncReport,
+};
 pub use behaviour::{AGENT_VERSION, DIAL_TIMEOUT};
 pub use blobs::{AVOID_TIME, BLOB_REQUEST_TIMEOUT, BLOB_TICK, BlobCodec, MAX_IN_FLIGHT};
 pub use codec::{Inbound, SyncCodec, WireStats, wire_stats};
@@ -120,7 +124,7 @@ pub enum NetRequest {
 #[derive(Debug)]
 pub(crate) enum NetCmd {
     /// A request that needs the network, and where to send the answer.
-    Api(NetRequest, oneshot::Sender<Result<Value, NodeError>>),
+    Api(NetRequest, oneshot::Sender<Result<NetAnswer, NodeError>>),
     /// A local change to announce.
     Announce(DocId),
     /// Send a hello to every connected partner (after spaces or documents were added).
@@ -163,7 +167,7 @@ pub(crate) struct NetLinks {
     /// Live events for front ends (documents changed by partners, partner status).
     pub events: broadcast::Sender<NodeEvent>,
     /// The network status for `GET /api/v1/status`.
-    pub status: watch::Sender<Value>,
+    pub status: watch::Sender<NetStatus>,
 }
 
 /// Starts the network task: listens, redials remembered partners, and runs until shutdown.

@@ -1,13 +1,13 @@
 //! Partners: who is connected and how, their offences and bans, whom to redial, and the peer
 //! list `twin peers` shows.
 
+use super::answers::{PeerListed, SharedSpace};
 use std::{
     collections::{HashMap, HashSet},
     time::{Duration, Instant, SystemTime},
 };
 
 use libp2p::{Multiaddr, PeerId, multiaddr::Protocol, swarm::ConnectionId};
-use serde_json::{Value, json};
 use twinmesh_protocol::{keys::PublicKey, wire};
 
 use crate::{
@@ -158,7 +158,7 @@ impl PeerState {
 }
 
 /// A remembered partner with the spaces it shares with this node (one engine job for all).
-pub(super) type KnownPeer = (PublicKey, PeerRecord, Vec<Value>);
+pub(super) type KnownPeer = (PublicKey, PeerRecord, Vec<SharedSpace>);
 
 /// Every remembered partner with the spaces it shares with this node: the peer list's one
 /// engine job.
@@ -169,7 +169,7 @@ pub(super) fn known_peers(e: &mut Engine) -> Result<Vec<KnownPeer>, NodeError> {
         let mut shared = Vec::new();
         for s in &spaces {
             match e.is_member(&s.id, &key) {
-                Ok(true) => shared.push(json!({"space": s.id, "name": s.name})),
+                Ok(true) => shared.push(SharedSpace { space: s.id, name: s.name.clone() }),
                 Ok(false) => {}
                 Err(_) => {
                     shared.clear();
@@ -299,46 +299,53 @@ impl Peers {
 
     /// The peer list (`GET /api/v1/peers`): the remembered partners, then connected nodes
     /// this node does not remember. `sessions` counts the sessions running with a partner.
-    pub(super) fn list_json(&self, known: Vec<KnownPeer>, sessions: impl Fn(&PeerId) -> usize) -> Value {
+    pub(super) fn list(&self, known: Vec<KnownPeer>, sessions: impl Fn(&PeerId) -> usize) -> Vec<PeerListed> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for (key, rec, spaces) in known {
             let peer = crate::identity::peer_id(&key);
             seen.insert(peer);
             let state = self.connected.get(&peer);
-            out.push(json!({
-                "id": peer.to_string(),
-                "name": rec.profile.as_ref().map(|p| p.name.clone()),
-                "country": rec.profile.as_ref().map(|p| p.country.clone()),
-                "connected": state.is_some(),
-                "connection": state.map(PeerState::connection),
-                "hole_punch": state.and_then(|s| s.hole_punch.clone()),
-                "addrs": rec.addrs,
-                "last_seen": rec.last_seen,
-                "last_seen_utc": rec.last_seen.map(|t| t.to_rfc3339()),
-                "syncing_documents": sessions(&peer),
-                "changes_received": state.map(|s| s.applied).unwrap_or(0),
-                "changes_already_held": state.map(|s| s.duplicates).unwrap_or(0),
-                "changes_rejected": state.map(|s| s.rejected).unwrap_or(0),
-                "frames_refused": state.map(|s| s.refused_frames).unwrap_or(0),
-                "spaces": spaces,
-            }));
+            out.push(PeerListed {
+                id: peer.to_string(),
+                name: rec.profile.as_ref().map(|p| p.name.clone()),
+                country: rec.profile.as_ref().map(|p| p.country.clone()),
+                connected: state.is_some(),
+                connection: state.map(PeerState::connection),
+                hole_punch: state.and_then(|s| s.hole_punch.clone()),
+                addrs: rec.addrs,
+                last_seen: rec.last_seen,
+                last_seen_utc: rec.last_seen.map(|t| t.to_rfc3339()),
+                syncing_documents: sessions(&peer),
+                changes_received: state.map(|s| s.applied).unwrap_or(0),
+                changes_already_held: state.map(|s| s.duplicates).unwrap_or(0),
+                changes_rejected: state.map(|s| u64::from(s.rejected)).unwrap_or(0),
+                frames_refused: state.map(|s| u64::from(s.refused_frames)).unwrap_or(0),
+                spaces,
+            });
         }
         for (peer, state) in &self.connected {
             if !seen.contains(peer) {
-                out.push(json!({
-                    "id": peer.to_string(),
-                    "name": Value::Null,
-                    "connected": true,
-                    "connection": state.connection(),
-                    "addrs": state.addr.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-                    "changes_rejected": state.rejected,
-                    "frames_refused": state.refused_frames,
-                    "spaces": [],
-                }));
+                out.push(PeerListed {
+                    id: peer.to_string(),
+                    name: None,
+                    country: None,
+                    connected: true,
+                    connection: Some(state.connection()),
+                    hole_punch: state.hole_punch.clone(),
+                    addrs: state.addr.iter().map(|a| a.to_string()).collect(),
+                    last_seen: None,
+                    last_seen_utc: None,
+                    syncing_documents: sessions(peer),
+                    changes_received: state.applied,
+                    changes_already_held: state.duplicates,
+                    changes_rejected: u64::from(state.rejected),
+                    frames_refused: u64::from(state.refused_frames),
+                    spaces: Vec::new(),
+                });
             }
         }
-        Value::Array(out)
+        out
     }
 }
 

@@ -22,10 +22,10 @@ mod codec;
 #[cfg(test)]
 mod tests;
 
+use super::answers::{NetAnswer, PresenceList, Present};
 use std::{collections::HashSet, time::Instant};
 
 use libp2p::{PeerId, request_response};
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use twinmesh_protocol::{ids::DocId, keys::PublicKey, presence::Presence};
 
@@ -55,17 +55,17 @@ const MAX_LOCAL_TABS_PER_DOC: usize = 32;
 pub(super) fn present_json(
     e: &crate::engine::Engine,
     present: &[(DocId, PublicKey, Vec<String>)],
-) -> Result<Vec<Value>, NodeError> {
+) -> Result<Vec<Present>, NodeError> {
     let mut out = Vec::new();
     for (doc, key, officers) in present {
         let profile = e.peer(key)?.and_then(|r| r.profile);
-        out.push(json!({
-            "doc": doc,
-            "id": crate::identity::peer_id(key).to_string(),
-            "town": profile.as_ref().map(|p| p.name.clone()),
-            "country": profile.as_ref().map(|p| p.country.clone()),
-            "officers": officers,
-        }));
+        out.push(Present {
+            doc: *doc,
+            id: crate::identity::peer_id(key).to_string(),
+            town: profile.as_ref().map(|p| p.name.clone()),
+            country: profile.as_ref().map(|p| p.country.clone()),
+            officers: officers.clone(),
+        });
     }
     Ok(out)
 }
@@ -86,7 +86,7 @@ impl NetTask {
         &mut self,
         doc: DocId,
         viewer: Option<Viewer>,
-        reply: oneshot::Sender<Result<Value, NodeError>>,
+        reply: oneshot::Sender<Result<NetAnswer, NodeError>>,
     ) {
         if let Some(v) = viewer
             && self.presence.set_local(doc, v, Instant::now())
@@ -101,7 +101,7 @@ impl NetTask {
             },
             move |r| Done::Reply {
                 reply,
-                result: r.and_then(|x| x).map(|list| json!({ "doc": doc, "present": list })),
+                result: r.and_then(|x| x).map(|present| NetAnswer::Presence(PresenceList { doc, present })),
             },
         );
     }

@@ -2,13 +2,13 @@
 //! the queue), and the `twin sync` callers waiting for them. No I/O: the event loop asks it
 //! what to do and does it.
 
+use super::answers::NetAnswer;
 use std::{
     collections::{HashMap, HashSet},
     time::{Duration, Instant},
 };
 
 use libp2p::{PeerId, request_response::OutboundRequestId};
-use serde_json::Value;
 use tokio::sync::oneshot;
 use twinmesh_protocol::ids::DocId;
 
@@ -253,7 +253,7 @@ pub(super) struct SyncWaiter {
     pub(super) preparing: bool,
     pub(super) start_applied: u64,
     pub(super) start_rejected: u32,
-    pub(super) reply: oneshot::Sender<Result<Value, NodeError>>,
+    pub(super) reply: oneshot::Sender<Result<NetAnswer, NodeError>>,
 }
 
 impl SyncWaiter {

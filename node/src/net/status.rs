@@ -7,13 +7,13 @@
 //! started); the counts of waiting changes come from the engine's sync states (see
 //! `engine/syncstatus.rs`), in one job for the whole report.
 
+use super::answers::{DocPartner, DocStatus, NetAnswer, PartnerStatus, SyncPanel};
 use std::{
     collections::{HashMap, HashSet},
     time::{Duration, Instant, SystemTime},
 };
 
 use libp2p::PeerId;
-use serde_json::{Value, json};
 use twinmesh_protocol::{ids::DocId, keys::PublicKey};
 
 use super::{presence::present_json, task::NetTask};
@@ -95,16 +95,11 @@ struct LinkView {
     syncing: usize,
 }
 
-fn rfc3339(t: Option<SystemTime>) -> Value {
-    match t {
-        // With milliseconds: two rounds a second apart must not read as the same time.
-        Some(t) => {
-            let ms = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-            let at = chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX));
-            json!(at.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
-        }
-        None => Value::Null,
-    }
+fn rfc3339(t: Option<SystemTime>) -> Option<String> {
+    // With milliseconds: two rounds a second apart must not read as the same time.
+    let ms = t?.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let at = chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX));
+    at.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 /// The report, built on the engine thread from the network task's view of the partners.
@@ -112,7 +107,7 @@ fn report(
     e: &mut Engine,
     links: HashMap<[u8; 32], LinkView>,
     present: Vec<(DocId, PublicKey, Vec<String>)>,
-) -> Result<Value, NodeError> {
+) -> Result<SyncPanel, NodeError> {
     let me = e.me().key;
     let spaces = e.spaces()?;
     // The partners: every town that is a member of a space with this one (a node connected
@@ -134,7 +129,7 @@ fn report(
     let names = e.known_municipalities()?;
     let name_of = |k: &PublicKey| names.get(&k.to_bytes()).map(|m| (m.name.clone(), m.country.clone()));
     let mut partners = Vec::new();
-    let mut per_doc: HashMap<DocId, Vec<Value>> = HashMap::new();
+    let mut per_doc: HashMap<DocId, Vec<DocPartner>> = HashMap::new();
     let docs = e.docs(None)?;
     for key in &towns {
         let view = links.get(&key.to_bytes());
@@ -151,61 +146,59 @@ fn report(
                 None => unknown += 1,
             }
             shared.push(d.id);
-            per_doc.entry(d.id).or_default().push(json!({
-                "id": crate::identity::peer_id(key).to_string(),
-                "town": name_of(key).map(|n| n.0),
-                "online": online,
-                "waiting": w,
-            }));
+            per_doc.entry(d.id).or_default().push(DocPartner {
+                id: crate::identity::peer_id(key).to_string(),
+                town: name_of(key).map(|n| n.0),
+                online,
+                waiting: w,
+            });
         }
         let link = view.map(|v| v.link.clone()).unwrap_or_default();
         // Offline since: this run's disconnection, else when it was last connected.
         let since = match (link.since, online) {
             (Some(t), _) => rfc3339(Some(t)),
-            (None, false) => json!(record.as_ref().and_then(|r| r.last_seen).map(|t| t.to_rfc3339())),
-            (None, true) => Value::Null,
+            (None, false) => record.as_ref().and_then(|r| r.last_seen).map(|t| t.to_rfc3339()),
+            (None, true) => None,
         };
         let (town, country) = name_of(key).unzip();
-        partners.push(json!({
-            "id": crate::identity::peer_id(key).to_string(),
-            "town": town,
-            "country": country.filter(|c| !c.is_empty()),
-            "online": online,
-            "since": since,
-            "last_synced": rfc3339(link.last_sync),
-            "received": link.received,
-            "received_total": link.received_total,
-            "syncing": view.map_or(0, |v| v.syncing),
-            "documents": shared.len(),
-            "waiting": if shared.len() > unknown { json!(waiting) } else { Value::Null },
-            "never_synced": unknown,
-        }));
+        partners.push(PartnerStatus {
+            id: crate::identity::peer_id(key).to_string(),
+            town,
+            country: country.filter(|c| !c.is_empty()),
+            online,
+            since,
+            last_synced: rfc3339(link.last_sync),
+            received: link.received,
+            received_total: link.received_total,
+            syncing: view.map_or(0, |v| v.syncing),
+            documents: shared.len(),
+            waiting: (shared.len() > unknown).then_some(waiting),
+            never_synced: unknown,
+        });
     }
     let present = present_json(e, &present)?;
     let mut out_docs = Vec::new();
     for d in &docs {
         let partners = per_doc.remove(&d.id).unwrap_or_default();
-        let not_yet_at: Vec<&Value> = partners
-            .iter()
-            .filter(|p| p["online"] == json!(true) && p["waiting"].as_u64().is_some_and(|n| n > 0))
-            .collect();
-        let present_here: Vec<&Value> = present.iter().filter(|p| p["doc"] == json!(d.id)).collect();
-        out_docs.push(json!({
-            "doc": d.id,
-            "title": d.meta.title,
-            "space": d.meta.space,
-            "conflicts": e.conflict_count(&d.id)?,
-            "not_yet_at": not_yet_at,
-            "partners": partners,
-            "present": present_here,
-        }));
+        let not_yet_at =
+            partners.iter().filter(|p| p.online && p.waiting.is_some_and(|n| n > 0)).cloned().collect();
+        let present_here = present.iter().filter(|p| p.doc == d.id).cloned().collect();
+        out_docs.push(DocStatus {
+            doc: d.id,
+            title: d.meta.title.clone(),
+            space: d.meta.space,
+            conflicts: e.conflict_count(&d.id)?,
+            not_yet_at,
+            partners,
+            present: present_here,
+        });
     }
-    Ok(json!({ "partners": partners, "docs": out_docs }))
+    Ok(SyncPanel { partners, docs: out_docs })
 }
 
 impl NetTask {
     /// Answers the sync panel's report (one engine job).
-    pub(super) fn sync_status(&mut self, reply: tokio::sync::oneshot::Sender<Result<Value, NodeError>>) {
+    pub(super) fn sync_status(&mut self, reply: tokio::sync::oneshot::Sender<Result<NetAnswer, NodeError>>) {
         let mut links = HashMap::new();
         let mut peers: HashSet<PeerId> = self.peers.ids().into_iter().collect();
         peers.extend(self.sync_log.links.keys().copied());
@@ -223,7 +216,7 @@ impl NetTask {
         let present = self.presence.present(None);
         self.job(
             move |e| report(e, links, present),
-            move |r| super::jobs::Done::Reply { reply, result: r.and_then(|x| x) },
+            move |r| super::jobs::Done::Reply { reply, result: r.and_then(|x| x).map(NetAnswer::SyncPanel) },
         );
     }
 

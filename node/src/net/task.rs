@@ -12,6 +12,7 @@ mod swarm;
 #[cfg(test)]
 mod tests;
 
+use super::answers::{NetAnswer, NetStatus};
 use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, stream::FuturesUnordered};
@@ -19,7 +20,6 @@ use libp2p::{
     Multiaddr, PeerId, Swarm, core::transport::ListenerId, gossipsub, kad, multiaddr::Protocol,
     request_response::OutboundRequestId, swarm::ConnectionId,
 };
-use serde_json::{Value, json};
 use tokio::sync::{broadcast, oneshot, watch};
 use twinmesh_protocol::{ids::DocId, keys::SecretKey};
 
@@ -54,10 +54,10 @@ pub(super) enum Pending {
         doc: DocId,
         id: u64,
     },
-    Join(oneshot::Sender<Result<Value, NodeError>>),
+    Join(oneshot::Sender<Result<NetAnswer, NodeError>>),
 }
 
-type Reply = oneshot::Sender<Result<Value, NodeError>>;
+type Reply = oneshot::Sender<Result<NetAnswer, NodeError>>;
 
 pub(super) struct NetTask {
     pub(super) swarm: Swarm<Behaviour>,
@@ -91,7 +91,7 @@ pub(super) struct NetTask {
     pub(super) blobs: super::blobs::Fetcher,
     /// The network status for `GET /api/v1/status`, republished after every step of the
     /// event loop, so a caller reads it without waiting for this task.
-    status: watch::Sender<Value>,
+    status: watch::Sender<NetStatus>,
     /// Who has which document open (see `presence.rs`).
     pub(super) presence: PresenceBook,
     /// Per partner: connections, sync rounds, changes received (see `status.rs`).
@@ -242,23 +242,23 @@ impl NetTask {
     }
 
     /// The network status, as `GET /api/v1/status` shows it under `network`.
-    fn status_json(&self) -> Value {
+    fn status_now(&self) -> NetStatus {
         let pid = *self.swarm.local_peer_id();
-        json!({
-            "id": pid.to_string(),
-            "listen": self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect::<Vec<_>>(),
-            "external": self.swarm.external_addresses().map(|a| a.to_string()).collect::<Vec<_>>(),
-            "reachability": self.nat,
-            "relay_reservations": self.reservations.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-            "connected_peers": self.peers.connected.len(),
-            "sessions": self.sessions.len(),
-            "attachments": self.blobs.status(),
-        })
+        NetStatus {
+            id: pid.to_string(),
+            listen: self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect(),
+            external: self.swarm.external_addresses().map(|a| a.to_string()).collect(),
+            reachability: self.nat.clone(),
+            relay_reservations: self.reservations.iter().map(|p| p.to_string()).collect(),
+            connected_peers: self.peers.connected.len(),
+            sessions: self.sessions.len(),
+            attachments: self.blobs.status(),
+        }
     }
 
     /// Republishes the network status if it changed (see [`NetTask::status`]).
     fn publish_status(&self) {
-        let now = self.status_json();
+        let now = self.status_now();
         self.status.send_if_modified(|v| {
             let changed = *v != now;
             if changed {

@@ -2,10 +2,10 @@
 //! again, and the API's network requests (dial, peers, sync now, invite, join, sync status,
 //! presence). Each is handled without waiting: engine work goes out as a job.
 
+use crate::net::answers::{Connected, Invitation, NetAnswer};
 use std::collections::HashSet;
 
 use libp2p::{Multiaddr, PeerId, swarm::dial_opts::DialOpts};
-use serde_json::json;
 use twinmesh_protocol::ids::DocId;
 
 use super::{
@@ -47,11 +47,14 @@ impl NetTask {
                         move |e| e.invite(&space, role, ms, addrs),
                         move |r| Done::Reply {
                             reply,
-                            result: r
-                                .and_then(|x| x)
-                                .map(|t| {
-                                    json!({"qr_svg": crate::qr::svg(&t), "link": crate::qr::join_link(&t), "ticket": t, "role": role})
-                                }),
+                            result: r.and_then(|x| x).map(|t| {
+                                NetAnswer::Invitation(Invitation {
+                                    qr_svg: crate::qr::svg(&t),
+                                    link: crate::qr::join_link(&t),
+                                    ticket: t,
+                                    role,
+                                })
+                            }),
                         },
                     );
                 }
@@ -66,7 +69,11 @@ impl NetTask {
         // A bare PeerId: find its addresses through the partners (Kademlia), then dial.
         if let Ok(peer) = addr.trim().parse::<PeerId>() {
             if self.peers.is_connected(&peer) {
-                let _ = reply.send(Ok(json!({"id": peer.to_string(), "connected": true})));
+                let _ = reply.send(Ok(NetAnswer::Connected(Connected {
+                    id: peer.to_string(),
+                    addr: None,
+                    connected: true,
+                })));
                 return;
             }
             let q = self.swarm.behaviour_mut().kad.get_closest_peers(peer);

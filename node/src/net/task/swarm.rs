@@ -3,13 +3,13 @@
 //! ping, hole punching, mDNS). The sync, presence and blob protocols' events go on to
 //! `sync.rs`, `presence.rs` and `blobs.rs`.
 
+use crate::net::answers::{Connected, NetAnswer};
 use libp2p::{
     Multiaddr, PeerId, autonat, dcutr, gossipsub, identify, kad, mdns,
     multiaddr::Protocol,
     ping, relay,
     swarm::{SwarmEvent, dial_opts::DialOpts},
 };
-use serde_json::json;
 use twinmesh_protocol::wire::{self, Announce};
 
 use super::{
@@ -56,9 +56,11 @@ impl NetTask {
                 let seen_at: Vec<String> =
                     dialed_addr.map(|a| with_peer_id(a, peer_id).to_string()).into_iter().collect();
                 if let Some((reply, addr)) = self.dials.remove(&connection_id) {
-                    let _ = reply.send(Ok(
-                        json!({"id": peer_id.to_string(), "addr": addr.to_string(), "connected": true}),
-                    ));
+                    let _ = reply.send(Ok(NetAnswer::Connected(Connected {
+                        id: peer_id.to_string(),
+                        addr: Some(addr.to_string()),
+                        connected: true,
+                    })));
                 }
                 tracing::info!(peer = %peer_id, "connected");
                 if num_established.get() == 1 {
@@ -211,7 +213,11 @@ impl NetTask {
                 // the relay if need be), even if that request then failed (a hole punch that
                 // replaced the relayed connection midway): then it is reached.
                 if self.peers.is_connected(&target) {
-                    let _ = reply.send(Ok(json!({"id": target.to_string(), "connected": true})));
+                    let _ = reply.send(Ok(NetAnswer::Connected(Connected {
+                        id: target.to_string(),
+                        addr: None,
+                        connected: true,
+                    })));
                     return;
                 }
                 let found: Vec<Multiaddr> = match &result {
