@@ -304,9 +304,15 @@ impl NetTask {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(list))) => {
+                // Two towns on one network usually discover each other in the same instant and
+                // dial each other at once. Dialling from the listening port (libp2p's default,
+                // for hole punching) then makes one TCP simultaneous open in which both sides
+                // are the dialer, and both upgrades fail; mDNS would not offer the address
+                // again for minutes. On a local network there is no NAT to punch: a fresh port.
                 for (peer, addr) in list {
                     if !self.peers.is_connected(&peer) && !self.peers.is_banned(&peer) {
-                        let _ = self.swarm.dial(DialOpts::peer_id(peer).addresses(vec![addr]).build());
+                        let opts = DialOpts::peer_id(peer).addresses(vec![addr]).allocate_new_port().build();
+                        let _ = self.swarm.dial(opts);
                     }
                 }
             }
