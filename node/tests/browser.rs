@@ -39,15 +39,7 @@ fn unexpected_console_errors(entries: Vec<(String, String)>, allow_reconnect: bo
 fn partnership(rt: &tokio::runtime::Runtime) -> (ApiNode, ApiNode, String) {
     let stpol = ApiNode::start(rt, "Saint-Pol-sur-Ternoise", "FR");
     let warstein = ApiNode::start(rt, "Warstein", "DE");
-    let space = stpol.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
-        .as_str()
-        .expect("space")
-        .to_string();
-    stpol.ok(
-        "POST",
-        &format!("/api/v1/spaces/{space}/members"),
-        Some(json!({"member": warstein.id(), "name": "Warstein"})),
-    );
+    let space = stpol.found_partnership("Saint-Pol – Warstein", &warstein, "Warstein");
     warstein.ok("POST", "/api/v1/peers", Some(json!({"addr": stpol.p2p_addr(rt)})));
     wait_for("Warstein knows the space", TIMEOUT, || {
         warstein.ok("GET", "/api/v1/spaces", None).as_array().is_some_and(|s| !s.is_empty())
@@ -1305,16 +1297,8 @@ fn an_officer_carries_a_file_to_a_partner_town_without_network() {
     // Two towns that never connect: the file is the only way between them.
     let mut stpol = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
     let mut warstein = ApiNode::start(&rt, "Warstein", "DE");
-    let space = stpol.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
-        .as_str()
-        .expect("space")
-        .to_string();
+    let space = stpol.found_partnership("Saint-Pol – Warstein", &warstein, "Warstein");
     let wid = warstein.id();
-    stpol.ok(
-        "POST",
-        &format!("/api/v1/spaces/{space}/members"),
-        Some(json!({"member": wid, "name": "Warstein"})),
-    );
     let doc = stpol.ok(
         "POST",
         "/api/v1/docs",

@@ -59,15 +59,7 @@ fn the_sync_panel_counts_waiting_changes_sync_now_clears_them_and_the_editor_sho
     let rt = runtime();
     let poix = ApiNode::start(&rt, "Poix-du-Nord", "FR");
     let mut warstein = ApiNode::start(&rt, "Warstein", "DE");
-    let space = poix.ok("POST", "/api/v1/spaces", Some(json!({"name": "Poix-du-Nord – Warstein"})))["id"]
-        .as_str()
-        .expect("space")
-        .to_string();
-    poix.ok(
-        "POST",
-        &format!("/api/v1/spaces/{space}/members"),
-        Some(json!({"member": warstein.id(), "name": "Warstein"})),
-    );
+    let space = poix.found_partnership("Poix-du-Nord – Warstein", &warstein, "Warstein");
     let doc = poix.ok(
         "POST",
         "/api/v1/docs",

@@ -115,16 +115,8 @@ fn a_bundle_goes_out_and_in_as_raw_bytes_and_its_import_reports_progress_on_the_
     let mut stpol = ApiNode::start(&rt, "Saint-Pol-sur-Ternoise", "FR");
     let mut warstein = ApiNode::start(&rt, "Warstein", "DE");
     // Never connected: the file is the only way between them.
-    let space = stpol.ok("POST", "/api/v1/spaces", Some(json!({"name": "Saint-Pol – Warstein"})))["id"]
-        .as_str()
-        .expect("space")
-        .to_string();
+    let space = stpol.found_partnership("Saint-Pol – Warstein", &warstein, "Warstein");
     let wid = warstein.id();
-    stpol.ok(
-        "POST",
-        &format!("/api/v1/spaces/{space}/members"),
-        Some(json!({"member": wid, "name": "Warstein"})),
-    );
     let mut docs = Vec::new();
     for title in ["CIRCLE60", "Charte de jumelage", "Réunion du 3 mars"] {
         let kind = if title == "CIRCLE60" { "plan" } else { "charter" };

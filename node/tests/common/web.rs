@@ -102,6 +102,21 @@ impl ApiNode {
         self.ok("GET", "/api/v1/status", None)["node"]["id"].as_str().expect("id").to_string()
     }
 
+    /// Founds a space named `name` here and adds `partner` to it as an editor named
+    /// `partner_name`; returns the space's id.
+    pub fn found_partnership(&self, name: &str, partner: &ApiNode, partner_name: &str) -> String {
+        let space = self.ok("POST", "/api/v1/spaces", Some(json!({"name": name})))["id"]
+            .as_str()
+            .expect("space")
+            .to_string();
+        self.ok(
+            "POST",
+            &format!("/api/v1/spaces/{space}/members"),
+            Some(json!({"member": partner.id(), "name": partner_name})),
+        );
+        space
+    }
+
     pub fn p2p_addr(&self, rt: &tokio::runtime::Runtime) -> String {
         let node = self.node.as_ref().expect("running");
         let addrs = rt.block_on(node.handle().listen_addrs()).expect("addrs");
