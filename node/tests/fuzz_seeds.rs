@@ -49,10 +49,15 @@ const TARGETS: [(&str, Decodes); 7] = [
     ("http_edit_body", |b| parse_json::<Envelope>(b).is_ok()),
 ];
 
+/// The `wire_frame` selector bits of the version at `index` of [`Version::ALL`]: bits 0-1 and 4.
+fn selector(index: usize) -> u8 {
+    (index as u8 & 3) | ((index as u8 & 4) << 2)
+}
+
 /// What the `wire_frame` target does with its input (selector byte, then a frame body).
 fn wire_frame_decodes(data: &[u8]) -> bool {
     let Some((&sel, body)) = data.split_first() else { return false };
-    let version = Version::ALL[usize::from(sel & 3)];
+    let version = Version::ALL[usize::from((sel & 3) | ((sel >> 2) & 4)) % Version::ALL.len()];
     let protocol = StreamProtocol::new(version.protocol());
     let stream = if sel & 8 != 0 { body.to_vec() } else { frame(body) };
     let mut io = futures::io::Cursor::new(stream);
@@ -155,17 +160,17 @@ async fn make_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         for (name, req) in &requests {
             let mut out = futures::io::Cursor::new(Vec::new());
             if SyncCodec.write_request(&protocol, &mut out, req.clone().into()).await.is_ok() {
-                let mut seed = vec![i as u8];
+                let mut seed = vec![selector(i)];
                 seed.extend_from_slice(&out.into_inner()[4..]);
-                seeds.push(("wire_frame", format!("v{}_request_{name}", 4 - i), seed));
+                seeds.push(("wire_frame", format!("v{}_request_{name}", 5 - i), seed));
             }
         }
         for (name, res) in &responses {
             let mut out = futures::io::Cursor::new(Vec::new());
             if SyncCodec.write_response(&protocol, &mut out, res.clone()).await.is_ok() {
-                let mut seed = vec![i as u8 | 4];
+                let mut seed = vec![selector(i) | 4];
                 seed.extend_from_slice(&out.into_inner()[4..]);
-                seeds.push(("wire_frame", format!("v{}_response_{name}", 4 - i), seed));
+                seeds.push(("wire_frame", format!("v{}_response_{name}", 5 - i), seed));
             }
         }
     }

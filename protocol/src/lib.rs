@@ -19,6 +19,7 @@
 //! - [`round`]: the checks of a received sync round (Bloom filters, signature count) and the
 //!   heads digest hellos and announcements carry.
 //! - [`ticket`]: the signed invitation ticket.
+//! - [`vouch`]: how a town's signature on a change proves its earlier changes (sync version 5).
 //!
 //! No clock and no randomness live here: callers pass the time and random bytes in, so every
 //! function is deterministic and testable.
@@ -51,6 +52,7 @@ pub mod space;
 pub mod ticket;
 pub mod time;
 pub mod validity;
+pub mod vouch;
 pub mod wire;
 
 pub use automerge::{ActorId, ChangeHash};

@@ -4,8 +4,9 @@
 //! A round is an Automerge sync message (V1) plus the signatures of the changes it carries.
 //! [`open_round`] decodes it and checks it as a whole: at most one well-formed Bloom filter
 //! (Automerge divides by the filter's bit count and allocates by its probe count when answering,
-//! so a malformed filter could crash or exhaust a node) and, on version 4, exactly one signature
-//! per change chunk. A round that fails is refused whole and leaves no trace.
+//! so a malformed filter could crash or exhaust a node), on version 4 exactly one signature
+//! per change chunk, and on version 5 signatures named by increasing chunk index, each naming a
+//! chunk of the message. A round that fails is refused whole and leaves no trace.
 
 use automerge::{Change, ChangeHash, sync as am_sync};
 use sha2::{Digest, Sha256};
@@ -40,6 +41,20 @@ pub enum RoundError {
         chunks: usize,
         /// Signatures that came with them.
         signatures: usize,
+    },
+    /// A version-5 round naming a chunk it does not have, or naming chunks out of order or twice.
+    #[error(
+        "sync round for document {doc} carries {chunks} change(s) but names change {index} for a \
+         signature (each signature names a change of the round, in increasing order); nothing of \
+         it was applied"
+    )]
+    SignatureIndex {
+        /// The document.
+        doc: DocId,
+        /// Change chunks in the message.
+        chunks: usize,
+        /// The first index out of place.
+        index: u32,
     },
 }
 
@@ -97,11 +112,21 @@ pub fn open_round(
     if let Some(m) = &m {
         check_blooms(m)?;
     }
-    if let ChunkSignatures::InOrder(sigs) = signatures {
-        let chunks = m.as_ref().map_or(0, |m| m.changes.len());
-        if sigs.len() != chunks {
+    let chunks = m.as_ref().map_or(0, |m| m.changes.len());
+    match signatures {
+        ChunkSignatures::InOrder(sigs) if sigs.len() != chunks => {
             return Err(RoundError::SignatureCount { doc: *doc, chunks, signatures: sigs.len() });
         }
+        ChunkSignatures::Indexed(sigs) => {
+            let mut next = 0u64;
+            for (index, _) in sigs {
+                if u64::from(*index) < next || *index as usize >= chunks {
+                    return Err(RoundError::SignatureIndex { doc: *doc, chunks, index: *index });
+                }
+                next = u64::from(*index) + 1;
+            }
+        }
+        _ => {}
     }
     Ok(m)
 }
@@ -133,4 +158,36 @@ pub fn heads_digest(heads: &[ChangeHash]) -> [u8; 32] {
         h.update(head.0);
     }
     h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+
+    /// A version-5 round names chunks by increasing index inside the message, or is refused
+    /// whole before anything of it is used.
+    #[test]
+    fn a_version_5_round_names_its_chunks_in_order_or_is_refused() {
+        let sig = SecretKey::from_bytes([1; 32]).sign(b"x");
+        let doc = DocId::from_bytes([1; 16]);
+        let m = am_sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: am_sync::ChunkList::from(vec![vec![1u8], vec![2u8]]),
+            flags: None,
+            version: am_sync::MessageVersion::V1,
+        }
+        .encode();
+        let open = |idx: Vec<u32>| {
+            open_round(&doc, Some(&m), &ChunkSignatures::Indexed(idx.into_iter().map(|i| (i, sig)).collect()))
+        };
+        assert!(open(vec![]).is_ok());
+        assert!(open(vec![1]).is_ok());
+        assert!(open(vec![0, 1]).is_ok());
+        for bad in [vec![2], vec![1, 0], vec![0, 0], vec![u32::MAX]] {
+            assert!(matches!(open(bad.clone()), Err(RoundError::SignatureIndex { .. })), "{bad:?}");
+        }
+    }
 }

@@ -216,13 +216,14 @@ pub fn unauthorized<C: ChangeFacts>(c: &C, reserved: impl Fn(&Change) -> Reserve
 }
 
 /// Splits changes by validity under membership `m`: the valid ones, in the order given, and the
-/// others with the reason.
-pub fn classify_with(
+/// others with the reason. `T` rides along with each change (its signature, or how it is proven).
+#[allow(clippy::type_complexity)]
+pub fn classify_with<T>(
     m: &Membership,
     doc: &DocId,
-    pool: SignedChanges,
+    pool: Vec<(Change, T)>,
     reserved: impl Fn(&Change) -> Reserved,
-) -> (SignedChanges, Refused) {
+) -> (Vec<(Change, T)>, Vec<(Change, T, ChangeRejection)>) {
     let changes: Vec<&Change> = pool.iter().map(|(c, _)| c).collect();
     let valid = valid_mask(m, doc, &changes, &reserved);
     let mut ok = Vec::new();

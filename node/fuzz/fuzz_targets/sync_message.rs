@@ -14,7 +14,7 @@ use twinmesh_protocol::{ids::DocId, wire::ChunkSignatures};
 
 fuzz_target!(|data: &[u8]| {
     let doc = DocId::from_bytes([1; 16]);
-    for sigs in [ChunkSignatures::Hashed(vec![]), ChunkSignatures::InOrder(vec![])] {
+    for sigs in [ChunkSignatures::Hashed(vec![]), ChunkSignatures::InOrder(vec![]), ChunkSignatures::Indexed(vec![])] {
         if let Ok(Some(mut m)) = open_round(&doc, Some(data), &sigs) {
             m.changes = ChunkList::from(Vec::<Vec<u8>>::new());
             let mut am = Automerge::new();

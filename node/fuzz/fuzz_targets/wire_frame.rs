@@ -1,7 +1,7 @@
 //! Sync-protocol frames as the codec reads them from a stream, on every protocol version, as
 //! requests and as responses, compressed (deflate) or not.
 //!
-//! Input: one selector byte, then the body. Selector bits 0-1: the version (1 to 4); bit 2:
+//! Input: one selector byte, then the body. Selector bits 0-1 and 4: the version (1 to 5); bit 2:
 //! response instead of request; bit 3: the body is the raw stream (length prefix included)
 //! instead of one well-framed body.
 #![no_main]
@@ -13,7 +13,7 @@ use twinmesh_protocol::wire::Version;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, body)) = data.split_first() else { return };
-    let version = Version::ALL[usize::from(sel & 3) % Version::ALL.len()];
+    let version = Version::ALL[usize::from((sel & 3) | ((sel >> 2) & 4)) % Version::ALL.len()];
     let protocol = StreamProtocol::new(version.protocol());
     let stream = if sel & 8 != 0 {
         body.to_vec()

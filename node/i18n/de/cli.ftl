@@ -106,6 +106,7 @@ cli-history-more-filtered = weitere Änderungen könnten passen: twin doc histor
 cli-history-older = { $older } ältere Änderung(en) von { $total }: twin doc history { $doc } --before { $before }
 cli-unknown-author = unbekannt
 cli-signature-ok = Signatur gültig
+cli-signature-through = Signatur gültig (über die spätere Änderung { $change })
 cli-signature-missing = NICHT SIGNIERT
 cli-signature-bad = UNGÜLTIGE SIGNATUR
 cli-refused = ABGELEHNT: { $why }

@@ -106,6 +106,7 @@ cli-history-more-filtered = more changes may match: twin doc history { $doc } --
 cli-history-older = { $older } older change(s) of { $total }: twin doc history { $doc } --before { $before }
 cli-unknown-author = unknown
 cli-signature-ok = signature ok
+cli-signature-through = signature ok (through later change { $change })
 cli-signature-missing = UNSIGNED
 cli-signature-bad = BAD SIGNATURE
 cli-refused = REFUSED: { $why }

@@ -106,6 +106,7 @@ cli-history-more-filtered = d'autres modifications peuvent correspondre : twin d
 cli-history-older = { $older } modification(s) plus ancienne(s) sur { $total } : twin doc history { $doc } --before { $before }
 cli-unknown-author = inconnu
 cli-signature-ok = signature valide
+cli-signature-through = signature valide (par la modification ultérieure { $change })
 cli-signature-missing = NON SIGNÉE
 cli-signature-bad = SIGNATURE INVALIDE
 cli-refused = REFUSÉE : { $why }

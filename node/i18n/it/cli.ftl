@@ -106,6 +106,7 @@ cli-history-more-filtered = altre modifiche potrebbero corrispondere: twin doc h
 cli-history-older = { $older } modifiche più vecchie su { $total }: twin doc history { $doc } --before { $before }
 cli-unknown-author = sconosciuto
 cli-signature-ok = firma valida
+cli-signature-through = firma valida (tramite la modifica successiva { $change })
 cli-signature-missing = NON FIRMATA
 cli-signature-bad = FIRMA NON VALIDA
 cli-refused = RIFIUTATA: { $why }

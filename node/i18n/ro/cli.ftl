@@ -106,6 +106,7 @@ cli-history-more-filtered = pot corespunde și alte modificări: twin doc histor
 cli-history-older = { $older } modificare(ări) mai vechi din { $total }: twin doc history { $doc } --before { $before }
 cli-unknown-author = necunoscut
 cli-signature-ok = semnătură validă
+cli-signature-through = semnătură validă (prin modificarea ulterioară { $change })
 cli-signature-missing = NESEMNATĂ
 cli-signature-bad = SEMNĂTURĂ INVALIDĂ
 cli-refused = REFUZATĂ: { $why }

@@ -259,9 +259,8 @@ impl Engine {
             b.remove(crate::store::Table::Changes, key.clone());
             // The signature moves with the change into the quarantine record.
             b.remove(crate::store::Table::Sigs, key);
-            if let Some(s) = sigs.get(&c.hash()) {
-                held.push((c, *s));
-            }
+            let sig = sigs.get(&c.hash()).copied();
+            held.push((c, sig));
         }
         self.quarantine_batch(&mut b, id, &held, &[])?;
         self.store.commit(b)?;
@@ -286,7 +285,7 @@ mod tests {
     }
 
     fn signed(cs: &[Change]) -> SignedChanges {
-        cs.iter().map(|c| (c.clone(), Signature([0; 64]))).collect()
+        cs.iter().map(|c| (c.clone(), Some(Signature([0; 64])))).collect()
     }
 
     #[test]
@@ -353,7 +352,7 @@ mod tests {
         let doc = e.load(&id).expect("load");
         assert!(doc.get_missing_deps(&[]).is_empty(), "nothing waits inside Automerge");
         assert_eq!(doc.get_changes(&[]).len(), 1);
-        let held = e.quarantined(&id).expect("quarantine");
+        let held = e.quarantined_proven(&id).expect("quarantine");
         assert_eq!(held.iter().map(|(c, _)| c.hash()).collect::<Vec<_>>(), vec![second.0.hash()]);
         let stored = e.store.scan(Table::Changes, id.as_bytes()).expect("scan");
         assert!(
@@ -364,7 +363,7 @@ mod tests {
         // The missing change arrives: both apply, signed, and survive a reopen.
         let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
         let mut pool = held;
-        pool.push(first);
+        pool.push((first.0, Some(first.1)));
         let meta = e.doc_meta(&id).expect("meta");
         let admitted = e
             .admit(&id, meta, pool, &held_hashes, Batch::default(), |doc, ready| {

@@ -8,11 +8,18 @@ use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::{Bundle, BundleDoc},
     ids::{DocId, SpaceId},
-    keys::PublicKey,
+    keys::{PublicKey, Signature},
     signed::{self, ChangeRejection, ChangeToVerify},
+    vouch,
 };
 
 use super::{DocMeta, Engine, decode, progress::Work};
+
+/// The signature a bundle lists for a change the exporting node keeps no signature of (proven
+/// there through a later change of its author, sync version 5). An all-zero `R` has small order,
+/// so no check accepts it: an older node refuses such a bundle (`BadSignature`), a current one
+/// proves the change through the later one in the bundle.
+const NO_SIGNATURE: Signature = Signature([0; 64]);
 use crate::{
     error::NodeError,
     store::{Batch, Table},
@@ -108,13 +115,13 @@ impl Engine {
             if changes.is_empty() {
                 continue;
             }
-            let mut out = Vec::with_capacity(changes.len());
-            for c in changes {
-                let sig = sigs.get(&c.hash()).ok_or_else(|| {
-                    NodeError::Corrupt(format!("no signature stored for change {}", c.hash()))
-                })?;
-                out.push((c.raw_bytes().to_vec(), *sig));
-            }
+            // A change this node keeps no signature of (proven through a later change of its
+            // author, sync version 5) goes with the all-zero signature, which no check accepts:
+            // an importer proves it through the later change (`vouch`), or refuses it.
+            let out: Vec<(Vec<u8>, Signature)> = changes
+                .iter()
+                .map(|c| (c.raw_bytes().to_vec(), sigs.get(&c.hash()).copied().unwrap_or(NO_SIGNATURE)))
+                .collect();
             total += out.len();
             change_bytes += out.iter().map(|(raw, _)| raw.len() as u64).sum::<u64>();
             docs.push(BundleDoc { doc: d.id, kind: d.meta.kind, changes: out });
@@ -189,14 +196,34 @@ impl Engine {
                 let c = super::parse_incoming_change(raw.clone()).map_err(|e| {
                     NodeError::InvalidInput(format!("cannot import: a change in the bundle is corrupt: {e}"))
                 })?;
-                changes.push((c, *sig));
+                changes.push((c, (*sig != NO_SIGNATURE).then_some(*sig)));
             }
             let checks: Vec<ChangeToVerify<'_>> = changes
                 .iter()
-                .map(|(c, s)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: Some(*s) })
+                .map(|(c, s)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: *s })
                 .collect();
-            let mut rejected: Vec<ChangeRejection> =
-                signed::verify_batch(&d.doc, &checks).into_iter().filter_map(Result::err).collect();
+            let results = signed::verify_batch(&d.doc, &checks);
+            let own: Vec<bool> = results.iter().map(Result::is_ok).collect();
+            // Changes without a signature must be proven through a later change of their
+            // author in the bundle whose signature verifies.
+            let nodes: Vec<vouch::Node<'_>> = changes
+                .iter()
+                .map(|(c, _)| vouch::Node {
+                    hash: c.hash(),
+                    author: vouch::author_key(c.actor_id()),
+                    deps: c.deps(),
+                })
+                .collect();
+            let proofs = vouch::authenticate(&nodes, &own);
+            drop(nodes);
+            let mut rejected: Vec<ChangeRejection> = results
+                .into_iter()
+                .zip(proofs)
+                .filter_map(|(r, p)| match r {
+                    Err(ChangeRejection::Unsigned { .. }) if p.is_proven() => None,
+                    other => other.err(),
+                })
+                .collect();
             if rejected.is_empty() {
                 let (_, bad) = twinmesh_protocol::validity::classify_with(
                     &membership,
@@ -260,7 +287,7 @@ impl Engine {
                 self.load(&doc_id)?;
             }
             // Changes held from earlier rounds may be completed by this bundle.
-            let held = self.quarantined(&doc_id)?;
+            let held = self.quarantined_proven(&doc_id)?;
             let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
             let (mut pool, _) = self.classify(&space_id, &doc_id, held)?;
             pool.extend(changes);

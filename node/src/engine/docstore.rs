@@ -166,7 +166,7 @@ impl Engine {
         let change =
             doc.get_change_by_hash(&hash).ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
         let sig = signed::sign_change(&self.key, &id, &hash);
-        self.persist_changes(&id, meta, &doc, &[(change, sig)])?;
+        self.persist_changes(&id, meta, &doc, &[(change, Some(sig))])?;
         self.docs.insert(id, doc);
         Ok(DocInfo { id, meta: self.doc_meta(&id)? })
     }
@@ -242,7 +242,7 @@ impl Engine {
         id: &DocId,
         meta: DocMeta,
         doc: &Automerge,
-        changes: &[(Change, Signature)],
+        changes: &[(Change, Option<Signature>)],
     ) -> Result<(), NodeError> {
         self.persist_changes_with(id, meta, doc, changes, Batch::default())
     }
@@ -253,13 +253,16 @@ impl Engine {
         id: &DocId,
         mut meta: DocMeta,
         doc: &Automerge,
-        changes: &[(Change, Signature)],
+        changes: &[(Change, Option<Signature>)],
         mut b: Batch,
     ) -> Result<(), NodeError> {
         for (change, sig) in changes {
             let key = trees::change_key(id.as_bytes(), &change.hash().0);
             b.put(Table::Changes, key.clone(), change.raw_bytes().to_vec());
-            b.put(Table::Sigs, key, sig.0.to_vec());
+            // A change proven through a later change of its author has no signature here.
+            if let Some(sig) = sig {
+                b.put(Table::Sigs, key, sig.0.to_vec());
+            }
         }
         meta.changes += changes.len() as u64;
         meta.incremental += changes.len() as u32;

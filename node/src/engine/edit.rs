@@ -373,7 +373,7 @@ impl Engine {
             .get_change_by_hash(&hash)
             .ok_or_else(|| NodeError::Corrupt("new change missing".into()))?;
         let sig = signed::sign_change(&self.key, id, &hash);
-        self.persist_changes(id, meta, &snapshot, &[(change, sig)])?;
+        self.persist_changes(id, meta, &snapshot, &[(change, Some(sig))])?;
         self.docs.insert(*id, snapshot);
         Ok(EditOutcome { doc: *id, change: Some(hash.to_string()), message: summary, added })
     }

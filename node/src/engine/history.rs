@@ -22,6 +22,7 @@ use twinmesh_protocol::{
     schema::{DocKind, Path},
     signed::{self, ChangeRejection},
     time::Timestamp,
+    vouch,
 };
 
 use super::{Engine, edit::parse_message, transfer::find_change};
@@ -268,22 +269,58 @@ impl Engine {
         let own_hashes: Vec<ChangeHash> =
             picked.iter().filter(|(i, _)| *i < own_count).map(|(i, _)| metas[*i].hash).collect();
         let picked_hashes: Vec<ChangeHash> = picked.iter().map(|(i, _)| hash_at(*i)).collect();
+        // The change graph, for changes this node keeps no signature of (below).
+        let graph: Vec<(ChangeHash, Option<vouch::AuthorKey>, Vec<ChangeHash>)> = metas[..own_count]
+            .iter()
+            .map(|m| (m.hash, vouch::author_key(&m.actor), m.deps.clone()))
+            .collect();
         drop(metas);
-        let sigs: HashMap<ChangeHash, Signature> = own_hashes
+        // A change this node keeps no signature of is proven through a later change of its
+        // author (`vouch`): find that change, and check its signature with the page's.
+        let mut sigs: HashMap<ChangeHash, Signature> = own_hashes
             .iter()
             .zip(self.signatures_of(id, &own_hashes)?)
             .filter_map(|(h, s)| s.map(|s| (*h, s)))
             .collect();
+        let mut through: HashMap<ChangeHash, ChangeHash> = HashMap::new();
+        if own_hashes.iter().any(|h| !sigs.contains_key(h)) {
+            let all = self.signatures(id)?;
+            let nodes: Vec<vouch::Node<'_>> = graph
+                .iter()
+                .map(|(hash, author, deps)| vouch::Node { hash: *hash, author: *author, deps })
+                .collect();
+            let has: Vec<bool> = nodes.iter().map(|n| all.contains_key(&n.hash)).collect();
+            let proofs = vouch::authenticate(&nodes, &has);
+            let position: HashMap<ChangeHash, usize> =
+                nodes.iter().enumerate().map(|(i, n)| (n.hash, i)).collect();
+            for h in own_hashes.iter().filter(|h| !sigs.contains_key(h)) {
+                if let Some(vouch::Proof::Through(w)) = position.get(h).map(|&i| proofs[i]) {
+                    through.insert(*h, nodes[w].hash);
+                }
+            }
+            drop(nodes);
+            for w in through.values() {
+                if let Some(s) = all.get(w) {
+                    sigs.insert(*w, *s);
+                }
+            }
+        }
+        drop(graph);
         let doc = self.load(id)?;
+        let mut witnesses: Vec<ChangeHash> = through.values().copied().collect();
+        witnesses.sort();
+        witnesses.dedup();
+        witnesses.retain(|w| !own_hashes.contains(w));
         let own = own_hashes
             .iter()
+            .chain(&witnesses)
             .map(|h| {
                 doc.get_change_by_hash(h)
                     .ok_or_else(|| NodeError::Corrupt(format!("change {h} is listed but cannot be read")))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let to_verify = super::checks(&own, &sigs);
-        let mut status: HashMap<ChangeHash, SignatureStatus> = own
+        let status: HashMap<ChangeHash, SignatureStatus> = own
             .iter()
             .zip(signed::verify_batch(id, &to_verify))
             .map(|(c, r)| {
@@ -303,7 +340,13 @@ impl Engine {
         for ((_, touches), hash) in picked.iter().zip(&picked_hashes) {
             // Refused changes were signature-checked on arrival.
             let (c, signature, refused_because) = match own_by_hash.get(hash) {
-                Some(c) => (*c, status.remove(hash).unwrap_or(SignatureStatus::Missing), None),
+                Some(c) => {
+                    let status = match through.get(hash) {
+                        Some(w) => status.get(w).copied().unwrap_or(SignatureStatus::Missing),
+                        None => status.get(hash).copied().unwrap_or(SignatureStatus::Missing),
+                    };
+                    (*c, status, None)
+                }
                 None => match refused_by_hash.get(hash) {
                     Some((c, why)) => (*c, SignatureStatus::Verified, Some((*why).clone())),
                     None => continue,
@@ -322,6 +365,7 @@ impl Engine {
                 message,
                 seq: c.seq(),
                 signature,
+                verified_through: through.get(hash).map(ToString::to_string),
                 accepted: refused_because.is_none(),
                 refused_because,
                 items: if q.describe { render_all(lang, kind, touches) } else { Vec::new() },

@@ -38,7 +38,17 @@ use crate::{
 };
 
 pub use invites::Invite;
-pub(crate) use twinmesh_protocol::validity::{Refused, SignedChanges};
+pub(crate) use quarantine::Held;
+/// Changes whose authorship is proven, each with its own signature if the node holds one:
+/// `None` for a change proven through a later change of its author (`vouch`, version 5).
+pub(crate) type SignedChanges = Vec<(automerge::Change, Option<twinmesh_protocol::keys::Signature>)>;
+
+/// Changes refused under the membership, with how they are proven and the reason.
+pub(crate) type Refused = Vec<(
+    automerge::Change,
+    Option<twinmesh_protocol::keys::Signature>,
+    twinmesh_protocol::signed::ChangeRejection,
+)>;
 
 fn op_key(space: &SpaceId, hash: &[u8; 32]) -> Vec<u8> {
     let mut k = space.as_bytes().to_vec();

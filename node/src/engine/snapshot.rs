@@ -1,16 +1,19 @@
 //! First sync of a whole document (protocol version 2).
 //!
 //! A partner that holds none of a document gets it whole: Automerge's saved form, which is
-//! several times smaller than the same changes as sync-message chunks, and one signature per
-//! change, in ascending order of change hash (the hashes themselves are recomputed by the
-//! receiver from the document). The receiver loads the document and checks every change in it
-//! exactly as the sync path checks a round (`signed::verify_batch`, then the membership rule);
-//! if a single change fails, nothing is stored, and the session falls back to ordinary
-//! Automerge sync, where the valid changes apply and the others go to quarantine one by one.
+//! several times smaller than the same changes as sync-message chunks, and signatures in
+//! ascending order of change hash (the hashes themselves are recomputed by the receiver from
+//! the document): one per change up to version 4, one per latest change of each author on
+//! version 5 (the others are proven through those, `vouch`). The receiver tells the two lists
+//! apart by their count, loads the document and checks every change in it exactly as the sync
+//! path checks a round (`signed::verify_batch`, vouching, then the membership rule); if a
+//! single change fails, nothing is stored, and the session falls back to ordinary Automerge
+//! sync, where the valid changes apply and the others go to quarantine one by one.
 //!
 //! The sender builds the saved form from the store (the stored snapshot followed by the
-//! incremental change chunks, which `Automerge::load` accepts as one input), so serving a
-//! document loads nothing into Automerge.
+//! incremental change chunks, which `Automerge::load` accepts as one input). It needs the
+//! document's change graph to know each author's latest changes, so a document that is not in
+//! memory is loaded once to serve it (then kept, as any loaded document).
 
 use std::collections::HashMap;
 
@@ -18,7 +21,8 @@ use automerge::{Automerge, ChangeHash};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
-    wire::{DocSnapshot, DocSync, MAX_MESSAGE_BYTES},
+    vouch,
+    wire::{DocSnapshot, DocSync, MAX_MESSAGE_BYTES, SnapshotSignatures},
 };
 
 use super::{
@@ -106,25 +110,38 @@ impl Engine {
         for (_, chunk) in self.store.scan(Table::Changes, doc.as_bytes())? {
             saved.extend_from_slice(&chunk);
         }
-        // The stored signatures are exactly the document's changes' unless an older build left
-        // those of changes a rebuild removed; then list the document's own hashes (this loads
-        // it). Either way they go in hash order.
+        // Every change's signature (for versions 2 to 4) if this node keeps them all, and those
+        // of each author's latest changes (version 5), both in ascending order of change hash.
         let sigs = self.signatures(doc)?;
-        let signatures: Option<Vec<Signature>> = if sigs.len() as u64 == meta.changes {
-            let mut pairs: Vec<(ChangeHash, Signature)> = sigs.into_iter().collect();
-            pairs.sort_unstable_by_key(|(h, _)| *h);
-            Some(pairs.into_iter().map(|(_, s)| s).collect())
-        } else {
-            let mut hashes: Vec<ChangeHash> =
-                self.load(doc)?.get_changes_meta(&[]).into_iter().map(|c| c.hash).collect();
-            hashes.sort();
-            hashes.iter().map(|h| sigs.get(h).copied()).collect()
-        };
-        let signatures = signatures
-            .ok_or_else(|| NodeError::Corrupt(format!("document {doc}: a change has no usable signature")))?;
-        if DocSnapshot::encoded_len_bound(saved.len(), signatures.len()) + FRAME_SLACK > MAX_MESSAGE_BYTES {
+        let am = self.load(doc)?;
+        let mut metas = am.get_changes_meta(&[]);
+        metas.sort_unstable_by_key(|c| c.hash);
+        let nodes: Vec<vouch::Node<'_>> = metas
+            .iter()
+            .map(|c| vouch::Node { hash: c.hash, author: vouch::author_key(&c.actor), deps: &c.deps })
+            .collect();
+        let latest = vouch::latest_by_author(&nodes);
+        let every: Option<Vec<Signature>> = metas.iter().map(|c| sigs.get(&c.hash).copied()).collect();
+        let latest: Vec<Signature> = metas
+            .iter()
+            .zip(latest)
+            .filter(|(_, l)| *l)
+            .map(|(c, _)| {
+                sigs.get(&c.hash).copied().ok_or_else(|| {
+                    NodeError::Corrupt(format!(
+                        "document {doc}: the latest change {} has no signature here",
+                        c.hash
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let changes = metas.len();
+        drop(nodes);
+        drop(metas);
+        if DocSnapshot::encoded_len_bound(saved.len(), changes) + FRAME_SLACK > MAX_MESSAGE_BYTES {
             return Err(NodeError::InvalidInput(format!("document {doc} is too large to send whole")));
         }
+        let signatures = SnapshotSignatures::Built { every, latest };
         self.served_whole.insert((peer.to_bytes(), *doc));
         // It has the document now: a later session must not push it whole again.
         self.peer_lacks.remove(&(peer.to_bytes(), *doc));
@@ -159,16 +176,31 @@ impl Engine {
             )));
         }
         let mut metas = doc.get_changes_meta(&[]);
-        if metas.is_empty() || metas.len() != signatures.len() {
+        metas.sort_by_key(|c| c.hash);
+        let signatures = signatures.as_slice();
+        // One signature per change (versions 2 to 4), or per latest change of each author
+        // (version 5): the count tells which, and when they are equal so are the lists.
+        let signed: Vec<ChangeHash> = if metas.len() == signatures.len() {
+            metas.iter().map(|c| c.hash).collect()
+        } else {
+            let nodes: Vec<vouch::Node<'_>> = metas
+                .iter()
+                .map(|c| vouch::Node { hash: c.hash, author: vouch::author_key(&c.actor), deps: &c.deps })
+                .collect();
+            let latest = vouch::latest_by_author(&nodes);
+            metas.iter().zip(latest).filter(|(_, l)| *l).map(|(c, _)| c.hash).collect()
+        };
+        if metas.is_empty() || signed.len() != signatures.len() {
             return Err(NodeError::InvalidInput(format!(
-                "snapshot of {id}: {} changes but {} signatures",
+                "snapshot of {id}: {} changes, {} of them their author's latest, but {} signatures",
                 metas.len(),
+                signed.len(),
                 signatures.len()
             )));
         }
-        metas.sort_by_key(|c| c.hash);
-        let sigs: HashMap<ChangeHash, Signature> =
-            metas.iter().map(|c| c.hash).zip(signatures.iter().copied()).collect();
+        let pairs: Vec<(ChangeHash, Signature)> =
+            signed.into_iter().zip(signatures.iter().copied()).collect();
+        let sigs: HashMap<ChangeHash, Signature> = pairs.iter().copied().collect();
         let membership = self.membership(&space)?;
         self.verify_all(&id, &metas, &sigs, &membership)?;
         // The rules on version and approval records read a change's operations, which the
@@ -176,7 +208,7 @@ impl Engine {
         if automerge::ReadDoc::keys(&doc, automerge::ROOT).any(|k| super::versions::is_reserved(&k)) {
             self.verify_all(&id, &doc.get_changes(&[]), &sigs, &membership)?;
         }
-        let pairs: Vec<(ChangeHash, Signature)> = metas.iter().map(|c| c.hash).zip(signatures).collect();
+        let changes = metas.len();
         drop(metas);
         let mut heads = doc.get_heads();
         heads.sort();
@@ -186,7 +218,7 @@ impl Engine {
         b.put(Table::SyncStates, super::sync::sync_key(peer, &id), shared_state(&heads));
         self.sync_states.remove(&(peer.to_bytes(), id));
         self.store_new_doc(NewDoc { id, space, kind, doc, saved, signatures: &pairs }, b)?;
-        Ok(Installed { space, changes: pairs.len(), heads_digest: heads_digest(&heads) })
+        Ok(Installed { space, changes, heads_digest: heads_digest(&heads) })
     }
 
     /// `peer` stored the snapshot of `doc` that this node pushed, and reports `digest`: if that
@@ -268,11 +300,10 @@ mod tests {
     fn a_document_sent_whole_from_the_store_is_installed_with_every_signature() {
         let (mut a, mut b, doc, _dirs) = pair();
         let (a_key, b_key) = (a.me().key, b.me().key);
-        // Served from the store: the founder's copy is not loaded for it.
+        // Served from the store (the founder's copy is loaded again for it).
         a.docs.clear();
         let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
-        assert!(!a.docs.contains_key(&doc), "serving a snapshot loads nothing");
-        assert_eq!(snap.signatures.len() as u64, a.doc_meta(&doc).expect("meta").changes);
+        assert_eq!(snap.signatures.as_slice().len() as u64, a.doc_meta(&doc).expect("meta").changes);
         let installed = b.install_snapshot(&a_key, snap).expect("install");
         assert_eq!(b.heads(&doc).expect("heads"), a.heads(&doc).expect("heads"));
         assert_eq!(installed.heads_digest, a.doc_digest(&doc).expect("digest").1);

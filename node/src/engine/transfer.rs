@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     export::DocExport,
@@ -10,6 +10,7 @@ use twinmesh_protocol::{
     keys::Signature,
     signed::{self, ChangeRejection},
     validity::{self, ChangeFacts},
+    vouch,
 };
 
 use super::{DocMeta, Engine, MIN_HASH_PREFIX, now, progress::Work, versions, view};
@@ -65,12 +66,13 @@ impl Engine {
         let n = metas.len() as u64;
         let all = 2 * n;
         progress(0, all);
+        // Every signature this node keeps; a change it keeps none of (proven through a later
+        // change of its author, sync version 5) is proven the same way on import.
         let mut signatures = Vec::with_capacity(metas.len());
         for (i, c) in metas.iter().enumerate() {
-            let sig = sigs
-                .get(&c.hash)
-                .ok_or_else(|| NodeError::Corrupt(format!("no signature stored for change {}", c.hash)))?;
-            signatures.push((c.hash.0, *sig));
+            if let Some(sig) = sigs.get(&c.hash) {
+                signatures.push((c.hash.0, *sig));
+            }
             progress(i as u64 + 1, all);
         }
         let saved = doc.save();
@@ -142,9 +144,10 @@ impl Engine {
                 )));
             }
             self.load(&id)?;
-            let with_sigs: Vec<(Change, Signature)> =
-                changes.iter().filter_map(|c| sigs.get(&c.hash()).map(|s| (c.clone(), *s))).collect();
-            let held = self.quarantined(&id)?;
+            // Every change was proven above, with its own signature or through a later one.
+            let with_sigs: super::members::SignedChanges =
+                changes.iter().map(|c| (c.clone(), sigs.get(&c.hash()).copied())).collect();
+            let held = self.quarantined_proven(&id)?;
             let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
             let (mut pool, _) = self.classify(&space_id, &id, held)?;
             pool.extend(with_sigs);
@@ -208,7 +211,7 @@ impl Engine {
             title: view::title(&doc),
             created,
             updated: created,
-            changes: signatures.len() as u64,
+            changes: doc.get_changes_meta(&[]).len() as u64,
             incremental: 0,
         };
         b.put(Table::Snapshots, id.as_bytes().to_vec(), saved);
@@ -293,14 +296,36 @@ impl Engine {
     ) -> Result<(), NodeError> {
         let to_verify = super::checks(changes, sigs);
         let mut rejected = Vec::new();
-        let mut signed_ok = Vec::new();
-        for (r, c) in signed::verify_batch(doc, &to_verify).into_iter().zip(changes) {
+        // A change without a signature must be proven through a later change of its author
+        // whose signature verifies (`vouch`); one that is not is refused as `Unsigned`.
+        let mut own = vec![false; changes.len()];
+        let mut unsigned = Vec::new();
+        for (i, (r, c)) in signed::verify_batch(doc, &to_verify).into_iter().zip(changes).enumerate() {
             match (r, sigs.get(&c.hash())) {
-                (Ok(_), Some(_)) => signed_ok.push(c),
+                (Ok(_), Some(_)) => own[i] = true,
+                (Err(ChangeRejection::Unsigned { .. }), None) => unsigned.push(i),
                 (Ok(_), None) => rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
                 (Err(e), _) => rejected.push(e),
             }
         }
+        let mut proven = own.clone();
+        if !unsigned.is_empty() {
+            let deps: Vec<Vec<ChangeHash>> = changes.iter().map(|c| c.deps().to_vec()).collect();
+            let nodes: Vec<vouch::Node<'_>> = changes
+                .iter()
+                .zip(&deps)
+                .map(|(c, d)| vouch::Node { hash: c.hash(), author: vouch::author_key(c.actor()), deps: d })
+                .collect();
+            let proofs = vouch::authenticate(&nodes, &own);
+            for i in unsigned {
+                if proofs[i].is_proven() {
+                    proven[i] = true;
+                } else {
+                    rejected.push(ChangeRejection::Unsigned { hash: changes[i].hash() });
+                }
+            }
+        }
+        let signed_ok: Vec<&C> = changes.iter().zip(&proven).filter(|(_, p)| **p).map(|(c, _)| c).collect();
         let valid = validity::valid_mask(membership, doc, &signed_ok, versions::rules(membership));
         rejected.extend(
             signed_ok

@@ -373,7 +373,11 @@ mod tests {
     async fn versions_3_and_4_compress_large_frames_and_read_them_back() {
         use libp2p::request_response::Codec;
         let v2 = StreamProtocol::new(wire::SYNC_PROTOCOL_V2);
-        for (version, name) in [(Version::V3, wire::SYNC_PROTOCOL_V3), (Version::V4, wire::SYNC_PROTOCOL)] {
+        for (version, name) in [
+            (Version::V3, wire::SYNC_PROTOCOL_V3),
+            (Version::V4, wire::SYNC_PROTOCOL_V4),
+            (Version::V5, wire::SYNC_PROTOCOL),
+        ] {
             let tagged = StreamProtocol::new(name);
             for len in [0, 40_000] {
                 let req = sync_request(len, wire::ChunkSignatures::default());
@@ -411,7 +415,7 @@ mod tests {
         let req = sync_request(0, wire::ChunkSignatures::Hashed(pairs.clone()));
         let mut sizes = Vec::new();
         for (name, expect) in [
-            (wire::SYNC_PROTOCOL, wire::ChunkSignatures::InOrder(sigs.clone())),
+            (wire::SYNC_PROTOCOL_V4, wire::ChunkSignatures::InOrder(sigs.clone())),
             (wire::SYNC_PROTOCOL_V3, wire::ChunkSignatures::Hashed(pairs.clone())),
         ] {
             let p = StreamProtocol::new(name);
@@ -450,7 +454,7 @@ mod tests {
             std::io::Write::write_all(&mut z, &vec![0u8; len]).expect("deflate");
             z.finish().expect("deflate")
         };
-        for name in [wire::SYNC_PROTOCOL_V3, wire::SYNC_PROTOCOL] {
+        for name in [wire::SYNC_PROTOCOL_V3, wire::SYNC_PROTOCOL_V4, wire::SYNC_PROTOCOL] {
             let tagged = StreamProtocol::new(name);
             // A few kilobytes that inflate beyond the frame limit, and a few that inflate to
             // 8 MiB: both far beyond what their size allows.

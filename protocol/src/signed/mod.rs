@@ -33,6 +33,9 @@ pub const CHANGE_DOMAIN: &[u8] = b"twinmesh/change/v1";
 /// Length of the random per-installation suffix of an actor id.
 pub const ACTOR_SUFFIX_LEN: usize = 16;
 
+/// Length of a town's actor id: its 32-byte public key and the suffix.
+pub const ACTOR_LEN: usize = 32 + ACTOR_SUFFIX_LEN;
+
 /// Why a change was rejected. Every node gives the same answer for the same change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -4,10 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ChunkSignatures;
+use super::{ChunkSignatures, SnapshotSignatures};
 use crate::{
     ids::{DocId, SpaceId},
-    keys::Signature,
     schema::DocKind,
     space::{Municipality, SignedSpace},
 };
@@ -34,11 +33,13 @@ pub struct DocSummary {
     pub heads_digest: [u8; 32],
 }
 
-/// One round of Automerge sync for one document, with a signature for every change it carries.
+/// One round of Automerge sync for one document, with the signatures of the changes it carries.
 ///
 /// `S` is how the signatures are held: [`ChunkSignatures`] in memory; on the wire,
-/// `Vec<`[`HashedSignature`](super::HashedSignature)`>` on versions 1 to 3 and
-/// `Vec<`[`Signature`]`>` on version 4 (the only difference between their encodings).
+/// `Vec<`[`HashedSignature`](super::HashedSignature)`>` on versions 1 to 3,
+/// `Vec<`[`Signature`](crate::keys::Signature)`>` on version 4 and
+/// `Vec<`[`IndexedSignature`](super::IndexedSignature)`>` on version 5 (the only difference
+/// between their encodings).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocSync<S = ChunkSignatures> {
     /// The space the document belongs to.
@@ -70,11 +71,18 @@ pub struct DocSnapshot {
     /// Automerge's saved form of the document (a document chunk, possibly followed by change
     /// chunks): what `Automerge::load` accepts.
     pub saved: Vec<u8>,
-    /// One signature per change in `saved`, in ascending order of change hash.
-    pub signatures: Vec<Signature>,
+    /// Signatures in ascending order of change hash: one per change in `saved` (versions 2 to
+    /// 4), or one per latest change of each author (version 5), see [`SnapshotSignatures`].
+    pub signatures: SnapshotSignatures,
 }
 
 impl DocSnapshot {
+    /// The same snapshot with its signatures as `version` sends them.
+    pub(super) fn for_version(self, version: super::Version) -> Result<Self, super::NotSendable> {
+        let DocSnapshot { space, doc, kind, saved, signatures } = self;
+        Ok(DocSnapshot { space, doc, kind, saved, signatures: signatures.for_version(version)? })
+    }
+
     /// Encoded size of a snapshot with `saved_len` bytes of document and `changes` signatures,
     /// as an upper bound (ids, kind and the postcard length prefixes included).
     pub fn encoded_len_bound(saved_len: usize, changes: usize) -> usize {

@@ -6,12 +6,14 @@
 //! that says whether it is compressed. A frame larger than [`MAX_MESSAGE_BYTES`] is refused
 //! before it is read. Bump the protocol name's version for any incompatible change.
 //!
-//! The versions differ in one message only, besides framing: version 4's [`DocSync`] carries one
-//! signature per change chunk, in chunk order, where versions 1 to 3 carry a
-//! `(change hash, signature)` pair per change. In memory a [`DocSync`] holds either form
-//! ([`ChunkSignatures`]): a node builds the hashed form with exactly one pair per chunk, in chunk
-//! order, which every version can send (version 4 drops the hashes), and a receiver pairs each
-//! chunk with its signature by hash or by position.
+//! The versions differ, besides framing, only in which signatures travel and how they are
+//! paired with changes: versions 1 to 3 carry a `(change hash, signature)` pair per change of a
+//! round, version 4 one signature per change chunk in chunk order, version 5
+//! `(chunk index, signature)` for each author's latest changes only (the others are proven
+//! through them, see [`crate::vouch`]); a snapshot lists every change's signature up to version
+//! 4 and each author's latest on version 5. In memory a [`DocSync`] holds any of these forms
+//! ([`ChunkSignatures`]); a node builds [`ChunkSignatures::Outgoing`] (hash, signature if kept,
+//! latest or not, per chunk), from which the codec writes the form of the negotiated version.
 
 //!
 //! One file per part: the protocol names and [`Version`]s in `version.rs`; the messages in
@@ -26,11 +28,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::SpaceId;
 
-pub use forms::{ChunkSignatures, HashedSignature, NotSendable};
+pub use forms::{
+    ChunkSignatures, HashedSignature, IndexedSignature, NotSendable, OutgoingSignature, SnapshotSignatures,
+};
 pub use messages::{Announce, DocSnapshot, DocSummary, DocSync, Refusal, Request, Response, SpaceSummary};
 pub use version::{
-    FRAME_DEFLATE, FRAME_PLAIN, SYNC_PROTOCOL, SYNC_PROTOCOL_V1, SYNC_PROTOCOL_V2, SYNC_PROTOCOL_V3, Version,
-    is_v1_request, is_v1_response,
+    FRAME_DEFLATE, FRAME_PLAIN, SYNC_PROTOCOL, SYNC_PROTOCOL_V1, SYNC_PROTOCOL_V2, SYNC_PROTOCOL_V3,
+    SYNC_PROTOCOL_V4, Version, is_v1_request, is_v1_response,
 };
 
 /// Largest frame accepted. A sync round carries the changes the other side lacks; the whole

@@ -34,9 +34,9 @@ fn protocol_names_and_versions_match() {
     for v in Version::ALL {
         assert_eq!(Version::from_protocol(v.protocol()), Some(v));
     }
-    assert_eq!(Version::from_protocol("/twinmesh/sync/5"), None);
+    assert_eq!(Version::from_protocol("/twinmesh/sync/6"), None);
     assert_eq!(Version::ALL[0].protocol(), SYNC_PROTOCOL, "the newest is offered first");
-    assert!(!Version::V2.tagged_frames() && Version::V3.tagged_frames() && Version::V4.tagged_frames());
+    assert!(!Version::V2.tagged_frames() && Version::V3.tagged_frames() && Version::V5.tagged_frames());
 }
 
 /// `DocSync` and `Request` as versions 1 to 3 defined them (before version 4), to check that
@@ -110,7 +110,7 @@ fn versions_1_to_3_encode_a_round_exactly_as_before_and_version_4_drops_the_hash
     let read = Response::Sync(round(ChunkSignatures::InOrder(in_order)));
     assert_eq!(read.clone().to_wire(Version::V4).expect("v4").len(), v4.len());
     for v in [Version::V1, Version::V2, Version::V3] {
-        assert_eq!(read.clone().to_wire(v).map(|_| ()), Err(NotSendable(v)));
+        assert_eq!(read.clone().to_wire(v).map(|_| ()), Err(NotSendable::NoHashes(v)));
     }
 }
 
@@ -142,4 +142,71 @@ fn a_version_4_round_with_a_wrong_signature_length_does_not_decode() {
     bytes[at] = 63;
     bytes.pop();
     assert!(Request::from_wire(&bytes, Version::V4).is_err());
+}
+
+/// A round a node builds: chunk 0 and 2 are their authors' latest, chunk 1 is proven through a
+/// later one, and its signature was not kept.
+fn built_round() -> (Request, Vec<HashedSignature>) {
+    let pairs = signed_pairs(3);
+    let chunks = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (h, s))| OutgoingSignature { hash: *h, signature: (i != 1).then_some(*s), latest: i != 1 })
+        .collect();
+    (Request::Sync(round(ChunkSignatures::Outgoing(chunks))), pairs)
+}
+
+#[test]
+fn version_5_sends_the_latest_changes_signatures_by_index() {
+    let (req, pairs) = built_round();
+    let v5 = req.clone().to_wire(Version::V5).expect("encodes");
+    match Request::from_wire(&v5, Version::V5) {
+        Ok(Request::Sync(d)) => {
+            assert_eq!(d.signatures, ChunkSignatures::Indexed(vec![(0, pairs[0].1), (2, pairs[2].1)]));
+        }
+        other => panic!("v5: {other:?}"),
+    }
+    // Older versions need every signature: this node no longer keeps one, so nothing is sent.
+    for v in [Version::V1, Version::V2, Version::V3, Version::V4] {
+        assert_eq!(req.clone().to_wire(v).map(|_| ()), Err(NotSendable::Pruned(v)), "{v}");
+    }
+    // With every signature kept, version 4 sends them all and version 5 only the latest.
+    let full: Vec<OutgoingSignature> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (h, s))| OutgoingSignature { hash: *h, signature: Some(*s), latest: i != 1 })
+        .collect();
+    let full = Request::Sync(round(ChunkSignatures::Outgoing(full)));
+    let v4 = full.clone().to_wire(Version::V4).expect("v4");
+    assert_eq!(v4.len(), v5.len() + 65 - 2, "one more signature, no indices");
+    assert_eq!(full.to_wire(Version::V5).expect("v5"), v5);
+}
+
+#[test]
+fn a_snapshot_lists_every_signature_up_to_version_4_and_the_latest_on_version_5() {
+    let pairs = signed_pairs(3);
+    let every: Vec<Signature> = pairs.iter().map(|(_, s)| *s).collect();
+    let snapshot = |every: Option<Vec<Signature>>| {
+        Response::Snapshot(DocSnapshot {
+            space: SpaceId::from_bytes([3; 32]),
+            doc: DocId::from_bytes([4; 16]),
+            kind: DocKind::Plan,
+            saved: vec![1, 2, 3],
+            signatures: SnapshotSignatures::Built { every, latest: vec![every_last(&pairs)] },
+        })
+    };
+    fn every_last(p: &[HashedSignature]) -> Signature {
+        p[2].1
+    }
+    let listed = |bytes: &[u8], v| match Response::from_wire(bytes, v) {
+        Ok(Response::Snapshot(s)) => s.signatures.as_slice().to_vec(),
+        other => panic!("{v}: {other:?}"),
+    };
+    for v in [Version::V2, Version::V3, Version::V4] {
+        let bytes = snapshot(Some(every.clone())).to_wire(v).expect("encodes");
+        assert_eq!(listed(&bytes, v), every, "{v}");
+        assert_eq!(snapshot(None).to_wire(v).map(|_| ()), Err(NotSendable::Pruned(v)), "{v}");
+    }
+    let bytes = snapshot(None).to_wire(Version::V5).expect("encodes");
+    assert_eq!(listed(&bytes, Version::V5), vec![pairs[2].1]);
 }

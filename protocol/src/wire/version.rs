@@ -3,19 +3,27 @@
 
 use super::{Request, Response};
 
-/// The libp2p protocol name of document sync, version 4 (preferred): version 3's messages and
-/// framing, except that a [`DocSync`](super::DocSync) carries one signature per change chunk of
-/// its message, in chunk order, and no change hashes (the receiver parses every chunk and
-/// computes its hash anyway). A message whose signature count differs from its chunk count is
-/// refused whole.
-pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/4";
+/// The libp2p protocol name of document sync, version 5 (preferred): version 4's messages and
+/// framing, except which signatures travel. A [`DocSync`](super::DocSync) carries
+/// `(chunk index, signature)` for at least each author's latest change in the round, and a
+/// [`DocSnapshot`](super::DocSnapshot) the signatures of each author's latest changes in the
+/// document; every other change is proven by a later signed change of its author that builds on
+/// it (`vouch`).
+pub const SYNC_PROTOCOL: &str = "/twinmesh/sync/5";
+
+/// The libp2p protocol name of document sync, version 4, still answered and dialled: version
+/// 3's messages and framing, except that a [`DocSync`](super::DocSync) carries one signature per
+/// change chunk of its message, in chunk order, and no change hashes (the receiver parses every
+/// chunk and computes its hash anyway). A message whose signature count differs from its chunk
+/// count is refused whole.
+pub const SYNC_PROTOCOL_V4: &str = "/twinmesh/sync/4";
 
 /// The libp2p protocol name of document sync, version 3, still answered and dialled: version
 /// 2's messages, and each frame's body starts with one byte that says how the rest is encoded:
 /// [`FRAME_PLAIN`] (the postcard encoding) or [`FRAME_DEFLATE`] (the postcard encoding compressed
 /// with raw DEFLATE, RFC 1951). A compressed body must inflate to at most
 /// [`MAX_MESSAGE_BYTES`](super::MAX_MESSAGE_BYTES) and to at most 32 times its own size plus
-/// 1 MiB; a receiver stops inflating there and refuses the frame. Version 4 frames the same way.
+/// 1 MiB; a receiver stops inflating there and refuses the frame. Versions 4 and 5 frame the same way.
 pub const SYNC_PROTOCOL_V3: &str = "/twinmesh/sync/3";
 
 /// The libp2p protocol name of document sync, version 2, still answered: version 1's messages
@@ -23,10 +31,10 @@ pub const SYNC_PROTOCOL_V3: &str = "/twinmesh/sync/3";
 /// [`Response::Snapshot`], [`Response::Installed`]); frames are plain postcard.
 pub const SYNC_PROTOCOL_V2: &str = "/twinmesh/sync/2";
 
-/// Version 3 and 4 frame tag: the body is the postcard encoding.
+/// Version 3 to 5 frame tag: the body is the postcard encoding.
 pub const FRAME_PLAIN: u8 = 0;
 
-/// Version 3 and 4 frame tag: the body is the postcard encoding compressed with raw DEFLATE.
+/// Version 3 to 5 frame tag: the body is the postcard encoding compressed with raw DEFLATE.
 pub const FRAME_DEFLATE: u8 = 1;
 
 /// The libp2p protocol name of document sync, version 1, still answered. Its messages are the
@@ -43,13 +51,15 @@ pub enum Version {
     V2,
     /// [`SYNC_PROTOCOL_V3`].
     V3,
-    /// [`SYNC_PROTOCOL`].
+    /// [`SYNC_PROTOCOL_V4`].
     V4,
+    /// [`SYNC_PROTOCOL`].
+    V5,
 }
 
 impl Version {
     /// Every version a node speaks, preferred (newest) first: the order to offer them in.
-    pub const ALL: [Version; 4] = [Version::V4, Version::V3, Version::V2, Version::V1];
+    pub const ALL: [Version; 5] = [Version::V5, Version::V4, Version::V3, Version::V2, Version::V1];
 
     /// The version a protocol name stands for, if it is one of ours.
     pub fn from_protocol(name: &str) -> Option<Version> {
@@ -62,7 +72,8 @@ impl Version {
             Version::V1 => SYNC_PROTOCOL_V1,
             Version::V2 => SYNC_PROTOCOL_V2,
             Version::V3 => SYNC_PROTOCOL_V3,
-            Version::V4 => SYNC_PROTOCOL,
+            Version::V4 => SYNC_PROTOCOL_V4,
+            Version::V5 => SYNC_PROTOCOL,
         }
     }
 

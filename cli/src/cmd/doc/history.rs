@@ -117,10 +117,13 @@ fn history_line(lang: Lang, e: &HistoryEntry) -> String {
         (None, Some(o)) => format!("{} ({o})", short(&e.author_key)),
         (None, None) => short(&e.author_key),
     };
-    let sig = match e.signature {
-        SignatureStatus::Verified => t!(lang, "cli-signature-ok"),
-        SignatureStatus::Missing => t!(lang, "cli-signature-missing"),
-        SignatureStatus::Invalid => t!(lang, "cli-signature-bad"),
+    let sig = match (e.signature, &e.verified_through) {
+        (SignatureStatus::Verified, Some(w)) => {
+            t!(lang, "cli-signature-through", change = w[..10.min(w.len())].to_string())
+        }
+        (SignatureStatus::Verified, None) => t!(lang, "cli-signature-ok"),
+        (SignatureStatus::Missing, _) => t!(lang, "cli-signature-missing"),
+        (SignatureStatus::Invalid, _) => t!(lang, "cli-signature-bad"),
     };
     let status = match (e.accepted, &e.refused_because) {
         (true, _) => format!("[{sig}]"),
@@ -168,6 +171,7 @@ mod tests {
             message: "budget/lines/0/amount: '1.00 EUR' -> '2.00 EUR'".into(),
             seq: 2,
             signature: SignatureStatus::Verified,
+            verified_through: None,
             accepted,
             refused_because: (!accepted).then(|| "the author may not write to this space".into()),
             items: Vec::new(),

@@ -36,8 +36,14 @@ pub struct HistoryEntry {
     pub message: String,
     /// Sequence number of the change for its actor.
     pub seq: u64,
-    /// Signature check result.
+    /// Signature check result: of the change's own signature, or of the later change of the
+    /// same author that proves it (`verified_through`).
     pub signature: SignatureStatus,
+    /// The later change of the same author whose signature proves this one, when this node
+    /// keeps no signature of this change itself (sync version 5: a signature vouches for its
+    /// author's earlier changes).
+    #[serde(default)]
+    pub verified_through: Option<String>,
     /// True if the change is part of the document; false if it was refused and kept aside.
     #[serde(default = "yes")]
     pub accepted: bool,

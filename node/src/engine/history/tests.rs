@@ -16,6 +16,7 @@ fn entry(town: &str, officer: &str, minute: i64) -> HistoryEntry {
         message: String::new(),
         seq: 1,
         signature: SignatureStatus::Verified,
+        verified_through: None,
         accepted: true,
         refused_because: None,
         items: Vec::new(),

@@ -10,7 +10,10 @@ use twinmesh_protocol::{
     keys::Signature,
 };
 
-use super::super::{DocMeta, Engine, now};
+use super::{
+    super::{DocMeta, Engine, now},
+    SignedChanges,
+};
 use crate::{
     error::NodeError,
     store::{Batch, Table, trees},
@@ -55,22 +58,29 @@ impl Engine {
 
     fn revalidate_doc(&mut self, space: &SpaceId, id: &DocId, meta: DocMeta) -> Result<(), NodeError> {
         let sigs = self.signatures(id)?;
-        let quarantined = self.quarantined(id)?;
+        let quarantined = self.quarantined_proven(id)?;
         let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
         let held: Vec<Change> = self.load(id)?.get_changes(&[]);
         let held_hashes: HashSet<ChangeHash> = held.iter().map(|c| c.hash()).collect();
-        let mut pool: Vec<(Change, Signature)> =
-            held.into_iter().filter_map(|c| sigs.get(&c.hash()).map(|s| (c.clone(), *s))).collect();
+        // Every change of the document is proven (it was when it was applied); with its own
+        // signature where this node keeps one.
+        let mut pool: SignedChanges = held
+            .into_iter()
+            .map(|c| {
+                let s = sigs.get(&c.hash()).copied();
+                (c, s)
+            })
+            .collect();
         pool.extend(quarantined.into_iter().filter(|(c, _)| !held_hashes.contains(&c.hash())));
         let (ok, bad) = self.classify(space, id, pool)?;
         let doc_stays_valid = bad.iter().all(|(c, _, _)| !held_hashes.contains(&c.hash()));
-        let newly_valid: Vec<(Change, Signature)> =
+        let newly_valid: SignedChanges =
             ok.iter().filter(|(c, _)| q_hashes.contains(&c.hash())).cloned().collect();
         if doc_stays_valid && newly_valid.is_empty() {
             return Ok(());
         }
         let mut b = Batch::default();
-        let bad_pairs: Vec<(Change, Signature)> = bad
+        let bad_pairs: SignedChanges = bad
             .iter()
             .filter(|(c, _, _)| !q_hashes.contains(&c.hash()))
             .map(|(c, s, _)| (c.clone(), *s))
@@ -98,7 +108,8 @@ impl Engine {
         // The removed changes keep their signature in the quarantine record; the stored
         // signatures are exactly the document's changes' (a snapshot is sent with them, see
         // `snapshot.rs`).
-        let pairs: Vec<(ChangeHash, Signature)> = ok.iter().map(|(c, s)| (c.hash(), *s)).collect();
+        let pairs: Vec<(ChangeHash, Signature)> =
+            ok.iter().filter_map(|(c, s)| s.map(|s| (c.hash(), s))).collect();
         self.replace_signatures(id, &pairs, &mut b)?;
         for (k, _) in self.store.scan(Table::SyncStates, &[])? {
             if k.len() == 48 && k[32..] == id.as_bytes()[..] {

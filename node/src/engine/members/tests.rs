@@ -22,7 +22,7 @@ fn log_changed_then_interrupted(dir: &std::path::Path, mark: bool) -> DocId {
     let change = d.get_change_by_hash(&hash).expect("change").clone();
     let sig = signed::sign_change(&warstein, &doc, &hash);
     let mut b = Batch::default();
-    a.quarantine_batch(&mut b, &doc, &[(change, sig)], &[]).expect("quarantine");
+    a.quarantine_batch(&mut b, &doc, &[(change, Some(sig))], &[]).expect("quarantine");
     let op = SignedOp::sign(
         &a.key,
         MemberOp {

@@ -1,6 +1,7 @@
-//! Sync rounds: building this node's next message of a session (with one signature per change
-//! chunk) and taking in a partner's round (checked, applied and persisted with the session's
-//! sync state in one flushed batch).
+//! Sync rounds: building this node's next message of a session (each change chunk with its
+//! stored signature, and which chunks are their author's latest, the ones version 5 signs) and
+//! taking in a partner's round (signatures checked, the rest proven through them on version 5,
+//! applied and persisted with the session's sync state in one flushed batch).
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,10 +13,14 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
     signed::{self, ChangeRejection, ChangeToVerify},
-    wire::{ChunkSignatures, DocSync, Refusal},
+    vouch,
+    wire::{ChunkSignatures, DocSync, OutgoingSignature, Refusal},
 };
 
-use super::{super::DocMeta, Engine, open_round};
+use super::{
+    super::{DocMeta, members::Held, members::SignedChanges},
+    Engine, open_round,
+};
 use crate::{
     error::NodeError,
     store::{Batch, Table},
@@ -39,11 +44,13 @@ pub struct Received {
 }
 
 /// The signature a round carries for each of its change chunks: named by change hash (versions
-/// 1 to 3: a change the sender listed no signature for has none) or given by position (version
-/// 4, whose count [`open_round`] checked).
+/// 1 to 3, and a round this node built: a change the sender listed no signature for has none),
+/// given by position (version 4, whose count [`open_round`] checked), or named by chunk index
+/// for some chunks (version 5, the others proven through them).
 enum RoundSignatures {
     ByHash(HashMap<ChangeHash, Signature>),
     InOrder(Vec<Signature>),
+    ByIndex(HashMap<usize, Signature>),
 }
 
 impl RoundSignatures {
@@ -52,7 +59,13 @@ impl RoundSignatures {
             ChunkSignatures::Hashed(pairs) => {
                 RoundSignatures::ByHash(pairs.into_iter().map(|(h, s)| (ChangeHash(h), s)).collect())
             }
+            ChunkSignatures::Outgoing(chunks) => RoundSignatures::ByHash(
+                chunks.into_iter().filter_map(|o| o.signature.map(|s| (ChangeHash(o.hash), s))).collect(),
+            ),
             ChunkSignatures::InOrder(sigs) => RoundSignatures::InOrder(sigs),
+            ChunkSignatures::Indexed(sigs) => {
+                RoundSignatures::ByIndex(sigs.into_iter().map(|(i, s)| (i as usize, s)).collect())
+            }
         }
     }
 
@@ -61,8 +74,70 @@ impl RoundSignatures {
         match self {
             RoundSignatures::ByHash(by_hash) => by_hash.get(hash).copied(),
             RoundSignatures::InOrder(sigs) => sigs.get(index).copied(),
+            RoundSignatures::ByIndex(by_index) => by_index.get(&index).copied(),
         }
     }
+
+    /// True if a change may come without a signature, to be proven through a later change of
+    /// its author (version 5). On older versions such a change is refused as `Unsigned`.
+    fn vouching(&self) -> bool {
+        matches!(self, RoundSignatures::ByIndex(_))
+    }
+}
+
+/// Proves what can be proven of a round's changes and the held ones (`vouch::authenticate`):
+/// `incoming` are the round's changes whose author is named, with their signature if it came
+/// and verified; a held change is proven on its own if it was proven when it arrived. Returns
+/// the proven changes (one entry per hash, each with its own signature if known) and the
+/// changes not proven, and the held changes whose proof is new.
+fn prove(incoming: SignedChanges, held: Vec<(Change, Held)>) -> (SignedChanges, Vec<Change>, SignedChanges) {
+    let mut index: HashMap<ChangeHash, usize> = HashMap::new();
+    let mut pool: Vec<(Change, Option<Signature>, bool, bool)> = Vec::new(); // change, sig, own, held unproven
+    for (c, h) in held {
+        index.insert(c.hash(), pool.len());
+        match h {
+            Held::Signed(s) => pool.push((c, Some(s), true, false)),
+            Held::Vouched => pool.push((c, None, true, false)),
+            Held::Unproven => pool.push((c, None, false, true)),
+        }
+    }
+    for (c, sig) in incoming {
+        match index.get(&c.hash()) {
+            Some(&i) => {
+                if sig.is_some() {
+                    pool[i].1 = sig;
+                    pool[i].2 = true;
+                }
+            }
+            None => {
+                index.insert(c.hash(), pool.len());
+                pool.push((c, sig, sig.is_some(), false));
+            }
+        }
+    }
+    let nodes: Vec<vouch::Node<'_>> = pool
+        .iter()
+        .map(|(c, ..)| vouch::Node {
+            hash: c.hash(),
+            author: vouch::author_key(c.actor_id()),
+            deps: c.deps(),
+        })
+        .collect();
+    let own: Vec<bool> = pool.iter().map(|p| p.2).collect();
+    let proofs = vouch::authenticate(&nodes, &own);
+    drop(nodes);
+    let (mut proven, mut unproven, mut newly) = (Vec::new(), Vec::new(), Vec::new());
+    for ((c, sig, _, was_unproven), proof) in pool.into_iter().zip(proofs) {
+        if !proof.is_proven() {
+            unproven.push(c);
+            continue;
+        }
+        if was_unproven {
+            newly.push((c.clone(), sig));
+        }
+        proven.push((c, sig));
+    }
+    (proven, unproven, newly)
 }
 
 pub(crate) fn sync_key(peer: &PublicKey, doc: &DocId) -> Vec<u8> {
@@ -143,7 +218,7 @@ impl Engine {
                     doc: *doc,
                     kind,
                     message: Some(m.encode()),
-                    signatures: ChunkSignatures::Hashed(signatures),
+                    signatures: ChunkSignatures::Outgoing(signatures),
                 })
             }
         };
@@ -157,44 +232,51 @@ impl Engine {
         Ok(out)
     }
 
-    /// One `(hash, signature)` per change chunk of `m`, in chunk order: what every protocol
-    /// version can send (version 4 sends the signatures alone and the receiver pairs them with
-    /// the chunks by position, so a skipped change would shift every later signature). Only the
-    /// signatures of the changes sent are read: reading every signature of the document made
-    /// each round cost time proportional to its history.
+    /// For each change chunk of `m`, in chunk order: its hash, its stored signature, and
+    /// whether it is its author's latest change in the round (`vouch::latest_by_author`). The
+    /// codec writes what the negotiated version carries: every signature (versions 1 to 4,
+    /// which fail to send when one is not kept here) or the latest changes' (version 5). Only
+    /// the signatures of the changes sent are read: reading every signature of the document
+    /// made each round cost time proportional to its history.
     ///
     /// # Errors
-    /// [`NodeError::Corrupt`] naming the document and the change if a change to send does not
-    /// parse or has no stored signature: the round is not sent at all.
+    /// [`NodeError::Corrupt`] naming the document if a change to send does not parse: the
+    /// round is not sent at all.
     fn signatures_of_chunks(
         &self,
         doc: &DocId,
         m: &am_sync::Message,
-    ) -> Result<Vec<([u8; 32], Signature)>, NodeError> {
-        let hashes = m
+    ) -> Result<Vec<OutgoingSignature>, NodeError> {
+        let changes = m
             .changes
             .iter()
             .map(|chunk| {
-                Change::from_bytes(chunk.to_vec()).map(|c| c.hash()).map_err(|e| {
+                Change::from_bytes(chunk.to_vec()).map_err(|e| {
                     NodeError::Corrupt(format!("document {doc}: a change to send does not parse: {e}"))
                 })
             })
-            .collect::<Result<Vec<ChangeHash>, NodeError>>()?;
+            .collect::<Result<Vec<Change>, NodeError>>()?;
+        let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
+        let nodes: Vec<vouch::Node<'_>> = changes
+            .iter()
+            .map(|c| vouch::Node { hash: c.hash(), author: vouch::author_key(c.actor_id()), deps: c.deps() })
+            .collect();
+        let latest = vouch::latest_by_author(&nodes);
         // The one signature lookup of the sync path: one answer per hash, in order.
         let found = self.signatures_of(doc, &hashes)?;
-        hashes
+        Ok(hashes
             .iter()
             .zip(found)
-            .map(|(hash, sig)| match sig {
-                Some(sig) => Ok((hash.0, sig)),
-                None => {
-                    tracing::error!(%doc, change = %hash, "a change to send has no stored signature");
-                    Err(NodeError::Corrupt(format!(
-                        "document {doc}: change {hash} has no usable signature; not sending the round"
-                    )))
+            .zip(latest)
+            .map(|((hash, signature), latest)| {
+                if latest && signature.is_none() {
+                    // Proven here through a later change of its author that is held, not
+                    // applied: the partner holds it until that change reaches it.
+                    tracing::debug!(%doc, change = %hash, "sending an author's latest change without its signature");
                 }
+                OutgoingSignature { hash: hash.0, signature, latest }
             })
-            .collect()
+            .collect())
     }
 
     /// Changes held because a dependency is missing are invisible to Automerge, which would
@@ -211,6 +293,8 @@ impl Engine {
             return Ok(());
         }
         let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
+        // A held change not proven yet waits for a later change of its author, which is not
+        // among its dependencies: asking for those is still right (they are missing too).
         let deps: Vec<ChangeHash> = held
             .iter()
             .flat_map(|(c, _)| c.deps().iter().copied())
@@ -271,8 +355,10 @@ impl Engine {
         let mut state = self.take_state(peer, &doc_id)?;
         if let Some(mut m) = round {
             // Every change is checked against the signature the round carries for it, whichever
-            // version carried the round: the versions differ only in how the two are paired.
+            // version carried the round: the versions differ only in how the two are paired, and
+            // in that version 5 leaves out the signatures of changes a later one proves.
             let sigs = RoundSignatures::new(msg.signatures);
+            let vouching = sigs.vouching();
             let mut parsed: Vec<(Change, Option<Signature>)> = Vec::new();
             for (i, chunk) in m.changes.iter().enumerate() {
                 match super::super::parse_incoming_change(chunk.to_vec()) {
@@ -290,25 +376,32 @@ impl Engine {
                 .map(|(c, sig)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: *sig })
                 .collect();
             let results = signed::verify_batch(&doc_id, &checks);
-            let mut signed_ok: Vec<(Change, Signature)> = Vec::new();
+            let mut checked: SignedChanges = Vec::new();
             for ((c, sig), r) in parsed.into_iter().zip(results) {
                 match (r, sig) {
-                    (Ok(_), Some(s)) => signed_ok.push((c, s)),
+                    (Ok(_), Some(s)) => checked.push((c, Some(s))),
+                    // Version 5: to be proven through a later change of its author.
+                    (Err(ChangeRejection::Unsigned { .. }), None) if vouching => checked.push((c, None)),
+                    (Err(rej), _) => received.rejected.push(rej),
                     // `verify_batch` refuses a change without a signature (`Unsigned`).
                     (Ok(_), None) => received.rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
-                    (Err(rej), _) => received.rejected.push(rej),
                 }
             }
-            // Authors are checked against the membership log; held changes join the pool, since
-            // a change in this round may make one of them valid, or bring what it waits for.
-            let incoming: HashSet<ChangeHash> = signed_ok.iter().map(|(c, _)| c.hash()).collect();
+            // Held changes join the pool: a change in this round may prove one of them, make it
+            // valid, or bring what it waits for. Authors are then checked against the log.
+            let incoming: HashSet<ChangeHash> = checked.iter().map(|(c, _)| c.hash()).collect();
             let quarantined = self.quarantined(&doc_id)?;
             let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
-            let mut pool = signed_ok;
-            pool.extend(quarantined.into_iter().filter(|(c, _)| !incoming.contains(&c.hash())));
+            let (pool, unproven, newly_proven) = prove(checked, quarantined);
             let (ok, bad) = self.classify(&space, &doc_id, pool)?;
             let mut qb = Batch::default();
-            let new_bad: Vec<(Change, Signature)> = bad
+            let new_unproven: Vec<&Change> =
+                unproven.iter().filter(|c| !q_hashes.contains(&c.hash())).collect();
+            self.hold(&mut qb, &doc_id, new_unproven.iter().map(|c| (*c, Held::Unproven)))?;
+            // Held changes proven now keep their new proof even if they stay held.
+            self.quarantine_batch(&mut qb, &doc_id, &newly_proven, &[])?;
+            received.waiting += unproven.iter().filter(|c| incoming.contains(&c.hash())).count();
+            let new_bad: SignedChanges = bad
                 .iter()
                 .filter(|(c, _, _)| incoming.contains(&c.hash()) && !q_hashes.contains(&c.hash()))
                 .map(|(c, s, _)| (c.clone(), *s))
@@ -352,7 +445,7 @@ impl Engine {
                 Ok(())
             })?;
             received.applied = admitted.applied;
-            received.waiting = admitted.waiting;
+            received.waiting += admitted.waiting;
             received.rejected.extend(admitted.refused);
             for r in &received.rejected {
                 // The network task logs the peer at warn, rate-limited (`net::NetTask::misbehaved`).

@@ -17,7 +17,6 @@ use twinmesh_protocol::{
 
 use super::{Engine, MAX_PENDING_DOCS};
 use crate::{
-    error::NodeError,
     identity::DataDir,
     store::{Batch, Table, trees},
 };
@@ -75,7 +74,7 @@ fn over(version: Version, msg: DocSync) -> DocSync {
 
 #[test]
 fn rounds_a_node_builds_go_out_on_every_version_and_the_partner_converges() {
-    for version in [Version::V4, Version::V3] {
+    for version in [Version::V5, Version::V4, Version::V3] {
         let (mut a, mut b, doc, _dirs) = pair();
         let (a_key, b_key) = (a.me().key, b.me().key);
         let mut next = b.sync_start(&a_key, &doc).expect("start");
@@ -92,17 +91,18 @@ fn rounds_a_node_builds_go_out_on_every_version_and_the_partner_converges() {
                 message: None,
                 signatures: ChunkSignatures::default(),
             });
-            if let ChunkSignatures::Hashed(pairs) = &reply.signatures
+            if let ChunkSignatures::Outgoing(chunks) = &reply.signatures
                 && let Some(bytes) = &reply.message
             {
-                // One pair per chunk, in chunk order: what lets version 4 drop the hashes.
+                // One entry per chunk, in chunk order: what lets version 4 drop the hashes and
+                // version 5 name chunks by position.
                 let m = am_sync::Message::decode(bytes).expect("decodes");
                 let hashes: Vec<[u8; 32]> = m
                     .changes
                     .iter()
                     .map(|c| Change::from_bytes(c.to_vec()).expect("change").hash().0)
                     .collect();
-                assert_eq!(pairs.iter().map(|(h, _)| *h).collect::<Vec<_>>(), hashes);
+                assert_eq!(chunks.iter().map(|o| o.hash).collect::<Vec<_>>(), hashes);
             }
             let at_b = b.sync_receive(&a_key, over(version, reply)).expect("b receives");
             assert!(at_b.rejected.is_empty(), "{version}: {:?}", at_b.rejected);
@@ -110,8 +110,19 @@ fn rounds_a_node_builds_go_out_on_every_version_and_the_partner_converges() {
         }
         assert_eq!(b.heads(&doc).expect("b heads"), a.heads(&doc).expect("a heads"), "{version}");
         let history = b.history(&doc).expect("history");
-        assert_eq!(history.len() as u64, a.doc_meta(&doc).expect("meta").changes, "{version}");
+        let changes = a.doc_meta(&doc).expect("meta").changes;
+        assert_eq!(history.len() as u64, changes, "{version}");
         assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
+        // Version 5 carries the signature of the founder's latest change of each round; every
+        // other change is shown as verified through a later one.
+        let kept = b.signatures(&doc).expect("signatures").len() as u64;
+        let through = history.iter().filter(|h| h.verified_through.is_some()).count() as u64;
+        if version == Version::V5 {
+            assert!(kept >= 1 && kept < changes, "{kept} signatures kept for {changes} changes");
+            assert_eq!(through + kept, changes);
+        } else {
+            assert_eq!((kept, through), (changes, 0), "{version}");
+        }
     }
 }
 
@@ -195,19 +206,72 @@ fn a_tampered_signature_is_refused_by_name_whichever_form_carries_it() {
     }
 }
 
+/// A change this node keeps no signature of (proven here through a later change of its
+/// author, or its signature lost) goes out unsigned on version 5, where the partner holds it
+/// until a later signed change of the same author proves it; on versions 1 to 4, which need
+/// every signature, the round is not sent at all (nothing is shifted onto another change).
 #[test]
-fn a_change_without_a_stored_signature_stops_the_round_instead_of_shifting_signatures() {
+fn a_change_without_a_stored_signature_goes_out_unsigned_on_version_5_only() {
     let (mut a, mut b, doc, _dirs) = pair();
     let (a_key, b_key) = (a.me().key, b.me().key);
     let head = a.heads(&doc).expect("heads")[0];
     let mut batch = Batch::default();
     batch.remove(Table::Sigs, trees::change_key(doc.as_bytes(), &head.0));
     a.store.commit(batch).expect("commit");
+    a.compact_loaded(None, 8).expect("compact");
     let first = b.sync_start(&a_key, &doc).expect("start").expect("a first message");
-    match a.sync_receive_inner(&b_key, first) {
-        Err(NodeError::Corrupt(m)) => {
-            assert!(m.contains(&doc.to_string()) && m.contains(&head.to_string()), "{m}")
+    let reply = a.sync_receive_inner(&b_key, first).expect("answered").reply.expect("a reply");
+    for v in [Version::V1, Version::V3, Version::V4] {
+        let err = Request::Sync(reply.clone()).to_wire(v).expect_err("needs every signature");
+        assert_eq!(err, twinmesh_protocol::wire::NotSendable::Pruned(v));
+    }
+    // On version 5 the head (the founder's latest change) comes without a signature: nothing
+    // proves the rest, so all of it is held, not applied, and not refused.
+    let got = b.sync_receive(&a_key, over(Version::V5, reply)).expect("received");
+    assert!(got.rejected.is_empty(), "{:?}", got.rejected);
+    assert_eq!(got.applied, 0);
+    let changes = a.doc_meta(&doc).expect("meta").changes as usize;
+    assert_eq!(got.waiting, changes);
+    let held = b.quarantined(&doc).expect("held");
+    assert_eq!(held.len(), changes);
+    assert!(held.iter().all(|(_, h)| *h == crate::engine::members::Held::Unproven));
+}
+
+/// A member that got the plan over version 5 keeps one signature for the founder's changes,
+/// and still passes them on by file: a bundle and an export carry what it keeps, and a third
+/// town proves the rest through the founder's latest change.
+#[test]
+fn changes_proven_through_a_later_one_travel_on_in_bundles_and_exports() {
+    let (mut a, mut b, doc, _dirs) = pair();
+    let (a_key, b_key) = (a.me().key, b.me().key);
+    let mut next = b.sync_start(&a_key, &doc).expect("start");
+    while let Some(req) = next {
+        let reply = a.sync_receive(&b_key, over(Version::V5, req)).expect("a").reply;
+        next = match reply {
+            Some(r) => b.sync_receive(&a_key, over(Version::V5, r)).expect("b").reply,
+            None => None,
+        };
+    }
+    let changes = a.doc_meta(&doc).expect("meta").changes;
+    assert!((b.signatures(&doc).expect("sigs").len() as u64) < changes);
+    let space = a.doc_meta(&doc).expect("meta").space;
+    for by_bundle in [true, false] {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut c = Engine::init(&DataDir::new(dir.path()), "Kaštela", "HR", false).expect("init");
+        a.add_member(&space, c.me().key, "Kaštela", Role::Editor).expect("add");
+        // Warstein learns that Kaštela joined (the log travels in the bundle or file too).
+        let hello = a.hello_for(&b.me().key).expect("hello");
+        b.on_hello(&a_key, a.me().clone(), hello).expect("hello");
+        if by_bundle {
+            let bundle = b.bundle_export(&space, None).expect("bundle");
+            let report = c.bundle_import(&bundle.bytes).expect("a bundle with proven changes imports");
+            assert_eq!(report.changes_added as u64, changes);
+        } else {
+            let file = b.export(&doc).expect("export");
+            c.import(&file, None).expect("an export with proven changes imports");
         }
-        other => panic!("a corrupt-store error naming the document, got {other:?}"),
+        assert_eq!(c.heads(&doc).expect("heads"), a.heads(&doc).expect("heads"));
+        let history = c.history(&doc).expect("history");
+        assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
     }
 }
