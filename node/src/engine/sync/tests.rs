@@ -275,3 +275,88 @@ fn changes_proven_through_a_later_one_travel_on_in_bundles_and_exports() {
         assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
     }
 }
+
+/// Version 5 adversarial rounds: a change by town T with no signature is held, not applied,
+/// when town U signs a change built on it (U's signature never proves T's change), and is
+/// applied, with U's change, when T's own later change arrives signed in another round.
+#[test]
+fn a_chain_split_across_rounds_is_proven_only_by_its_own_authors_later_signature() {
+    let (mut a, _b, doc, _dirs) = pair();
+    let (t, u) = (SecretKey::from_bytes([7; 32]), SecretKey::from_bytes([8; 32]));
+    let space = a.doc_meta(&doc).expect("meta").space;
+    a.add_member(&space, t.public(), "Kaštela", Role::Editor).expect("add");
+    a.add_member(&space, u.public(), "Warstein", Role::Editor).expect("add");
+    let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
+    let mut base = Automerge::load(&saved).expect("load");
+    let mut commit = |d: &mut Automerge, field: &str| {
+        let mut tx = d.transaction();
+        tx.put(automerge::ROOT, field, "x").expect("put");
+        let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
+        automerge::ReadDoc::get_change_by_hash(d, &h.expect("hash")).expect("change")
+    };
+    let mut at_t = base.fork().with_actor(actor_id(&t.public(), [1; 16]));
+    let c = commit(&mut at_t, "acronym");
+    let d = commit(&mut at_t, "working_language");
+    base.apply_changes([c.clone()]).expect("apply");
+    let mut at_u = base.fork().with_actor(actor_id(&u.public(), [2; 16]));
+    let e = commit(&mut at_u, "summary");
+    let round = |changes: &[&Change], sigs: Vec<(u32, twinmesh_protocol::keys::Signature)>| DocSync {
+        space,
+        doc,
+        kind: DocKind::Plan,
+        message: Some(
+            am_sync::Message {
+                heads: vec![],
+                need: vec![],
+                have: vec![],
+                changes: am_sync::ChunkList::from(
+                    changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>(),
+                ),
+                flags: None,
+                version: am_sync::MessageVersion::V1,
+            }
+            .encode(),
+        ),
+        signatures: ChunkSignatures::Indexed(sigs),
+    };
+    let held = |a: &Engine| -> Vec<(ChangeHash, crate::engine::members::Held)> {
+        let mut v: Vec<_> =
+            a.quarantined(&doc).expect("held").into_iter().map(|(c, h)| (c.hash(), h)).collect();
+        v.sort_by_key(|(h, _)| *h);
+        v
+    };
+    use crate::engine::members::Held;
+
+    // T's change alone, unsigned: held as unproven, nothing refused.
+    let got = a.sync_receive(&t.public(), round(&[&c], vec![])).expect("round 1");
+    assert_eq!((got.applied, got.waiting, got.rejected.len()), (0, 1, 0));
+    assert_eq!(held(&a), vec![(c.hash(), Held::Unproven)]);
+
+    // U signs a change built on it: U's change is proven, T's is not.
+    let got = a
+        .sync_receive(&u.public(), round(&[&e], vec![(0, sign_change(&u, &doc, &e.hash()))]))
+        .expect("round 2");
+    assert_eq!((got.applied, got.rejected.len()), (0, 0));
+    let now = held(&a);
+    assert!(now.contains(&(c.hash(), Held::Unproven)), "{now:?}");
+    assert!(now.iter().any(|(h, p)| *h == e.hash() && matches!(p, Held::Signed(_))), "{now:?}");
+
+    // A forged "later change of T" signed by U is refused by name and proves nothing.
+    let forged = round(&[&d], vec![(0, sign_change(&u, &doc, &d.hash()))]);
+    let got = a.sync_receive(&u.public(), forged).expect("forged");
+    assert_eq!(got.rejected, vec![ChangeRejection::BadSignature { hash: d.hash() }]);
+    assert!(held(&a).contains(&(c.hash(), Held::Unproven)));
+
+    // T's later change, signed by T, in another round: all three apply.
+    let got = a
+        .sync_receive(&t.public(), round(&[&d], vec![(0, sign_change(&t, &doc, &d.hash()))]))
+        .expect("round 3");
+    assert_eq!((got.applied, got.rejected.len()), (3, 0), "{got:?}");
+    assert!(held(&a).is_empty());
+    let history = a.history(&doc).expect("history");
+    let through = |h: &ChangeHash| {
+        history.iter().find(|x| x.hash == h.to_string()).and_then(|x| x.verified_through.clone())
+    };
+    assert_eq!(through(&c.hash()), Some(d.hash().to_string()));
+    assert_eq!(through(&e.hash()), None);
+}
