@@ -288,7 +288,7 @@ fn a_chain_split_across_rounds_is_proven_only_by_its_own_authors_later_signature
     a.add_member(&space, u.public(), "Warstein", Role::Editor).expect("add");
     let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
     let mut base = Automerge::load(&saved).expect("load");
-    let mut commit = |d: &mut Automerge, field: &str| {
+    let commit = |d: &mut Automerge, field: &str| {
         let mut tx = d.transaction();
         tx.put(automerge::ROOT, field, "x").expect("put");
         let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
