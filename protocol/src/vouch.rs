@@ -23,6 +23,8 @@ use std::collections::HashMap;
 
 use automerge::{ActorId, ChangeHash};
 
+use crate::{keys::PublicKey, signed::ChangeRejection, validity::ChangeFacts};
+
 /// An author as vouching sees one: the 32-byte key at the start of a 48-byte actor id (see
 /// [`crate::signed::actor_id`]). Validity of the key is checked where signatures are verified.
 pub type AuthorKey = [u8; 32];
@@ -45,6 +47,43 @@ pub struct Node<'a> {
     pub author: Option<AuthorKey>,
     /// Its dependencies.
     pub deps: &'a [ChangeHash],
+}
+
+impl<'a> Node<'a> {
+    /// What vouching needs of a parsed change or of a loaded document's change metadata.
+    pub fn of<C: ChangeFacts + ?Sized>(c: &'a C) -> Node<'a> {
+        Node { hash: c.hash(), author: author_key(c.actor()), deps: c.deps() }
+    }
+}
+
+/// The nodes of a set of changes, in order.
+pub fn nodes<C: ChangeFacts>(changes: &[C]) -> Vec<Node<'_>> {
+    changes.iter().map(Node::of).collect()
+}
+
+/// [`crate::signed::verify_batch`]'s results for `changes` (a whole set: a file's document, a
+/// bundle's changes of one document), with each change refused only as `Unsigned` accepted when
+/// a verified change of its author in the set proves it ([`authenticate`]). Every other result
+/// stays as it is.
+pub fn prove_unsigned<C: ChangeFacts>(
+    changes: &[C],
+    results: Vec<Result<PublicKey, ChangeRejection>>,
+) -> Vec<Result<(), ChangeRejection>> {
+    let unsigned =
+        |r: &Result<PublicKey, ChangeRejection>| matches!(r, Err(ChangeRejection::Unsigned { .. }));
+    if !results.iter().any(unsigned) {
+        return results.into_iter().map(|r| r.map(|_| ())).collect();
+    }
+    let own: Vec<bool> = results.iter().map(Result::is_ok).collect();
+    let proofs = authenticate(&nodes(changes), &own);
+    results
+        .into_iter()
+        .zip(proofs)
+        .map(|(r, p)| match r {
+            Err(ChangeRejection::Unsigned { .. }) if p.is_proven() => Ok(()),
+            other => other.map(|_| ()),
+        })
+        .collect()
 }
 
 /// How a change's authorship is proven.

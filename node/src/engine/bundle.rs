@@ -202,28 +202,13 @@ impl Engine {
                 .iter()
                 .map(|(c, s)| ChangeToVerify { hash: c.hash(), actor: c.actor_id(), signature: *s })
                 .collect();
-            let results = signed::verify_batch(&d.doc, &checks);
-            let own: Vec<bool> = results.iter().map(Result::is_ok).collect();
-            // Changes without a signature must be proven through a later change of their
-            // author in the bundle whose signature verifies.
-            let nodes: Vec<vouch::Node<'_>> = changes
-                .iter()
-                .map(|(c, _)| vouch::Node {
-                    hash: c.hash(),
-                    author: vouch::author_key(c.actor_id()),
-                    deps: c.deps(),
-                })
-                .collect();
-            let proofs = vouch::authenticate(&nodes, &own);
-            drop(nodes);
-            let mut rejected: Vec<ChangeRejection> = results
-                .into_iter()
-                .zip(proofs)
-                .filter_map(|(r, p)| match r {
-                    Err(ChangeRejection::Unsigned { .. }) if p.is_proven() => None,
-                    other => other.err(),
-                })
-                .collect();
+            // A change without a signature counts when a later change of its author proves it.
+            let facts: Vec<&automerge::Change> = changes.iter().map(|(c, _)| c).collect();
+            let mut rejected: Vec<ChangeRejection> =
+                vouch::prove_unsigned(&facts, signed::verify_batch(&d.doc, &checks))
+                    .into_iter()
+                    .filter_map(Result::err)
+                    .collect();
             if rejected.is_empty() {
                 let (_, bad) = twinmesh_protocol::validity::classify_with(
                     &membership,

@@ -116,10 +116,7 @@ impl Engine {
         let am = self.load(doc)?;
         let mut metas = am.get_changes_meta(&[]);
         metas.sort_unstable_by_key(|c| c.hash);
-        let nodes: Vec<vouch::Node<'_>> = metas
-            .iter()
-            .map(|c| vouch::Node { hash: c.hash, author: vouch::author_key(&c.actor), deps: &c.deps })
-            .collect();
+        let nodes = vouch::nodes(&metas);
         let latest = vouch::latest_by_author(&nodes);
         let every: Option<Vec<Signature>> = metas.iter().map(|c| sigs.get(&c.hash).copied()).collect();
         let latest: Vec<Signature> = metas
@@ -183,10 +180,7 @@ impl Engine {
         let signed: Vec<ChangeHash> = if metas.len() == signatures.len() {
             metas.iter().map(|c| c.hash).collect()
         } else {
-            let nodes: Vec<vouch::Node<'_>> = metas
-                .iter()
-                .map(|c| vouch::Node { hash: c.hash, author: vouch::author_key(&c.actor), deps: &c.deps })
-                .collect();
+            let nodes = vouch::nodes(&metas);
             let latest = vouch::latest_by_author(&nodes);
             metas.iter().zip(latest).filter(|(_, l)| *l).map(|(c, _)| c.hash).collect()
         };

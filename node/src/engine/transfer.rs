@@ -296,36 +296,15 @@ impl Engine {
     ) -> Result<(), NodeError> {
         let to_verify = super::checks(changes, sigs);
         let mut rejected = Vec::new();
-        // A change without a signature must be proven through a later change of its author
-        // whose signature verifies (`vouch`); one that is not is refused as `Unsigned`.
-        let mut own = vec![false; changes.len()];
-        let mut unsigned = Vec::new();
-        for (i, (r, c)) in signed::verify_batch(doc, &to_verify).into_iter().zip(changes).enumerate() {
-            match (r, sigs.get(&c.hash())) {
-                (Ok(_), Some(_)) => own[i] = true,
-                (Err(ChangeRejection::Unsigned { .. }), None) => unsigned.push(i),
-                (Ok(_), None) => rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
-                (Err(e), _) => rejected.push(e),
+        let mut signed_ok = Vec::new();
+        // A change without a signature counts when a later change of its author proves it.
+        let results = vouch::prove_unsigned(changes, signed::verify_batch(doc, &to_verify));
+        for (r, c) in results.into_iter().zip(changes) {
+            match r {
+                Ok(()) => signed_ok.push(c),
+                Err(e) => rejected.push(e),
             }
         }
-        let mut proven = own.clone();
-        if !unsigned.is_empty() {
-            let deps: Vec<Vec<ChangeHash>> = changes.iter().map(|c| c.deps().to_vec()).collect();
-            let nodes: Vec<vouch::Node<'_>> = changes
-                .iter()
-                .zip(&deps)
-                .map(|(c, d)| vouch::Node { hash: c.hash(), author: vouch::author_key(c.actor()), deps: d })
-                .collect();
-            let proofs = vouch::authenticate(&nodes, &own);
-            for i in unsigned {
-                if proofs[i].is_proven() {
-                    proven[i] = true;
-                } else {
-                    rejected.push(ChangeRejection::Unsigned { hash: changes[i].hash() });
-                }
-            }
-        }
-        let signed_ok: Vec<&C> = changes.iter().zip(&proven).filter(|(_, p)| **p).map(|(c, _)| c).collect();
         let valid = validity::valid_mask(membership, doc, &signed_ok, versions::rules(membership));
         rejected.extend(
             signed_ok

@@ -115,14 +115,7 @@ fn prove(incoming: SignedChanges, held: Vec<(Change, Held)>) -> (SignedChanges, 
             }
         }
     }
-    let nodes: Vec<vouch::Node<'_>> = pool
-        .iter()
-        .map(|(c, ..)| vouch::Node {
-            hash: c.hash(),
-            author: vouch::author_key(c.actor_id()),
-            deps: c.deps(),
-        })
-        .collect();
+    let nodes: Vec<vouch::Node<'_>> = pool.iter().map(|(c, ..)| vouch::Node::of(c)).collect();
     let own: Vec<bool> = pool.iter().map(|p| p.2).collect();
     let proofs = vouch::authenticate(&nodes, &own);
     drop(nodes);
@@ -257,10 +250,7 @@ impl Engine {
             })
             .collect::<Result<Vec<Change>, NodeError>>()?;
         let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
-        let nodes: Vec<vouch::Node<'_>> = changes
-            .iter()
-            .map(|c| vouch::Node { hash: c.hash(), author: vouch::author_key(c.actor_id()), deps: c.deps() })
-            .collect();
+        let nodes = vouch::nodes(&changes);
         let latest = vouch::latest_by_author(&nodes);
         // The one signature lookup of the sync path: one answer per hash, in order.
         let found = self.signatures_of(doc, &hashes)?;
