@@ -15,6 +15,8 @@
 //! - [`authenticate`]: given which changes of a set are proven on their own (a verified
 //!   signature, or proven earlier), how each change is proven, or that it is not (yet).
 //!
+//! A third, [`needed`], tells a holder which signatures it must keep when it prunes the rest.
+//!
 //! Both look only at dependencies inside the set. That is enough: a document is closed under
 //! dependencies, so a path from a change of the set down to another one never leaves the set
 //! through a change the receiver already holds and comes back.
@@ -190,6 +192,27 @@ pub fn latest_by_author(nodes: &[Node<'_>]) -> Vec<bool> {
         latest[i] = latest[f];
     }
     latest
+}
+
+/// Which of the signatures a node holds (`signed[i]`) it must keep so that every change of a
+/// document that is proven now stays proven: each author's latest signed changes, and any
+/// signed change that no kept signature of its author covers. The rest are covered by a later
+/// change of the same author and can be dropped (see `docs/protocol.md`, "Pruning").
+///
+/// Not always the smallest such set, but never drops a signature that is the only proof of a
+/// change: a change proven through `d` under `signed` is proven through `d` or through the kept
+/// signature that covers `d`, which builds on it too.
+pub fn needed(nodes: &[Node<'_>], signed: &[bool]) -> Vec<bool> {
+    let signed_at = |i: usize| signed.get(i).copied().unwrap_or(false);
+    let latest = latest_by_author(nodes);
+    let mut keep: Vec<bool> = (0..nodes.len()).map(|i| signed_at(i) && latest[i]).collect();
+    let proofs = authenticate(nodes, &keep);
+    for (i, p) in proofs.iter().enumerate() {
+        if signed_at(i) && !p.is_proven() {
+            keep[i] = true;
+        }
+    }
+    keep
 }
 
 /// How each change of `nodes` is proven, given which are proven on their own (`own[i]`: its

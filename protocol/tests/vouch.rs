@@ -107,4 +107,23 @@ proptest! {
             }
         }
     }
+
+    /// Pruning to the needed signatures keeps every proof: with any choice of signed changes,
+    /// a change proven under all of them is proven under the kept ones; only signed changes
+    /// are kept; and when every change is signed, exactly each author's latest changes are.
+    #[test]
+    fn pruning_to_the_needed_signatures_keeps_every_proof((changes, order, signed) in history()) {
+        let deps = present(&changes, &order);
+        let set = nodes(&changes, &order, &deps);
+        let signed: Vec<bool> = order.iter().map(|&i| signed[i]).collect();
+        let keep = vouch::needed(&set, &signed);
+        let before = vouch::authenticate(&set, &signed);
+        let after = vouch::authenticate(&set, &keep);
+        for k in 0..set.len() {
+            prop_assert!(!keep[k] || signed[k], "kept an absent signature at {}", k);
+            prop_assert!(!before[k].is_proven() || after[k].is_proven(), "change {} lost its proof", order[k]);
+        }
+        let all = vec![true; set.len()];
+        prop_assert_eq!(vouch::needed(&set, &all), vouch::latest_by_author(&set));
+    }
 }

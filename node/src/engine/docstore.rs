@@ -283,7 +283,9 @@ impl Engine {
     }
 
     /// Adds to `b` the writes that replace `id`'s stored snapshot and incremental changes by
-    /// `doc` saved whole, and move their signatures into a block.
+    /// `doc` saved whole, and either keep only the signatures still needed to prove the
+    /// document (see `sigs.rs`) or, while an older partner needs them all, move the incremental
+    /// changes' signatures into a block.
     fn compaction(
         &self,
         id: &DocId,
@@ -295,7 +297,12 @@ impl Engine {
         for (k, _) in self.store.scan(Table::Changes, id.as_bytes())? {
             b.remove(Table::Changes, k);
         }
-        self.fold_signatures(id, b)?;
+        if self.prune_allowed()? {
+            let (kept, dropped) = self.prune_signatures(id, doc, b)?;
+            tracing::debug!(doc = %id, kept, dropped, "signatures pruned at compaction");
+        } else {
+            self.fold_signatures(id, b)?;
+        }
         meta.incremental = 0;
         Ok(())
     }

@@ -4,13 +4,19 @@
 //! change is incremental, and moves into a signature block (the SigBlocks table, see
 //! [`trees::sig_block`]) when the document is compacted. Readers look in both, so a store
 //! written before blocks existed, which keeps every signature in Sigs, reads as it is.
+//!
+//! Compaction also prunes (protocol version 5, `docs/protocol.md` "Pruning"): it keeps only the
+//! signatures still needed to prove every change ([`vouch::needed`]: each town's latest changes
+//! in the document, and any change no kept signature of its author covers) and drops the rest.
+//! It keeps them all instead while a partner that speaks only versions 1 to 4 was seen in the
+//! last [`KEEP_ALL_FOR_OLDER_PARTNERS`]: such a partner needs one signature per change.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
-use automerge::ChangeHash;
-use twinmesh_protocol::{ids::DocId, keys::Signature};
+use automerge::{Automerge, ChangeHash};
+use twinmesh_protocol::{ids::DocId, keys::Signature, vouch};
 
-use super::Engine;
+use super::{Engine, now};
 use crate::{
     error::NodeError,
     store::{
@@ -18,6 +24,10 @@ use crate::{
         trees::{self, sig_block},
     },
 };
+
+/// How long after a partner last announced only sync protocol versions 1 to 4 this node keeps
+/// every change's signature at compaction (see [`Engine::prune_allowed`]).
+pub(crate) const KEEP_ALL_FOR_OLDER_PARTNERS: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// A document's signature blocks: (block number, pairs sorted by hash), in block order.
 type Blocks = Vec<(u32, Vec<sig_block::Pair>)>;
@@ -109,6 +119,60 @@ impl Engine {
         Ok(())
     }
 
+    /// Whether compaction may drop covered signatures: no partner that speaks only sync
+    /// protocol versions 1 to 4 was seen in the last [`KEEP_ALL_FOR_OLDER_PARTNERS`].
+    pub(crate) fn prune_allowed(&self) -> Result<bool, NodeError> {
+        let Some(v) = self.store.get(Table::Meta, trees::meta::OLDER_PARTNER_SEEN.as_bytes())? else {
+            return Ok(true);
+        };
+        let seen = <[u8; 8]>::try_from(v.as_slice())
+            .map(i64::from_be_bytes)
+            .map_err(|_| NodeError::Corrupt("the time an older partner was seen".into()))?;
+        let window = KEEP_ALL_FOR_OLDER_PARTNERS.as_millis() as i64;
+        Ok(now().0.saturating_sub(seen) > window)
+    }
+
+    /// Records that a partner speaking only sync protocol versions 1 to 4 was seen now: the
+    /// next compactions keep every signature (see [`Engine::prune_allowed`]).
+    pub(crate) fn note_older_partner_now(&self) -> Result<(), NodeError> {
+        let mut b = Batch::default();
+        b.put(Table::Meta, trees::meta::OLDER_PARTNER_SEEN, now().0.to_be_bytes().to_vec());
+        self.store.commit(b)?;
+        Ok(())
+    }
+
+    /// Adds to `b` the writes that keep, of `id`'s stored signatures and the Sigs puts already
+    /// in `b`, only those [`vouch::needed`] to prove the changes of `doc`, in one block. Returns
+    /// how many it keeps and how many it drops. Signatures of changes that are not in `doc`
+    /// (none should be: held changes keep theirs in the quarantine) are dropped with the rest.
+    pub(crate) fn prune_signatures(
+        &self,
+        id: &DocId,
+        doc: &Automerge,
+        b: &mut Batch,
+    ) -> Result<(usize, usize), NodeError> {
+        let mut sigs = self.signatures(id)?;
+        for w in &b.0 {
+            if let Write::Put(Table::Sigs, k, v) = w
+                && k.starts_with(id.as_bytes())
+            {
+                let (h, s) = sig_row(id, k, v)?;
+                sigs.insert(ChangeHash(h), Signature(s));
+            }
+        }
+        let metas = doc.get_changes_meta(&[]);
+        let signed: Vec<bool> = metas.iter().map(|c| sigs.contains_key(&c.hash)).collect();
+        let keep = vouch::needed(&vouch::nodes(&metas), &signed);
+        let pairs: Vec<(ChangeHash, Signature)> = metas
+            .iter()
+            .zip(keep)
+            .filter_map(|(c, k)| if k { sigs.get(&c.hash).map(|s| (c.hash, *s)) } else { None })
+            .collect();
+        let dropped = sigs.len() - pairs.len();
+        self.replace_signatures(id, &pairs, b)?;
+        Ok((pairs.len(), dropped))
+    }
+
     /// Adds to `b` the writes that make `pairs` the only signatures stored for `id`: one block,
     /// no rows. For a document stored whole (received, imported or rebuilt).
     pub(crate) fn replace_signatures(
@@ -192,6 +256,7 @@ mod tests {
     #[test]
     fn signatures_move_into_a_few_blocks_and_are_all_found() {
         let (mut e, doc, _dir) = engine_with_doc();
+        e.note_older_partner_now().expect("keep every signature");
         for _ in 0..40 {
             edit(&mut e, &doc, 3);
             assert_eq!(e.compact_loaded(None, 8).expect("compact"), 1);
@@ -222,6 +287,7 @@ mod tests {
     #[test]
     fn a_store_with_a_row_per_signature_reads_and_folds_at_the_next_compaction() {
         let (mut e, doc, _dir) = engine_with_doc();
+        e.note_older_partner_now().expect("keep every signature");
         edit(&mut e, &doc, 20);
         e.compact_loaded(None, 8).expect("compact");
         // Rewrite the signatures in the version-1 layout.
@@ -247,6 +313,56 @@ mod tests {
         let blocks = e.sig_blocks(&doc).expect("blocks");
         assert_eq!(blocks.len(), 1);
         assert_eq!(blocks[0].1.len() as u64, changes + 1);
+    }
+
+    /// With no older partner seen, compaction keeps only the signature of the town's latest
+    /// change; every change is still verified (through it) after a reload, and the next
+    /// incremental changes keep their rows until the next compaction.
+    #[test]
+    fn compaction_keeps_only_the_signatures_still_needed() {
+        let (mut e, doc, _dir) = engine_with_doc();
+        for _ in 0..10 {
+            edit(&mut e, &doc, 5);
+            e.compact_loaded(None, 8).expect("compact");
+        }
+        let kept: Vec<ChangeHash> = e.signatures(&doc).expect("sigs").into_keys().collect();
+        let heads = e.heads(&doc).expect("heads");
+        assert_eq!(kept, heads, "one town, one line of changes: its head's signature is enough");
+        assert_eq!(rows(&e, &doc), 0);
+        assert_eq!(e.sig_blocks(&doc).expect("blocks").len(), 1);
+
+        e.docs.clear();
+        let history = e.history(&doc).expect("history");
+        assert_eq!(history.len() as u64, e.doc_meta(&doc).expect("meta").changes);
+        assert!(history.iter().all(|h| h.signature == SignatureStatus::Verified));
+        let head = heads[0].to_string();
+        for h in &history {
+            let expected = if h.hash == head { None } else { Some(&head) };
+            assert_eq!(h.verified_through.as_ref(), expected, "change {}", h.hash);
+        }
+        edit(&mut e, &doc, 2);
+        assert_eq!(rows(&e, &doc), 2);
+        assert_eq!(e.signatures(&doc).expect("sigs").len(), 3);
+    }
+
+    /// A partner that speaks only version 4 keeps compaction from pruning for thirty days; after
+    /// that the next compaction prunes what accumulated.
+    #[test]
+    fn an_older_partner_keeps_every_signature_until_it_has_not_been_seen_for_thirty_days() {
+        let (mut e, doc, _dir) = engine_with_doc();
+        e.note_older_partner_now().expect("note");
+        edit(&mut e, &doc, 6);
+        e.compact_loaded(None, 8).expect("compact");
+        assert_eq!(e.signatures(&doc).expect("sigs").len(), 7, "all kept");
+
+        let long_ago = now().0 - KEEP_ALL_FOR_OLDER_PARTNERS.as_millis() as i64 - 1000;
+        let mut b = Batch::default();
+        b.put(Table::Meta, trees::meta::OLDER_PARTNER_SEEN, long_ago.to_be_bytes().to_vec());
+        e.store.commit(b).expect("commit");
+        assert!(e.prune_allowed().expect("allowed"));
+        edit(&mut e, &doc, 1);
+        e.compact_loaded(None, 8).expect("compact");
+        assert_eq!(e.signatures(&doc).expect("sigs").len(), 1, "pruned to the latest");
     }
 
     /// A block that does not decode is reported as corruption of that document, not skipped.

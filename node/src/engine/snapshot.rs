@@ -271,8 +271,17 @@ mod tests {
     /// A founder with a plan of more than [`COMPACT_AFTER`] changes (a stored snapshot plus
     /// incremental changes), and a partner that learned the space from the founder's hello.
     fn pair() -> (Engine, Engine, DocId, [tempfile::TempDir; 2]) {
+        pair_keeping(false)
+    }
+
+    /// [`pair`], with the founder keeping every signature (it saw a partner that speaks only
+    /// protocol version 4) when `keep_all`, else pruning them at compaction.
+    fn pair_keeping(keep_all: bool) -> (Engine, Engine, DocId, [tempfile::TempDir; 2]) {
         let dirs = [tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir")];
         let mut a = engine(&dirs[0], "Saint-Pol");
+        if keep_all {
+            a.note_older_partner_now().expect("note");
+        }
         let mut b = engine(&dirs[1], "Warstein");
         let space = a.create_space("S").expect("space").id;
         a.add_member(&space, b.me().key, "Warstein", twinmesh_protocol::membership::Role::Editor)
@@ -290,14 +299,30 @@ mod tests {
         (a, b, doc, dirs)
     }
 
+    /// Whether the founder kept every signature or pruned them to the one of its latest change,
+    /// the partner installs the document and every change checks.
     #[test]
     fn a_document_sent_whole_from_the_store_is_installed_with_every_signature() {
-        let (mut a, mut b, doc, _dirs) = pair();
+        for keep_all in [true, false] {
+            installed_whole(keep_all);
+        }
+    }
+
+    fn installed_whole(keep_all: bool) {
+        let (mut a, mut b, doc, _dirs) = pair_keeping(keep_all);
         let (a_key, b_key) = (a.me().key, b.me().key);
         // Served from the store (the founder's copy is loaded again for it).
         a.docs.clear();
         let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
-        assert_eq!(snap.signatures.as_slice().len() as u64, a.doc_meta(&doc).expect("meta").changes);
+        let changes = a.doc_meta(&doc).expect("meta").changes;
+        match (keep_all, &snap.signatures) {
+            (true, SnapshotSignatures::Built { every: Some(every), .. }) => {
+                assert_eq!(every.len() as u64, changes)
+            }
+            // Pruned: a version 4 partner cannot get it whole, a version 5 one gets one signature.
+            (false, SnapshotSignatures::Built { every: None, latest }) => assert_eq!(latest.len(), 1),
+            other => panic!("keep_all {keep_all}: {other:?}"),
+        }
         let installed = b.install_snapshot(&a_key, snap).expect("install");
         assert_eq!(b.heads(&doc).expect("heads"), a.heads(&doc).expect("heads"));
         assert_eq!(installed.heads_digest, a.doc_digest(&doc).expect("digest").1);
@@ -306,6 +331,8 @@ mod tests {
         let history = b.history(&doc).expect("history");
         assert_eq!(history.len() as u64, a.doc_meta(&doc).expect("meta").changes);
         assert!(history.iter().all(|h| h.signature == crate::engine::SignatureStatus::Verified));
+        let through = history.iter().filter(|h| h.verified_through.is_some()).count() as u64;
+        assert_eq!(through, if keep_all { 0 } else { changes - 1 }, "proven through the latest change");
         // The shared heads are remembered for the next session with the sender.
         let state = b.store.get(Table::SyncStates, &super::super::sync::sync_key(&a_key, &doc)).expect("get");
         assert!(state.is_some());

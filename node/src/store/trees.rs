@@ -90,6 +90,11 @@ pub mod meta {
     /// were cleaned of operations that can never apply (`Engine::clean_member_logs`).
     pub const MEMBER_LOGS_CLEANED: &str = "member_logs_cleaned";
 
+    /// `i64` big-endian milliseconds since the epoch: when a partner last announced that it
+    /// speaks only sync protocol versions 1 to 4. While that is recent, compaction keeps every
+    /// change's signature (an older partner needs one per change; see `Engine::prune_allowed`).
+    pub const OLDER_PARTNER_SEEN: &str = "older_partner_seen";
+
     /// The `revalidate/<space id>` entry of `space`.
     pub fn revalidate_key(space: &twinmesh_protocol::ids::SpaceId) -> Vec<u8> {
         format!("{REVALIDATE}{space}").into_bytes()

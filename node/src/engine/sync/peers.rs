@@ -98,6 +98,19 @@ impl Engine {
         Ok(member)
     }
 
+    /// Records that partner `key` announced only sync protocol versions 1 to 4, if it is a
+    /// member of a space held here: while such a partner was seen recently, compaction keeps
+    /// every change's signature for it (`docs/protocol.md`, "Pruning"). A stranger cannot make
+    /// this node keep more. Returns whether it was recorded.
+    pub fn note_older_partner(&self, key: &PublicKey) -> Result<bool, NodeError> {
+        let member = self.member_anywhere(key)?;
+        if member {
+            tracing::info!(partner = %key.fmt_short(), "partner speaks only sync protocol 4 or older; keeping every signature for it");
+            self.note_older_partner_now()?;
+        }
+        Ok(member)
+    }
+
     /// Whether `key` is a member of some space held here.
     fn member_anywhere(&self, key: &PublicKey) -> Result<bool, NodeError> {
         for s in self.spaces()? {

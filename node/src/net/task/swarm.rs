@@ -177,8 +177,18 @@ impl NetTask {
                 for addr in info.listen_addrs {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                 }
+                let older = speaks_only_older_sync(&info.protocols);
                 if let Some(key) = key_of_peer(&peer_id) {
-                    self.job(move |e| e.note_partner_addrs(&key, addrs), |_| Done::Nothing);
+                    self.job(
+                        move |e| {
+                            e.note_partner_addrs(&key, addrs)?;
+                            if older {
+                                e.note_older_partner(&key)?;
+                            }
+                            Ok::<_, NodeError>(())
+                        },
+                        |_| Done::Nothing,
+                    );
                 }
             }
             // A town took a slot on this relay: partners that ask this relay for the town's
@@ -329,4 +339,11 @@ impl NetTask {
             self.strangers.refused(peer, what, std::time::Instant::now());
         }
     }
+}
+
+/// Whether a partner's identify list offers a sync protocol but not the current one: it needs
+/// a signature for every change (see `Engine::note_older_partner`).
+fn speaks_only_older_sync(protocols: &[libp2p::StreamProtocol]) -> bool {
+    let named = |name: &str| protocols.iter().any(|p| p.as_ref() == name);
+    !named(wire::SYNC_PROTOCOL) && wire::Version::ALL.iter().any(|v| named(v.protocol()))
 }
