@@ -7,8 +7,8 @@ use automerge::{
 };
 use twinmesh_protocol::{
     export::DocExport,
-    ids::DocId,
-    keys::SecretKey,
+    ids::{DocId, SpaceId},
+    keys::{SecretKey, Signature},
     membership::Role,
     schema::DocKind,
     signed::{ChangeRejection, actor_id, sign_change},
@@ -17,6 +17,7 @@ use twinmesh_protocol::{
 
 use super::{Engine, MAX_PENDING_DOCS};
 use crate::{
+    engine::members::Held,
     identity::DataDir,
     store::{Batch, Table, trees},
 };
@@ -276,6 +277,48 @@ fn changes_proven_through_a_later_one_travel_on_in_bundles_and_exports() {
     }
 }
 
+/// Commits `field = value` on `d` and returns the change.
+fn commit(d: &mut Automerge, field: &str, value: &str) -> Change {
+    let mut tx = d.transaction();
+    tx.put(automerge::ROOT, field, value).expect("put");
+    let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
+    automerge::ReadDoc::get_change_by_hash(d, &h.expect("hash")).expect("change")
+}
+
+/// A version 5 round as a partner could send it: one chunk per change, signatures by index.
+fn v5_round(space: SpaceId, doc: DocId, changes: &[&Change], sigs: Vec<(u32, Signature)>) -> DocSync {
+    let message = am_sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: am_sync::ChunkList::from(changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>()),
+        flags: None,
+        version: am_sync::MessageVersion::V1,
+    };
+    DocSync {
+        space,
+        doc,
+        kind: DocKind::Plan,
+        message: Some(message.encode()),
+        signatures: ChunkSignatures::Indexed(sigs),
+    }
+}
+
+/// The text of a root scalar field of `doc` at `a`.
+fn field(a: &mut Engine, doc: &DocId, name: &str) -> String {
+    match automerge::ReadDoc::get(a.load(doc).expect("load"), automerge::ROOT, name) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().unwrap_or_default().to_string(),
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+/// What `a` holds back of `doc`, by hash.
+fn held(a: &Engine, doc: &DocId) -> Vec<(ChangeHash, Held)> {
+    let mut v: Vec<_> = a.quarantined(doc).expect("held").into_iter().map(|(c, h)| (c.hash(), h)).collect();
+    v.sort_by_key(|(h, _)| *h);
+    v
+}
+
 /// Version 5 adversarial rounds: a change by town T with no signature is held, not applied,
 /// when town U signs a change built on it (U's signature never proves T's change), and is
 /// applied, with U's change, when T's own later change arrives signed in another round.
@@ -288,44 +331,14 @@ fn a_chain_split_across_rounds_is_proven_only_by_its_own_authors_later_signature
     a.add_member(&space, u.public(), "Warstein", Role::Editor).expect("add");
     let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
     let mut base = Automerge::load(&saved).expect("load");
-    let commit = |d: &mut Automerge, field: &str| {
-        let mut tx = d.transaction();
-        tx.put(automerge::ROOT, field, "x").expect("put");
-        let (h, _) = tx.commit_with(CommitOptions::default().with_time(0));
-        automerge::ReadDoc::get_change_by_hash(d, &h.expect("hash")).expect("change")
-    };
     let mut at_t = base.fork().with_actor(actor_id(&t.public(), [1; 16]));
-    let c = commit(&mut at_t, "acronym");
-    let d = commit(&mut at_t, "working_language");
+    let c = commit(&mut at_t, "acronym", "x");
+    let d = commit(&mut at_t, "working_language", "x");
     base.apply_changes([c.clone()]).expect("apply");
     let mut at_u = base.fork().with_actor(actor_id(&u.public(), [2; 16]));
-    let e = commit(&mut at_u, "summary");
-    let round = |changes: &[&Change], sigs: Vec<(u32, twinmesh_protocol::keys::Signature)>| DocSync {
-        space,
-        doc,
-        kind: DocKind::Plan,
-        message: Some(
-            am_sync::Message {
-                heads: vec![],
-                need: vec![],
-                have: vec![],
-                changes: am_sync::ChunkList::from(
-                    changes.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>(),
-                ),
-                flags: None,
-                version: am_sync::MessageVersion::V1,
-            }
-            .encode(),
-        ),
-        signatures: ChunkSignatures::Indexed(sigs),
-    };
-    let held = |a: &Engine| -> Vec<(ChangeHash, crate::engine::members::Held)> {
-        let mut v: Vec<_> =
-            a.quarantined(&doc).expect("held").into_iter().map(|(c, h)| (c.hash(), h)).collect();
-        v.sort_by_key(|(h, _)| *h);
-        v
-    };
-    use crate::engine::members::Held;
+    let e = commit(&mut at_u, "summary", "x");
+    let round = |changes: &[&Change], sigs| v5_round(space, doc, changes, sigs);
+    let held = |a: &Engine| held(a, &doc);
 
     // T's change alone, unsigned: held as unproven, nothing refused.
     let got = a.sync_receive(&t.public(), round(&[&c], vec![])).expect("round 1");
@@ -359,4 +372,97 @@ fn a_chain_split_across_rounds_is_proven_only_by_its_own_authors_later_signature
     };
     assert_eq!(through(&c.hash()), Some(d.hash().to_string()));
     assert_eq!(through(&e.hash()), None);
+}
+
+/// The founder, with towns T and U as editors, and the plan as Automerge holds it at the
+/// founder: the start of the adversarial tests below.
+fn with_two_editors() -> (Engine, DocId, SpaceId, SecretKey, SecretKey, Automerge, tempfile::TempDir) {
+    let (mut a, _b, doc, [dir, _]) = pair();
+    let (t, u) = (SecretKey::from_bytes([7; 32]), SecretKey::from_bytes([8; 32]));
+    let space = a.doc_meta(&doc).expect("meta").space;
+    a.add_member(&space, t.public(), "Kaštela", Role::Editor).expect("add");
+    a.add_member(&space, u.public(), "Warstein", Role::Editor).expect("add");
+    let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
+    let base = Automerge::load(&saved).expect("load");
+    (a, doc, space, t, u, base, dir)
+}
+
+/// A vouching signature covers the history it was made over and nothing else. U forges a
+/// change c' in T's name at the place of T's real change c (same actor, same sequence number,
+/// other content) and presents it with T's valid signature over d, T's next change, which is
+/// built on c: refused as a bad signature when offered as c''s own; with d in the same round,
+/// d waits for c and c' stays held as unproven (d does not build on it). When c arrives,
+/// unsigned, d proves it and both apply; c' never applies and the document holds T's text.
+#[test]
+fn a_vouching_signature_proves_only_the_history_it_was_made_over() {
+    let (mut a, doc, space, t, u, base, _dir) = with_two_editors();
+    let round = |changes: &[&Change], sigs| v5_round(space, doc, changes, sigs);
+    let t_actor = actor_id(&t.public(), [1; 16]);
+    let mut at_t = base.fork().with_actor(t_actor.clone());
+    let c = commit(&mut at_t, "acronym", "TWIN");
+    let d = commit(&mut at_t, "working_language", "FR");
+    let forged = commit(&mut base.fork().with_actor(t_actor), "acronym", "FORGED");
+    assert_eq!((forged.actor_id(), forged.seq()), (c.actor_id(), c.seq()));
+    let d_sig = sign_change(&t, &doc, &d.hash());
+
+    let got = a.sync_receive(&u.public(), round(&[&forged], vec![(0, d_sig)])).expect("round 1");
+    assert_eq!(got.rejected, vec![ChangeRejection::BadSignature { hash: forged.hash() }]);
+    assert_eq!(got.applied, 0);
+
+    let got = a.sync_receive(&u.public(), round(&[&forged, &d], vec![(1, d_sig)])).expect("round 2");
+    assert_eq!((got.applied, got.rejected.len()), (0, 0), "{got:?}");
+    let now = held(&a, &doc);
+    assert!(now.contains(&(forged.hash(), Held::Unproven)), "{now:?}");
+    assert!(now.contains(&(d.hash(), Held::Signed(d_sig))), "{now:?}");
+
+    let got = a.sync_receive(&u.public(), round(&[&c], vec![])).expect("round 3");
+    assert_eq!((got.applied, got.rejected.len()), (2, 0), "{got:?}");
+    assert_eq!(held(&a, &doc), vec![(forged.hash(), Held::Unproven)]);
+    assert_eq!(field(&mut a, &doc, "acronym"), "TWIN");
+    let history = a.history(&doc).expect("history");
+    let entry = history.iter().find(|h| h.hash == c.hash().to_string()).expect("c in history");
+    assert_eq!(entry.verified_through, Some(d.hash().to_string()));
+}
+
+/// A removed town's changes after its cutoff are not applied, whether they come signed or
+/// proven through a later signed change: T's first change applies; the founder removes T
+/// (cutoff: T's first change); T's next two changes, made offline and relayed by U with only
+/// the last one signed, leave the document as it was, and T's first change stays verified.
+#[test]
+fn a_removed_towns_changes_after_its_cutoff_stay_out_even_when_vouched_for() {
+    let (mut a, doc, space, t, u, base, _dir) = with_two_editors();
+    let round = |changes: &[&Change], sigs| v5_round(space, doc, changes, sigs);
+    let mut at_t = base.fork().with_actor(actor_id(&t.public(), [1; 16]));
+    let c1 = commit(&mut at_t, "acronym", "TWIN");
+    let got =
+        a.sync_receive(&t.public(), round(&[&c1], vec![(0, sign_change(&t, &doc, &c1.hash()))])).expect("c1");
+    assert_eq!((got.applied, got.rejected.len()), (1, 0));
+    a.remove_member(&space, t.public()).expect("remove");
+    let heads = a.heads(&doc).expect("heads");
+
+    let c2 = commit(&mut at_t, "acronym", "AFTER");
+    let c3 = commit(&mut at_t, "working_language", "XX");
+    let got = a
+        .sync_receive(&u.public(), round(&[&c2, &c3], vec![(1, sign_change(&t, &doc, &c3.hash()))]))
+        .expect("relayed");
+    // Both are refused by name, the vouched one too, and kept out of the document (held, in
+    // case a valid change comes to depend on them, as any refused signed change is).
+    let refused: Vec<ChangeHash> = got.rejected.iter().filter_map(ChangeRejection::hash).collect();
+    assert_eq!(refused.len(), 2, "{got:?}");
+    assert!(refused.contains(&c2.hash()) && refused.contains(&c3.hash()), "{got:?}");
+    assert!(got.rejected.iter().all(|r| matches!(r, ChangeRejection::Unauthorized { .. })), "{got:?}");
+    assert_eq!(got.applied, 0, "{got:?}");
+    let mut expected =
+        vec![(c2.hash(), Held::Vouched), (c3.hash(), Held::Signed(sign_change(&t, &doc, &c3.hash())))];
+    expected.sort_by_key(|(h, _)| *h);
+    assert_eq!(held(&a, &doc), expected);
+    assert_eq!(a.heads(&doc).expect("heads"), heads);
+    assert_eq!(field(&mut a, &doc, "acronym"), "TWIN");
+    let history = a.history(&doc).expect("history");
+    let entry = |c: &Change| history.iter().find(|h| h.hash == c.hash().to_string()).expect("in history");
+    assert!(entry(&c1).accepted && entry(&c1).signature == crate::engine::SignatureStatus::Verified);
+    for (c, seq) in [(&c2, 2), (&c3, 3)] {
+        let why = entry(c).refused_because.clone().unwrap_or_default();
+        assert!(!entry(c).accepted && why.contains(&format!("seq {seq} > cutoff 1")), "{why}");
+    }
 }
