@@ -455,8 +455,9 @@ fn dir_size(p: &Path) -> u64 {
 }
 
 /// Where a store's bytes are: its files by kind, and the live bytes (keys and values) of each
-/// table, so a store-size miss can be split into our data and the backend's overhead.
-fn store_breakdown(store_dir: &Path) {
+/// table, so a store-size miss can be split into our data and the backend's overhead. Returns
+/// the live bytes, if the store opens.
+fn store_breakdown(store_dir: &Path) -> Option<usize> {
     let mut files: Vec<(String, u64, u64)> = Vec::new();
     fn walk(p: &Path, base: &Path, out: &mut Vec<(String, u64, u64)>) {
         if let Ok(rd) = std::fs::read_dir(p) {
@@ -491,7 +492,7 @@ fn store_breakdown(store_dir: &Path) {
     let list: Vec<String> =
         kinds.iter().map(|(k, (n, b, a))| format!("{k} {b} B ({n}, {a} B allocated)")).collect();
     println!("      store files: {}", list.join(", "));
-    let Ok(store) = twinmesh_node::store::open(store_dir) else { return };
+    let Ok(store) = twinmesh_node::store::open(store_dir) else { return None };
     use twinmesh_node::store::Table as T;
     let mut live = Vec::new();
     let mut total = 0;
@@ -518,6 +519,7 @@ fn store_breakdown(store_dir: &Path) {
         }
     }
     println!("      live data {total} B: {}", live.join(", "));
+    Some(total)
 }
 
 fn vm_rss_kib() -> u64 {
@@ -853,7 +855,8 @@ async fn scenario_sync(ctx: &mut Ctx) {
         bytes,
         Unit::Bytes,
         Some(base[0].1),
-        Target::Ratio(1.3),
+        // Issue 16 (protocol v5: one signature per town instead of one per change).
+        Target::Ratio(1.10),
     );
     ctx.report.add(
         "2 first sync: bytes vs plain automerge V1",
@@ -862,14 +865,14 @@ async fn scenario_sync(ctx: &mut Ctx) {
         Some(base[1].1),
         Target::None,
     );
-    // Issue 7 states the bytes target against the saved document plus signatures: each
-    // change's 64-byte signature has to travel, and no Automerge sync can send it.
+    // Issue 7 stated its target against the saved document plus a signature per change (what
+    // versions 1 to 4 send); kept as information since version 5.
     ctx.report.add(
         "2 first sync: bytes vs saved doc + 64 B signature per change",
         bytes,
         Unit::Bytes,
         Some((saved.len() + nchanges * 64) as f64),
-        Target::Ratio(1.3),
+        Target::None,
     );
     println!(
         "      frames {}, document-data bytes {}, signatures alone {} B",
@@ -960,13 +963,20 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
         let done = wait_heads(b.handle(), doc, &want, Duration::from_secs(120)).await;
         settle(Duration::from_millis(300), Duration::from_secs(10)).await;
         let w1 = wire_stats();
+        println!(
+            "      frames {}, of which document data {} B, the rest (hellos, listings) {} B",
+            w1.frames - w0.frames,
+            w1.sync_bytes - w0.sync_bytes,
+            (w1.bytes - w0.bytes) - (w1.sync_bytes - w0.sync_bytes)
+        );
         match done {
             Some(d) => ctx.report.add(
                 "3 catch-up from 90 %: time (partner just restarted)",
                 ms(d - t0),
                 Unit::Ms,
                 Some(ctime),
-                Target::Ratio(0.5),
+                // Issue 16's target; 0.5x stays the goal.
+                Target::Ratio(1.0),
             ),
             None => println!("      TIMEOUT: catch-up did not finish"),
         }
@@ -983,6 +993,13 @@ async fn scenario_catchup(ctx: &mut Ctx, run_catchup: bool, run_reconnect: bool)
             Unit::Bytes,
             Some(cbytes as f64),
             Target::Ratio(0.5),
+        );
+        ctx.report.add(
+            "3 catch-up part: document-data frames alone (no hellos)",
+            (w1.sync_bytes - w0.sync_bytes) as f64,
+            Unit::Bytes,
+            Some(cbytes as f64),
+            Target::None,
         );
         ctx.report.add(
             "3 catch-up part: the changes' chunks alone",
@@ -1199,12 +1216,33 @@ async fn scenario_coldstart(ctx: &mut Ctx) {
         saved.len(),
         sigs * 96
     );
-    store_breakdown(&fdir.join("store"));
+    let live = store_breakdown(&fdir.join("store"));
+    // Importing an export needs membership of its space: the trace node adds the two towns
+    // that import it below as viewers, and exports again.
+    let importer = tempfile::tempdir().unwrap();
+    let many = tempfile::tempdir().unwrap();
+    let file = {
+        let towns = [
+            (init_engine(importer.path(), "Importer", "DE").me().key, "Importer"),
+            (init_engine(many.path(), "Warstein", "DE").me().key, "Warstein"),
+        ];
+        let mut e = Engine::open(&DataDir::new(&fdir)).unwrap();
+        let space = e.doc_meta(&doc).unwrap().space;
+        for (key, name) in towns {
+            if !e.is_member(&space, &key).unwrap() {
+                e.add_member(&space, key, name, twinmesh_protocol::membership::Role::Viewer).unwrap();
+            }
+        }
+        let again = e.export(&doc).unwrap();
+        e.close();
+        drop(file);
+        again
+    };
     // sled's own floor for the same live data: a fresh node that imports the document whole
     // writes it once, with none of the founder's history of compactions.
     let imported = {
-        let dir = tempfile::tempdir().unwrap();
-        let mut e = Engine::init(&DataDir::new(dir.path()), "Importer", "DE", false).unwrap();
+        let dir = &importer;
+        let mut e = Engine::open(&DataDir::new(dir.path())).unwrap();
         let ok = e.import(&file, None);
         e.close();
         match ok {
@@ -1220,8 +1258,18 @@ async fn scenario_coldstart(ctx: &mut Ctx) {
         du as f64,
         Unit::Bytes,
         Some(saved.len() as f64),
-        Target::Ratio(1.5),
+        Target::Ratio(3.0),
     );
+    if let Some(live) = live {
+        // What is ours: keys and values of every table (sled's log around them is not).
+        ctx.report.add(
+            "7 store live data (keys and values of every table)",
+            live as f64,
+            Unit::Bytes,
+            Some(saved.len() as f64),
+            Target::None,
+        );
+    }
     ctx.report.add(
         "7 store size vs saved doc + signatures",
         du as f64,
@@ -1240,9 +1288,9 @@ async fn scenario_coldstart(ctx: &mut Ctx) {
     }
 
     // A node with many documents and the trace document.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = many;
     {
-        let mut e = init_engine(dir.path(), "Warstein", "DE");
+        let mut e = Engine::open(&DataDir::new(dir.path())).unwrap();
         let space = e.create_space("Warstein - St-Pol").unwrap().id;
         for i in 0..ndocs {
             e.create_doc(&space, DocKind::Plan, &format!("Plan {i}"), None).unwrap();

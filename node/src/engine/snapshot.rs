@@ -114,6 +114,7 @@ impl Engine {
         // of each author's latest changes (version 5), both in ascending order of change hash.
         let sigs = self.signatures(doc)?;
         let am = self.load(doc)?;
+        let served_heads = am.get_heads();
         let mut metas = am.get_changes_meta(&[]);
         metas.sort_unstable_by_key(|c| c.hash);
         let nodes = vouch::nodes(&metas);
@@ -140,6 +141,12 @@ impl Engine {
         }
         let signatures = SnapshotSignatures::Built { every, latest };
         self.served_whole.insert((peer.to_bytes(), *doc));
+        // The partner holds these heads once it installs the document: the next session with it
+        // starts from them (no Bloom filter of the whole history). If it refuses the document,
+        // Automerge's sync resets on its first message (it names heads the partner lacks).
+        let mut state = automerge::sync::State::new();
+        state.shared_heads = served_heads;
+        self.put_state(peer, doc, state)?;
         // It has the document now: a later session must not push it whole again.
         self.peer_lacks.remove(&(peer.to_bytes(), *doc));
         Ok(DocSnapshot { space: meta.space, doc: *doc, kind: meta.kind, saved, signatures })
@@ -433,6 +440,60 @@ mod tests {
         let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
         b.install_snapshot(&a_key, snap).expect("install");
         assert!(matches!(a.session_open(&b_key, &doc, true).expect("open"), Opening::Sync(_)));
+    }
+
+    /// The sender of a whole document keeps the heads it served as shared with the partner, so
+    /// its next session opens from them instead of a Bloom filter of the whole history (3.3 KB
+    /// of the trace document's catch-up). If the partner never installed the document, the
+    /// session still converges: Automerge's sync starts over when a message names heads the
+    /// receiver lacks.
+    #[test]
+    fn the_next_session_starts_from_the_heads_served_whole_installed_or_not() {
+        use twinmesh_protocol::wire::{Request, Version};
+        let v5 = |m: twinmesh_protocol::wire::DocSync| match Request::from_wire(
+            &Request::Sync(m).to_wire(Version::V5).expect("writes"),
+            Version::V5,
+        ) {
+            Ok(Request::Sync(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        for installed in [true, false] {
+            let (mut a, mut b, doc, _dirs) = pair();
+            let (a_key, b_key) = (a.me().key, b.me().key);
+            let mut served = a.heads(&doc).expect("heads");
+            let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
+            if installed {
+                b.install_snapshot(&a_key, snap).expect("install");
+            }
+            let path = "summary".parse().expect("path");
+            a.splice_text(&doc, &path, &[(0, 0, "after ")], None, None).expect("edit");
+            a.sync_states.clear();
+            let first = a.sync_start(&b_key, &doc).expect("start").expect("a message");
+            let m =
+                automerge::sync::Message::decode(first.message.as_deref().expect("bytes")).expect("decodes");
+            let mut last_sync = m.have.first().expect("have").last_sync.clone();
+            last_sync.sort();
+            served.sort();
+            assert_eq!(last_sync, served, "installed {installed}");
+
+            let mut to_b = Some(first);
+            let mut rounds = 0;
+            while let Some(msg) = to_b {
+                rounds += 1;
+                assert!(rounds < 20, "installed {installed}: the session ends");
+                let at_b = b.sync_receive(&a_key, v5(msg)).expect("b receives");
+                assert!(at_b.rejected.is_empty(), "{:?}", at_b.rejected);
+                let Some(reply) = at_b.reply else { break };
+                let at_a = a.sync_receive(&b_key, v5(reply)).expect("a receives");
+                assert!(at_a.rejected.is_empty(), "{:?}", at_a.rejected);
+                to_b = at_a.reply;
+            }
+            assert_eq!(
+                b.heads(&doc).expect("b heads"),
+                a.heads(&doc).expect("a heads"),
+                "installed {installed}"
+            );
+        }
     }
 
     #[test]
