@@ -510,6 +510,7 @@ fn store_breakdown(store_dir: &Path) -> Option<usize> {
         ("invites", T::Invites),
         ("heads", T::Heads),
         ("sigblocks", T::SigBlocks),
+        ("attachindex", T::AttachIndex),
     ] {
         let rows = store.scan(t, &[]).unwrap_or_default();
         let bytes: usize = rows.iter().map(|(k, v)| k.len() + 1 + v.len()).sum();

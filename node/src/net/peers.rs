@@ -143,6 +143,9 @@ pub(super) struct PeerState {
     /// Its misbehaviour is logged at most once per [`OFFENCE_LOG_INTERVAL`].
     warned: LogGate,
     pub(super) last_sync: Option<SystemTime>,
+    /// When the partner dialed this node, if its first connection was its dial: it says hello
+    /// at once (see [`Peers::dialers_hello_due`]).
+    pub(super) dialed_in: Option<Instant>,
 }
 
 impl PeerState {
@@ -235,6 +238,16 @@ impl Peers {
         }
         self.last_hello.insert(peer, (Instant::now(), digest));
         true
+    }
+
+    /// True while `peer` dialed this node less than [`HELLO_DEDUP`] ago: its hello is on the
+    /// way (the dialer says hello at once), and answering it tells it this node's summaries,
+    /// so a hello of this node's own would only repeat them. gossipsub reports the dialer's
+    /// topic subscriptions before its hello arrives, and saying hello then made every
+    /// connection carry four hellos instead of two, and often a second session per document
+    /// (the side that sends a hello compares, and both did).
+    pub(super) fn dialers_hello_due(&self, peer: &PeerId) -> bool {
+        self.connected.get(peer).and_then(|s| s.dialed_in).is_some_and(|t| t.elapsed() < HELLO_DEDUP)
     }
 
     /// A frame from `peer` was refused (by the codec, or whole by the engine): it counts

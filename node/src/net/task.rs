@@ -67,7 +67,9 @@ pub(super) struct NetTask {
     pub(super) peers: Peers,
     pub(super) sessions: Sessions,
     pub(super) pending: HashMap<OutboundRequestId, (PeerId, Pending)>,
-    dials: HashMap<ConnectionId, (Reply, Multiaddr)>,
+    /// Dials an API caller waits for: its reply, the address, and how many times a dial
+    /// through a relay was tried again (see `DIAL_RETRIES_THROUGH_RELAY`).
+    dials: HashMap<ConnectionId, (Reply, Multiaddr, u8)>,
     pub(super) waiters: Vec<SyncWaiter>,
     next_waiter: u64,
     listen_addrs: Vec<Multiaddr>,

@@ -19,9 +19,11 @@
 //! | Peers      | peer key (32)                       | `PeerRecord` (postcard) |
 //! | SyncStates | peer key (32) ‖ doc id (16)         | encoded Automerge `sync::State` (shared heads) |
 //! | Heads      | doc id (16)                         | [`heads`] record: the document's heads, stamped with its `DocMeta` |
+//! | AttachIndex | doc id (16)                        | the document's attachment records as last read (JSON), stamped with its `DocMeta` |
 //!
 //! Heads was added without a layout bump: a store written before it has no entry, and a reader
-//! then loads the document (see [`heads`]).
+//! then loads the document (see [`heads`]). AttachIndex likewise: without an entry (or with a
+//! stale or unreadable one) the document is loaded and its attachments read again.
 //!
 //! Below the tables, the sled backend stores a value over 4 KiB in pieces under keys of their
 //! own (`sled_store.rs`, [`super::SledStore`]); callers always see whole values.
@@ -69,6 +71,9 @@ pub enum Table {
     Heads = 12,
     /// Signatures of the changes folded into a document's snapshot, in a few large blocks.
     SigBlocks = 13,
+    /// Each document's attachment records as last read, so a restarted node knows which
+    /// attachments to fetch without loading every document.
+    AttachIndex = 14,
 }
 
 /// Names of entries in the Meta table.

@@ -94,10 +94,15 @@ impl NetTask {
 
     /// Dials for an API caller, who gets the answer when the connection is up or failed.
     pub(super) fn dial_for(&mut self, reply: Reply, opts: DialOpts, shown: Multiaddr) {
+        self.dial_attempt(reply, opts, shown, 0);
+    }
+
+    /// [`Self::dial_for`], as attempt `retried + 1`.
+    pub(super) fn dial_attempt(&mut self, reply: Reply, opts: DialOpts, shown: Multiaddr, retried: u8) {
         let id = opts.connection_id();
         match self.swarm.dial(opts) {
             Ok(()) => {
-                self.dials.insert(id, (reply, shown));
+                self.dials.insert(id, (reply, shown, retried));
             }
             Err(e) => {
                 let _ = reply.send(Err(NodeError::Network(format!("cannot dial {shown}: {e}"))));

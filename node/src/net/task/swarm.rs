@@ -40,7 +40,7 @@ impl NetTask {
                 let key = key_of_peer(&peer_id);
                 if self.peers.is_banned(&peer_id) || key.is_none() {
                     let _ = self.swarm.disconnect_peer_id(peer_id);
-                    if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                    if let Some((reply, addr, _)) = self.dials.remove(&connection_id) {
                         let _ = reply.send(Err(NodeError::Network(format!(
                             "{addr} refused: peer is banned or not a Twinmesh node"
                         ))));
@@ -52,10 +52,12 @@ impl NetTask {
                 state.links.insert(connection_id, endpoint.is_relayed());
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
+                } else if num_established.get() == 1 {
+                    state.dialed_in = Some(std::time::Instant::now());
                 }
                 let seen_at: Vec<String> =
                     dialed_addr.map(|a| with_peer_id(a, peer_id).to_string()).into_iter().collect();
-                if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                if let Some((reply, addr, _)) = self.dials.remove(&connection_id) {
                     let _ = reply.send(Ok(NetAnswer::Connected(Connected {
                         id: peer_id.to_string(),
                         addr: Some(addr.to_string()),
@@ -103,7 +105,17 @@ impl NetTask {
                 self.check_waiters();
             }
             SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
-                if let Some((reply, addr)) = self.dials.remove(&connection_id) {
+                if let Some((reply, addr, retried)) = self.dials.remove(&connection_id) {
+                    // A dial through a relay goes over this node's connection to the relay; when
+                    // that connection closes under it (the relay replaced it, or dropped it), the
+                    // dial fails with "Response from behaviour was canceled" although the relay
+                    // is reachable. Dialing again opens a fresh connection to the relay.
+                    if retried < DIAL_RETRIES_THROUGH_RELAY && is_relayed_addr(&addr) {
+                        tracing::debug!(%addr, %error, "dial through the relay failed; trying again");
+                        let opts = DialOpts::unknown_peer_id().address(addr.clone()).build();
+                        self.dial_attempt(reply, opts, addr, retried + 1);
+                        return;
+                    }
                     let _ = reply.send(Err(NodeError::Network(format!("cannot reach {addr}: {error}"))));
                 } else {
                     tracing::debug!(?peer_id, %error, "outgoing connection failed");
@@ -153,7 +165,11 @@ impl NetTask {
                 peer_id,
                 topic,
             })) if self.subscribed.contains(&topic) => {
-                self.send_hellos(vec![peer_id], true, None, None);
+                if self.peers.dialers_hello_due(&peer_id) {
+                    tracing::debug!(peer = %peer_id, "no hello on its subscription: it dialed, its hello is due");
+                } else {
+                    self.send_hellos(vec![peer_id], true, None, None);
+                }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
@@ -346,4 +362,12 @@ impl NetTask {
 fn speaks_only_older_sync(protocols: &[libp2p::StreamProtocol]) -> bool {
     let named = |name: &str| protocols.iter().any(|p| p.as_ref() == name);
     !named(wire::SYNC_PROTOCOL) && wire::Version::ALL.iter().any(|v| named(v.protocol()))
+}
+
+/// How many times a caller's dial through a relay is tried again after it failed.
+const DIAL_RETRIES_THROUGH_RELAY: u8 = 2;
+
+/// Whether `addr` goes through a relay (`…/p2p-circuit/…`).
+fn is_relayed_addr(addr: &Multiaddr) -> bool {
+    addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
 }
