@@ -37,6 +37,8 @@ pub(crate) struct Admitted {
     /// Changes refused here: equivocations (a second, different change with an author's
     /// sequence number already used) and the pool's changes built on them.
     pub refused: Vec<ChangeRejection>,
+    /// True if the quarantine is as it was: nothing newly held, nothing released from it.
+    pub quarantine_kept: bool,
 }
 
 /// Why an equivocating change is refused.
@@ -181,7 +183,8 @@ impl Engine {
                 ready.len()
             )));
         }
-        let result = Admitted { applied: ready.len(), waiting: waiting.len(), refused };
+        let quarantine_kept = to_hold.is_empty() && released.is_empty();
+        let result = Admitted { applied: ready.len(), waiting: waiting.len(), refused, quarantine_kept };
         if ready.is_empty() {
             if !writes.is_empty() {
                 self.store.commit(writes)?;
@@ -370,7 +373,8 @@ mod tests {
                 doc.apply_changes(ready).map_err(crate::engine::edit::am)
             })
             .expect("admit");
-        assert_eq!(admitted, Admitted { applied: 2, waiting: 0, refused: vec![] });
+        // The held change left the quarantine.
+        assert_eq!(admitted, Admitted { applied: 2, waiting: 0, refused: vec![], quarantine_kept: false });
         drop(e);
         let mut e = Engine::open(&data).expect("reopen");
         let doc = e.load(&id).expect("load");

@@ -78,6 +78,9 @@ impl Batch {
     }
 }
 
+/// Reads as [`Storage::read_log`] records them: (table, key or scanned prefix), in order.
+pub type ReadLog = Vec<(Table, Vec<u8>)>;
+
 /// A key-value store with a few logical tables and atomic, durable batches.
 ///
 /// Implementations are blocking; the node calls them only from its engine thread.
@@ -93,6 +96,10 @@ pub trait Storage: Send {
     /// How many batches were committed (each one flushed) since the store was opened: what the
     /// tests and twinbench count to keep the sync path at one flush per received round.
     fn commits(&self) -> u64;
+    /// Starts (`true`) or stops (`false`) recording each `get` (its table and key) and `scan`
+    /// (its table and prefix), and returns what was recorded since recording last started:
+    /// what the tests read to hold a received round to one read per row.
+    fn read_log(&self, record: bool) -> ReadLog;
 }
 
 /// Opens the default backend (sled) in `dir`.

@@ -13,6 +13,8 @@ pub struct SledStore {
     _lock: std::fs::File,
     /// Batches committed since opening ([`Storage::commits`]).
     commits: std::sync::atomic::AtomicU64,
+    /// Reads recorded while [`Storage::read_log`] records.
+    reads: std::sync::Mutex<Option<super::ReadLog>>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -97,7 +99,8 @@ impl SledStore {
         };
         let tree = db.open_tree(trees::TREE_NAME).map_err(|e| map_err(&path, e))?;
         crate::identity::make_private(dir).map_err(io_err)?;
-        let store = Self { path, db, tree, _lock: lock, commits: Default::default() };
+        let store =
+            Self { path, db, tree, _lock: lock, commits: Default::default(), reads: Default::default() };
         match store.get(Table::Meta, trees::meta::STORE_VERSION.as_bytes())? {
             None => {
                 let mut b = Batch::default();
@@ -188,6 +191,13 @@ fn pieces_of(len: u64) -> u32 {
 }
 
 impl SledStore {
+    /// Records a read of `(table, key or prefix)` while [`Storage::read_log`] records.
+    fn note_read(&self, table: Table, key: &[u8]) {
+        if let Some(log) = self.reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
+            log.push((table, key.to_vec()));
+        }
+    }
+
     fn backend(&self, message: String) -> StoreError {
         StoreError::Backend { path: self.path.clone(), message }
     }
@@ -221,6 +231,7 @@ impl SledStore {
 
 impl Storage for SledStore {
     fn get(&self, table: Table, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.note_read(table, key);
         if let Some(v) = self.tree.get(full_key(table, key)).map_err(|e| map_err(&self.path, e))? {
             return Ok(Some(v.to_vec()));
         }
@@ -231,6 +242,7 @@ impl Storage for SledStore {
     }
 
     fn scan(&self, table: Table, prefix: &[u8]) -> Result<super::Entries, StoreError> {
+        self.note_read(table, prefix);
         let small: super::Entries = self
             .tree
             .scan_prefix(full_key(table, prefix))
@@ -313,6 +325,16 @@ impl Storage for SledStore {
 
     fn commits(&self) -> u64 {
         self.commits.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn read_log(&self, record: bool) -> super::ReadLog {
+        // A poisoned lock only means a test panicked while recording: take the log anyway.
+        let mut log = self.reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let taken = log.take().unwrap_or_default();
+        if record {
+            *log = Some(Vec::new());
+        }
+        taken
     }
 
     fn size_on_disk(&self) -> Result<u64, StoreError> {

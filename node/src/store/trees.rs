@@ -41,7 +41,7 @@ pub const TREE_NAME: &str = "twinmesh-v1";
 pub const STORE_VERSION: u32 = 2;
 
 /// Logical tables; the discriminant is the key prefix byte.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Table {
     /// Node metadata.

@@ -161,7 +161,24 @@ impl Engine {
         doc: &DocId,
         add: impl IntoIterator<Item = (&'a Change, Held)>,
     ) -> Result<(), NodeError> {
+        let mut add = add.into_iter().peekable();
+        if add.peek().is_none() {
+            return Ok(());
+        }
         let held = self.store.scan(Table::Quarantine, doc.as_bytes())?.len();
+        self.hold_counted(b, doc, held, add);
+        Ok(())
+    }
+
+    /// [`Engine::hold`] for a caller that knows how many changes of `doc` are held (`held`):
+    /// reads nothing.
+    pub(crate) fn hold_counted<'a>(
+        &self,
+        b: &mut Batch,
+        doc: &DocId,
+        held: usize,
+        add: impl IntoIterator<Item = (&'a Change, Held)>,
+    ) {
         for (i, (c, proof)) in add.into_iter().enumerate() {
             if held + i >= MAX_QUARANTINE_PER_DOC {
                 tracing::warn!(%doc, "quarantine full; dropping held changes");
@@ -171,6 +188,5 @@ impl Engine {
             v.extend_from_slice(c.raw_bytes());
             b.put(Table::Quarantine, trees::change_key(doc.as_bytes(), &c.hash().0), v);
         }
-        Ok(())
     }
 }

@@ -195,6 +195,18 @@ impl Engine {
                 self.pending_docs.get(doc).copied().ok_or_else(|| NodeError::UnknownDoc(doc.to_string()))?
             }
         };
+        self.sync_generate_known(peer, doc, Known { space, kind, stored: stored.is_some(), held: None })
+    }
+
+    /// [`Engine::sync_generate`] with what the caller read already (a received round: its
+    /// reply reads no row the round read).
+    fn sync_generate_known(
+        &mut self,
+        peer: &PublicKey,
+        doc: &DocId,
+        known: Known,
+    ) -> Result<Option<DocSync>, NodeError> {
+        let Known { space, kind, stored, held } = known;
         if !self.is_member(&space, peer)? {
             return Err(NodeError::NotAllowed(format!(
                 "{} is not a member of the document's space",
@@ -203,7 +215,7 @@ impl Engine {
         }
         let mut state = self.take_state(peer, doc)?;
         let shared_before = state.shared_heads.clone();
-        let am_doc = self.doc_for_sync_as(doc, stored.is_some())?;
+        let am_doc = self.doc_for_sync_as(doc, stored)?;
         let msg = am_doc.generate_sync_message(&mut state);
         let out = match msg {
             None => None,
@@ -211,7 +223,7 @@ impl Engine {
                 // Stay on the V1 message format: one chunk per change, so that every change can
                 // be checked against its signature on arrival.
                 m.flags = None;
-                self.ask_for_what_held_changes_wait_for(doc, &mut m)?;
+                self.ask_for_what_held_changes_wait_for(doc, &mut m, held)?;
                 let signatures = self.signatures_of_chunks(doc, &m)?;
                 Some(DocSync {
                     space,
@@ -284,8 +296,12 @@ impl Engine {
         &mut self,
         doc: &DocId,
         m: &mut am_sync::Message,
+        held: Option<Vec<(Change, Held)>>,
     ) -> Result<(), NodeError> {
-        let held = self.quarantined(doc)?;
+        let held = match held {
+            Some(h) => h,
+            None => self.quarantined(doc)?,
+        };
         if held.is_empty() {
             return Ok(());
         }
@@ -335,6 +351,7 @@ impl Engine {
         }
         // The document's row, read once for the whole round.
         let stored = self.stored_meta(&msg.doc)?;
+        let (stored_kind, msg_kind) = (stored.as_ref().map(|m| m.kind), msg.kind);
         let known_space = match &stored {
             Some(m) => Some(m.space),
             None => self.pending_docs.get(&msg.doc).map(|(s, _)| *s),
@@ -350,6 +367,9 @@ impl Engine {
         }
         let mut received = Received { space: Some(space), ..Default::default() };
         let mut state = self.take_state(peer, &doc_id)?;
+        // What the reply needs to know of the quarantine, when this round leaves it as read.
+        let mut held_after: Option<Vec<(Change, Held)>> = None;
+        let mut stored_after = stored.is_some();
         if let Some(mut m) = round {
             // Every change is checked against the signature the round carries for it, whichever
             // version carried the round: the versions differ only in how the two are paired, and
@@ -388,15 +408,27 @@ impl Engine {
             // valid, or bring what it waits for. Authors are then checked against the log.
             let incoming: HashSet<ChangeHash> = checked.iter().map(|(c, _)| c.hash()).collect();
             let quarantined = self.quarantined(&doc_id)?;
+            let held_before = quarantined.len();
+            let quarantined_as_read = quarantined.clone();
             let q_hashes: HashSet<ChangeHash> = quarantined.iter().map(|(c, _)| c.hash()).collect();
             let (pool, unproven, newly_proven) = prove(checked, quarantined);
             let (ok, bad) = self.classify(&space, &doc_id, pool)?;
             let mut qb = Batch::default();
             let new_unproven: Vec<&Change> =
                 unproven.iter().filter(|c| !q_hashes.contains(&c.hash())).collect();
-            self.hold(&mut qb, &doc_id, new_unproven.iter().map(|c| (*c, Held::Unproven)))?;
+            self.hold_counted(
+                &mut qb,
+                &doc_id,
+                held_before,
+                new_unproven.iter().map(|c| (*c, Held::Unproven)),
+            );
             // Held changes proven now keep their new proof even if they stay held.
-            self.quarantine_batch(&mut qb, &doc_id, &newly_proven, &[])?;
+            self.hold_counted(
+                &mut qb,
+                &doc_id,
+                held_before,
+                newly_proven.iter().map(|(c, s)| (c, Held::from(*s))),
+            );
             received.waiting += unproven.iter().filter(|c| incoming.contains(&c.hash())).count();
             let new_bad: SignedChanges = bad
                 .iter()
@@ -408,7 +440,13 @@ impl Engine {
                     received.rejected.push(why.clone());
                 }
             }
-            self.quarantine_batch(&mut qb, &doc_id, &new_bad, &[])?;
+            self.hold_counted(
+                &mut qb,
+                &doc_id,
+                held_before,
+                new_bad.iter().map(|(c, s)| (c, Held::from(*s))),
+            );
+            let quarantine_kept = qb.is_empty();
             let was_stored = stored.is_some();
             let meta = match stored {
                 Some(m) => m,
@@ -442,6 +480,11 @@ impl Engine {
                 Ok(())
             })?;
             received.applied = admitted.applied;
+            stored_after = was_stored || admitted.applied > 0;
+            // Nothing was held, released or re-proven: the quarantine is as read above.
+            if quarantine_kept && admitted.quarantine_kept {
+                held_after = Some(quarantined_as_read);
+            }
             received.waiting += admitted.waiting;
             received.rejected.extend(admitted.refused);
             for r in &received.rejected {
@@ -453,7 +496,22 @@ impl Engine {
         } else {
             self.put_state(peer, &doc_id, state)?;
         }
-        received.reply = self.sync_generate(peer, &doc_id)?;
+        let (space, kind) = match stored_kind {
+            Some(k) => (space, k),
+            None => self.pending_docs.get(&doc_id).copied().unwrap_or((space, msg_kind)),
+        };
+        let known = Known { space, kind, stored: stored_after, held: held_after };
+        received.reply = self.sync_generate_known(peer, &doc_id, known)?;
         Ok(received)
     }
+}
+
+/// What a caller of [`Engine::sync_generate_known`] knows of the document already.
+struct Known {
+    space: SpaceId,
+    kind: twinmesh_protocol::schema::DocKind,
+    /// Whether its Docs row exists.
+    stored: bool,
+    /// Its held changes, if the caller read them and nothing changed them since.
+    held: Option<Vec<(Change, Held)>>,
 }

@@ -144,13 +144,19 @@ fn a_received_round_is_one_flushed_batch_and_its_sync_state_survives_a_restart()
         let at_a = a.sync_receive(&b_key, req).expect("a receives");
         let Some(reply) = at_a.reply else { break };
         let commits = b.store.commits();
+        b.store.read_log(true);
         let at_b = b.sync_receive(&a_key, reply).expect("b receives");
+        let reads = b.store.read_log(false);
         assert!(at_b.rejected.is_empty(), "{:?}", at_b.rejected);
         assert!(
             b.store.commits() - commits <= 1,
             "round {rounds}: {} flushes for one received round",
             b.store.commits() - commits
         );
+        // One read per row (a scan counts as a read of its prefix).
+        let mut seen = std::collections::HashSet::new();
+        let twice: Vec<_> = reads.iter().filter(|r| !seen.insert((*r).clone())).collect();
+        assert!(twice.is_empty(), "round {rounds}: rows read more than once: {twice:?} of {reads:?}");
         next = at_b.reply;
     }
     assert_eq!(b.heads(&doc).expect("b heads"), a.heads(&doc).expect("a heads"));
