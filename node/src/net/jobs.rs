@@ -66,6 +66,8 @@ pub(super) type HelloBatch =
 pub(super) enum Done {
     /// Nothing left to do (the engine recorded something).
     Nothing,
+    /// A caller's dial through a relay failed: try it again now (see `swarm.rs`).
+    DialAgain { reply: oneshot::Sender<Result<NetAnswer, NodeError>>, addr: libp2p::Multiaddr, retried: u8 },
     /// This node's spaces: subscribe to their topics.
     Spaces(Result<Vec<SpaceId>, NodeError>),
     /// The towns this node's relay serves (members of its spaces).
@@ -155,6 +157,11 @@ impl NetTask {
     pub(super) fn on_done(&mut self, done: Done) {
         match done {
             Done::Nothing => {}
+            Done::DialAgain { reply, addr, retried } => {
+                let opts =
+                    libp2p::swarm::dial_opts::DialOpts::unknown_peer_id().address(addr.clone()).build();
+                self.dial_attempt(reply, opts, addr, retried);
+            }
             Done::Blob(done) => self.on_blob_done(done),
             Done::Spaces(spaces) => self.subscribe(spaces.unwrap_or_default()),
             Done::RelayMembers(Ok(members)) => {

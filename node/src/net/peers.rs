@@ -397,6 +397,23 @@ mod tests {
         assert!(!peers.refused_frame(PeerId::random(), "never connected"));
     }
 
+    /// The dialed side leaves the first hello to the dialer for HELLO_DEDUP; a partner this
+    /// node dialed, or one that dialed long ago, gets a hello on its subscriptions as before.
+    #[test]
+    fn a_dialers_hello_is_due_only_just_after_it_dialed() {
+        let mut peers = Peers::default();
+        let (dialed_us, we_dialed, long_ago) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let now = Instant::now();
+        peers.connected.insert(dialed_us, PeerState { dialed_in: Some(now), ..Default::default() });
+        peers.connected.insert(we_dialed, PeerState::default());
+        let old = now.checked_sub(HELLO_DEDUP + Duration::from_secs(1));
+        peers.connected.insert(long_ago, PeerState { dialed_in: old, ..Default::default() });
+        assert!(peers.dialers_hello_due(&dialed_us));
+        assert!(!peers.dialers_hello_due(&we_dialed));
+        assert!(old.is_none() || !peers.dialers_hello_due(&long_ago));
+        assert!(!peers.dialers_hello_due(&PeerId::random()), "not connected");
+    }
+
     #[test]
     fn a_log_gate_writes_once_per_interval_and_counts_the_rest() {
         let every = Duration::from_secs(60);

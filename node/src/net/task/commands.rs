@@ -98,7 +98,13 @@ impl NetTask {
     }
 
     /// [`Self::dial_for`], as attempt `retried + 1`.
-    pub(super) fn dial_attempt(&mut self, reply: Reply, opts: DialOpts, shown: Multiaddr, retried: u8) {
+    pub(in crate::net) fn dial_attempt(
+        &mut self,
+        reply: Reply,
+        opts: DialOpts,
+        shown: Multiaddr,
+        retried: u8,
+    ) {
         let id = opts.connection_id();
         match self.swarm.dial(opts) {
             Ok(()) => {

@@ -107,13 +107,16 @@ impl NetTask {
             SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
                 if let Some((reply, addr, retried)) = self.dials.remove(&connection_id) {
                     // A dial through a relay goes over this node's connection to the relay; when
-                    // that connection closes under it (the relay replaced it, or dropped it), the
-                    // dial fails with "Response from behaviour was canceled" although the relay
-                    // is reachable. Dialing again opens a fresh connection to the relay.
+                    // that connection closes under it, the dial fails with "Response from
+                    // behaviour was canceled" although the relay is reachable, and a dial at
+                    // once goes to the same closing connection. Dialing again a little later
+                    // goes over a fresh one.
                     if retried < DIAL_RETRIES_THROUGH_RELAY && is_relayed_addr(&addr) {
                         tracing::debug!(%addr, %error, "dial through the relay failed; trying again");
-                        let opts = DialOpts::unknown_peer_id().address(addr.clone()).build();
-                        self.dial_attempt(reply, opts, addr, retried + 1);
+                        self.jobs.push(Box::pin(async move {
+                            tokio::time::sleep(DIAL_RETRY_DELAY).await;
+                            Done::DialAgain { reply, addr, retried: retried + 1 }
+                        }));
                         return;
                     }
                     let _ = reply.send(Err(NodeError::Network(format!("cannot reach {addr}: {error}"))));
@@ -365,7 +368,10 @@ fn speaks_only_older_sync(protocols: &[libp2p::StreamProtocol]) -> bool {
 }
 
 /// How many times a caller's dial through a relay is tried again after it failed.
-const DIAL_RETRIES_THROUGH_RELAY: u8 = 2;
+const DIAL_RETRIES_THROUGH_RELAY: u8 = 3;
+
+/// How long after a failed dial through a relay it is tried again.
+const DIAL_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Whether `addr` goes through a relay (`…/p2p-circuit/…`).
 fn is_relayed_addr(addr: &Multiaddr) -> bool {
