@@ -11,6 +11,7 @@
 
 mod hello;
 mod peers;
+mod proof;
 mod round;
 #[cfg(test)]
 mod tests;
