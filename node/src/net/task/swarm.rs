@@ -377,3 +377,40 @@ const DIAL_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(5
 fn is_relayed_addr(addr: &Multiaddr) -> bool {
     addr.iter().any(|p| matches!(p, Protocol::P2pCircuit))
 }
+
+#[cfg(test)]
+mod tests {
+    use libp2p::StreamProtocol;
+
+    use super::*;
+
+    fn named(names: &[&'static str]) -> Vec<StreamProtocol> {
+        names.iter().map(|n| StreamProtocol::new(n)).collect()
+    }
+
+    /// Pruning stops only for a partner that offers sync but not version 5: a current node
+    /// (every version), a node that offers no sync protocol (a relay of another product, a
+    /// browser) and an empty list do not stop it.
+    #[test]
+    fn only_a_partner_without_sync_5_counts_as_older() {
+        let current = named(&[wire::SYNC_PROTOCOL, wire::SYNC_PROTOCOL_V4, "/ipfs/id/1.0.0"]);
+        let older = named(&[wire::SYNC_PROTOCOL_V4, wire::SYNC_PROTOCOL_V3, "/ipfs/id/1.0.0"]);
+        let oldest = named(&[wire::SYNC_PROTOCOL_V1]);
+        let none = named(&["/ipfs/id/1.0.0", "/libp2p/circuit/relay/0.2.0/hop"]);
+        assert!(!speaks_only_older_sync(&current));
+        assert!(speaks_only_older_sync(&older));
+        assert!(speaks_only_older_sync(&oldest));
+        assert!(!speaks_only_older_sync(&none));
+        assert!(!speaks_only_older_sync(&[]));
+    }
+
+    #[test]
+    fn circuit_addresses_are_told_apart() {
+        let direct: Multiaddr = "/ip4/127.0.0.1/tcp/4001".parse().expect("addr");
+        let relayed: Multiaddr = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWDyQmo1c8tzdBCTTtMExRHzDTpYTaheLpFoBBBJyaGWcN/p2p-circuit/p2p/12D3KooWBQVPLhJVJ1aDsM342eDQFSCFaJbgQhwseZVDAkTXSxZj"
+            .parse()
+            .expect("addr");
+        assert!(!is_relayed_addr(&direct));
+        assert!(is_relayed_addr(&relayed));
+    }
+}
