@@ -84,20 +84,7 @@ impl Engine {
             new.push(sig_row(id, &k, &v)?);
             b.remove(Table::Sigs, k);
         }
-        let mut bad_put = false;
-        b.0.retain(|w| match w {
-            Write::Put(Table::Sigs, k, v) if k.starts_with(id.as_bytes()) => {
-                match sig_row(id, k, v) {
-                    Ok(pair) => new.push(pair),
-                    Err(_) => bad_put = true,
-                }
-                false
-            }
-            _ => true,
-        });
-        if bad_put {
-            return Err(corrupt(id, "a signature written with a malformed key"));
-        }
+        new.extend(take_pending_sigs(id, b)?);
         // A removal queued before the put of the same key would now remove nothing: fine.
         if new.is_empty() {
             return Ok(());
@@ -142,9 +129,10 @@ impl Engine {
     }
 
     /// Adds to `b` the writes that keep, of `id`'s stored signatures and the Sigs puts already
-    /// in `b`, only those [`vouch::needed`] to prove the changes of `doc`, in one block. Returns
-    /// how many it keeps and how many it drops. Signatures of changes that are not in `doc`
-    /// (none should be: held changes keep theirs in the quarantine) are dropped with the rest.
+    /// in `b` (taken out of it), only those [`vouch::needed`] to prove the changes of `doc`, in
+    /// one block. Returns how many it keeps and how many it drops. Signatures of changes that
+    /// are not in `doc` (none should be: held changes keep theirs in the quarantine) are dropped
+    /// with the rest.
     pub(crate) fn prune_signatures(
         &self,
         id: &DocId,
@@ -152,14 +140,7 @@ impl Engine {
         b: &mut Batch,
     ) -> Result<(usize, usize), NodeError> {
         let mut sigs = self.signatures(id)?;
-        for w in &b.0 {
-            if let Write::Put(Table::Sigs, k, v) = w
-                && k.starts_with(id.as_bytes())
-            {
-                let (h, s) = sig_row(id, k, v)?;
-                sigs.insert(ChangeHash(h), Signature(s));
-            }
-        }
+        sigs.extend(take_pending_sigs(id, b)?.into_iter().map(|(h, s)| (ChangeHash(h), Signature(s))));
         let metas = doc.get_changes_meta(&[]);
         let signed: Vec<bool> = metas.iter().map(|c| sigs.contains_key(&c.hash)).collect();
         let keep = vouch::needed(&vouch::nodes(&metas), &signed);
@@ -212,6 +193,27 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// Takes the Sigs puts for `id` out of `b` (signatures of changes this very batch adds) and
+/// returns them as pairs.
+fn take_pending_sigs(id: &DocId, b: &mut Batch) -> Result<Vec<sig_block::Pair>, NodeError> {
+    let mut pairs = Vec::new();
+    let mut bad_put = false;
+    b.0.retain(|w| match w {
+        Write::Put(Table::Sigs, k, v) if k.starts_with(id.as_bytes()) => {
+            match sig_row(id, k, v) {
+                Ok(pair) => pairs.push(pair),
+                Err(_) => bad_put = true,
+            }
+            false
+        }
+        _ => true,
+    });
+    if bad_put {
+        return Err(corrupt(id, "a signature written with a malformed key"));
+    }
+    Ok(pairs)
 }
 
 /// A Sigs row: its key is `doc id ‖ change hash`, its value the signature.

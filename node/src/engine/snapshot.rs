@@ -144,9 +144,7 @@ impl Engine {
         // The partner holds these heads once it installs the document: the next session with it
         // starts from them (no Bloom filter of the whole history). If it refuses the document,
         // Automerge's sync resets on its first message (it names heads the partner lacks).
-        let mut state = automerge::sync::State::new();
-        state.shared_heads = served_heads;
-        self.put_state(peer, doc, state)?;
+        self.remember_shared_heads(peer, doc, &served_heads)?;
         // It has the document now: a later session must not push it whole again.
         self.peer_lacks.remove(&(peer.to_bytes(), *doc));
         Ok(DocSnapshot { space: meta.space, doc: *doc, kind: meta.kind, saved, signatures })
@@ -232,11 +230,23 @@ impl Engine {
     ) -> Result<(), NodeError> {
         let heads = self.heads(doc)?;
         if heads_digest(&heads) == *digest {
-            let mut b = Batch::default();
-            b.put(Table::SyncStates, super::sync::sync_key(peer, doc), shared_state(&heads));
-            self.sync_states.remove(&(peer.to_bytes(), *doc));
-            self.store.commit(b)?;
+            self.remember_shared_heads(peer, doc, &heads)?;
         }
+        Ok(())
+    }
+
+    /// Stores `heads` as the heads shared with `peer` about `doc`: the next session with it
+    /// starts from them.
+    fn remember_shared_heads(
+        &mut self,
+        peer: &PublicKey,
+        doc: &DocId,
+        heads: &[ChangeHash],
+    ) -> Result<(), NodeError> {
+        let mut b = Batch::default();
+        b.put(Table::SyncStates, super::sync::sync_key(peer, doc), shared_state(heads));
+        self.sync_states.remove(&(peer.to_bytes(), *doc));
+        self.store.commit(b)?;
         Ok(())
     }
 }
@@ -449,14 +459,7 @@ mod tests {
     /// receiver lacks.
     #[test]
     fn the_next_session_starts_from_the_heads_served_whole_installed_or_not() {
-        use twinmesh_protocol::wire::{Request, Version};
-        let v5 = |m: twinmesh_protocol::wire::DocSync| match Request::from_wire(
-            &Request::Sync(m).to_wire(Version::V5).expect("writes"),
-            Version::V5,
-        ) {
-            Ok(Request::Sync(m)) => m,
-            other => panic!("{other:?}"),
-        };
+        let v5 = |m| crate::engine::sync::tests::over(twinmesh_protocol::wire::Version::V5, m);
         for installed in [true, false] {
             let (mut a, mut b, doc, _dirs) = pair();
             let (a_key, b_key) = (a.me().key, b.me().key);

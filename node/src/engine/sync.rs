@@ -14,7 +14,7 @@ mod peers;
 mod proof;
 mod round;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 // The round checks and the heads digest are rules every node shares (protocol crate); named
 // here too for the fuzz targets and the tests.

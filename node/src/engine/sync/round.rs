@@ -71,14 +71,7 @@ impl Engine {
         })
     }
 
-    /// Keeps `state` as the session state with `peer` about `doc`, and persists it (its shared
-    /// heads) if the document is stored here.
-    pub(in crate::engine) fn put_state(
-        &mut self,
-        peer: &PublicKey,
-        doc: &DocId,
-        state: am_sync::State,
-    ) -> Result<(), NodeError> {
+    fn put_state(&mut self, peer: &PublicKey, doc: &DocId, state: am_sync::State) -> Result<(), NodeError> {
         let mut b = Batch::default();
         b.put(Table::SyncStates, sync_key(peer, doc), state.encode());
         self.sync_states.insert((peer.to_bytes(), *doc), state);

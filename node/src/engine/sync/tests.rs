@@ -65,7 +65,7 @@ fn pair() -> (Engine, Engine, DocId, [tempfile::TempDir; 2]) {
 }
 
 /// `msg` as a node speaking `version` receives it: written and read by that version.
-fn over(version: Version, msg: DocSync) -> DocSync {
+pub(crate) fn over(version: Version, msg: DocSync) -> DocSync {
     let bytes = Request::Sync(msg).to_wire(version).expect("a node's round goes out on every version");
     match Request::from_wire(&bytes, version) {
         Ok(Request::Sync(m)) => m,
