@@ -208,6 +208,24 @@ impl Engine {
         Ok(Self::assemble(dir, store, key, me, suffix))
     }
 
+    /// A node whose store lives in memory (nothing of it on disk but what `dir` is given
+    /// for attachments), with the given key and actor suffix: for the simulator.
+    #[cfg(test)]
+    pub(crate) fn in_memory(
+        dir: &DataDir,
+        name: &str,
+        key: SecretKey,
+        suffix: [u8; ACTOR_SUFFIX_LEN],
+    ) -> Result<Self, NodeError> {
+        let store: Box<dyn Storage> = Box::new(store::mem::MemStore::default());
+        let me = Municipality { key: key.public(), name: name.to_string(), country: validate_country("FR")? };
+        let mut b = Batch::default();
+        b.put(Table::Meta, trees::meta::PROFILE, encode(&me));
+        b.put(Table::Meta, trees::meta::ACTOR_SUFFIX, suffix.to_vec());
+        store.commit(b)?;
+        Ok(Self::assemble(dir, store, key, me, suffix))
+    }
+
     /// Opens an existing node's data dir.
     ///
     /// # Errors

@@ -27,7 +27,7 @@ use twinmesh_protocol::{
 
 use super::{
     peers::{self, KnownPeer},
-    session::SyncWaiter,
+    session::{self, SyncWaiter},
     task::{NetTask, Pending},
 };
 use crate::{
@@ -180,7 +180,7 @@ impl NetTask {
                 }
             }
             Done::PeerList { reply, known } => {
-                let sessions = &self.sessions;
+                let sessions = self.sessions.table();
                 let list = known.map(|k| NetAnswer::Peers(self.peers.list(k, |p| sessions.peer_sessions(p))));
                 let _ = reply.send(list);
             }
@@ -235,16 +235,10 @@ impl NetTask {
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
             Done::Served { peer, channel, snapshot } => {
-                let response = match snapshot {
-                    Ok(snap) => {
-                        self.note_round(peer, 0);
-                        WireResponse::Snapshot(snap)
-                    }
-                    Err(NodeError::NotAllowed(_)) => WireResponse::Refused(Refusal::NotAMember),
-                    Err(NodeError::UnknownDoc(_)) => WireResponse::Refused(Refusal::UnknownDoc),
-                    Err(NodeError::Shutdown) => return,
-                    Err(e) => WireResponse::Refused(Refusal::BadMessage(e.to_string())),
-                };
+                if snapshot.is_ok() {
+                    self.note_round(peer, 0);
+                }
+                let Some(response) = session::served_reply(snapshot) else { return };
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
             Done::Installed { peer, doc, to, installed } => self.installed(peer, doc, to, installed),
@@ -392,7 +386,7 @@ impl NetTask {
     pub(super) fn check_waiters(&mut self) {
         let mut i = 0;
         while i < self.waiters.len() {
-            if self.waiters[i].busy(&self.sessions) {
+            if self.waiters[i].busy(self.sessions.table()) {
                 i += 1;
                 continue;
             }

@@ -24,9 +24,11 @@
 //!
 //! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop;
 //! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync
-//! protocol's requests and answers; hellos in `sync/hello.rs`, the sessions they drive in
-//! `sync/sessions.rs`), `jobs.rs` (engine jobs and what the loop does with their results),
-//! `session.rs` (the session table: gate, queue, rounds, `twin sync` waiters), `peers.rs`
+//! protocol's requests and answers; hellos in `sync/hello.rs`, the session driver's steps
+//! carried out in `sync/sessions.rs`), `jobs.rs` (engine jobs and what the loop does with
+//! their results), `session.rs` (the session driver, sans I/O: gate, queue, rounds, the
+//! whole-document fallback; its table, the answers to requests, `twin sync` waiters and the
+//! seeded simulator in `session/`), `peers.rs`
 //! (partners, offences, bans, redial, the peer list), `presence.rs` (who has a document open
 //! now: the presence protocol; its book in `presence/book.rs`, its codec in
 //! `presence/codec.rs`), `status.rs` (the sync panel's figures), `relay.rs` (the partnership

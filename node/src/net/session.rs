@@ -1,18 +1,44 @@
-//! The session table: which sync sessions run, which wait for a running one (the gate and
-//! the queue), and the `twin sync` callers waiting for them. No I/O: the event loop asks it
-//! what to do and does it.
+//! Sync sessions, sans I/O. A [`Driver`] decides everything about the sessions this node opens
+//! (which run, which wait for the document's running one, the rounds, the whole-document
+//! exchange of a first sync and its fallback to ordinary rounds, the end) and returns each
+//! decision as [`Step`]s; it never touches a socket, the engine or a clock. The network task
+//! carries the steps out (`sync/sessions.rs`: engine jobs and libp2p requests); the simulator
+//! (`session/sim.rs`, in `cargo test`) carries them out on engines in memory over a network
+//! that drops and reorders messages, so the code the node runs is the code it tests.
+//!
+//! A session, from the side that opens it (the other side only answers each request with one
+//! engine call; `reply.rs` turns its result into the answer):
+//!
+//! ```text
+//!  start ─► (gate: the document's running session, the partner's share) ─► Open
+//!  Open ─► engine: session_open ─► opened ─┬─ Round ─► answer ─► TakeRound ─► round_taken ─┐
+//!                                          │   ▲            (next round, ≤ MAX_ROUNDS) ◄───┘
+//!                                          ├─ Fetch (it holds none) ─► Snapshot ─► TakeWhole
+//!                                          ├─ Push (the partner lacks it) ─► Installed
+//!                                          └─ nothing to say ─► Ended (not counted)
+//!  a whole-document exchange that fails ─► the session again, ordinary rounds only
+//!  any end ─► Ended ─► the sessions that waited for the document or the partner start
+//! ```
 
-use super::answers::NetAnswer;
-use std::{
-    collections::{HashMap, HashSet},
-    time::{Duration, Instant},
+mod reply;
+#[cfg(test)]
+mod sim;
+mod table;
+mod waiter;
+
+use std::{fmt::Display, hash::Hash, time::Duration, time::Instant};
+
+use twinmesh_protocol::{
+    ids::DocId,
+    wire::{DocSnapshot, DocSync, Refusal, Request as WireRequest, Response as WireResponse},
 };
 
-use libp2p::{PeerId, request_response::OutboundRequestId};
-use tokio::sync::oneshot;
-use twinmesh_protocol::ids::DocId;
-
-use crate::error::NodeError;
+pub(super) use self::{
+    reply::{installed_reply, round_reply, served_reply},
+    table::{Sessions, Start},
+    waiter::SyncWaiter,
+};
+use crate::{engine::Opening, error::NodeError};
 
 /// Longest sync session, in rounds. Automerge converges in a handful of rounds; a session that
 /// goes on is a peer that keeps offering something we refuse.
@@ -34,328 +60,271 @@ pub const SESSION_GATE: Duration = Duration::from_secs(5);
 /// How often sessions kept waiting by a slow one are looked at again.
 pub(super) const GATE_SWEEP: Duration = Duration::from_secs(1);
 
-/// A sync session this node drives.
+/// A request a session sent, and the session it belongs to: its answer (or failure) is handed
+/// back to the [`Driver`] with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sent {
+    /// A sync round.
+    Round { doc: DocId, id: u64 },
+    /// "Send me the document whole" (this side holds none of it).
+    Fetch { doc: DocId, id: u64 },
+    /// The document, sent whole to a partner that holds none of it.
+    Push { doc: DocId, id: u64 },
+}
+
+/// What the [`Driver`] asks its caller to do, in the order given.
 #[derive(Debug)]
-pub(super) struct Session {
-    /// Tells this session from an earlier one with the same partner about the same document
-    /// (the partner disconnected and came back while an answer about the old one was on its
-    /// way): such an answer is dropped.
-    pub(super) id: u64,
-    /// Rounds sent so far (the opening counts as the first).
-    pub(super) rounds: u32,
-    /// Run it again when it ends (the partner announced new heads meanwhile).
-    pub(super) again: bool,
-    /// When it started.
-    since: Instant,
+pub(super) enum Step<P> {
+    /// Ask the engine how session `id` opens (`Engine::session_open`); hand its answer to
+    /// [`Driver::opened`].
+    Open { peer: P, doc: DocId, id: u64, whole: bool },
+    /// Send `request` to `peer`; hand its answer to [`Driver::answered`], or its failure to
+    /// [`Driver::failed`], with `sent`.
+    Send { peer: P, request: WireRequest, sent: Sent },
+    /// Take in the partner's round that answers session `id` (`Engine::sync_receive`); hand
+    /// the result to [`Driver::round_taken`].
+    TakeRound { peer: P, msg: DocSync, id: u64 },
+    /// Check and store the document the partner sent whole for session `id`
+    /// (`Engine::install_snapshot`); hand the result to [`Driver::whole_taken`].
+    TakeWhole { peer: P, snap: DocSnapshot, id: u64 },
+    /// The partner stored the document this side pushed whole, and its heads digest is this
+    /// (`Engine::snapshot_installed`: the next session starts from those heads).
+    PartnerInstalled { peer: P, doc: DocId, heads_digest: [u8; 32] },
+    /// A session with `peer` about `doc` ended after it ran (one that had nothing to say ends
+    /// without this step).
+    Ended { peer: P, doc: DocId },
 }
 
-/// What [`Sessions::start`] decided.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Start {
-    /// A session with the partner about the document runs: it runs again when it ends.
-    Again,
-    /// It waits: another session about the document runs (`busy`), or the partner has its
-    /// share of sessions.
-    Queued { busy: bool },
-    /// [`MAX_SESSIONS`] run: the next hello catches up.
-    Full,
-    /// The slot is taken (so the gate holds while the engine prepares the opening): open
-    /// session `id`, whole if `whole`.
-    Open { id: u64, whole: bool },
+/// The moment a [`Driver`] decides at, and which partners are connected now.
+pub(super) struct At<'a, P> {
+    pub(super) now: Instant,
+    pub(super) connected: &'a dyn Fn(&P) -> bool,
 }
 
-/// The sessions this node drives.
+/// The sessions this node opens (see the module docs). `P` names a partner.
 #[derive(Debug)]
-pub(super) struct Sessions {
-    running: HashMap<(PeerId, DocId), Session>,
-    /// Per document, partners to run a session with once the document's running session ends
-    /// (in order, each once).
-    queued: HashMap<DocId, Vec<PeerId>>,
-    /// (peer, document) pairs whose whole-document transfer failed on the current connection:
-    /// their sessions use ordinary sync.
-    no_snapshot: HashSet<(PeerId, DocId)>,
-    /// Most sessions with one peer at once.
-    per_peer: usize,
-    next_id: u64,
+pub(super) struct Driver<P> {
+    table: Sessions<P>,
 }
 
-impl Sessions {
+impl<P: Copy + Eq + Hash + Display> Driver<P> {
+    /// A driver that runs at most `per_peer` sessions with one partner at a time.
     pub(super) fn new(per_peer: usize) -> Self {
-        Self {
-            running: HashMap::new(),
-            queued: HashMap::new(),
-            no_snapshot: HashSet::new(),
-            per_peer: per_peer.max(1),
-            next_id: 0,
-        }
+        Self { table: Sessions::new(per_peer) }
     }
 
-    /// Sessions running.
-    pub(super) fn len(&self) -> usize {
-        self.running.len()
+    /// The sessions running and waiting.
+    pub(super) fn table(&self) -> &Sessions<P> {
+        &self.table
     }
 
     /// Starts a session with `peer` about `doc`, or notes that one must run.
-    ///
-    /// At most one session per document runs at a time (unless it has run for longer than
-    /// [`SESSION_GATE`]): the others wait in the queue and start, one by one, when it ends.
-    /// Sessions opened at the same moment with several partners all carried the same Bloom
-    /// filter, so every partner sent the same changes this node lacked: in the `converge`
-    /// benchmark (10 nodes, all connected) each change reached each node about six times.
-    /// A session that starts after the previous one ended asks only for what is still missing.
-    pub(super) fn start(&mut self, peer: PeerId, doc: DocId, now: Instant) -> Start {
-        if let Some(s) = self.running.get_mut(&(peer, doc)) {
-            s.again = true;
-            return Start::Again;
-        }
-        let busy = self.doc_busy(&doc, now);
-        if busy || self.peer_sessions(&peer) >= self.per_peer {
-            let q = self.queued.entry(doc).or_default();
-            if !q.contains(&peer) {
-                q.push(peer);
-            }
-            return Start::Queued { busy };
-        }
-        if self.running.len() >= MAX_SESSIONS {
-            return Start::Full;
-        }
-        self.next_id += 1;
-        let id = self.next_id;
-        self.running.insert((peer, doc), Session { id, rounds: 1, again: false, since: now });
-        Start::Open { id, whole: !self.no_snapshot.contains(&(peer, doc)) }
+    pub(super) fn start(&mut self, peer: P, doc: DocId, at: &At<'_, P>) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        self.start_into(peer, doc, at, &mut out);
+        out
     }
 
-    /// Session `id` with `peer` about `doc`, if it still runs.
-    pub(super) fn get_mut(&mut self, peer: PeerId, doc: DocId, id: u64) -> Option<&mut Session> {
-        self.running.get_mut(&(peer, doc)).filter(|s| s.id == id)
-    }
-
-    /// Ends session `id`, if it still runs; one marked to run again goes to the back of the
-    /// document's queue when `requeue` (the partner is still connected).
-    pub(super) fn end(&mut self, peer: PeerId, doc: DocId, id: u64, requeue: bool) -> Option<Session> {
-        self.get_mut(peer, doc, id)?;
-        let session = self.running.remove(&(peer, doc))?;
-        if session.again && requeue {
-            // Behind the partners already waiting for this document.
-            let q = self.queued.entry(doc).or_default();
-            if !q.contains(&peer) {
-                q.push(peer);
-            }
-        }
-        Some(session)
-    }
-
-    /// Session `id`'s whole-document transfer failed: ends it, and later sessions with `peer`
-    /// about `doc` on this connection use ordinary sync. False if the session no longer runs.
-    pub(super) fn whole_doc_failed(&mut self, peer: PeerId, doc: DocId, id: u64) -> bool {
-        if self.end(peer, doc, id, false).is_none() {
-            return false;
-        }
-        self.no_snapshot.insert((peer, doc));
-        true
-    }
-
-    /// True if a session about `doc` started less than [`SESSION_GATE`] before `now` runs.
-    pub(super) fn doc_busy(&self, doc: &DocId, now: Instant) -> bool {
-        self.running
-            .iter()
-            .any(|((_, d), s)| d == doc && now.saturating_duration_since(s.since) < SESSION_GATE)
-    }
-
-    /// Sessions running with `peer`.
-    pub(super) fn peer_sessions(&self, peer: &PeerId) -> usize {
-        self.running.keys().filter(|(p, _)| p == peer).count()
-    }
-
-    /// Most sessions with one partner at once.
-    pub(super) fn per_peer(&self) -> usize {
-        self.per_peer
-    }
-
-    /// True if sessions wait.
-    pub(super) fn has_queued(&self) -> bool {
-        !self.queued.is_empty()
-    }
-
-    /// Documents with waiting sessions.
-    pub(super) fn queued_docs(&self) -> Vec<DocId> {
-        self.queued.keys().copied().collect()
-    }
-
-    /// Documents other than `except` that `peer` waits for.
-    pub(super) fn waiting_for(&self, peer: &PeerId, except: &DocId) -> Vec<DocId> {
-        self.queued.iter().filter(|(d, q)| *d != except && q.contains(peer)).map(|(d, _)| *d).collect()
-    }
-
-    /// The next partner to start a session with about `doc`, taken off the queue, while the
-    /// document is not busy. A partner that has its share of sessions running keeps its place
-    /// (the periodic sweep looks again); one no longer `connected` is dropped on the way.
-    pub(super) fn next_queued(
+    /// How session `id` opens, as the engine prepared it.
+    pub(super) fn opened(
         &mut self,
+        peer: P,
         doc: DocId,
-        now: Instant,
-        connected: impl Fn(&PeerId) -> bool,
-    ) -> Option<PeerId> {
-        while !self.doc_busy(&doc, now) {
-            let q = self.queued.get_mut(&doc)?;
-            let i = q.iter().position(|p| {
-                !connected(p) || self.running.keys().filter(|(r, _)| r == p).count() < self.per_peer
-            })?;
-            let peer = q.remove(i);
-            if q.is_empty() {
-                self.queued.remove(&doc);
+        id: u64,
+        opening: Result<Opening, NodeError>,
+        at: &At<'_, P>,
+    ) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        if self.table.get_mut(peer, doc, id).is_none() {
+            tracing::debug!(%peer, %doc, "session ended while it opened (the partner left)");
+            return out;
+        }
+        let (request, sent) = match opening {
+            Ok(Opening::Sync(Some(msg))) => (WireRequest::Sync(msg), Sent::Round { doc, id }),
+            Ok(Opening::Fetch { space, doc }) => (WireRequest::Fetch { space, doc }, Sent::Fetch { doc, id }),
+            Ok(Opening::Push(snap)) => (WireRequest::Snapshot(snap), Sent::Push { doc, id }),
+            other => {
+                if let Err(e) = other {
+                    tracing::debug!(%peer, %doc, error = %e, "no sync");
+                }
+                // Nothing to say: the slot is freed without counting as a sync.
+                self.table.end(peer, doc, id, true);
+                self.after_session(peer, doc, at, &mut out);
+                return out;
             }
-            if connected(&peer) {
-                return Some(peer);
+        };
+        out.push(Step::Send { peer, request, sent });
+        out
+    }
+
+    /// The partner's answer to a request `sent` of a session.
+    pub(super) fn answered(
+        &mut self,
+        peer: P,
+        sent: Sent,
+        response: WireResponse,
+        at: &At<'_, P>,
+    ) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        match (sent, response) {
+            // Taken in even if the session ended meanwhile: its changes are worth storing.
+            (Sent::Round { id, .. }, WireResponse::Sync(msg)) => out.push(Step::TakeRound { peer, msg, id }),
+            (Sent::Round { doc, id }, WireResponse::Refused(r)) => {
+                tracing::info!(%peer, %doc, reason = %r, "partner refused sync");
+                self.end(peer, doc, id, at, &mut out);
+            }
+            (Sent::Round { doc, id }, _) => self.end(peer, doc, id, at, &mut out),
+            (Sent::Fetch { doc, id }, WireResponse::Snapshot(snap)) if snap.doc == doc => {
+                out.push(Step::TakeWhole { peer, snap, id })
+            }
+            (Sent::Push { doc, id }, WireResponse::Installed { doc: d, heads_digest }) if d == doc => {
+                // Before any later session's opening, so the engine records the shared heads
+                // first.
+                out.push(Step::PartnerInstalled { peer, doc, heads_digest });
+                self.end(peer, doc, id, at, &mut out);
+            }
+            (Sent::Fetch { doc, id } | Sent::Push { doc, id }, other) => {
+                tracing::debug!(%peer, %doc, response = ?std::mem::discriminant(&other), "whole-document transfer not done; ordinary sync");
+                self.whole_failed(peer, doc, id, at, &mut out);
             }
         }
-        None
+        out
     }
 
-    /// `peer` disconnected: its sessions, places in queues and snapshot failures go. Returns
-    /// the documents whose sessions ended.
-    pub(super) fn drop_peer(&mut self, peer: &PeerId) -> Vec<DocId> {
-        let mut freed = Vec::new();
-        self.running.retain(|(p, d), _| {
-            if p == peer {
-                freed.push(*d);
+    /// A request `sent` got no answer (the connection went, it timed out, or the partner
+    /// speaks a version without whole documents).
+    pub(super) fn failed(&mut self, peer: P, sent: Sent, at: &At<'_, P>) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        match sent {
+            Sent::Round { doc, id } => self.end(peer, doc, id, at, &mut out),
+            Sent::Fetch { doc, id } | Sent::Push { doc, id } => {
+                self.whole_failed(peer, doc, id, at, &mut out)
             }
-            p != peer
-        });
-        for q in self.queued.values_mut() {
-            q.retain(|p| p != peer);
         }
-        self.queued.retain(|_, q| !q.is_empty());
-        self.no_snapshot.retain(|(p, _)| p != peer);
-        freed
+        out
     }
 
-    /// True while a session with one of `peers` runs or waits.
-    fn busy_with(&self, peers: &HashSet<PeerId>) -> bool {
-        self.running.keys().any(|(p, _)| peers.contains(p))
-            || self.queued.values().flatten().any(|p| peers.contains(p))
-    }
-}
-
-/// A `twin sync` caller, waiting until its partners' hellos are answered and their sessions
-/// ended.
-pub(super) struct SyncWaiter {
-    /// Tells the hello batch sent for it (see `jobs::Done::Hellos`).
-    pub(super) id: u64,
-    /// The partners it syncs with (a partner that disconnects is taken off).
-    pub(super) peers: HashSet<PeerId>,
-    /// Partners whose hello failed (unreachable, timed out).
-    pub(super) failed: HashSet<PeerId>,
-    /// Hellos sent and not yet answered (an answer counts once the sessions it asks for are
-    /// started).
-    pub(super) hellos: HashSet<OutboundRequestId>,
-    /// True until the engine built its hellos and they were sent.
-    pub(super) preparing: bool,
-    pub(super) start_applied: u64,
-    pub(super) start_rejected: u32,
-    pub(super) reply: oneshot::Sender<Result<NetAnswer, NodeError>>,
-}
-
-impl SyncWaiter {
-    /// True while the waiter has to wait.
-    pub(super) fn busy(&self, sessions: &Sessions) -> bool {
-        self.preparing || !self.hellos.is_empty() || sessions.busy_with(&self.peers)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn doc(n: u8) -> DocId {
-        DocId::from_bytes([n; 16])
-    }
-
-    #[test]
-    fn one_session_per_document_at_a_time_the_others_queue_in_order() {
-        let (a, b, c) = (PeerId::random(), PeerId::random(), PeerId::random());
-        let now = Instant::now();
-        let mut s = Sessions::new(MAX_SESSIONS_PER_PEER);
-        let Start::Open { id, whole: true } = s.start(a, doc(1), now) else { panic!("a opens") };
-        assert_eq!(s.start(b, doc(1), now), Start::Queued { busy: true });
-        assert_eq!(s.start(c, doc(1), now), Start::Queued { busy: true });
-        assert_eq!(s.start(b, doc(1), now), Start::Queued { busy: true }, "queued once");
-        assert!(matches!(s.start(b, doc(2), now), Start::Open { .. }), "another document is not gated");
-        // While a's session runs, nobody else starts.
-        assert_eq!(s.next_queued(doc(1), now, |_| true), None);
-        assert!(s.end(a, doc(1), id, true).is_some());
-        assert_eq!(s.next_queued(doc(1), now, |_| true), Some(b));
-        // b has not opened yet (the caller opens it): the queue holds c for later.
-        assert!(matches!(s.start(b, doc(1), now), Start::Open { .. }));
-        assert_eq!(s.next_queued(doc(1), now, |_| true), None);
-    }
-
-    #[test]
-    fn a_slow_session_stops_holding_the_gate() {
-        let (a, b) = (PeerId::random(), PeerId::random());
-        let now = Instant::now();
-        let mut s = Sessions::new(MAX_SESSIONS_PER_PEER);
-        assert!(matches!(s.start(a, doc(1), now), Start::Open { .. }));
-        assert_eq!(s.start(b, doc(1), now), Start::Queued { busy: true });
-        let later = now + SESSION_GATE + Duration::from_millis(1);
-        assert_eq!(s.next_queued(doc(1), later, |_| true), Some(b));
-    }
-
-    #[test]
-    fn an_answer_about_an_ended_session_is_not_taken_for_a_newer_one() {
-        let a = PeerId::random();
-        let now = Instant::now();
-        let mut s = Sessions::new(MAX_SESSIONS_PER_PEER);
-        let Start::Open { id: old, .. } = s.start(a, doc(1), now) else { panic!("opens") };
-        // The partner disconnects while the engine prepares the opening, and comes back.
-        assert_eq!(s.drop_peer(&a), vec![doc(1)]);
-        let Start::Open { id: new, .. } = s.start(a, doc(1), now) else { panic!("opens again") };
-        assert_ne!(old, new);
-        assert!(s.get_mut(a, doc(1), old).is_none(), "the old opening finds no session");
-        assert!(s.end(a, doc(1), old, true).is_none(), "and cannot end the new one");
-        assert!(s.get_mut(a, doc(1), new).is_some());
-    }
-
-    #[test]
-    fn again_requeues_behind_the_waiting_partners_and_per_peer_share_holds() {
-        let (a, b) = (PeerId::random(), PeerId::random());
-        let now = Instant::now();
-        let mut s = Sessions::new(1);
-        let Start::Open { id, .. } = s.start(a, doc(1), now) else { panic!("opens") };
-        assert_eq!(s.start(a, doc(1), now), Start::Again);
-        assert_eq!(s.start(a, doc(2), now), Start::Queued { busy: false }, "a has its one session");
-        assert_eq!(s.start(b, doc(1), now), Start::Queued { busy: true });
-        assert!(s.end(a, doc(1), id, true).is_some());
-        assert_eq!(s.waiting_for(&a, &doc(1)), vec![doc(2)]);
-        assert_eq!(s.next_queued(doc(1), now, |_| true), Some(b), "b waited first");
-        assert!(matches!(s.start(b, doc(1), now), Start::Open { .. }));
-        // A disconnected partner is dropped from the queue, not started.
-        assert_eq!(s.next_queued(doc(2), now, |p| *p != a), None);
-        assert!(s.queued_docs().iter().all(|d| *d != doc(2)));
-    }
-
-    #[test]
-    fn whole_document_failure_switches_to_ordinary_sync_until_disconnect() {
-        let a = PeerId::random();
-        let now = Instant::now();
-        let mut s = Sessions::new(MAX_SESSIONS_PER_PEER);
-        let Start::Open { id, whole: true } = s.start(a, doc(1), now) else { panic!("opens whole") };
-        assert!(s.whole_doc_failed(a, doc(1), id));
-        assert!(matches!(s.start(a, doc(1), now), Start::Open { whole: false, .. }));
-        s.drop_peer(&a);
-        assert!(matches!(s.start(a, doc(1), now), Start::Open { whole: true, .. }));
-    }
-
-    #[test]
-    fn sessions_are_capped() {
-        let now = Instant::now();
-        let peer = PeerId::random();
-        let mut s = Sessions::new(MAX_SESSIONS);
-        for i in 0..MAX_SESSIONS as u64 {
-            let mut b = [0u8; 16];
-            b[..8].copy_from_slice(&i.to_le_bytes());
-            assert!(matches!(s.start(peer, DocId::from_bytes(b), now), Start::Open { .. }));
+    /// The engine took in the partner's round of session `id`: `next` is this side's next
+    /// round (`None`: nothing more to say), or why the round was refused.
+    pub(super) fn round_taken(
+        &mut self,
+        peer: P,
+        doc: DocId,
+        id: u64,
+        next: Result<Option<DocSync>, Refusal>,
+        at: &At<'_, P>,
+    ) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        let connected = (at.connected)(&peer);
+        let Some(session) = self.table.get_mut(peer, doc, id) else { return out };
+        match next {
+            Ok(Some(next)) if session.rounds < MAX_ROUNDS && connected => {
+                session.rounds += 1;
+                let sent = Sent::Round { doc, id };
+                out.push(Step::Send { peer, request: WireRequest::Sync(next), sent });
+            }
+            Ok(Some(_)) if session.rounds >= MAX_ROUNDS => {
+                tracing::warn!(%peer, %doc, "sync session hit the round limit");
+                self.end(peer, doc, id, at, &mut out);
+            }
+            Ok(_) => self.end(peer, doc, id, at, &mut out),
+            Err(refusal) => {
+                tracing::debug!(%peer, %doc, %refusal, "sync round refused");
+                self.end(peer, doc, id, at, &mut out);
+            }
         }
-        assert_eq!(s.start(PeerId::random(), doc(0xff), now), Start::Full);
+        out
+    }
+
+    /// The engine checked the document the partner sent whole for session `id`: stored
+    /// (`installed`) or refused.
+    pub(super) fn whole_taken(
+        &mut self,
+        peer: P,
+        doc: DocId,
+        id: u64,
+        installed: bool,
+        at: &At<'_, P>,
+    ) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        if installed {
+            self.end(peer, doc, id, at, &mut out);
+        } else {
+            self.whole_failed(peer, doc, id, at, &mut out);
+        }
+        out
+    }
+
+    /// `peer` disconnected: its sessions and places in queues go, and what waited for them
+    /// starts. Answers about its sessions still on their way find no session.
+    pub(super) fn peer_gone(&mut self, peer: P, at: &At<'_, P>) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        for doc in self.table.drop_peer(&peer) {
+            self.run_queued(doc, at, &mut out);
+        }
+        out
+    }
+
+    /// Starts what waits behind a session that has held its document longer than the gate.
+    pub(super) fn sweep(&mut self, at: &At<'_, P>) -> Vec<Step<P>> {
+        let mut out = Vec::new();
+        for doc in self.table.queued_docs() {
+            self.run_queued(doc, at, &mut out);
+        }
+        out
+    }
+
+    fn start_into(&mut self, peer: P, doc: DocId, at: &At<'_, P>, out: &mut Vec<Step<P>>) {
+        match self.table.start(peer, doc, at.now) {
+            Start::Again => tracing::debug!(%peer, %doc, "session running; will run again"),
+            Start::Queued { busy: true } => {
+                tracing::debug!(%peer, %doc, "another session about the document runs; this one waits")
+            }
+            Start::Queued { busy: false } => {
+                tracing::debug!(%peer, %doc, "the partner has its share of sessions; this one waits")
+            }
+            Start::Full => tracing::debug!(%peer, %doc, "too many sessions; sync deferred to the next hello"),
+            Start::Open { id, whole } => {
+                tracing::debug!(%peer, %doc, "session start");
+                out.push(Step::Open { peer, doc, id, whole });
+            }
+        }
+    }
+
+    /// Ends session `id` (a stale id ends nothing); the sessions waiting for it start.
+    fn end(&mut self, peer: P, doc: DocId, id: u64, at: &At<'_, P>, out: &mut Vec<Step<P>>) {
+        if self.table.end(peer, doc, id, (at.connected)(&peer)).is_some() {
+            out.push(Step::Ended { peer, doc });
+        }
+        self.after_session(peer, doc, at, out);
+    }
+
+    /// A session with `peer` about `doc` freed its slot: start what waits for the document,
+    /// and what the partner waits for about other documents.
+    fn after_session(&mut self, peer: P, doc: DocId, at: &At<'_, P>, out: &mut Vec<Step<P>>) {
+        self.run_queued(doc, at, out);
+        for d in self.table.waiting_for(&peer, &doc) {
+            if self.table.peer_sessions(&peer) >= self.table.per_peer() {
+                break;
+            }
+            self.run_queued(d, at, out);
+        }
+    }
+
+    /// A whole-document exchange of session `id` failed (the partner speaks only version 1,
+    /// refused the document, or sent one this side refused): the session runs again as
+    /// ordinary sync.
+    fn whole_failed(&mut self, peer: P, doc: DocId, id: u64, at: &At<'_, P>, out: &mut Vec<Step<P>>) {
+        if self.table.whole_doc_failed(peer, doc, id) && (at.connected)(&peer) {
+            self.start_into(peer, doc, at, out);
+        }
+        self.run_queued(doc, at, out);
+    }
+
+    /// Starts the sessions about `doc` that wait, one at a time, while the document is not busy.
+    fn run_queued(&mut self, doc: DocId, at: &At<'_, P>, out: &mut Vec<Step<P>>) {
+        while let Some(peer) = self.table.next_queued(doc, at.now, at.connected) {
+            self.start_into(peer, doc, at, out);
+        }
     }
 }

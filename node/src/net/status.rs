@@ -209,7 +209,7 @@ impl NetTask {
                 LinkView {
                     link: self.sync_log.get(&peer),
                     online: self.peers.is_connected(&peer),
-                    syncing: self.sessions.peer_sessions(&peer),
+                    syncing: self.sessions.table().peer_sessions(&peer),
                 },
             );
         }

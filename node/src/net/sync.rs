@@ -51,12 +51,9 @@ impl NetTask {
                     }
                 }
                 match kind {
-                    Pending::Sync { doc, id } => self.end_session(peer, doc, id),
-                    // Typically a peer that speaks only version 1: the request failed before
-                    // it was sent.
-                    Pending::Fetch { doc, id } | Pending::Push { doc, id } => {
-                        self.whole_doc_failed(peer, doc, id)
-                    }
+                    // A whole-document request typically fails with a peer that speaks only
+                    // version 1: it failed before it was sent.
+                    Pending::Session(sent) => self.drive_sessions(|d, at| d.failed(peer, sent, at)),
                     Pending::Join(reply) => {
                         let _ = reply.send(Err(NodeError::Network(format!(
                             "cannot reach the inviting town's node ({error}); it may be offline: try again later"
@@ -152,14 +149,9 @@ impl NetTask {
                 tracing::info!(%peer, response = ?std::mem::discriminant(&other), "hello refused");
                 self.hello_done(request_id);
             }
-            (Pending::Sync { id, .. }, WireResponse::Sync(msg)) => {
-                self.receive(peer, msg, Answer::Session(id))
+            (Pending::Session(sent), response) => {
+                self.drive_sessions(|d, at| d.answered(peer, sent, response, at))
             }
-            (Pending::Sync { doc, id }, WireResponse::Refused(r)) => {
-                tracing::info!(%peer, %doc, reason = %r, "partner refused sync");
-                self.end_session(peer, doc, id);
-            }
-            (Pending::Sync { doc, id }, _) => self.end_session(peer, doc, id),
             (Pending::Join(reply), WireResponse::Joined { space, log }) => self.job(
                 move |e| -> Result<_, NodeError> {
                     let id = e.accept_join(space, log)?;
@@ -172,30 +164,6 @@ impl NetTask {
             }
             (Pending::Join(reply), _) => {
                 let _ = reply.send(Err(NodeError::Network("unexpected answer to a join".into())));
-            }
-            (Pending::Fetch { doc, id }, WireResponse::Snapshot(snap)) if snap.doc == doc => match key {
-                Some(key) => self.job(
-                    move |e| e.install_snapshot(&key, snap),
-                    move |r| Done::Installed {
-                        peer,
-                        doc,
-                        to: Answer::Session(id),
-                        installed: r.and_then(|x| x),
-                    },
-                ),
-                None => self.whole_doc_failed(peer, doc, id),
-            },
-            (Pending::Push { doc, id }, WireResponse::Installed { doc: d, heads_digest }) if d == doc => {
-                // Queued before any later session's opening, so the engine records the shared
-                // heads first.
-                if let Some(key) = key {
-                    self.job(move |e| e.snapshot_installed(&key, &doc, &heads_digest), |_| Done::Nothing);
-                }
-                self.end_session(peer, doc, id);
-            }
-            (Pending::Fetch { doc, id } | Pending::Push { doc, id }, other) => {
-                tracing::debug!(%peer, %doc, response = ?std::mem::discriminant(&other), "whole-document transfer not done; ordinary sync");
-                self.whole_doc_failed(peer, doc, id);
             }
         }
     }

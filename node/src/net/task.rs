@@ -21,7 +21,7 @@ use libp2p::{
     request_response::OutboundRequestId, swarm::ConnectionId,
 };
 use tokio::sync::{broadcast, oneshot, watch};
-use twinmesh_protocol::{ids::DocId, keys::SecretKey};
+use twinmesh_protocol::keys::SecretKey;
 
 use super::{
     NetCmd, NetConfig, NetLinks,
@@ -30,7 +30,7 @@ use super::{
     peers::{Peers, REDIAL_INTERVAL, is_loopback, with_peer_id},
     presence::PresenceBook,
     relay::{RELAY_RETRY, RelayAllow, StrangerLog},
-    session::{GATE_SWEEP, Sessions, SyncWaiter},
+    session::{Driver, GATE_SWEEP, Sent, SyncWaiter},
     status::SyncLog,
 };
 use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent};
@@ -39,21 +39,8 @@ use crate::{engine::EngineHandle, error::NodeError, event::NodeEvent};
 #[derive(Debug)]
 pub(super) enum Pending {
     Hello,
-    /// A round of session `id`.
-    Sync {
-        doc: DocId,
-        id: u64,
-    },
-    /// Asked for a document whole (session `id`).
-    Fetch {
-        doc: DocId,
-        id: u64,
-    },
-    /// Sent a document whole (session `id`).
-    Push {
-        doc: DocId,
-        id: u64,
-    },
+    /// A request of one of this node's sync sessions.
+    Session(Sent),
     Join(oneshot::Sender<Result<NetAnswer, NodeError>>),
 }
 
@@ -65,7 +52,7 @@ pub(super) struct NetTask {
     /// Engine jobs in flight (see `jobs.rs`).
     pub(super) jobs: FuturesUnordered<Job>,
     pub(super) peers: Peers,
-    pub(super) sessions: Sessions,
+    pub(super) sessions: Driver<PeerId>,
     pub(super) pending: HashMap<OutboundRequestId, (PeerId, Pending)>,
     /// Dials an API caller waits for: its reply, the address, and how many times a dial
     /// through a relay was tried again (see `DIAL_RETRIES_THROUGH_RELAY`).
@@ -126,7 +113,7 @@ pub(super) async fn spawn(
         engine,
         jobs: FuturesUnordered::new(),
         peers: Peers::default(),
-        sessions: Sessions::new(config.sessions_per_peer),
+        sessions: Driver::new(config.sessions_per_peer),
         pending: HashMap::new(),
         dials: HashMap::new(),
         waiters: Vec::new(),
@@ -220,10 +207,8 @@ impl NetTask {
                     None => break,
                 },
                 ev = self.swarm.select_next_some(), if room => self.on_swarm_event(ev),
-                _ = sweep.tick(), if room && self.sessions.has_queued() => {
-                    for doc in self.sessions.queued_docs() {
-                        self.run_queued(doc);
-                    }
+                _ = sweep.tick(), if room && self.sessions.table().has_queued() => {
+                    self.drive_sessions(|d, at| d.sweep(at));
                 }
                 _ = relay_retry.tick(), if room && self.relay_slot_missing() => self.reserve_relay_slots(),
                 _ = presence.tick(), if room => self.presence_tick(),
@@ -253,7 +238,7 @@ impl NetTask {
             reachability: self.nat.clone(),
             relay_reservations: self.reservations.iter().map(|p| p.to_string()).collect(),
             connected_peers: self.peers.connected.len(),
-            sessions: self.sessions.len(),
+            sessions: self.sessions.table().len(),
             attachments: self.blobs.status(),
         }
     }

@@ -6,6 +6,8 @@
 //! that was never acknowledged.
 
 pub mod blobs;
+#[cfg(test)]
+pub(crate) mod mem;
 mod sled_store;
 pub mod trees;
 

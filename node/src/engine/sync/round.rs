@@ -308,6 +308,16 @@ impl Engine {
                     (Ok(_), None) => received.rejected.push(ChangeRejection::Unsigned { hash: c.hash() }),
                 }
             }
+            // Changes this node holds in the document already (sent again: the answer that
+            // ended an earlier session may have been lost) have nothing left to prove, hold or
+            // apply. Version 5 sends such a change without the signature a later change gave
+            // it; taken into the pool, it would be held as unproven next to its applied self
+            // and never leave the quarantine (the sync simulator found this).
+            let was_stored = stored.is_some();
+            let sent: Vec<ChangeHash> = checked.iter().map(|(c, _)| c.hash()).collect();
+            let applied_before =
+                super::super::admit::present(self.doc_for_sync_as(&doc_id, was_stored)?, &sent);
+            checked.retain(|(c, _)| !applied_before.contains(&c.hash()));
             // Held changes join the pool: a change in this round may prove one of them, make it
             // valid, or bring what it waits for. Authors are then checked against the log.
             let incoming: HashSet<ChangeHash> = checked.iter().map(|(c, _)| c.hash()).collect();
@@ -351,7 +361,6 @@ impl Engine {
                 new_bad.iter().map(|(c, s)| (c, Held::from(*s))),
             );
             let quarantine_kept = qb.is_empty();
-            let was_stored = stored.is_some();
             let meta = match stored {
                 Some(m) => m,
                 None => {
@@ -359,10 +368,8 @@ impl Engine {
                     DocMeta::arriving(space, kind)
                 }
             };
-            let incoming: Vec<ChangeHash> = incoming.into_iter().collect();
             received.duplicates =
-                super::super::admit::present(self.doc_for_sync_as(&doc_id, was_stored)?, &incoming).len()
-                    + incoming.iter().filter(|h| q_hashes.contains(h)).count();
+                applied_before.len() + incoming.iter().filter(|h| q_hashes.contains(h)).count();
             // Only changes whose dependencies are present reach Automerge (see `admit`). The
             // sync state goes in the same batch as the changes: one flush per round. It is
             // kept only for a document that is (or is now being) stored, as in `put_state`.

@@ -472,3 +472,24 @@ fn a_removed_towns_changes_after_its_cutoff_stay_out_even_when_vouched_for() {
         assert!(!entry(c).accepted && why.contains(&format!("seq {seq} > cutoff 1")), "{why}");
     }
 }
+
+/// A change sent again after this node applied it (the answer that ended an earlier session was
+/// lost) comes on version 5 without the signature its author's later change gave it: it counts
+/// as a duplicate and is not held back beside its applied self. The sync simulator
+/// (`net/session/sim.rs`) found this: such a change stayed in the quarantine for good.
+#[test]
+fn a_change_sent_again_after_it_applied_is_a_duplicate_not_held_back() {
+    let (mut a, doc, space, t, _u, base, _dir) = with_two_editors();
+    let round = |changes: &[&Change], sigs| v5_round(space, doc, changes, sigs);
+    let mut at_t = base.fork().with_actor(actor_id(&t.public(), [1; 16]));
+    let c = commit(&mut at_t, "acronym", "TWIN");
+    let d = commit(&mut at_t, "working_language", "FR");
+    let d_sig = sign_change(&t, &doc, &d.hash());
+    let got = a.sync_receive(&t.public(), round(&[&c, &d], vec![(1, d_sig)])).expect("round 1");
+    assert_eq!((got.applied, got.rejected.len()), (2, 0), "{got:?}");
+
+    let got = a.sync_receive(&t.public(), round(&[&c], vec![])).expect("c again");
+    assert_eq!((got.applied, got.waiting, got.duplicates, got.rejected.len()), (0, 0, 1, 0), "{got:?}");
+    assert_eq!(held(&a, &doc), vec![], "nothing held back");
+    assert_eq!(field(&mut a, &doc, "acronym"), "TWIN");
+}

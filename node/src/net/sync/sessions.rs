@@ -1,6 +1,7 @@
-//! The sessions the sync protocol drives: starting and opening one, finishing a round or a
-//! whole-document transfer taken in (answering it, or sending the session's next round), and
-//! ending a session, after which the sessions that wait for its slot start.
+//! The sessions the sync protocol drives, carried out: the [`Driver`] (`session.rs`) decides,
+//! and this file turns its [`Step`]s into engine jobs and libp2p requests, and the finished
+//! jobs back into driver calls. Also the bookkeeping around a round or a document taken in
+//! (counts, bans, announcements) and the answers to a partner's requests.
 
 use std::time::{Instant, SystemTime};
 
@@ -8,75 +9,103 @@ use libp2p::PeerId;
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     schema::DocKind,
-    wire::{DocSync, Refusal, Request as WireRequest, Response as WireResponse},
+    wire::Refusal,
 };
 
 use super::super::{
     jobs::{Answer, Done},
-    session::{MAX_ROUNDS, Start},
+    session::{self, At, Driver, Step},
     task::{NetTask, Pending},
 };
 use crate::{
-    engine::{Installed, Opening, sync::Received},
+    engine::{Installed, sync::Received},
     error::NodeError,
     event::{NodeEvent, Origin},
     identity::key_of_peer,
 };
 
 impl NetTask {
+    /// Hands the session driver the present moment and who is connected, and carries out the
+    /// steps `f` returns.
+    pub(in crate::net) fn drive_sessions(
+        &mut self,
+        f: impl FnOnce(&mut Driver<PeerId>, &At<'_, PeerId>) -> Vec<Step<PeerId>>,
+    ) {
+        let peers = &self.peers;
+        let connected = |p: &PeerId| peers.is_connected(p);
+        let steps = f(&mut self.sessions, &At { now: Instant::now(), connected: &connected });
+        for step in steps {
+            self.carry_out(step);
+        }
+        self.check_waiters();
+    }
+
     /// Starts a sync session with `peer` about `doc`, or notes that one must run (see
-    /// [`super::session::Sessions::start`]). The slot is taken now; the opening comes from
-    /// the engine as [`Done::SessionOpened`].
+    /// [`Driver::start`]).
     pub(in crate::net) fn start_session(&mut self, peer: PeerId, doc: DocId) {
-        let Some(key) = key_of_peer(&peer) else { return };
-        match self.sessions.start(peer, doc, Instant::now()) {
-            Start::Again => tracing::debug!(%peer, %doc, "session running; will run again"),
-            Start::Queued { busy: true } => {
-                tracing::debug!(%peer, %doc, "another session about the document runs; this one waits")
-            }
-            Start::Queued { busy: false } => {
-                tracing::debug!(%peer, %doc, "the partner has its share of sessions; this one waits")
-            }
-            Start::Full => tracing::debug!(%peer, %doc, "too many sessions; sync deferred to the next hello"),
-            Start::Open { id, whole } => {
-                tracing::debug!(%peer, %doc, "session start");
+        if key_of_peer(&peer).is_none() {
+            return;
+        }
+        self.drive_sessions(|d, at| d.start(peer, doc, at));
+    }
+
+    fn carry_out(&mut self, step: Step<PeerId>) {
+        match step {
+            Step::Open { peer, doc, id, whole } => {
+                let Some(key) = key_of_peer(&peer) else { return };
                 self.job(
                     move |e| e.session_open(&key, &doc, whole),
                     move |r| Done::SessionOpened { peer, doc, id, opening: r.and_then(|o| o) },
                 );
             }
+            Step::Send { peer, request, sent } => {
+                let rid = self.swarm.behaviour_mut().sync.send_request(&peer, request.into());
+                self.pending.insert(rid, (peer, Pending::Session(sent)));
+            }
+            Step::TakeRound { peer, msg, id } => self.receive(peer, msg, Answer::Session(id)),
+            Step::TakeWhole { peer, snap, id } => {
+                let doc = snap.doc;
+                let Some(key) = key_of_peer(&peer) else {
+                    self.drive_sessions(|d, at| d.whole_taken(peer, doc, id, false, at));
+                    return;
+                };
+                self.job(
+                    move |e| e.install_snapshot(&key, snap),
+                    move |r| Done::Installed {
+                        peer,
+                        doc,
+                        to: Answer::Session(id),
+                        installed: r.and_then(|x| x),
+                    },
+                );
+            }
+            Step::PartnerInstalled { peer, doc, heads_digest } => {
+                // Queued before any later session's opening, so the engine records the shared
+                // heads first.
+                if let Some(key) = key_of_peer(&peer) {
+                    self.job(move |e| e.snapshot_installed(&key, &doc, &heads_digest), |_| Done::Nothing);
+                }
+            }
+            Step::Ended { peer, doc } => {
+                tracing::debug!(%peer, %doc, "session ended");
+                self.note_round(peer, 0);
+                let _ = self.events.send(NodeEvent::Peers);
+                if let Some(s) = self.peers.connected.get_mut(&peer) {
+                    s.last_sync = Some(SystemTime::now());
+                }
+            }
         }
     }
 
+    /// How session `id` opens, from the engine.
     pub(in crate::net) fn session_opened(
         &mut self,
         peer: PeerId,
         doc: DocId,
         id: u64,
-        opening: Result<Opening, NodeError>,
+        opening: Result<crate::engine::Opening, NodeError>,
     ) {
-        if self.sessions.get_mut(peer, doc, id).is_none() {
-            tracing::debug!(%peer, %doc, "session ended while it opened (the partner left)");
-            return;
-        }
-        let (req, pending) = match opening {
-            Ok(Opening::Sync(Some(msg))) => (WireRequest::Sync(msg), Pending::Sync { doc, id }),
-            Ok(Opening::Fetch { space, doc }) => {
-                (WireRequest::Fetch { space, doc }, Pending::Fetch { doc, id })
-            }
-            Ok(Opening::Push(snap)) => (WireRequest::Snapshot(snap), Pending::Push { doc, id }),
-            other => {
-                if let Err(e) = other {
-                    tracing::debug!(%peer, %doc, error = %e, "no sync");
-                }
-                // Nothing to say: the slot is freed without counting as a sync.
-                self.sessions.end(peer, doc, id, true);
-                self.after_session(peer, doc);
-                return;
-            }
-        };
-        let rid = self.swarm.behaviour_mut().sync.send_request(&peer, req.into());
-        self.pending.insert(rid, (peer, pending));
+        self.drive_sessions(|d, at| d.opened(peer, doc, id, opening, at));
     }
 
     /// Bookkeeping for a round taken in from `peer` (refused changes count towards its ban;
@@ -85,7 +114,7 @@ impl NetTask {
     pub(in crate::net) fn received(
         &mut self,
         peer: PeerId,
-        (space, doc, kind): (SpaceId, DocId, DocKind),
+        round: (SpaceId, DocId, DocKind),
         to: Answer,
         received: Result<Result<Received, Refusal>, NodeError>,
     ) {
@@ -93,6 +122,7 @@ impl NetTask {
             // The engine is shutting down: no answer; the session ends with the task.
             return;
         };
+        let doc = round.1;
         // A partner that disconnected meanwhile has no counts to add to (its next connection
         // starts afresh); the changes it sent are stored all the same.
         if let Ok(rec) = &r {
@@ -118,41 +148,12 @@ impl NetTask {
         }
         match to {
             Answer::Inbound(channel) => {
-                let response = match r {
-                    Ok(rec) => WireResponse::Sync(rec.reply.unwrap_or(DocSync {
-                        space,
-                        doc,
-                        kind,
-                        message: None,
-                        signatures: Default::default(),
-                    })),
-                    Err(refusal) => WireResponse::Refused(refusal),
-                };
+                let response = session::round_reply(round, r);
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
             Answer::Session(id) => {
-                let connected = self.peers.is_connected(&peer);
-                let Some(session) = self.sessions.get_mut(peer, doc, id) else { return };
-                match r {
-                    Ok(Received { reply: Some(next), .. }) if session.rounds < MAX_ROUNDS && connected => {
-                        session.rounds += 1;
-                        let rid = self
-                            .swarm
-                            .behaviour_mut()
-                            .sync
-                            .send_request(&peer, WireRequest::Sync(next).into());
-                        self.pending.insert(rid, (peer, Pending::Sync { doc, id }));
-                    }
-                    Ok(Received { reply: Some(_), .. }) if session.rounds >= MAX_ROUNDS => {
-                        tracing::warn!(%peer, %doc, "sync session hit the round limit");
-                        self.end_session(peer, doc, id);
-                    }
-                    Ok(_) => self.end_session(peer, doc, id),
-                    Err(refusal) => {
-                        tracing::debug!(%peer, %doc, %refusal, "sync round refused");
-                        self.end_session(peer, doc, id);
-                    }
-                }
+                let next = r.map(|rec| rec.reply);
+                self.drive_sessions(|d, at| d.round_taken(peer, doc, id, next, at));
             }
         }
     }
@@ -190,69 +191,13 @@ impl NetTask {
         }
         match to {
             Answer::Inbound(channel) => {
-                let response = match installed {
-                    Ok(inst) => WireResponse::Installed { doc, heads_digest: inst.heads_digest },
-                    Err(NodeError::NotAllowed(_)) => WireResponse::Refused(Refusal::NotAMember),
-                    Err(NodeError::Shutdown) => return,
-                    Err(NodeError::Rejected { count, first }) => {
-                        WireResponse::Refused(Refusal::BadMessage(format!(
-                            "snapshot refused, nothing stored: {count} change(s) failed verification; first: {first}"
-                        )))
-                    }
-                    Err(e) => WireResponse::Refused(Refusal::BadMessage(e.to_string())),
-                };
+                let Some(response) = session::installed_reply(doc, installed) else { return };
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
-            Answer::Session(id) if installed.is_ok() => self.end_session(peer, doc, id),
-            Answer::Session(id) => self.whole_doc_failed(peer, doc, id),
-        }
-    }
-
-    /// Session `id` with `peer` about `doc` ended (a stale id ends nothing); the sessions
-    /// waiting for it start.
-    pub(super) fn end_session(&mut self, peer: PeerId, doc: DocId, id: u64) {
-        tracing::debug!(%peer, %doc, "session end");
-        if self.sessions.end(peer, doc, id, self.peers.is_connected(&peer)).is_some() {
-            self.note_round(peer, 0);
-            let _ = self.events.send(NodeEvent::Peers);
-            if let Some(s) = self.peers.connected.get_mut(&peer) {
-                s.last_sync = Some(SystemTime::now());
+            Answer::Session(id) => {
+                let ok = installed.is_ok();
+                self.drive_sessions(|d, at| d.whole_taken(peer, doc, id, ok, at));
             }
-        }
-        self.after_session(peer, doc);
-    }
-
-    /// A session with `peer` about `doc` freed its slot: start what waits for the document,
-    /// and what the partner waits for about other documents.
-    fn after_session(&mut self, peer: PeerId, doc: DocId) {
-        self.run_queued(doc);
-        for d in self.sessions.waiting_for(&peer, &doc) {
-            if self.sessions.peer_sessions(&peer) >= self.sessions.per_peer() {
-                break;
-            }
-            self.run_queued(d);
-        }
-        self.check_waiters();
-    }
-
-    /// A whole-document transfer with `peer` failed (the peer speaks only version 1, refused
-    /// the snapshot, or sent one we refused): run the session again as ordinary sync.
-    pub(super) fn whole_doc_failed(&mut self, peer: PeerId, doc: DocId, id: u64) {
-        if self.sessions.whole_doc_failed(peer, doc, id) && self.peers.is_connected(&peer) {
-            self.start_session(peer, doc);
-        }
-        self.run_queued(doc);
-        self.check_waiters();
-    }
-
-    /// Starts the sessions about `doc` that wait, one at a time, while the document is not busy.
-    pub(in crate::net) fn run_queued(&mut self, doc: DocId) {
-        loop {
-            let peers = &self.peers;
-            let Some(peer) = self.sessions.next_queued(doc, Instant::now(), |p| peers.is_connected(p)) else {
-                return;
-            };
-            self.start_session(peer, doc);
         }
     }
 }

@@ -95,10 +95,8 @@ impl NetTask {
                 self.sync_log.disconnected(peer_id);
                 self.presence_peer_gone(&peer_id);
                 // Its sessions end here; jobs and answers about them still on their way find no
-                // session and are dropped (see `session::Session::id`).
-                for doc in self.sessions.drop_peer(&peer_id) {
-                    self.run_queued(doc);
-                }
+                // session and are dropped (see `session::table::Session::id`).
+                self.drive_sessions(|d, at| d.peer_gone(peer_id, at));
                 for w in &mut self.waiters {
                     w.peers.remove(&peer_id);
                 }
