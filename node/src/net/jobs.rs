@@ -174,7 +174,12 @@ impl NetTask {
             Done::Redial(known) => {
                 let Ok(known) = known else { return };
                 for (peer, addrs) in self.peers.redial_targets(known) {
-                    if let Err(e) = self.swarm.dial(DialOpts::peer_id(peer).addresses(addrs).build()) {
+                    // From a fresh port, as for mDNS (`task/swarm.rs`): a town that restarts
+                    // redials its partners while they may be dialing it; dialing from the
+                    // listening port then makes a TCP simultaneous open in which both sides are
+                    // the dialer, and the handshake fails for both dials ("input error").
+                    let opts = DialOpts::peer_id(peer).addresses(addrs).allocate_new_port().build();
+                    if let Err(e) = self.swarm.dial(opts) {
                         tracing::debug!(%peer, error = %e, "redial failed");
                     }
                 }

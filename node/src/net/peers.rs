@@ -146,6 +146,8 @@ pub(super) struct PeerState {
     /// When the partner dialed this node, if its first connection was its dial: it says hello
     /// at once (see [`Peers::dialers_hello_due`]).
     pub(super) dialed_in: Option<Instant>,
+    /// This node dialed one of its connections to the partner, and said hello on it.
+    pub(super) dialed_out: bool,
 }
 
 impl PeerState {

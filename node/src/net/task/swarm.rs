@@ -49,6 +49,12 @@ impl NetTask {
                 }
                 let dialed_addr = endpoint.is_dialer().then(|| endpoint.get_remote_address().clone());
                 let state = self.peers.connected.entry(peer_id).or_default();
+                // The dialer says hello at once, on the first connection it dialed: when both
+                // sides dial at the same moment (a town restarts and redials as its partner
+                // dials it), each side's first connection is the other's dial, and a hello only
+                // on the first connection left both silent until the catch-up timer.
+                let hello_now = endpoint.is_dialer() && !state.dialed_out;
+                state.dialed_out |= endpoint.is_dialer();
                 state.links.insert(connection_id, endpoint.is_relayed());
                 if dialed_addr.is_some() {
                     state.addr = dialed_addr.clone();
@@ -70,9 +76,8 @@ impl NetTask {
                     self.presence_peer_connected(peer_id);
                 }
                 let _ = self.events.send(NodeEvent::Peers);
-                // The dialer says hello at once; the partner is noted in the same engine job
-                // (one hop to the engine thread fewer on every reconnect).
-                let hello_now = num_established.get() == 1 && endpoint.is_dialer();
+                // The partner is noted in the hello's engine job (one hop to the engine thread
+                // fewer on every reconnect).
                 if let Some(key) = key {
                     if hello_now {
                         self.send_hellos(vec![peer_id], false, None, Some((key, seen_at)));
