@@ -282,36 +282,16 @@ impl Engine {
             .zip(self.signatures_of(id, &own_hashes)?)
             .filter_map(|(h, s)| s.map(|s| (*h, s)))
             .collect();
-        let mut through: HashMap<ChangeHash, ChangeHash> = HashMap::new();
-        if own_hashes.iter().any(|h| !sigs.contains_key(h)) {
-            let all = self.signatures(id)?;
-            let nodes: Vec<vouch::Node<'_>> = graph
-                .iter()
-                .map(|(hash, author, deps)| vouch::Node { hash: *hash, author: *author, deps })
-                .collect();
-            let has: Vec<bool> = nodes.iter().map(|n| all.contains_key(&n.hash)).collect();
-            let proofs = vouch::authenticate(&nodes, &has);
-            let position: HashMap<ChangeHash, usize> =
-                nodes.iter().enumerate().map(|(i, n)| (n.hash, i)).collect();
-            for h in own_hashes.iter().filter(|h| !sigs.contains_key(h)) {
-                if let Some(vouch::Proof::Through(w)) = position.get(h).map(|&i| proofs[i]) {
-                    through.insert(*h, nodes[w].hash);
-                }
-            }
-            drop(nodes);
-            for w in through.values() {
-                if let Some(s) = all.get(w) {
-                    sigs.insert(*w, *s);
-                }
-            }
-        }
+        let unsigned: Vec<ChangeHash> =
+            own_hashes.iter().filter(|h| !sigs.contains_key(h)).copied().collect();
+        let (through, held_witnesses) = self.proven_through(id, &graph, &unsigned, &mut sigs)?;
         drop(graph);
         let doc = self.load(id)?;
         let mut witnesses: Vec<ChangeHash> = through.values().copied().collect();
         witnesses.sort();
         witnesses.dedup();
-        witnesses.retain(|w| !own_hashes.contains(w));
-        let own = own_hashes
+        witnesses.retain(|w| !own_hashes.contains(w) && !held_witnesses.iter().any(|c| c.hash() == *w));
+        let mut own = own_hashes
             .iter()
             .chain(&witnesses)
             .map(|h| {
@@ -319,6 +299,7 @@ impl Engine {
                     .ok_or_else(|| NodeError::Corrupt(format!("change {h} is listed but cannot be read")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        own.extend(held_witnesses);
         let to_verify = super::checks(&own, &sigs);
         let status: HashMap<ChangeHash, SignatureStatus> = own
             .iter()

@@ -11,12 +11,15 @@
 //! It keeps them all instead while a partner that speaks only versions 1 to 4 was seen in the
 //! last [`KEEP_ALL_FOR_OLDER_PARTNERS`]: such a partner needs one signature per change.
 
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash};
 use twinmesh_protocol::{ids::DocId, keys::Signature, vouch};
 
-use super::{Engine, now};
+use super::{Engine, members::SignedChanges, now};
 use crate::{
     error::NodeError,
     store::{
@@ -192,6 +195,69 @@ impl Engine {
             out.push((number, pairs));
         }
         Ok(out)
+    }
+}
+
+impl Engine {
+    /// For each change of `unsigned` (changes of `id` this node keeps no signature of), the
+    /// later change of its author that proves it (`vouch::authenticate` over the document's
+    /// change `graph` and the proven held changes: once an author's removal rebuilt the
+    /// document without its late changes, those may be what proves its earlier ones). Adds the
+    /// witnesses' signatures to `sigs`; returns the proofs and the held witnesses' changes,
+    /// which are not in the document, for checking.
+    pub(crate) fn proven_through(
+        &self,
+        id: &DocId,
+        graph: &[(ChangeHash, Option<vouch::AuthorKey>, Vec<ChangeHash>)],
+        unsigned: &[ChangeHash],
+        sigs: &mut HashMap<ChangeHash, Signature>,
+    ) -> Result<(HashMap<ChangeHash, ChangeHash>, Vec<Change>), NodeError> {
+        let mut through = HashMap::new();
+        let mut held_witnesses: Vec<Change> = Vec::new();
+        if unsigned.is_empty() {
+            return Ok((through, held_witnesses));
+        }
+        let all = self.signatures(id)?;
+        let in_doc: HashSet<ChangeHash> = graph.iter().map(|(h, _, _)| *h).collect();
+        let held: SignedChanges =
+            self.quarantined_proven(id)?.into_iter().filter(|(c, _)| !in_doc.contains(&c.hash())).collect();
+        let mut nodes: Vec<vouch::Node<'_>> = graph
+            .iter()
+            .map(|(hash, author, deps)| vouch::Node { hash: *hash, author: *author, deps })
+            .collect();
+        nodes.extend(held.iter().map(|(c, _)| vouch::Node::of(c)));
+        let has: Vec<bool> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match i.checked_sub(graph.len()) {
+                None => all.contains_key(&n.hash),
+                Some(j) => held[j].1.is_some(),
+            })
+            .collect();
+        let proofs = vouch::authenticate(&nodes, &has);
+        let position: HashMap<ChangeHash, usize> =
+            nodes.iter().enumerate().map(|(i, n)| (n.hash, i)).collect();
+        for h in unsigned {
+            let Some(vouch::Proof::Through(w)) = position.get(h).map(|&i| proofs[i]) else { continue };
+            through.insert(*h, nodes[w].hash);
+            match w.checked_sub(graph.len()) {
+                None => {
+                    if let Some(s) = all.get(&nodes[w].hash) {
+                        sigs.insert(nodes[w].hash, *s);
+                    }
+                }
+                Some(j) => {
+                    let (c, s) = &held[j];
+                    if let Some(s) = s {
+                        sigs.insert(c.hash(), *s);
+                    }
+                    if !held_witnesses.iter().any(|x| x.hash() == c.hash()) {
+                        held_witnesses.push(c.clone());
+                    }
+                }
+            }
+        }
+        Ok((through, held_witnesses))
     }
 }
 

@@ -2,7 +2,7 @@
 //! signature each chunk came with, whatever version paired them, and which changes of the round
 //! and of the quarantine a verified signature proves.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::{Change, ChangeHash};
 use twinmesh_protocol::{keys::Signature, vouch, wire::ChunkSignatures};
@@ -100,4 +100,32 @@ pub(super) fn prove(
         proven.push((c, sig));
     }
     (proven, unproven, newly)
+}
+
+/// The held changes to send along with a round whose chunks are `changes` (with the signatures
+/// this node keeps, `found`, and which chunk is its author's latest, `latest`): for each author
+/// whose latest change in the round has no signature here, that author's held changes that are
+/// proven (not those waiting for a proof) and not in the round already, with their signatures.
+/// Empty in the usual case, where every author's latest change is signed.
+pub(super) fn held_witnesses(
+    changes: &[Change],
+    found: &[Option<Signature>],
+    latest: &[bool],
+    held: &[(Change, Held)],
+) -> SignedChanges {
+    let needy: HashSet<vouch::AuthorKey> = changes
+        .iter()
+        .zip(found.iter().zip(latest))
+        .filter(|(_, (s, latest))| s.is_none() && **latest)
+        .filter_map(|(c, _)| vouch::author_key(c.actor_id()))
+        .collect();
+    if needy.is_empty() {
+        return Vec::new();
+    }
+    let in_round: HashSet<ChangeHash> = changes.iter().map(Change::hash).collect();
+    held.iter()
+        .filter(|(c, _)| !in_round.contains(&c.hash()))
+        .filter(|(c, _)| vouch::author_key(c.actor_id()).is_some_and(|a| needy.contains(&a)))
+        .filter_map(|(c, h)| h.proof().map(|s| (c.clone(), s)))
+        .collect()
 }

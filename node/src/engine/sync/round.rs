@@ -20,7 +20,7 @@ use twinmesh_protocol::{
 use super::{
     super::{DocMeta, members::Held, members::SignedChanges},
     Engine, open_round,
-    proof::{RoundSignatures, prove},
+    proof::{RoundSignatures, held_witnesses, prove},
 };
 use crate::{
     error::NodeError,
@@ -127,8 +127,12 @@ impl Engine {
                 // Stay on the V1 message format: one chunk per change, so that every change can
                 // be checked against its signature on arrival.
                 m.flags = None;
-                self.ask_for_what_held_changes_wait_for(doc, &mut m, held)?;
-                let signatures = self.signatures_of_chunks(doc, &m)?;
+                let held = match held {
+                    Some(h) => h,
+                    None => self.quarantined(doc)?,
+                };
+                self.ask_for_what_held_changes_wait_for(doc, &mut m, &held);
+                let signatures = self.sign_chunks(doc, &mut m, &held)?;
                 Some(DocSync {
                     space,
                     doc: *doc,
@@ -155,15 +159,24 @@ impl Engine {
     /// the signatures of the changes sent are read: reading every signature of the document
     /// made each round cost time proportional to its history.
     ///
+    /// An author's latest change in the round that this node keeps no signature of was proven
+    /// here through a later change of its author; when that later change is held back (refused
+    /// after the author's removal, which rebuilt the document without it), the held changes of
+    /// that author go along as extra chunks, with their signatures, so the partner can prove the
+    /// earlier one the same way (and refuses the held ones as this node did). Without them the
+    /// partner held the change unproven until it reached it from a node with the author's own
+    /// signature (the sync simulator found such a town).
+    ///
     /// # Errors
     /// [`NodeError::Corrupt`] naming the document if a change to send does not parse: the
     /// round is not sent at all.
-    fn signatures_of_chunks(
+    fn sign_chunks(
         &self,
         doc: &DocId,
-        m: &am_sync::Message,
+        m: &mut am_sync::Message,
+        held: &[(Change, Held)],
     ) -> Result<Vec<OutgoingSignature>, NodeError> {
-        let changes = m
+        let mut changes = m
             .changes
             .iter()
             .map(|chunk| {
@@ -173,21 +186,32 @@ impl Engine {
             })
             .collect::<Result<Vec<Change>, NodeError>>()?;
         let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
-        let nodes = vouch::nodes(&changes);
-        let latest = vouch::latest_by_author(&nodes);
         // The one signature lookup of the sync path: one answer per hash, in order.
-        let found = self.signatures_of(doc, &hashes)?;
-        Ok(hashes
+        let mut found = self.signatures_of(doc, &hashes)?;
+        let mut latest = vouch::latest_by_author(&vouch::nodes(&changes));
+        let witnesses = held_witnesses(&changes, &found, &latest, held);
+        if !witnesses.is_empty() {
+            tracing::debug!(%doc, witnesses = witnesses.len(), "sending held changes that prove changes of the round");
+            let mut chunks: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+            for (c, s) in witnesses {
+                chunks.push(c.raw_bytes().to_vec());
+                changes.push(c);
+                found.push(s);
+            }
+            m.changes = am_sync::ChunkList::from(chunks);
+            latest = vouch::latest_by_author(&vouch::nodes(&changes));
+        }
+        Ok(changes
             .iter()
             .zip(found)
             .zip(latest)
-            .map(|((hash, signature), latest)| {
+            .map(|((c, signature), latest)| {
                 if latest && signature.is_none() {
                     // Proven here through a later change of its author that is held, not
-                    // applied: the partner holds it until that change reaches it.
-                    tracing::debug!(%doc, change = %hash, "sending an author's latest change without its signature");
+                    // applied, and not sent: the partner holds it until that change reaches it.
+                    tracing::debug!(%doc, change = %c.hash(), "sending an author's latest change without its signature");
                 }
-                OutgoingSignature { hash: hash.0, signature, latest }
+                OutgoingSignature { hash: c.hash().0, signature, latest }
             })
             .collect())
     }
@@ -197,17 +221,13 @@ impl Engine {
     /// session) instead of what they wait for — after a Bloom filter false positive the two
     /// nodes would never converge. The message asks for the missing dependencies instead.
     fn ask_for_what_held_changes_wait_for(
-        &mut self,
+        &self,
         doc: &DocId,
         m: &mut am_sync::Message,
-        held: Option<Vec<(Change, Held)>>,
-    ) -> Result<(), NodeError> {
-        let held = match held {
-            Some(h) => h,
-            None => self.quarantined(doc)?,
-        };
+        held: &[(Change, Held)],
+    ) {
         if held.is_empty() {
-            return Ok(());
+            return;
         }
         let held_hashes: HashSet<ChangeHash> = held.iter().map(|(c, _)| c.hash()).collect();
         // A held change not proven yet waits for a later change of its author, which is not
@@ -219,14 +239,13 @@ impl Engine {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let Some(am_doc) = self.docs.get(doc) else { return Ok(()) };
+        let Some(am_doc) = self.docs.get(doc) else { return };
         let present = super::super::admit::present(am_doc, &deps);
         let mut need: Vec<ChangeHash> = m.need.iter().filter(|h| !held_hashes.contains(h)).copied().collect();
         need.extend(deps.into_iter().filter(|d| !present.contains(d)));
         need.sort();
         need.dedup();
         m.need = need;
-        Ok(())
     }
 
     /// Receives one sync round from `peer`: verifies every change it carries (signature, and

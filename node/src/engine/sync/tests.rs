@@ -16,6 +16,7 @@ use twinmesh_protocol::{
 };
 
 use super::{Engine, MAX_PENDING_DOCS};
+use crate::engine::SignatureStatus;
 use crate::{
     engine::members::Held,
     identity::DataDir,
@@ -492,4 +493,76 @@ fn a_change_sent_again_after_it_applied_is_a_duplicate_not_held_back() {
     assert_eq!((got.applied, got.waiting, got.duplicates, got.rejected.len()), (0, 0, 1, 0), "{got:?}");
     assert_eq!(held(&a, &doc), vec![], "nothing held back");
     assert_eq!(field(&mut a, &doc, "acronym"), "TWIN");
+}
+
+/// Runs a session from `opener` to `answerer` about `doc` on version 5 until neither side has
+/// anything to say; returns the changes `opener` refused.
+fn session(opener: &mut Engine, answerer: &mut Engine, doc: &DocId) -> Vec<ChangeRejection> {
+    let (o_key, a_key) = (opener.me().key, answerer.me().key);
+    let mut refused = Vec::new();
+    let mut next = opener.sync_start(&a_key, doc).expect("start");
+    for _ in 0..16 {
+        let Some(req) = next else { return refused };
+        let at_answerer = answerer.sync_receive(&o_key, over(Version::V5, req)).expect("answerer");
+        let Some(reply) = at_answerer.reply else { return refused };
+        let at_opener = opener.sync_receive(&a_key, over(Version::V5, reply)).expect("opener");
+        refused.extend(at_opener.rejected);
+        next = at_opener.reply;
+    }
+    panic!("the session did not end");
+}
+
+/// T, an editor, makes c and then d. The founder A holds c, signed, and removes T: its cutoff
+/// is c. Member B got c and d in one version 5 round (only d, T's latest, signed) before it
+/// heard of the removal; when it hears, it rebuilds the plan without d and holds d back. B
+/// still shows c as verified through the held d, and member C, which lacks c, gets it from B
+/// with d alongside: C proves c through d, applies c and refuses d, as B did. (Before, B sent
+/// c alone and unsigned, and C held it unproven until a node with T's signature of c came.)
+#[test]
+fn a_change_proven_through_a_witness_refused_after_a_removal_travels_proven() {
+    let dirs = [(); 3].map(|()| tempfile::tempdir().expect("dir"));
+    let init = |i: usize, name| Engine::init(&DataDir::new(dirs[i].path()), name, "FR", false).expect("init");
+    let (mut a, mut b, mut c3) = (init(0, "Saint-Pol"), init(1, "Warstein"), init(2, "Ivrea"));
+    let t = SecretKey::from_bytes([7; 32]);
+    let space = a.create_space("S").expect("space").id;
+    for (key, name) in [(b.me().key, "Warstein"), (c3.me().key, "Ivrea"), (t.public(), "Kaštela")] {
+        a.add_member(&space, key, name, Role::Editor).expect("add");
+    }
+    let doc = a.create_doc(&space, DocKind::Plan, "P", None).expect("doc").id;
+    let a_me = a.me().clone();
+    for x in [&mut b, &mut c3] {
+        let hello = a.hello_for(&x.me().key).expect("hello");
+        x.on_hello(&a_me.key, a_me.clone(), hello).expect("on hello");
+        session(x, &mut a, &doc);
+        assert_eq!(x.heads(&doc).expect("heads"), a.heads(&doc).expect("heads"));
+    }
+    let saved = DocExport::from_bytes(&a.export(&doc).expect("export")).expect("decodes").saved;
+    let mut at_t = Automerge::load(&saved).expect("load").with_actor(actor_id(&t.public(), [1; 16]));
+    let c = commit(&mut at_t, "acronym", "TWIN");
+    let d = commit(&mut at_t, "working_language", "FR");
+    let sign = |x: &Change| sign_change(&t, &doc, &x.hash());
+    let round = |changes: &[&Change], sigs| v5_round(space, doc, changes, sigs);
+    assert_eq!(a.sync_receive(&t.public(), round(&[&c], vec![(0, sign(&c))])).expect("a").applied, 1);
+    assert_eq!(b.sync_receive(&t.public(), round(&[&c, &d], vec![(1, sign(&d))])).expect("b").applied, 2);
+    a.remove_member(&space, t.public()).expect("remove");
+    for x in [&mut b, &mut c3] {
+        let hello = a.hello_for(&x.me().key).expect("hello");
+        x.on_hello(&a_me.key, a_me.clone(), hello).expect("on hello");
+    }
+    assert!(held(&b, &doc).iter().any(|(h, _)| *h == d.hash()), "B holds d back after the removal");
+    assert_eq!(field(&mut b, &doc, "acronym"), "TWIN");
+    let entry = |e: &mut Engine| {
+        e.history(&doc).expect("history").into_iter().find(|h| h.hash == c.hash().to_string()).expect("c")
+    };
+    let at_b = entry(&mut b);
+    assert_eq!(
+        (at_b.signature, at_b.verified_through),
+        (SignatureStatus::Verified, Some(d.hash().to_string()))
+    );
+
+    let refused = session(&mut c3, &mut b, &doc);
+    assert_eq!(field(&mut c3, &doc, "acronym"), "TWIN", "C applied c (refused: {refused:?})");
+    assert!(held(&c3, &doc).iter().all(|(h, _)| *h == d.hash()), "C holds back only d");
+    assert_eq!(entry(&mut c3).signature, SignatureStatus::Verified);
+    assert_eq!(c3.heads(&doc).expect("heads"), b.heads(&doc).expect("heads"));
 }

@@ -1,12 +1,15 @@
 //! A deterministic simulator of sync between towns: real engines (stores in memory) and real
 //! session [`Driver`]s, connected by a network that the seed controls. Each schedule starts
-//! three or four towns in one space with a plan, then runs seeded events: edits while online
-//! or offline, sessions started (as an announcement or a hello starts them), messages
+//! three or four towns in one space with two plans, then runs seeded events: edits while
+//! online or offline, sessions started (as an announcement or a hello starts them), messages
 //! delivered in any order, dropped (the requester sees the request fail, as on a timeout),
-//! links cut and made again (with the hello a new connection carries), and time going by (the
-//! gate). Then the network heals: every town is connected, nothing is dropped, and sessions
-//! run until nothing changes. Every town must then hold the same heads, hold nothing back, and
-//! show every change of the plan as signed by its author ([`Engine::history`]).
+//! links cut and made again (with the hello a new connection carries), time going by (the
+//! gate), and with four towns sometimes the founder removing the fourth, which goes on
+//! editing. Then the network heals: every town is connected, hellos carry the membership log
+//! everywhere, nothing is dropped, and sessions run until nothing changes. Every member must
+//! then hold the same heads of both plans, hold back only the removed town's changes, and show
+//! every change it accepted as signed by its author ([`Engine::history`]); only the removed
+//! town's changes may be refused.
 //!
 //! `cargo test -p twinmesh-node sim` runs [`SCHEDULES`] schedules; `TWIN_SIM_SEED=<n>` runs
 //! the one that failed (its seed is in the failure message, with the events that led to it);
@@ -75,7 +78,10 @@ struct World {
     waiting: HashMap<u64, (usize, usize, Sent)>,
     links: HashSet<(usize, usize)>,
     next_token: u64,
-    doc: DocId,
+    space: SpaceId,
+    docs: [DocId; 2],
+    /// The town the founder removed, if it did.
+    removed: Option<usize>,
     seed: u64,
     /// What happened, for the failure message.
     log: Vec<String>,
@@ -91,6 +97,7 @@ struct Stats {
     cuts: u64,
     held: u64,
     ended: u64,
+    removals: u64,
 }
 
 fn link(a: usize, b: usize) -> (usize, usize) {
@@ -117,7 +124,9 @@ impl World {
             let (key, name) = (towns[i].key, names[i]);
             towns[0].engine.add_member(&space, key, name, Role::Editor).expect("member");
         }
-        let doc = towns[0].engine.create_doc(&space, DocKind::Plan, "Joint plan", None).expect("doc").id;
+        let mut plan =
+            |title| towns[0].engine.create_doc(&space, DocKind::Plan, title, None).expect("doc").id;
+        let docs = [plan("Joint plan"), plan("Youth exchange")];
         let mut world = Self {
             towns,
             rng,
@@ -127,35 +136,53 @@ impl World {
             waiting: HashMap::new(),
             links: HashSet::new(),
             next_token: 0,
-            doc,
+            space,
+            docs,
+            removed: None,
             seed,
             log: Vec::new(),
             stats: Stats::default(),
         };
-        world.edit(0);
+        world.edit(0, docs[0]);
+        world.edit(0, docs[1]);
         world
+    }
+
+    /// Towns that are still members.
+    fn members(&self) -> Vec<usize> {
+        (0..self.towns.len()).filter(|t| Some(*t) != self.removed).collect()
     }
 
     /// One event of the schedule, drawn from the seed.
     fn event(&mut self) {
         let n = self.towns.len();
         let (a, b) = (self.rng.random_range(0..n), self.rng.random_range(0..n));
+        let doc = self.docs[self.rng.random_range(0..2)];
         match self.rng.random_range(0..100) {
-            0..45 => {
+            0..44 => {
                 self.deliver(true);
             }
-            45..55 => self.edit(a),
-            55..70 if a != b && self.links.contains(&link(a, b)) => self.start(a, b),
-            70..78 => self.drop_one(),
-            78..82 if a != b && self.links.contains(&link(a, b)) => self.cut(a, b),
-            82..92 if a != b && !self.links.contains(&link(a, b)) => self.connect(a, b),
-            92..100 => self.tick(),
+            44..54 => self.edit(a, doc),
+            54..69 if a != b && self.links.contains(&link(a, b)) => self.start(a, b, doc),
+            69..77 => self.drop_one(),
+            77..81 if a != b && self.links.contains(&link(a, b)) => self.cut(a, b),
+            81..91 if a != b && !self.links.contains(&link(a, b)) => self.connect(a, b),
+            91..98 => self.tick(),
+            98..100 if n == 4 && self.removed.is_none() => self.remove(3),
             _ => {}
         }
     }
 
-    fn edit(&mut self, t: usize) {
-        let doc = self.doc;
+    /// The founder removes town `t` (on the founder's node; the others learn it from hellos).
+    fn remove(&mut self, t: usize) {
+        let (space, key) = (self.space, self.towns[t].key);
+        self.towns[0].engine.remove_member(&space, key).expect("the founder removes a member");
+        self.removed = Some(t);
+        self.stats.removals += 1;
+        self.log.push(format!("0 removes {t}"));
+    }
+
+    fn edit(&mut self, t: usize, doc: DocId) {
         let engine = &mut self.towns[t].engine;
         if !engine.holds(&doc).expect("holds") {
             return;
@@ -166,9 +193,8 @@ impl World {
         self.log.push(format!("{t} edits"));
     }
 
-    fn start(&mut self, a: usize, b: usize) {
+    fn start(&mut self, a: usize, b: usize, doc: DocId) {
         self.log.push(format!("{a} starts a session with {b}"));
-        let doc = self.doc;
         self.drive(a, |d, at| d.start(b, doc, at));
     }
 
@@ -177,15 +203,28 @@ impl World {
     fn connect(&mut self, a: usize, b: usize) {
         self.log.push(format!("{a} connects to {b}"));
         self.links.insert(link(a, b));
+        self.hello(a, b);
+    }
+
+    /// `a` says hello to `b` over their link: `b` takes in `a`'s spaces and logs and answers
+    /// with its own, and `a` starts sessions for the documents that differ.
+    fn hello(&mut self, a: usize, b: usize) {
         let (a_key, b_key) = (self.towns[a].key, self.towns[b].key);
         let a_me = self.towns[a].engine.me().clone();
         let b_me = self.towns[b].engine.me().clone();
-        let hello = self.towns[a].engine.hello_for(&b_key).expect("hello");
-        self.towns[b].engine.on_hello_answered(&a_key, a_me, hello).expect("hello answered");
-        let answer = self.towns[b].engine.hello_for(&a_key).expect("hello answer");
-        let (docs, _) = self.towns[a].engine.on_hello(&b_key, b_me, answer).expect("on hello");
-        for doc in docs {
-            self.drive(a, |d, at| d.start(b, doc, at));
+        let exchange = (|| {
+            let hello = self.towns[a].engine.hello_for(&b_key)?;
+            self.towns[b].engine.on_hello_answered(&a_key, a_me, hello)?;
+            let answer = self.towns[b].engine.hello_for(&a_key)?;
+            self.towns[a].engine.on_hello(&b_key, b_me, answer)
+        })();
+        match exchange {
+            Ok((docs, _)) => {
+                for doc in docs {
+                    self.drive(a, |d, at| d.start(b, doc, at));
+                }
+            }
+            Err(e) => self.log.push(format!("{a}'s hello to {b} failed: {e}")),
         }
     }
 
@@ -357,23 +396,24 @@ impl World {
     /// No change is both in town `t`'s document and held back: a held change that got applied
     /// is released in the same batch. Checked after every step; a failure names the seed.
     fn check_held(&mut self, t: usize) {
-        let doc = self.doc;
-        let e = &mut self.towns[t].engine;
-        if !e.holds(&doc).unwrap_or(false) {
-            return;
-        }
-        let held = e.quarantined(&doc).expect("the quarantine reads");
-        self.stats.held += held.len() as u64;
-        let Ok(am) = e.load(&doc) else { return };
-        if let Some((c, h)) = held.iter().find(|(c, _)| am.get_change_meta_by_hash(&c.hash()).is_some()) {
-            panic!(
-                "seed {} (TWIN_SIM_SEED={} cargo test -p twinmesh-node sim): town {t} holds {} ({h:?}) \
-                 back although it is in the document; last events:\n  {}",
-                self.seed,
-                self.seed,
-                c.hash(),
-                self.log[self.log.len().saturating_sub(12)..].join("\n  ")
-            );
+        for doc in self.docs {
+            let e = &mut self.towns[t].engine;
+            if !e.holds(&doc).unwrap_or(false) {
+                continue;
+            }
+            let held = e.quarantined(&doc).expect("the quarantine reads");
+            self.stats.held += held.len() as u64;
+            let Ok(am) = e.load(&doc) else { continue };
+            if let Some((c, h)) = held.iter().find(|(c, _)| am.get_change_meta_by_hash(&c.hash()).is_some()) {
+                panic!(
+                    "seed {} (TWIN_SIM_SEED={} cargo test -p twinmesh-node sim): town {t} holds {} ({h:?}) \
+                     back although it is in the document; last events:\n  {}",
+                    self.seed,
+                    self.seed,
+                    c.hash(),
+                    self.log[self.log.len().saturating_sub(12)..].join("\n  ")
+                );
+            }
         }
     }
 
@@ -397,6 +437,15 @@ impl World {
                 }
             }
         }
+        // Hellos both ways on every link: the membership log reaches every town (a node that
+        // learns a log change says hello to its partners again).
+        for a in 0..n {
+            for b in 0..n {
+                if a != b {
+                    self.hello(a, b);
+                }
+            }
+        }
         for pass in 0..HEAL_PASSES {
             self.settle()?;
             if self.converged()? {
@@ -404,10 +453,13 @@ impl World {
             }
             self.log.push(format!("heal pass {pass}"));
             self.elapsed += Duration::from_secs(10);
-            for a in 0..n {
-                for b in 0..n {
-                    if a != b {
-                        self.start(a, b);
+            let members = self.members();
+            for &a in &members {
+                for &b in &members {
+                    for doc in self.docs {
+                        if a != b {
+                            self.start(a, b, doc);
+                        }
                     }
                 }
             }
@@ -426,63 +478,71 @@ impl World {
         Err("the network never went quiet: sessions without end".into())
     }
 
+    /// Every member holds both plans, each at the same heads everywhere.
     fn converged(&mut self) -> Result<bool, String> {
-        let doc = self.doc;
-        let mut heads = Vec::new();
-        for t in &mut self.towns {
-            if !t.engine.holds(&doc).map_err(|e| e.to_string())? {
+        for doc in self.docs {
+            let mut heads = Vec::new();
+            for t in self.members() {
+                let e = &mut self.towns[t].engine;
+                if !e.holds(&doc).map_err(|e| e.to_string())? {
+                    return Ok(false);
+                }
+                let mut h = e.heads(&doc).map_err(|e| e.to_string())?;
+                h.sort();
+                heads.push(h);
+            }
+            if !heads.windows(2).all(|w| w[0] == w[1]) {
                 return Ok(false);
             }
-            let mut h = t.engine.heads(&doc).map_err(|e| e.to_string())?;
-            h.sort();
-            heads.push(h);
         }
-        Ok(heads.windows(2).all(|w| w[0] == w[1]))
+        Ok(true)
     }
 
     /// What each town holds, for a failure message.
     fn state(&mut self) -> String {
-        let doc = self.doc;
-        let mut out = String::from("towns did not converge:\n");
-        for (i, t) in self.towns.iter_mut().enumerate() {
-            let heads = t.engine.heads(&doc).map(|h| h.len());
-            let held = t.engine.quarantined(&doc).map(|q| q.len());
-            out.push_str(&format!("  town {i}: heads {heads:?}, held back {held:?}\n"));
+        let mut out = format!("towns did not converge (removed: {:?}):\n", self.removed);
+        for doc in self.docs {
+            for (i, t) in self.towns.iter_mut().enumerate() {
+                let heads = t.engine.heads(&doc).map(|h| h.len());
+                let held = t.engine.quarantined(&doc).map(|q| q.len());
+                out.push_str(&format!("  {doc} town {i}: heads {heads:?}, held back {held:?}\n"));
+            }
         }
         out
     }
 
-    /// Every town holds nothing back and shows every change as signed by its author.
+    /// Every member holds back, and has refused, only changes of the removed town, and shows
+    /// every change it accepted as signed by its author.
     fn check_signatures(&mut self) -> Result<(), String> {
-        let doc = self.doc;
-        for (i, t) in self.towns.iter_mut().enumerate() {
-            let held = t.engine.quarantined(&doc).map_err(|e| e.to_string())?;
-            if !held.is_empty() {
-                let heads = t.engine.heads(&doc).map_err(|e| e.to_string())?;
-                let what: Vec<String> = held
-                    .iter()
-                    .map(|(c, h)| {
-                        let present = t
-                            .engine
-                            .load(&doc)
-                            .ok()
-                            .and_then(|d| d.get_change_meta_by_hash(&c.hash()))
-                            .is_some();
-                        format!("{} seq {} ({h:?}; in the document: {present})", c.hash(), c.seq())
-                    })
-                    .collect();
-                return Err(format!(
-                    "town {i} holds {} change(s) back after converging (heads {heads:?}): {}",
-                    held.len(),
-                    what.join(", ")
-                ));
-            }
-            for h in t.engine.history(&doc).map_err(|e| e.to_string())? {
-                if !h.accepted || h.signature != SignatureStatus::Verified {
+        let removed = self.removed.map(|t| self.towns[t].key);
+        let by_removed = |author: Option<PublicKey>| author.is_some() && author == removed;
+        for doc in self.docs {
+            for i in self.members() {
+                let e = &mut self.towns[i].engine;
+                let held = e.quarantined(&doc).map_err(|e| e.to_string())?;
+                if let Some((c, h)) = held.iter().find(|(c, _)| !by_removed(Engine::author_of(c.actor_id())))
+                {
                     return Err(format!(
-                        "town {i}: change {} is {:?} (accepted: {})",
-                        h.hash, h.signature, h.accepted
+                        "town {i} holds back {} (seq {}, {h:?}) of a member after converging",
+                        c.hash(),
+                        c.seq()
                     ));
+                }
+                for h in e.history(&doc).map_err(|e| e.to_string())? {
+                    let author = h.author_key.as_deref().and_then(|k| k.parse::<PublicKey>().ok());
+                    if h.accepted && h.signature != SignatureStatus::Verified {
+                        let by = if by_removed(author) { "the removed town" } else { "a member" };
+                        return Err(format!(
+                            "town {i}: change {} (seq {}) of {by} is {:?} (verified through {:?})",
+                            h.hash, h.seq, h.signature, h.verified_through
+                        ));
+                    }
+                    if !h.accepted && !by_removed(author) {
+                        return Err(format!(
+                            "town {i} refused change {} of a member: {:?}",
+                            h.hash, h.refused_because
+                        ));
+                    }
                 }
             }
         }
@@ -552,10 +612,21 @@ fn seeded_schedules_converge_with_every_change_signed() {
             (0..n).collect()
         }
     };
+    // The schedules are independent: one thread per core, each taking every n-th seed.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(seeds.len().max(1));
+    let results: Vec<Result<Stats, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let mine: Vec<u64> = seeds.iter().copied().skip(i).step_by(threads).collect();
+                scope.spawn(move || mine.into_iter().map(run).collect::<Vec<_>>())
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a simulator thread")).collect()
+    });
     let mut total = Stats::default();
     let mut failures = Vec::new();
-    for seed in seeds {
-        match run(seed) {
+    for result in results {
+        match result {
             Ok(s) => {
                 total.rounds += s.rounds;
                 total.wholes += s.wholes;
@@ -563,6 +634,7 @@ fn seeded_schedules_converge_with_every_change_signed() {
                 total.cuts += s.cuts;
                 total.held += s.held;
                 total.ended += s.ended;
+                total.removals += s.removals;
             }
             Err(e) if failures.len() < 3 => failures.push(e),
             Err(_) => {}
@@ -572,9 +644,9 @@ fn seeded_schedules_converge_with_every_change_signed() {
     eprintln!("simulator: {total:?}");
     if one.is_none() {
         // The schedules must keep exercising what they are for.
-        let Stats { rounds, wholes, lost, cuts, held, ended } = total;
+        let Stats { rounds, wholes, lost, cuts, held, ended, removals } = total;
         assert!(
-            rounds > 0 && wholes > 0 && lost > 0 && cuts > 0 && held > 0 && ended > 0,
+            rounds > 0 && wholes > 0 && lost > 0 && cuts > 0 && held > 0 && ended > 0 && removals > 0,
             "a kind of event never happened: {total:?}"
         );
     }
