@@ -45,6 +45,13 @@ use crate::{
 /// requests grow the set without bound.
 pub(super) const MAX_ENGINE_JOBS: usize = 256;
 
+/// A document is announced at most once per window, plus once at its end if it changed
+/// meanwhile. Every partner checks the signature of every copy of an announcement gossipsub
+/// brings it (before its duplicate check), and a node announces on each edit and on each round
+/// that brought it changes: with ten busy towns that was most of the nodes' CPU time and made
+/// edits slow (twinbench `converge`). A single edit is still announced at once.
+pub(super) const ANNOUNCE_WINDOW: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// A job's future.
 pub(super) type Job = futures::future::BoxFuture<'static, Done>;
 
@@ -66,6 +73,8 @@ pub(super) type HelloBatch =
 pub(super) enum Done {
     /// Nothing left to do (the engine recorded something).
     Nothing,
+    /// The announcement window of a document ended: announce it again if it changed since.
+    AnnounceWindowEnded(DocId),
     /// A caller's dial through a relay failed: try it again now (see `swarm.rs`).
     DialAgain { reply: oneshot::Sender<Result<NetAnswer, NodeError>>, addr: libp2p::Multiaddr, retried: u8 },
     /// This node's spaces: subscribe to their topics.
@@ -150,13 +159,18 @@ impl NetTask {
         D: FnOnce(Result<R, NodeError>) -> Done + Send + 'static,
     {
         let engine = self.engine.clone();
-        self.jobs.push(Box::pin(async move { done(engine.call(f).await) }));
+        self.jobs.push(Box::pin(async move { done(engine.call_network(f).await) }));
     }
 
     /// Acts on a finished job. Never awaits.
     pub(super) fn on_done(&mut self, done: Done) {
         match done {
             Done::Nothing => {}
+            Done::AnnounceWindowEnded(doc) => {
+                if self.announced.remove(&doc) == Some(true) {
+                    self.announce(doc);
+                }
+            }
             Done::DialAgain { reply, addr, retried } => {
                 let opts =
                     libp2p::swarm::dial_opts::DialOpts::unknown_peer_id().address(addr.clone()).build();
@@ -279,8 +293,19 @@ impl NetTask {
         self.job(peers::known_peers, move |r| Done::PeerList { reply, known: r.and_then(|k| k) });
     }
 
-    /// Announces the heads of a document this node changed or received (one job).
+    /// Announces the heads of a document this node changed or received (one job), at once if
+    /// it was not announced within [`ANNOUNCE_WINDOW`], else once at the window's end, with the
+    /// heads it has then.
     pub(super) fn announce(&mut self, doc: DocId) {
+        if let Some(again) = self.announced.get_mut(&doc) {
+            *again = true;
+            return;
+        }
+        self.announced.insert(doc, false);
+        self.jobs.push(Box::pin(async move {
+            tokio::time::sleep(ANNOUNCE_WINDOW).await;
+            Done::AnnounceWindowEnded(doc)
+        }));
         self.job(
             move |e| e.doc_digest(&doc).and_then(|(s, d)| Ok((s, doc, d, e.doc_meta(&doc)?.kind))),
             |r| Done::Announce(r.and_then(|x| x)),

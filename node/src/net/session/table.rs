@@ -140,6 +140,11 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
             .any(|((_, d), s)| d == doc && now.saturating_duration_since(s.since) < SESSION_GATE)
     }
 
+    /// True if a session with `peer` about `doc` runs or waits to.
+    pub(in crate::net) fn has(&self, peer: &P, doc: &DocId) -> bool {
+        self.running.contains_key(&(*peer, *doc)) || self.queued.get(doc).is_some_and(|q| q.contains(peer))
+    }
+
     /// Sessions running with `peer`.
     pub(in crate::net) fn peer_sessions(&self, peer: &P) -> usize {
         self.running.keys().filter(|(p, _)| p == peer).count()

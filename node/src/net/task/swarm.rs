@@ -151,6 +151,14 @@ impl NetTask {
                 let Ok(a) = wire::decode::<Announce>(&message.data) else { return };
                 let Some(key) = key_of_peer(&peer) else { return };
                 let (space, doc, kind, digest) = (a.space, a.doc, a.kind, a.heads_digest);
+                // A session with the publisher about the document runs or waits already: it
+                // runs again (or starts) and takes the new heads, with no engine job to
+                // compare them first. Every edit of a busy partner is announced, and one job
+                // per announcement kept the engine from the town's own edits.
+                if self.sessions.table().has(&peer, &doc) {
+                    self.start_session(peer, doc);
+                    return;
+                }
                 self.job(
                     move |e| -> Result<bool, NodeError> {
                         if !e.is_member(&space, &key)? || !e.is_member(&space, &e.me().key)? {
