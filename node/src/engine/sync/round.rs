@@ -12,6 +12,7 @@ use automerge::{
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
+    membership::WriteRight,
     signed::{self, ChangeRejection, ChangeToVerify},
     vouch,
     wire::{ChunkSignatures, DocSync, OutgoingSignature, Refusal},
@@ -38,6 +39,12 @@ pub struct Received {
     pub waiting: usize,
     /// Signed changes this node already held (applied or held back): sent to it twice.
     pub duplicates: usize,
+    /// How many of `rejected` the sender is not to blame for: changes of another town that was
+    /// a member and lost its write access (a removal's cutoff), which a partner passes on when
+    /// it accepted them before it heard of the removal, or sends along to prove that town's
+    /// earlier changes (`proof.rs`). They do not count towards the sender's ban; a change by a
+    /// key the space never knew, a bad signature or a malformed change does.
+    pub excused: usize,
     /// The reply to send, if any.
     pub reply: Option<DocSync>,
     /// Space of the document, when known.
@@ -368,9 +375,17 @@ impl Engine {
                 .filter(|(c, _, _)| incoming.contains(&c.hash()) && !q_hashes.contains(&c.hash()))
                 .map(|(c, s, _)| (c.clone(), *s))
                 .collect();
+            let membership = if bad.is_empty() { None } else { Some(self.membership(&space)?) };
             for (c, _, why) in &bad {
                 if incoming.contains(&c.hash()) {
                     received.rejected.push(why.clone());
+                    let author = signed::author_of(c.actor_id());
+                    if let (Some(a), Some(m)) = (author, &membership)
+                        && a != *peer
+                        && matches!(m.write_right(&a, &doc_id, c.actor_id().to_bytes()), WriteRight::UpTo(_))
+                    {
+                        received.excused += 1;
+                    }
                 }
             }
             self.hold_counted(

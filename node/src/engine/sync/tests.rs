@@ -496,17 +496,18 @@ fn a_change_sent_again_after_it_applied_is_a_duplicate_not_held_back() {
 }
 
 /// Runs a session from `opener` to `answerer` about `doc` on version 5 until neither side has
-/// anything to say; returns the changes `opener` refused.
-fn session(opener: &mut Engine, answerer: &mut Engine, doc: &DocId) -> Vec<ChangeRejection> {
+/// anything to say; returns the changes `opener` refused, and how many of them it excused.
+fn session(opener: &mut Engine, answerer: &mut Engine, doc: &DocId) -> (Vec<ChangeRejection>, usize) {
     let (o_key, a_key) = (opener.me().key, answerer.me().key);
-    let mut refused = Vec::new();
+    let (mut refused, mut excused) = (Vec::new(), 0);
     let mut next = opener.sync_start(&a_key, doc).expect("start");
     for _ in 0..16 {
-        let Some(req) = next else { return refused };
+        let Some(req) = next else { return (refused, excused) };
         let at_answerer = answerer.sync_receive(&o_key, over(Version::V5, req)).expect("answerer");
-        let Some(reply) = at_answerer.reply else { return refused };
+        let Some(reply) = at_answerer.reply else { return (refused, excused) };
         let at_opener = opener.sync_receive(&a_key, over(Version::V5, reply)).expect("opener");
         refused.extend(at_opener.rejected);
+        excused += at_opener.excused;
         next = at_opener.reply;
     }
     panic!("the session did not end");
@@ -560,9 +561,26 @@ fn a_change_proven_through_a_witness_refused_after_a_removal_travels_proven() {
         (SignatureStatus::Verified, Some(d.hash().to_string()))
     );
 
-    let refused = session(&mut c3, &mut b, &doc);
+    let (refused, excused) = session(&mut c3, &mut b, &doc);
     assert_eq!(field(&mut c3, &doc, "acronym"), "TWIN", "C applied c (refused: {refused:?})");
+    // d is refused at C for T's cutoff; B only passed it on: not B's offence.
+    assert_eq!((refused.len(), excused), (1, 1), "{refused:?}");
     assert!(held(&c3, &doc).iter().all(|(h, _)| *h == d.hash()), "C holds back only d");
     assert_eq!(entry(&mut c3).signature, SignatureStatus::Verified);
     assert_eq!(c3.heads(&doc).expect("heads"), b.heads(&doc).expect("heads"));
+}
+
+/// A change refused for its author's rights counts against the partner that sent it unless its
+/// author is another town that was a member and lost its write access: a change by a key the
+/// space never knew is the sender's offence (it could mint such keys without end).
+#[test]
+fn a_change_by_a_key_the_space_never_knew_is_not_excused() {
+    let (mut a, doc, space, _t, u, base, _dir) = with_two_editors();
+    let x = SecretKey::from_bytes([9; 32]);
+    let mut at_x = base.fork().with_actor(actor_id(&x.public(), [3; 16]));
+    let junk = commit(&mut at_x, "acronym", "JUNK");
+    let round = v5_round(space, doc, &[&junk], vec![(0, sign_change(&x, &doc, &junk.hash()))]);
+    let got = a.sync_receive(&u.public(), round).expect("round");
+    assert!(matches!(got.rejected.as_slice(), [ChangeRejection::Unauthorized { .. }]), "{got:?}");
+    assert_eq!(got.excused, 0);
 }

@@ -127,13 +127,19 @@ impl NetTask {
         // starts afresh); the changes it sent are stored all the same.
         if let Ok(rec) = &r {
             self.note_round(peer, rec.applied);
+            let offences = rec.rejected.len().saturating_sub(rec.excused);
             if let Some(state) = self.peers.connected.get_mut(&peer) {
                 state.applied += rec.applied as u64;
                 state.duplicates += rec.duplicates as u64;
-                state.rejected = state.rejected.saturating_add(rec.rejected.len() as u32);
+                state.rejected = state.rejected.saturating_add(offences as u32);
             }
-            if let Some(first) = rec.rejected.first() {
-                let reason = format!("sent {} change(s) we refused; first: {first}", rec.rejected.len());
+            if rec.excused > 0 {
+                tracing::debug!(%peer, %doc, excused = rec.excused, "refused changes the partner passed on from a town that lost its write access");
+            }
+            if let Some(first) = rec.rejected.first()
+                && offences > 0
+            {
+                let reason = format!("sent {offences} change(s) we refused; first: {first}");
                 let ban = self.peers.misbehaved(peer, &reason);
                 self.cut_off_if(ban, peer);
             }
