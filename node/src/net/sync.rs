@@ -12,7 +12,9 @@ use libp2p::{
     PeerId,
     request_response::{self, OutboundRequestId, ResponseChannel},
 };
-use twinmesh_protocol::wire::{DocSync, Refusal, Request as WireRequest, Response as WireResponse};
+use twinmesh_protocol::wire::{
+    DocSnapshot, DocSync, Refusal, Request as WireRequest, Response as WireResponse,
+};
 
 use super::{
     codec::{self, Inbound},
@@ -112,18 +114,7 @@ impl NetTask {
                 move |e| e.snapshot_for(&key, &doc),
                 move |r| Done::Served { peer, channel, snapshot: r.and_then(|x| x) },
             ),
-            WireRequest::Snapshot(snap) => {
-                let doc = snap.doc;
-                self.job(
-                    move |e| e.install_snapshot(&key, snap),
-                    move |r| Done::Installed {
-                        peer,
-                        doc,
-                        to: Answer::Inbound(channel),
-                        installed: r.and_then(|x| x),
-                    },
-                );
-            }
+            WireRequest::Snapshot(snap) => self.install(peer, snap, Answer::Inbound(channel)),
             WireRequest::Sync(msg) => self.receive(peer, msg, Answer::Inbound(channel)),
         }
     }
@@ -166,6 +157,20 @@ impl NetTask {
                 let _ = reply.send(Err(NodeError::Network("unexpected answer to a join".into())));
             }
         }
+    }
+
+    /// Checks and stores a document `peer` sent whole (one engine job), pushed to this node or
+    /// fetched by one of its sessions.
+    fn install(&mut self, peer: PeerId, snap: DocSnapshot, to: Answer) {
+        let doc = snap.doc;
+        let Some(key) = key_of_peer(&peer) else {
+            self.installed(peer, doc, to, Err(NodeError::NotAllowed("no key".into())));
+            return;
+        };
+        self.job(
+            move |e| e.install_snapshot(&key, snap),
+            move |r| Done::Installed { peer, doc, to, installed: r.and_then(|x| x) },
+        );
     }
 
     /// Takes in a sync round from `peer` (one engine job).

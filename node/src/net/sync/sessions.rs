@@ -63,22 +63,7 @@ impl NetTask {
                 self.pending.insert(rid, (peer, Pending::Session(sent)));
             }
             Step::TakeRound { peer, msg, id } => self.receive(peer, msg, Answer::Session(id)),
-            Step::TakeWhole { peer, snap, id } => {
-                let doc = snap.doc;
-                let Some(key) = key_of_peer(&peer) else {
-                    self.drive_sessions(|d, at| d.whole_taken(peer, doc, id, false, at));
-                    return;
-                };
-                self.job(
-                    move |e| e.install_snapshot(&key, snap),
-                    move |r| Done::Installed {
-                        peer,
-                        doc,
-                        to: Answer::Session(id),
-                        installed: r.and_then(|x| x),
-                    },
-                );
-            }
+            Step::TakeWhole { peer, snap, id } => self.install(peer, snap, Answer::Session(id)),
             Step::PartnerInstalled { peer, doc, heads_digest } => {
                 // Queued before any later session's opening, so the engine records the shared
                 // heads first.
