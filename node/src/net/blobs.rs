@@ -12,6 +12,7 @@
 //! disk.
 
 use super::answers::BlobStatus;
+use super::work::Work;
 use std::{
     collections::{BTreeSet, HashMap, HashSet},
     io,
@@ -24,7 +25,7 @@ use libp2p::{
     request_response::{self, OutboundRequestId, ResponseChannel},
 };
 
-use super::{jobs::Done, task::NetTask};
+use super::task::NetTask;
 use crate::{
     engine::{BlobPart, BlobRequest, BlobResponse, Stored, Want},
     error::NodeError,
@@ -218,7 +219,7 @@ impl NetTask {
         }
         self.blobs.planning = true;
         let eager = self.blobs.eager;
-        self.job(move |e| e.blob_plan(eager), |r| Done::Blob(BlobDone::Plan(r.and_then(|p| p))));
+        self.job(Work::BlobPlan { eager });
     }
 
     /// An event of the attachment protocol.
@@ -231,22 +232,13 @@ impl NetTask {
                             self.swarm.behaviour_mut().blobs.send_response(channel, BlobResponse::Refused);
                         return;
                     };
-                    self.job(
-                        move |e| e.blob_serve(&key, &request),
-                        move |r| Done::Blob(BlobDone::Served { channel, response: r.and_then(|x| x) }),
-                    );
+                    self.job(Work::BlobServe { key, request, channel });
                 }
                 request_response::Message::Response { request_id, response } => {
                     let Some((peer, req)) = self.blobs.pending.remove(&request_id) else { return };
                     match response {
                         BlobResponse::Manifest(bytes) | BlobResponse::Chunk(bytes) => {
-                            let r = req.clone();
-                            self.job(
-                                move |e| e.blob_put(&r, &bytes),
-                                move |s| {
-                                    Done::Blob(BlobDone::Stored { peer, req, stored: s.and_then(|x| x) })
-                                },
-                            );
+                            self.job(Work::BlobStore { peer, req, bytes });
                         }
                         BlobResponse::Missing | BlobResponse::Refused => {
                             self.blob_again(peer, &req);

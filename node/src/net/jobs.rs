@@ -1,13 +1,15 @@
-//! Engine jobs: every engine call the network task makes is a future in its job set, polled
-//! by the event loop's `select!` beside the swarm; the loop never awaits the engine. A job
-//! ends in a [`Done`], which carries what the loop needs to finish the step without another
-//! look at the engine (the reply channel, the session it belongs to, ...).
+//! Engine jobs: every engine call the network task makes is a [`Work`] (`work.rs`, one variant
+//! per operation) run as a future in its job set, polled by the event loop's `select!` beside
+//! the swarm; the loop never awaits the engine. A job ends in a [`Done`], which carries what
+//! the loop needs to finish the step without another look at the engine (the reply channel,
+//! the session it belongs to, ...).
 //!
 //! The set polls a new job first in the order jobs were pushed, and a job's first step is
 //! to queue itself on the engine's (first come, first served) queue: the engine runs the jobs
 //! of one step of the loop in the order the loop pushed them.
 
 use super::answers::{Joined, NetAnswer, SyncReport};
+use super::work::Work;
 use libp2p::{
     Multiaddr, PeerId, gossipsub,
     request_response::{OutboundRequestId, ResponseChannel},
@@ -26,13 +28,13 @@ use twinmesh_protocol::{
 };
 
 use super::{
-    peers::{self, KnownPeer},
+    peers::KnownPeer,
     session::{self, SyncWaiter},
     task::{NetTask, Pending},
 };
 use crate::{
     engine::{
-        Engine, Installed, Opening,
+        Installed, Opening,
         sync::{PeerRecord, Received},
     },
     error::NodeError,
@@ -150,16 +152,9 @@ pub(super) enum Done {
 }
 
 impl NetTask {
-    /// Runs `f` on the engine thread as a job; `done` turns its result into the [`Done`] the
-    /// loop acts on.
-    pub(super) fn job<R, F, D>(&mut self, f: F, done: D)
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut Engine) -> R + Send + 'static,
-        D: FnOnce(Result<R, NodeError>) -> Done + Send + 'static,
-    {
-        let engine = self.engine.clone();
-        self.jobs.push(Box::pin(async move { done(engine.call_network(f).await) }));
+    /// Runs `work` on the engine thread as a job; its [`Done`] comes back to the loop.
+    pub(super) fn job(&mut self, work: Work) {
+        self.jobs.push(Box::pin(work.run(self.engine.clone())));
     }
 
     /// Acts on a finished job. Never awaits.
@@ -277,20 +272,17 @@ impl NetTask {
 
     /// Subscribes to every space's topic (one job).
     pub(super) fn subscribe_spaces(&mut self) {
-        self.job(
-            |e| e.spaces().map(|s| s.into_iter().map(|s| s.id).collect()),
-            |r| Done::Spaces(r.and_then(|x| x)),
-        );
+        self.job(Work::Subscribe);
     }
 
     /// Redials the remembered partners that are not connected (one job for all).
     pub(super) fn redial_known(&mut self) {
-        self.job(|e| e.peers(), |r| Done::Redial(r.and_then(|x| x)));
+        self.job(Work::Redial);
     }
 
     /// Answers the peer list (one job for all partners).
     pub(super) fn peer_list(&mut self, reply: oneshot::Sender<Result<NetAnswer, NodeError>>) {
-        self.job(peers::known_peers, move |r| Done::PeerList { reply, known: r.and_then(|k| k) });
+        self.job(Work::PeerList { reply });
     }
 
     /// Announces the heads of a document this node changed or received (one job), at once if
@@ -306,10 +298,7 @@ impl NetTask {
             tokio::time::sleep(ANNOUNCE_WINDOW).await;
             Done::AnnounceWindowEnded(doc)
         }));
-        self.job(
-            move |e| e.doc_digest(&doc).and_then(|(s, d)| Ok((s, doc, d, e.doc_meta(&doc)?.kind))),
-            |r| Done::Announce(r.and_then(|x| x)),
-        );
+        self.job(Work::Announce { doc });
     }
 
     fn publish(&mut self, space: SpaceId, doc: DocId, digest: [u8; 32], kind: DocKind) {
@@ -342,19 +331,7 @@ impl NetTask {
             self.waiter_sent(waiter, Vec::new());
             return;
         }
-        self.job(
-            move |e| -> Result<HelloBatch, NodeError> {
-                if let Some((key, addr)) = note
-                    && let Err(err) = e.note_peer(&key, addr, None)
-                {
-                    tracing::warn!(error = %err, "cannot record the partner");
-                }
-                let spaces = e.spaces()?.into_iter().map(|s| s.id).collect();
-                let hellos = keyed.into_iter().map(|(p, key)| (p, e.hello_for(&key))).collect();
-                Ok((e.me().clone(), spaces, hellos))
-            },
-            move |r| Done::Hellos { unless_recent, waiter, built: r.and_then(|b| b) },
-        );
+        self.job(Work::Hellos { keyed, note, unless_recent, waiter });
     }
 
     /// Sends the hellos a batch job built, to the partners still connected, and lets the

@@ -25,8 +25,8 @@
 //! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop;
 //! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync
 //! protocol's requests and answers; hellos in `sync/hello.rs`, the session driver's steps
-//! carried out in `sync/sessions.rs`), `jobs.rs` (engine jobs and what the loop does with
-//! their results), `session.rs` (the session driver, sans I/O: gate, queue, rounds, the
+//! carried out in `sync/sessions.rs`), `work.rs` (what the network asks of the engine, one
+//! variant per operation), `jobs.rs` (the job set and what the loop does with its results), `session.rs` (the session driver, sans I/O: gate, queue, rounds, the
 //! whole-document fallback; its table, the answers to requests, `twin sync` waiters and the
 //! seeded simulator in `session/`), `peers.rs`
 //! (partners, offences, bans, redial, the peer list), `presence.rs` (who has a document open
@@ -48,6 +48,7 @@ mod status;
 mod sync;
 mod task;
 pub mod town_tcp;
+mod work;
 
 use libp2p::Multiaddr;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};

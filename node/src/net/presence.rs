@@ -22,7 +22,8 @@ mod codec;
 #[cfg(test)]
 mod tests;
 
-use super::answers::{NetAnswer, PresenceList, Present};
+use super::answers::{NetAnswer, Present};
+use super::work::Work;
 use std::{collections::HashSet, time::Instant};
 
 use libp2p::{PeerId, request_response};
@@ -31,7 +32,7 @@ use twinmesh_protocol::{ids::DocId, keys::PublicKey, presence::Presence};
 
 pub use twinmesh_protocol::presence::PRESENCE_PROTOCOL;
 
-use super::{jobs::Done, task::NetTask};
+use super::task::NetTask;
 use crate::{error::NodeError, event::NodeEvent, identity::key_of_peer};
 
 pub(super) use book::PresenceBook;
@@ -94,27 +95,13 @@ impl NetTask {
             self.tell_presence(doc, None);
         }
         let present = self.presence.present(Some(&doc));
-        self.job(
-            move |e| {
-                e.doc_meta(&doc)?;
-                present_json(e, &present)
-            },
-            move |r| Done::Reply {
-                reply,
-                result: r.and_then(|x| x).map(|present| NetAnswer::Presence(PresenceList { doc, present })),
-            },
-        );
+        self.job(Work::PresenceList { doc, present, reply });
     }
 
     /// Tells the connected members of `doc`'s space (or only `only`) which of this node's
     /// officers have it open (one job finds the members).
     fn tell_presence(&mut self, doc: DocId, only: Option<PeerId>) {
-        self.job(
-            move |e| e.presence_targets(&doc),
-            move |targets| {
-                Done::Presence(PresenceDone::Targets { doc, only, targets: targets.and_then(|t| t) })
-            },
-        );
+        self.job(Work::PresenceTargets { doc, only });
     }
 
     /// Every [`PRESENCE_HEARTBEAT`]: forgets stale presence, and repeats this node's.
@@ -158,17 +145,7 @@ impl NetTask {
                     return;
                 }
                 let Some(key) = key_of_peer(&peer) else { return };
-                let doc = request.doc;
-                self.job(
-                    move |e| e.presence_allowed(&key, &doc).map(|s| s.is_some()),
-                    move |allowed| {
-                        Done::Presence(PresenceDone::Heard {
-                            peer,
-                            msg: request,
-                            allowed: allowed.and_then(|a| a),
-                        })
-                    },
-                );
+                self.job(Work::PresenceHeard { peer, key, msg: request });
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
                 // An oversized or undecodable message is refused by the codec, unread.

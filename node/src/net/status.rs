@@ -89,7 +89,7 @@ impl SyncLog {
 }
 
 /// What the network task knows of one partner, for the report's engine job.
-struct LinkView {
+pub(super) struct LinkView {
     link: Link,
     online: bool,
     syncing: usize,
@@ -103,7 +103,7 @@ fn rfc3339(t: Option<SystemTime>) -> Option<String> {
 }
 
 /// The report, built on the engine thread from the network task's view of the partners.
-fn report(
+pub(super) fn report(
     e: &mut Engine,
     links: HashMap<[u8; 32], LinkView>,
     present: Vec<(DocId, PublicKey, Vec<String>)>,
@@ -214,10 +214,7 @@ impl NetTask {
             );
         }
         let present = self.presence.present(None);
-        self.job(
-            move |e| report(e, links, present),
-            move |r| super::jobs::Done::Reply { reply, result: r.and_then(|x| x).map(NetAnswer::SyncPanel) },
-        );
+        self.job(super::work::Work::SyncPanel { links, present, reply });
     }
 
     /// A sync round with `peer` completed (`applied` changes new here): noted for the panel.

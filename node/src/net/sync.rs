@@ -8,6 +8,7 @@
 mod hello;
 mod sessions;
 
+use super::work::Work;
 use libp2p::{
     PeerId,
     request_response::{self, OutboundRequestId, ResponseChannel},
@@ -18,7 +19,7 @@ use twinmesh_protocol::wire::{
 
 use super::{
     codec::{self, Inbound},
-    jobs::{Answer, Done},
+    jobs::Answer,
     task::{NetTask, Pending},
 };
 use crate::{error::NodeError, identity::key_of_peer};
@@ -86,15 +87,9 @@ impl NetTask {
             return;
         };
         match request {
-            WireRequest::Hello { from, spaces } => self.job(
-                move |e| -> Result<_, NodeError> {
-                    e.note_partner_summaries(&key, &spaces);
-                    let changed = e.on_hello_answered(&key, from, spaces)?;
-                    let mine = e.spaces()?.into_iter().map(|s| s.id).collect();
-                    Ok((e.me().clone(), e.hello_for(&key)?, changed, mine))
-                },
-                move |r| Done::HelloAnswered { peer, channel, answer: r.and_then(|a| a) },
-            ),
+            WireRequest::Hello { from, spaces } => {
+                self.job(Work::AnswerHello { peer, key, channel, from, spaces })
+            }
             WireRequest::Join { space, secret, from } => {
                 if from.key != key {
                     let refusal = Refusal::Invitation("profile does not match the connection".into());
@@ -105,15 +100,9 @@ impl NetTask {
                         .send_response(channel, WireResponse::Refused(refusal));
                     return;
                 }
-                self.job(
-                    move |e| e.redeem(&space, &secret, from),
-                    move |r| Done::Redeemed { peer, channel, redeemed: r.and_then(|x| x) },
-                );
+                self.job(Work::Redeem { peer, channel, space, secret, from });
             }
-            WireRequest::Fetch { space: _, doc } => self.job(
-                move |e| e.snapshot_for(&key, &doc),
-                move |r| Done::Served { peer, channel, snapshot: r.and_then(|x| x) },
-            ),
+            WireRequest::Fetch { space: _, doc } => self.job(Work::Serve { peer, key, channel, doc }),
             WireRequest::Snapshot(snap) => self.install(peer, snap, Answer::Inbound(channel)),
             WireRequest::Sync(msg) => self.receive(peer, msg, Answer::Inbound(channel)),
         }
@@ -126,14 +115,7 @@ impl NetTask {
         match (kind, response) {
             (Pending::Hello, WireResponse::Hello { from, spaces }) => match key {
                 // The waiters keep counting this hello until its sessions are started.
-                Some(key) => self.job(
-                    move |e| -> Result<_, NodeError> {
-                        e.note_partner_summaries(&key, &spaces);
-                        let (docs, log_changed) = e.on_hello(&key, from, spaces)?;
-                        Ok((docs, log_changed, e.spaces()?.into_iter().map(|s| s.id).collect()))
-                    },
-                    move |r| Done::HelloResponse { peer, request_id, differ: r.and_then(|d| d) },
-                ),
+                Some(key) => self.job(Work::HelloAnswered { peer, key, request_id, from, spaces }),
                 None => self.hello_done(request_id),
             },
             (Pending::Hello, other) => {
@@ -143,13 +125,9 @@ impl NetTask {
             (Pending::Session(sent), response) => {
                 self.drive_sessions(|d, at| d.answered(peer, sent, response, at))
             }
-            (Pending::Join(reply), WireResponse::Joined { space, log }) => self.job(
-                move |e| -> Result<_, NodeError> {
-                    let id = e.accept_join(space, log)?;
-                    Ok((id, e.spaces()?.into_iter().map(|s| s.id).collect()))
-                },
-                move |r| Done::Joined { inviter: peer, reply, joined: r.and_then(|j| j) },
-            ),
+            (Pending::Join(reply), WireResponse::Joined { space, log }) => {
+                self.job(Work::AcceptJoin { inviter: peer, reply, space, log })
+            }
             (Pending::Join(reply), WireResponse::Refused(r)) => {
                 let _ = reply.send(Err(NodeError::NotAllowed(r.to_string())));
             }
@@ -167,10 +145,7 @@ impl NetTask {
             self.installed(peer, doc, to, Err(NodeError::NotAllowed("no key".into())));
             return;
         };
-        self.job(
-            move |e| e.install_snapshot(&key, snap),
-            move |r| Done::Installed { peer, doc, to, installed: r.and_then(|x| x) },
-        );
+        self.job(Work::Install { peer, key, snap, to });
     }
 
     /// Takes in a sync round from `peer` (one engine job).
@@ -180,9 +155,6 @@ impl NetTask {
             self.received(peer, round, to, Ok(Err(Refusal::NotAMember)));
             return;
         };
-        self.job(
-            move |e| e.sync_receive(&key, msg),
-            move |r| Done::Received { peer, round, to, received: r },
-        );
+        self.job(Work::Receive { peer, key, msg, to });
     }
 }

@@ -26,7 +26,7 @@ use twinmesh_protocol::{ids::DocId, keys::SecretKey};
 use super::{
     NetCmd, NetConfig, NetLinks,
     behaviour::{Behaviour, build_swarm},
-    jobs::{Done, Job, MAX_ENGINE_JOBS},
+    jobs::{Job, MAX_ENGINE_JOBS},
     peers::{Peers, REDIAL_INTERVAL, is_loopback, with_peer_id},
     presence::PresenceBook,
     relay::{RELAY_RETRY, RelayAllow, StrangerLog},
@@ -284,7 +284,7 @@ impl NetTask {
     /// of its spaces may have changed.
     pub(super) fn refresh_relay_allow(&mut self) {
         if self.relay_allow.is_some() {
-            self.job(super::relay::space_members, |r| Done::RelayMembers(r.and_then(|m| m)));
+            self.job(super::work::Work::RelayMembers);
         }
     }
 

@@ -3,6 +3,7 @@
 //! jobs back into driver calls. Also the bookkeeping around a round or a document taken in
 //! (counts, bans, announcements) and the answers to a partner's requests.
 
+use crate::net::work::Work;
 use std::time::{Instant, SystemTime};
 
 use libp2p::PeerId;
@@ -13,7 +14,7 @@ use twinmesh_protocol::{
 };
 
 use super::super::{
-    jobs::{Answer, Done},
+    jobs::Answer,
     session::{self, At, Driver, Step},
     task::{NetTask, Pending},
 };
@@ -53,10 +54,7 @@ impl NetTask {
         match step {
             Step::Open { peer, doc, id, whole } => {
                 let Some(key) = key_of_peer(&peer) else { return };
-                self.job(
-                    move |e| e.session_open(&key, &doc, whole),
-                    move |r| Done::SessionOpened { peer, doc, id, opening: r.and_then(|o| o) },
-                );
+                self.job(Work::OpenSession { peer, key, doc, id, whole });
             }
             Step::Send { peer, request, sent } => {
                 let rid = self.swarm.behaviour_mut().sync.send_request(&peer, request.into());
@@ -68,7 +66,7 @@ impl NetTask {
                 // Queued before any later session's opening, so the engine records the shared
                 // heads first.
                 if let Some(key) = key_of_peer(&peer) {
-                    self.job(move |e| e.snapshot_installed(&key, &doc, &heads_digest), |_| Done::Nothing);
+                    self.job(Work::PartnerInstalled { key, doc, heads_digest });
                 }
             }
             Step::Ended { peer, doc } => {

@@ -2,14 +2,15 @@
 //! again, and the API's network requests (dial, peers, sync now, invite, join, sync status,
 //! presence). Each is handled without waiting: engine work goes out as a job.
 
-use crate::net::answers::{Connected, Invitation, NetAnswer};
+use crate::net::answers::{Connected, NetAnswer};
+use crate::net::work::Work;
 use std::collections::HashSet;
 
 use libp2p::{Multiaddr, PeerId, swarm::dial_opts::DialOpts};
 use twinmesh_protocol::ids::DocId;
 
 use super::{
-    super::{NetCmd, NetRequest, jobs::Done, peers::with_peer_id, session::SyncWaiter},
+    super::{NetCmd, NetRequest, peers::with_peer_id, session::SyncWaiter},
     NetTask, Reply,
 };
 use crate::error::NodeError;
@@ -41,22 +42,9 @@ impl NetTask {
                     let pid = *self.swarm.local_peer_id();
                     let addrs: Vec<String> =
                         self.listen_addrs.iter().map(|a| with_peer_id(a.clone(), pid).to_string()).collect();
-                    let ms =
+                    let valid_ms =
                         valid_secs.unwrap_or(7 * 24 * 3600).saturating_mul(1000).min(i64::MAX as u64) as i64;
-                    self.job(
-                        move |e| e.invite(&space, role, ms, addrs),
-                        move |r| Done::Reply {
-                            reply,
-                            result: r.and_then(|x| x).map(|t| {
-                                NetAnswer::Invitation(Invitation {
-                                    qr_svg: crate::qr::svg(&t),
-                                    link: crate::qr::join_link(&t),
-                                    ticket: t,
-                                    role,
-                                })
-                            }),
-                        },
-                    );
+                    self.job(Work::Invite { space, role, valid_ms, addrs, reply });
                 }
                 NetRequest::SpaceJoin { ticket } => self.join(ticket, reply),
                 NetRequest::SyncStatus => self.sync_status(reply),
@@ -127,7 +115,7 @@ impl NetTask {
         let inviter = crate::identity::peer_id(&t.inviter);
         let addrs: Vec<Multiaddr> = t.addrs.iter().filter_map(|a| a.parse().ok()).collect();
         let (space, secret) = (t.space, t.secret);
-        self.job(|e| e.me().clone(), move |me| Done::JoinReady { inviter, addrs, space, secret, reply, me });
+        self.job(Work::Join { inviter, addrs, space, secret, reply });
     }
 
     fn start_sync(&mut self, doc: Option<DocId>, reply: Reply) {

@@ -4,6 +4,7 @@
 //! `sync.rs`, `presence.rs` and `blobs.rs`.
 
 use crate::net::answers::{Connected, NetAnswer};
+use crate::net::work::Work;
 use libp2p::{
     Multiaddr, PeerId, autonat, dcutr, gossipsub, identify, kad, mdns,
     multiaddr::Protocol,
@@ -82,7 +83,7 @@ impl NetTask {
                     if hello_now {
                         self.send_hellos(vec![peer_id], false, None, Some((key, seen_at)));
                     } else {
-                        self.job(move |e| e.note_peer(&key, seen_at, None), |_| Done::Nothing);
+                        self.job(Work::NotePeer { key, seen_at });
                     }
                 }
             }
@@ -159,20 +160,7 @@ impl NetTask {
                     self.start_session(peer, doc);
                     return;
                 }
-                self.job(
-                    move |e| -> Result<bool, NodeError> {
-                        if !e.is_member(&space, &key)? || !e.is_member(&space, &e.me().key)? {
-                            return Ok(false);
-                        }
-                        e.note_partner_digest(&key, &doc, &digest);
-                        if e.differs(&doc, &digest)? {
-                            e.expect_doc(space, doc, kind);
-                            return Ok(true);
-                        }
-                        Ok(false)
-                    },
-                    move |r| Done::AnnounceHeard { peer, doc, wanted: r.and_then(|w| w) },
-                );
+                self.job(Work::AnnounceHeard { peer, key, space, doc, kind, digest });
             }
             // A partner joined a space's topic (it just learned the space): compare.
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
@@ -209,16 +197,7 @@ impl NetTask {
                 }
                 let older = speaks_only_older_sync(&info.protocols);
                 if let Some(key) = key_of_peer(&peer_id) {
-                    self.job(
-                        move |e| {
-                            e.note_partner_addrs(&key, addrs)?;
-                            if older {
-                                e.note_older_partner(&key)?;
-                            }
-                            Ok::<_, NodeError>(())
-                        },
-                        |_| Done::Nothing,
-                    );
+                    self.job(Work::Identified { key, addrs, older });
                 }
             }
             // A town took a slot on this relay: partners that ask this relay for the town's
