@@ -194,7 +194,7 @@ impl Engine {
         }
         self.persist_changes_with(id, meta, &doc, &ready, writes)?;
         self.docs.insert(*id, doc);
-        self.pending_docs.remove(id);
+        self.partners.arrived(id);
         Ok(result)
     }
 }

@@ -359,8 +359,7 @@ impl Engine {
     /// request reloads them from the store. Used after a request failed half-way.
     pub(crate) fn drop_caches(&mut self) {
         self.docs.clear();
-        self.pending_docs.clear();
-        self.sync_states.clear();
+        self.partners.clear();
         self.memberships.borrow_mut().clear();
     }
 }

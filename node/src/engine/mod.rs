@@ -48,7 +48,6 @@ use serde::{Deserialize, Serialize};
 use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, SecretKey, Signature},
-    schema::DocKind,
     signed::{self, ACTOR_SUFFIX_LEN},
     space::{Municipality, validate_name},
     time::Timestamp,
@@ -145,21 +144,11 @@ pub struct Engine {
     me: Municipality,
     suffix: [u8; ACTOR_SUFFIX_LEN],
     docs: HashMap<DocId, Automerge>,
-    /// Documents a member announced that this node does not hold yet: (space, kind).
-    pending_docs: HashMap<DocId, (SpaceId, DocKind)>,
-    /// Automerge sync state per (peer key, document) for the current connections.
-    sync_states: HashMap<([u8; 32], DocId), automerge::sync::State>,
-    /// Documents a partner's last hello did not list though it may read them: it holds none of
-    /// them, so a session can send them whole (see `snapshot.rs`).
-    peer_lacks: std::collections::HashSet<([u8; 32], DocId)>,
-    /// Documents a partner fetched whole from this node: until its hello lists them, they are
-    /// on their way, so neither pushed again nor synced (the partner drives its own fallback).
-    served_whole: std::collections::HashSet<([u8; 32], DocId)>,
+    /// The partners' sync kept in memory: session states, what a partner lacks or was sent
+    /// whole, what it was seen to hold, documents listed but not held yet.
+    partners: sync::PartnerSync,
     /// Membership per space, computed from its log; dropped when the log changes.
     memberships: std::cell::RefCell<HashMap<SpaceId, twinmesh_protocol::membership::Membership>>,
-    /// Heads a partner's hello or announcement showed it holds (its digest was this node's):
-    /// what the sync panel counts from besides the sync states (see `syncstatus.rs`).
-    partner_seen: HashMap<([u8; 32], DocId), Vec<automerge::ChangeHash>>,
     /// Attachments: the documents' records as last read, and files asked for on demand.
     attach: attachments::AttachState,
     /// Where work started without a progress callback reports its progress (see `progress.rs`).
@@ -278,12 +267,8 @@ impl Engine {
             me,
             suffix,
             docs: HashMap::new(),
-            pending_docs: HashMap::new(),
-            sync_states: HashMap::new(),
-            peer_lacks: Default::default(),
-            served_whole: Default::default(),
+            partners: sync::PartnerSync::default(),
             memberships: Default::default(),
-            partner_seen: HashMap::new(),
             attach: Default::default(),
             progress: None,
         }

@@ -78,12 +78,12 @@ impl Engine {
     pub fn session_open(&mut self, peer: &PublicKey, doc: &DocId, whole: bool) -> Result<Opening, NodeError> {
         if whole {
             if !self.holds(doc)? {
-                if let Some((space, _)) = self.pending_docs.get(doc).copied()
+                if let Some((space, _)) = self.partners.expected(doc)
                     && self.is_member(&space, peer)?
                 {
                     return Ok(Opening::Fetch { space, doc: *doc });
                 }
-            } else if self.peer_lacks.remove(&(peer.to_bytes(), *doc)) {
+            } else if self.partners.take_lack(peer, doc) {
                 match self.snapshot_for(peer, doc) {
                     Ok(s) => return Ok(Opening::Push(s)),
                     Err(e) => tracing::debug!(%doc, error = %e, "no snapshot; ordinary sync"),
@@ -140,13 +140,13 @@ impl Engine {
             return Err(NodeError::InvalidInput(format!("document {doc} is too large to send whole")));
         }
         let signatures = SnapshotSignatures::Built { every, latest };
-        self.served_whole.insert((peer.to_bytes(), *doc));
+        // It has the document now (a later session must not push it whole again), and until
+        // its hello lists it, it is on its way.
+        self.partners.served(peer, doc);
         // The partner holds these heads once it installs the document: the next session with it
         // starts from them (no Bloom filter of the whole history). If it refuses the document,
         // Automerge's sync resets on its first message (it names heads the partner lacks).
         self.remember_shared_heads(peer, doc, &served_heads)?;
-        // It has the document now: a later session must not push it whole again.
-        self.peer_lacks.remove(&(peer.to_bytes(), *doc));
         Ok(DocSnapshot { space: meta.space, doc: *doc, kind: meta.kind, saved, signatures })
     }
 
@@ -215,7 +215,7 @@ impl Engine {
         // with it starts from here.
         let mut b = Batch::default();
         b.put(Table::SyncStates, super::sync::sync_key(peer, &id), shared_state(&heads));
-        self.sync_states.remove(&(peer.to_bytes(), id));
+        self.partners.drop_state(peer, &id);
         self.store_new_doc(NewDoc { id, space, kind, doc, saved, signatures: &pairs }, b)?;
         Ok(Installed { space, changes, heads_digest: heads_digest(&heads) })
     }
@@ -245,7 +245,7 @@ impl Engine {
     ) -> Result<(), NodeError> {
         let mut b = Batch::default();
         b.put(Table::SyncStates, super::sync::sync_key(peer, doc), shared_state(heads));
-        self.sync_states.remove(&(peer.to_bytes(), *doc));
+        self.partners.drop_state(peer, doc);
         self.store.commit(b)?;
         Ok(())
     }
@@ -419,8 +419,8 @@ mod tests {
         let snap = a.snapshot_for(&b_key, &doc).expect("snapshot");
         // The partner got it meanwhile (here: from the founder's snapshot, as from any member).
         b.install_snapshot(&a_key, snap).expect("install");
-        a.served_whole.clear();
-        a.peer_lacks.insert((b_key.to_bytes(), doc));
+        a.partners = crate::engine::sync::PartnerSync::default();
+        a.partners.set_lacks(&b_key, [doc]);
         let hello = b.hello_for(&a_key).expect("hello");
         assert!(hello.iter().any(|s| s.docs.iter().any(|d| d.doc == doc)));
         a.on_hello_answered(&b_key, b.me().clone(), hello).expect("answered");
@@ -470,7 +470,7 @@ mod tests {
             }
             let path = "summary".parse().expect("path");
             a.splice_text(&doc, &path, &[(0, 0, "after ")], None, None).expect("edit");
-            a.sync_states.clear();
+            a.partners.drop_state(&b_key, &doc);
             let first = a.sync_start(&b_key, &doc).expect("start").expect("a message");
             let m =
                 automerge::sync::Message::decode(first.message.as_deref().expect("bytes")).expect("decodes");

@@ -10,6 +10,7 @@
 //! in (`sync/round.rs`).
 
 mod hello;
+mod partners;
 mod peers;
 mod proof;
 mod round;
@@ -22,7 +23,8 @@ pub use twinmesh_protocol::round::heads_digest;
 #[doc(hidden)]
 pub use twinmesh_protocol::round::open_round;
 
-pub use hello::MAX_PENDING_DOCS;
+pub use partners::MAX_PENDING_DOCS;
+pub(crate) use partners::PartnerSync;
 pub use peers::{LAST_SEEN_RESOLUTION_MS, MAX_PEER_ADDRS, PeerRecord};
 pub use round::Received;
 pub(crate) use round::sync_key;

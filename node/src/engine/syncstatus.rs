@@ -26,8 +26,8 @@ impl Engine {
     /// The heads `peer` is known to hold of `doc`, from the sync state with it; `None` if
     /// this node never synced `doc` with it.
     fn partner_heads(&self, peer: &PublicKey, doc: &DocId) -> Result<Option<Vec<ChangeHash>>, NodeError> {
-        let seen = self.partner_seen.get(&(peer.to_bytes(), *doc));
-        let mut heads = match self.sync_states.get(&(peer.to_bytes(), *doc)) {
+        let seen = self.partners.seen(peer, doc);
+        let mut heads = match self.partners.state(peer, doc) {
             Some(state) => {
                 let mut heads = state.shared_heads.clone();
                 heads.extend(state.their_heads.iter().flatten().copied());
@@ -52,7 +52,7 @@ impl Engine {
         let Ok(Some(meta)) = self.stored_meta(doc) else { return };
         let Ok(ours) = self.heads_of(doc, &meta) else { return };
         if heads_digest(&ours) == *digest {
-            self.partner_seen.insert((peer.to_bytes(), *doc), ours);
+            self.partners.note_seen(peer, doc, ours);
         }
     }
 

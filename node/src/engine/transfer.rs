@@ -219,7 +219,7 @@ impl Engine {
         super::put_doc_meta(&mut b, id, &meta, &doc);
         self.store.commit(b)?;
         self.docs.insert(*id, doc.with_actor(self.actor()));
-        self.pending_docs.remove(id);
+        self.partners.arrived(id);
         Ok(meta)
     }
 

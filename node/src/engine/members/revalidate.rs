@@ -116,7 +116,7 @@ impl Engine {
                 b.remove(Table::SyncStates, k);
             }
         }
-        self.sync_states.retain(|(_, d), _| d != id);
+        self.partners.drop_doc(id);
         b.put(Table::Snapshots, id.as_bytes().to_vec(), doc.save());
         let mut meta = meta;
         meta.changes = doc.get_changes_meta(&[]).len() as u64;

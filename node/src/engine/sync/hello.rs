@@ -16,10 +16,6 @@ use twinmesh_protocol::{
 use super::{super::DocMeta, Engine, heads_digest};
 use crate::{error::NodeError, store::Table};
 
-/// Most documents listed by members and not held here that the engine remembers (about 70 B
-/// each): a member listing made-up documents cannot make the list grow without bound.
-pub const MAX_PENDING_DOCS: usize = 50_000;
-
 impl Engine {
     /// The spaces `peer` belongs or belonged to: their logs, and the documents it may read.
     pub fn hello_for(&mut self, peer: &PublicKey) -> Result<Vec<SpaceSummary>, NodeError> {
@@ -57,7 +53,9 @@ impl Engine {
             return Err(NodeError::NotAllowed("hello profile does not match the connection's key".into()));
         }
         self.note_peer(peer, Vec::new(), Some(from))?;
-        self.peer_lacks.retain(|(p, _)| *p != peer.to_bytes());
+        // A new connection: its sessions start from the persisted shared heads, and what it
+        // lacks is what this hello says.
+        self.partners.new_hello(peer);
         let me = self.key.public();
         let mut differ = Vec::new();
         let mut log_changed = false;
@@ -103,25 +101,18 @@ impl Engine {
                     }
                     None => {
                         if self.store.get(Table::Docs, d.doc.as_bytes())?.is_none() {
-                            self.want_doc(d.doc, space_id, d.kind);
+                            self.partners.expect(d.doc, space_id, d.kind);
                             differ.push(d.doc);
                         }
                     }
                 }
             }
             for id in local.keys() {
-                let key = (peer.to_bytes(), *id);
-                if theirs.contains(id) {
-                    self.served_whole.remove(&key);
-                } else if !self.served_whole.contains(&key) {
-                    self.peer_lacks.insert(key);
+                if self.partners.listed(peer, id, theirs.contains(id)) {
                     differ.push(*id);
                 }
             }
         }
-        // Forget sync state kept in memory for this peer: a new connection starts from the
-        // persisted shared heads.
-        self.sync_states.retain(|(p, _), _| *p != peer.to_bytes());
         Ok((differ, log_changed))
     }
 
@@ -138,13 +129,11 @@ impl Engine {
         // What this node's own hello exchange found the partner lacks stays true unless this
         // hello lists the document: both sides send a hello when they connect, and the answer
         // to ours may be acted on (its sessions opened) after this hello is answered.
-        let who = peer.to_bytes();
         let listed: HashSet<DocId> = spaces.iter().flat_map(|s| s.docs.iter().map(|d| d.doc)).collect();
-        let still_lacks: Vec<([u8; 32], DocId)> =
-            self.peer_lacks.iter().filter(|(p, d)| *p == who && !listed.contains(d)).copied().collect();
+        let mut still_lacks = self.partners.lacks(peer);
+        still_lacks.retain(|d| !listed.contains(d));
         let (_, changed) = self.on_hello(peer, from, spaces)?;
-        self.peer_lacks.retain(|(p, _)| *p != who);
-        self.peer_lacks.extend(still_lacks);
+        self.partners.set_lacks(peer, still_lacks);
         Ok(changed)
     }
 
@@ -171,23 +160,8 @@ impl Engine {
 
     /// Marks a document announced by a member as wanted, so a sync can create it here.
     pub fn expect_doc(&mut self, space: SpaceId, doc: DocId, kind: DocKind) {
-        if !self.pending_docs.contains_key(&doc) {
-            self.want_doc(doc, space, kind);
+        if self.partners.expected(&doc).is_none() {
+            self.partners.expect(doc, space, kind);
         }
-    }
-
-    /// Remembers that a member listed `doc`, which this node does not hold. The list is only a
-    /// cache of what hellos and announcements said (the next hello lists every document again),
-    /// so when a member has listed [`MAX_PENDING_DOCS`] documents that never arrive it is
-    /// cleared rather than left to grow.
-    pub(super) fn want_doc(&mut self, doc: DocId, space: SpaceId, kind: DocKind) {
-        if self.pending_docs.len() >= MAX_PENDING_DOCS && !self.pending_docs.contains_key(&doc) {
-            tracing::warn!(
-                count = self.pending_docs.len(),
-                "too many announced documents never arrived; forgetting them"
-            );
-            self.pending_docs.clear();
-        }
-        self.pending_docs.insert(doc, (space, kind));
     }
 }

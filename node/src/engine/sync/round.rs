@@ -69,7 +69,7 @@ impl Engine {
     }
 
     fn take_state(&mut self, peer: &PublicKey, doc: &DocId) -> Result<am_sync::State, NodeError> {
-        if let Some(s) = self.sync_states.remove(&(peer.to_bytes(), *doc)) {
+        if let Some(s) = self.partners.take_state(peer, doc) {
             return Ok(s);
         }
         Ok(match self.store.get(Table::SyncStates, &sync_key(peer, doc))? {
@@ -81,7 +81,7 @@ impl Engine {
     fn put_state(&mut self, peer: &PublicKey, doc: &DocId, state: am_sync::State) -> Result<(), NodeError> {
         let mut b = Batch::default();
         b.put(Table::SyncStates, sync_key(peer, doc), state.encode());
-        self.sync_states.insert((peer.to_bytes(), *doc), state);
+        self.partners.keep_state(peer, doc, state);
         if self.store.get(Table::Docs, doc.as_bytes())?.is_some() {
             self.store.commit(b)?;
         }
@@ -92,7 +92,7 @@ impl Engine {
     /// (keeping the persisted shared heads, so nothing already shared is sent again) and returns
     /// the opening message.
     pub fn sync_start(&mut self, peer: &PublicKey, doc: &DocId) -> Result<Option<DocSync>, NodeError> {
-        self.sync_states.remove(&(peer.to_bytes(), *doc));
+        self.partners.drop_state(peer, doc);
         self.sync_generate(peer, doc)
     }
 
@@ -102,9 +102,7 @@ impl Engine {
         let stored = self.stored_meta(doc)?;
         let (space, kind) = match &stored {
             Some(m) => (m.space, m.kind),
-            None => {
-                self.pending_docs.get(doc).copied().ok_or_else(|| NodeError::UnknownDoc(doc.to_string()))?
-            }
+            None => self.partners.expected(doc).ok_or_else(|| NodeError::UnknownDoc(doc.to_string()))?,
         };
         self.sync_generate_known(peer, doc, Known { space, kind, stored: stored.is_some(), held: None })
     }
@@ -152,7 +150,7 @@ impl Engine {
         // Only the shared heads are persisted, and generating a message does not move them:
         // nothing to write (the round that moved them wrote them with its changes).
         if state.shared_heads == shared_before {
-            self.sync_states.insert((peer.to_bytes(), *doc), state);
+            self.partners.keep_state(peer, doc, state);
         } else {
             self.put_state(peer, doc, state)?;
         }
@@ -284,7 +282,7 @@ impl Engine {
         let (stored_kind, msg_kind) = (stored.as_ref().map(|m| m.kind), msg.kind);
         let known_space = match &stored {
             Some(m) => Some(m.space),
-            None => self.pending_docs.get(&msg.doc).map(|(s, _)| *s),
+            None => self.partners.expected(&msg.doc).map(|(s, _)| s),
         };
         if known_space.is_some_and(|s| s != space) {
             return Err(NodeError::NotAllowed("document is in another space".into()));
@@ -293,7 +291,7 @@ impl Engine {
         let doc_id = msg.doc;
         let round = open_round(&doc_id, msg.message.as_deref(), &msg.signatures)?;
         if unknown {
-            self.want_doc(doc_id, space, msg.kind);
+            self.partners.expect(doc_id, space, msg.kind);
         }
         let mut received = Received { space: Some(space), ..Default::default() };
         let mut state = self.take_state(peer, &doc_id)?;
@@ -398,7 +396,7 @@ impl Engine {
             let meta = match stored {
                 Some(m) => m,
                 None => {
-                    let (space, kind) = self.pending_docs.get(&doc_id).copied().unwrap_or((space, msg.kind));
+                    let (space, kind) = self.partners.expected(&doc_id).unwrap_or((space, msg.kind));
                     DocMeta::arriving(space, kind)
                 }
             };
@@ -437,13 +435,13 @@ impl Engine {
                 tracing::debug!(peer = %peer.fmt_short(), doc = %doc_id, reason = %r, "rejected change");
             }
             // Persisted with the round's changes above.
-            self.sync_states.insert((peer.to_bytes(), doc_id), state);
+            self.partners.keep_state(peer, &doc_id, state);
         } else {
             self.put_state(peer, &doc_id, state)?;
         }
         let (space, kind) = match stored_kind {
             Some(k) => (space, k),
-            None => self.pending_docs.get(&doc_id).copied().unwrap_or((space, msg_kind)),
+            None => self.partners.expected(&doc_id).unwrap_or((space, msg_kind)),
         };
         let known = Known { space, kind, stored: stored_after, held: held_after };
         received.reply = self.sync_generate_known(peer, &doc_id, known)?;

@@ -15,36 +15,13 @@ use twinmesh_protocol::{
     wire::{ChunkSignatures, DocSync, Request, Version},
 };
 
-use super::{Engine, MAX_PENDING_DOCS};
+use super::Engine;
 use crate::engine::SignatureStatus;
 use crate::{
     engine::members::Held,
     identity::DataDir,
     store::{Batch, Table, trees},
 };
-
-/// Documents listed by a member and never sent are forgotten in bulk past the cap, and the
-/// one just listed is kept.
-#[test]
-fn documents_listed_but_never_sent_are_bounded() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut e = Engine::init(&DataDir::new(dir.path()), "Saint-Pol", "FR", false).expect("init");
-    let space = e.create_space("S").expect("space").id;
-    let id = |i: usize| {
-        let mut b = [0u8; 16];
-        b[..8].copy_from_slice(&(i as u64).to_be_bytes());
-        DocId::from_bytes(b)
-    };
-    for i in 0..MAX_PENDING_DOCS {
-        e.expect_doc(space, id(i), DocKind::Plan);
-    }
-    assert_eq!(e.pending_docs.len(), MAX_PENDING_DOCS);
-    e.expect_doc(space, id(0), DocKind::Plan);
-    assert_eq!(e.pending_docs.len(), MAX_PENDING_DOCS, "one already listed changes nothing");
-    e.expect_doc(space, id(MAX_PENDING_DOCS), DocKind::Plan);
-    assert_eq!(e.pending_docs.len(), 1);
-    assert!(e.pending_docs.contains_key(&id(MAX_PENDING_DOCS)));
-}
 
 /// A founder with a plan of a few changes, and a member that learned the space (and that
 /// the plan exists) from the founder's hello.
