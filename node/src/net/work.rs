@@ -127,12 +127,25 @@ pub(super) enum Work {
     },
 }
 
-/// Runs `f` on the engine, or fails as a stopped engine does.
+/// Runs `f` on the engine, or fails as a stopped engine does. A panic inside `f` (a bug
+/// reached by a peer's data, say) fails this operation only, as the engine thread does for
+/// any job: the in-memory caches are dropped and the caller hears an internal error, so a
+/// session waiting for this result ends instead of waiting for good.
 fn on<R>(
     e: Option<&mut Engine>,
     f: impl FnOnce(&mut Engine) -> Result<R, NodeError>,
 ) -> Result<R, NodeError> {
-    e.map_or(Err(NodeError::Shutdown), f)
+    let Some(e) = e else { return Err(NodeError::Shutdown) };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *e))) {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::error!(
+                "a network request failed with an internal error; reloading documents from the store"
+            );
+            e.drop_caches();
+            Err(NodeError::Internal("the request failed inside the node; see the node's log".into()))
+        }
+    }
 }
 
 /// This node's spaces' ids.
@@ -301,10 +314,10 @@ impl Work {
     }
 }
 
-/// Work on its way to the engine. Run, it answers with its [`Done`]; dropped unrun (the engine
-/// stopped, its queue closed), it answers with its failure, so no reply channel it holds is
-/// dropped without a word. If the engine panics while running it, the channels it held are
-/// dropped (the engine thread logs the panic).
+/// Work on its way to the engine. Run, it answers with its [`Done`] (a panic inside the
+/// engine's part fails the operation, see [`on`]); dropped unrun (the engine stopped, its queue
+/// closed), it answers with its failure, so no reply channel it holds is dropped without a
+/// word.
 struct Queued(Option<(Work, oneshot::Sender<Done>)>);
 
 impl Queued {
@@ -338,6 +351,18 @@ mod tests {
         let _ = reply.send(known.map(|_| NetAnswer::Peers(Vec::new())));
         let mut answer = answer;
         assert!(matches!(answer.try_recv(), Ok(Err(NodeError::Shutdown))));
+    }
+
+    #[test]
+    fn a_panic_inside_the_engine_fails_the_operation_and_keeps_the_reply() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = twinmesh_protocol::keys::SecretKey::from_bytes([7; 32]);
+        let mut engine = Engine::in_memory(&crate::identity::DataDir::new(dir.path()), "Ivrea", key, [1; 16])
+            .expect("engine");
+        let failed: Result<(), NodeError> = on(Some(&mut engine), |_| panic!("a bug"));
+        assert!(matches!(failed, Err(NodeError::Internal(_))), "{failed:?}");
+        // The engine goes on.
+        assert!(on(Some(&mut engine), |e| e.spaces()).is_ok());
     }
 
     #[test]
