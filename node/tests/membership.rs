@@ -53,6 +53,28 @@ async fn viewers_read_but_cannot_write() {
         .await
         .expect_err("a viewer cannot edit");
     assert!(err.to_string().contains("viewer"), "{err}");
+    // Nor type into a text field: the live editor's splices are edits like any other. (They
+    // were not checked: the viewer's node applied them, every partner refused them, and the
+    // viewer's plan stayed apart from the others' for good.)
+    let err = v
+        .req(Request::DocSplice {
+            doc: doc.parse().expect("doc"),
+            path: "summary".into(),
+            splices: vec![twinmesh_node::api::SpliceSpec {
+                pos: 0,
+                del: 0,
+                insert: "typed by a viewer".into(),
+            }],
+            message: None,
+        })
+        .await
+        .expect_err("a viewer cannot type into a text field");
+    assert!(err.to_string().contains("viewer"), "{err}");
+    let shown = v.show(&doc).await.expect("show");
+    assert!(
+        !shown["content"]["summary"].as_str().unwrap_or_default().contains("typed by a viewer"),
+        "the viewer's splice was applied on its own node: {shown}"
+    );
 
     // A viewer's change crafted by hand is refused by the admin's node, and shown as refused.
     let a_export =

@@ -32,6 +32,10 @@ impl Engine {
         message_text: Option<&str>,
     ) -> Result<EditOutcome, NodeError> {
         let meta = self.doc_meta(id)?;
+        // As for every other edit: a viewer or a town that left may not write. Without this
+        // check a viewer's splice applied here and was refused by every partner, and its
+        // document stayed apart from theirs for good (the sync simulator found it).
+        self.check_can_write(&meta.space)?;
         let kind = meta.kind;
         if schema::resolve(kind, path)?.ty != FieldType::Text {
             return Err(NodeError::InvalidInput(format!("'{path}' is not a text field")));

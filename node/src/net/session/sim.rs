@@ -4,12 +4,14 @@
 //! online or offline, sessions started (as an announcement or a hello starts them), messages
 //! delivered in any order, dropped (the requester sees the request fail, as on a timeout),
 //! links cut and made again (with the hello a new connection carries), time going by (the
-//! gate), and with four towns sometimes the founder removing the fourth, which goes on
-//! editing. Then the network heals: every town is connected, hellos carry the membership log
-//! everywhere, nothing is dropped, and sessions run until nothing changes. Every member must
-//! then hold the same heads of both plans, hold back only the removed town's changes, and show
-//! every change it accepted as signed by its author ([`Engine::history`]); only the removed
-//! town's changes may be refused.
+//! gate), with four towns sometimes the founder removing the fourth, which goes on editing,
+//! and sometimes the founder making the third a viewer, which goes on editing until it hears
+//! of it (its own node refuses its edits from then on). Then the network heals: every town is
+//! connected, hellos carry the membership log everywhere, nothing is dropped, and sessions run
+//! until nothing changes. Every member (the viewer too) must then hold the same heads of both
+//! plans, hold back only changes the removed town or the viewer made after losing write
+//! access, and show every change it accepted as signed by its author ([`Engine::history`]);
+//! only those changes may be refused.
 //!
 //! `cargo test -p twinmesh-node sim` runs [`SCHEDULES`] schedules; `TWIN_SIM_SEED=<n>` runs
 //! the one that failed (its seed is in the failure message, with the events that led to it);
@@ -82,6 +84,8 @@ struct World {
     docs: [DocId; 2],
     /// The town the founder removed, if it did.
     removed: Option<usize>,
+    /// The town the founder made a viewer, if it did.
+    demoted: Option<usize>,
     seed: u64,
     /// What happened, for the failure message.
     log: Vec<String>,
@@ -98,6 +102,9 @@ struct Stats {
     held: u64,
     ended: u64,
     removals: u64,
+    demotions: u64,
+    /// Edits a town's own node refused (it had heard it may not write any more).
+    refused_edits: u64,
 }
 
 fn link(a: usize, b: usize) -> (usize, usize) {
@@ -139,6 +146,7 @@ impl World {
             space,
             docs,
             removed: None,
+            demoted: None,
             seed,
             log: Vec::new(),
             stats: Stats::default(),
@@ -167,7 +175,8 @@ impl World {
             69..77 => self.drop_one(),
             77..81 if a != b && self.links.contains(&link(a, b)) => self.cut(a, b),
             81..91 if a != b && !self.links.contains(&link(a, b)) => self.connect(a, b),
-            91..98 => self.tick(),
+            91..97 => self.tick(),
+            97..98 if self.demoted.is_none() => self.demote(2),
             98..100 if n == 4 && self.removed.is_none() => self.remove(3),
             _ => {}
         }
@@ -182,6 +191,16 @@ impl World {
         self.log.push(format!("0 removes {t}"));
     }
 
+    /// The founder makes town `t` a viewer (its changes after the cutoff the founder signs
+    /// are refused everywhere; the others and `t` learn it from hellos).
+    fn demote(&mut self, t: usize) {
+        let (space, key) = (self.space, self.towns[t].key);
+        self.towns[0].engine.set_role(&space, key, Role::Viewer).expect("the founder changes a role");
+        self.demoted = Some(t);
+        self.stats.demotions += 1;
+        self.log.push(format!("0 makes {t} a viewer"));
+    }
+
     fn edit(&mut self, t: usize, doc: DocId) {
         let engine = &mut self.towns[t].engine;
         if !engine.holds(&doc).expect("holds") {
@@ -189,8 +208,15 @@ impl World {
         }
         let text = format!("{t}.{} ", self.log.len());
         let path = "summary".parse().expect("path");
-        engine.splice_text(&doc, &path, &[(0, 0, &text)], None, None).expect("edit");
-        self.log.push(format!("{t} edits"));
+        match engine.splice_text(&doc, &path, &[(0, 0, &text)], None, None) {
+            Ok(_) => self.log.push(format!("{t} edits")),
+            // Only a town that heard it lost write access may be refused its own edit.
+            Err(e) if Some(t) == self.demoted || Some(t) == self.removed => {
+                self.stats.refused_edits += 1;
+                self.log.push(format!("{t}'s edit refused by its own node: {e}"));
+            }
+            Err(e) => panic!("seed {}: town {t} could not edit: {e}", self.seed),
+        }
     }
 
     fn start(&mut self, a: usize, b: usize, doc: DocId) {
@@ -500,7 +526,12 @@ impl World {
 
     /// What each town holds, for a failure message.
     fn state(&mut self) -> String {
-        let mut out = format!("towns did not converge (removed: {:?}):\n", self.removed);
+        let mut out =
+            format!("towns did not converge (removed: {:?}, viewer: {:?}):\n", self.removed, self.demoted);
+        for (i, t) in self.towns.iter().enumerate() {
+            let writes = t.engine.check_can_write(&self.space).map_err(|e| e.to_string());
+            out.push_str(&format!("  town {i} may write: {writes:?}\n"));
+        }
         for doc in self.docs {
             for (i, t) in self.towns.iter_mut().enumerate() {
                 let heads = t.engine.heads(&doc).map(|h| h.len());
@@ -511,11 +542,13 @@ impl World {
         out
     }
 
-    /// Every member holds back, and has refused, only changes of the removed town, and shows
-    /// every change it accepted as signed by its author.
+    /// Every member holds back, and has refused, only changes of the removed town or the
+    /// viewer, and shows every change it accepted as signed by its author.
     fn check_signatures(&mut self) -> Result<(), String> {
         let removed = self.removed.map(|t| self.towns[t].key);
-        let by_removed = |author: Option<PublicKey>| author.is_some() && author == removed;
+        let demoted = self.demoted.map(|t| self.towns[t].key);
+        let by_removed =
+            |author: Option<PublicKey>| author.is_some() && (author == removed || author == demoted);
         for doc in self.docs {
             for i in self.members() {
                 let e = &mut self.towns[i].engine;
@@ -531,7 +564,8 @@ impl World {
                 for h in e.history(&doc).map_err(|e| e.to_string())? {
                     let author = h.author_key.as_deref().and_then(|k| k.parse::<PublicKey>().ok());
                     if h.accepted && h.signature != SignatureStatus::Verified {
-                        let by = if by_removed(author) { "the removed town" } else { "a member" };
+                        let by =
+                            if by_removed(author) { "a town that lost write access" } else { "a member" };
                         return Err(format!(
                             "town {i}: change {} (seq {}) of {by} is {:?} (verified through {:?})",
                             h.hash, h.seq, h.signature, h.verified_through
@@ -635,6 +669,8 @@ fn seeded_schedules_converge_with_every_change_signed() {
                 total.held += s.held;
                 total.ended += s.ended;
                 total.removals += s.removals;
+                total.demotions += s.demotions;
+                total.refused_edits += s.refused_edits;
             }
             Err(e) if failures.len() < 3 => failures.push(e),
             Err(_) => {}
@@ -644,9 +680,17 @@ fn seeded_schedules_converge_with_every_change_signed() {
     eprintln!("simulator: {total:?}");
     if one.is_none() {
         // The schedules must keep exercising what they are for.
-        let Stats { rounds, wholes, lost, cuts, held, ended, removals } = total;
+        let Stats { rounds, wholes, lost, cuts, held, ended, removals, demotions, refused_edits } = total;
         assert!(
-            rounds > 0 && wholes > 0 && lost > 0 && cuts > 0 && held > 0 && ended > 0 && removals > 0,
+            rounds > 0
+                && wholes > 0
+                && lost > 0
+                && cuts > 0
+                && held > 0
+                && ended > 0
+                && removals > 0
+                && demotions > 0
+                && refused_edits > 0,
             "a kind of event never happened: {total:?}"
         );
     }
