@@ -6,12 +6,13 @@
 //! links cut and made again (with the hello a new connection carries), time going by (the
 //! gate), with four towns sometimes the founder removing the fourth, which goes on editing,
 //! and sometimes the founder making the third a viewer, which goes on editing until it hears
-//! of it (its own node refuses its edits from then on). Then the network heals: every town is
-//! connected, hellos carry the membership log everywhere, nothing is dropped, and sessions run
-//! until nothing changes. Every member (the viewer too) must then hold the same heads of both
-//! plans, hold back only changes the removed town or the viewer made after losing write
-//! access, and show every change it accepted as signed by its author ([`Engine::history`]);
-//! only those changes may be refused.
+//! of it (its own node refuses its edits from then on), and perhaps an editor again later.
+//! Then the network heals: every town is connected, hellos carry the membership log
+//! everywhere, nothing is dropped, and sessions run until nothing changes. Every member (the
+//! viewer too) must then hold the same heads of both plans, hold back only changes the removed
+//! town or the viewer (unless it is an editor again) made after losing write access, and show
+//! every change it accepted as signed by its author ([`Engine::history`]); only those changes
+//! may be refused.
 //!
 //! `cargo test -p twinmesh-node sim` runs [`SCHEDULES`] schedules; `TWIN_SIM_SEED=<n>` runs
 //! the one that failed (its seed is in the failure message, with the events that led to it);
@@ -86,6 +87,8 @@ struct World {
     removed: Option<usize>,
     /// The town the founder made a viewer, if it did.
     demoted: Option<usize>,
+    /// Whether the founder then made the viewer an editor again.
+    promoted: bool,
     seed: u64,
     /// What happened, for the failure message.
     log: Vec<String>,
@@ -103,6 +106,7 @@ struct Stats {
     ended: u64,
     removals: u64,
     demotions: u64,
+    promotions: u64,
     /// Edits a town's own node refused (it had heard it may not write any more).
     refused_edits: u64,
 }
@@ -147,6 +151,7 @@ impl World {
             docs,
             removed: None,
             demoted: None,
+            promoted: false,
             seed,
             log: Vec::new(),
             stats: Stats::default(),
@@ -175,7 +180,8 @@ impl World {
             69..77 => self.drop_one(),
             77..81 if a != b && self.links.contains(&link(a, b)) => self.cut(a, b),
             81..91 if a != b && !self.links.contains(&link(a, b)) => self.connect(a, b),
-            91..97 => self.tick(),
+            91..96 => self.tick(),
+            96..97 if self.demoted.is_some() && !self.promoted => self.promote(),
             97..98 if self.demoted.is_none() => self.demote(2),
             98..100 if n == 4 && self.removed.is_none() => self.remove(3),
             _ => {}
@@ -201,6 +207,17 @@ impl World {
         self.log.push(format!("0 makes {t} a viewer"));
     }
 
+    /// The founder makes the viewer an editor again: its changes held back everywhere become
+    /// valid and must be applied (the others learn it from hellos).
+    fn promote(&mut self) {
+        let Some(t) = self.demoted else { return };
+        let (space, key) = (self.space, self.towns[t].key);
+        self.towns[0].engine.set_role(&space, key, Role::Editor).expect("the founder changes a role");
+        self.promoted = true;
+        self.stats.promotions += 1;
+        self.log.push(format!("0 makes {t} an editor again"));
+    }
+
     fn edit(&mut self, t: usize, doc: DocId) {
         let engine = &mut self.towns[t].engine;
         if !engine.holds(&doc).expect("holds") {
@@ -210,7 +227,8 @@ impl World {
         let path = "summary".parse().expect("path");
         match engine.splice_text(&doc, &path, &[(0, 0, &text)], None, None) {
             Ok(_) => self.log.push(format!("{t} edits")),
-            // Only a town that heard it lost write access may be refused its own edit.
+            // Only a town that heard it lost write access (and not yet that it has it back) may
+            // be refused its own edit.
             Err(e) if Some(t) == self.demoted || Some(t) == self.removed => {
                 self.stats.refused_edits += 1;
                 self.log.push(format!("{t}'s edit refused by its own node: {e}"));
@@ -526,8 +544,10 @@ impl World {
 
     /// What each town holds, for a failure message.
     fn state(&mut self) -> String {
-        let mut out =
-            format!("towns did not converge (removed: {:?}, viewer: {:?}):\n", self.removed, self.demoted);
+        let mut out = format!(
+            "towns did not converge (removed: {:?}, viewer: {:?}, promoted: {}):\n",
+            self.removed, self.demoted, self.promoted
+        );
         for (i, t) in self.towns.iter().enumerate() {
             let writes = t.engine.check_can_write(&self.space).map_err(|e| e.to_string());
             out.push_str(&format!("  town {i} may write: {writes:?}\n"));
@@ -546,7 +566,8 @@ impl World {
     /// viewer, and shows every change it accepted as signed by its author.
     fn check_signatures(&mut self) -> Result<(), String> {
         let removed = self.removed.map(|t| self.towns[t].key);
-        let demoted = self.demoted.map(|t| self.towns[t].key);
+        // A viewer made an editor again wrote nothing that stays refused.
+        let demoted = self.demoted.filter(|_| !self.promoted).map(|t| self.towns[t].key);
         let by_removed =
             |author: Option<PublicKey>| author.is_some() && (author == removed || author == demoted);
         for doc in self.docs {
@@ -670,6 +691,7 @@ fn seeded_schedules_converge_with_every_change_signed() {
                 total.ended += s.ended;
                 total.removals += s.removals;
                 total.demotions += s.demotions;
+                total.promotions += s.promotions;
                 total.refused_edits += s.refused_edits;
             }
             Err(e) if failures.len() < 3 => failures.push(e),
@@ -680,7 +702,8 @@ fn seeded_schedules_converge_with_every_change_signed() {
     eprintln!("simulator: {total:?}");
     if one.is_none() {
         // The schedules must keep exercising what they are for.
-        let Stats { rounds, wholes, lost, cuts, held, ended, removals, demotions, refused_edits } = total;
+        let Stats { rounds, wholes, lost, cuts, held, ended, removals, demotions, promotions, refused_edits } =
+            total;
         assert!(
             rounds > 0
                 && wholes > 0
@@ -690,6 +713,7 @@ fn seeded_schedules_converge_with_every_change_signed() {
                 && ended > 0
                 && removals > 0
                 && demotions > 0
+                && promotions > 0
                 && refused_edits > 0,
             "a kind of event never happened: {total:?}"
         );
