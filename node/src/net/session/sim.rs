@@ -4,13 +4,14 @@
 //! online or offline, sessions started (as an announcement or a hello starts them), messages
 //! delivered in any order, dropped (the requester sees the request fail, as on a timeout),
 //! links cut and made again (with the hello a new connection carries), time going by (the
-//! gate), with four towns sometimes the founder removing the fourth, which goes on editing,
-//! and sometimes the founder making the third a viewer, which goes on editing until it hears
+//! gate), with four towns sometimes the founder removing the fourth, which goes on editing
+//! (and perhaps adding it again later), and sometimes the founder making the third a viewer, which goes on editing until it hears
 //! of it (its own node refuses its edits from then on), and perhaps an editor again later.
 //! Then the network heals: every town is connected, hellos carry the membership log
 //! everywhere, nothing is dropped, and sessions run until nothing changes. Every member (the
 //! viewer too) must then hold the same heads of both plans, hold back only changes the removed
-//! town or the viewer (unless it is an editor again) made after losing write access, and show
+//! town (unless it was added again) or the viewer (unless it is an editor again) made after
+//! losing write access, and show
 //! every change it accepted as signed by its author ([`Engine::history`]); only those changes
 //! may be refused.
 //!
@@ -85,6 +86,8 @@ struct World {
     docs: [DocId; 2],
     /// The town the founder removed, if it did.
     removed: Option<usize>,
+    /// Whether the founder then added the removed town again.
+    readded: bool,
     /// The town the founder made a viewer, if it did.
     demoted: Option<usize>,
     /// Whether the founder then made the viewer an editor again.
@@ -107,6 +110,7 @@ struct Stats {
     removals: u64,
     demotions: u64,
     promotions: u64,
+    readditions: u64,
     /// Edits a town's own node refused (it had heard it may not write any more).
     refused_edits: u64,
 }
@@ -150,6 +154,7 @@ impl World {
             space,
             docs,
             removed: None,
+            readded: false,
             demoted: None,
             promoted: false,
             seed,
@@ -163,7 +168,7 @@ impl World {
 
     /// Towns that are still members.
     fn members(&self) -> Vec<usize> {
-        (0..self.towns.len()).filter(|t| Some(*t) != self.removed).collect()
+        (0..self.towns.len()).filter(|t| self.readded || Some(*t) != self.removed).collect()
     }
 
     /// One event of the schedule, drawn from the seed.
@@ -184,6 +189,7 @@ impl World {
             96..97 if self.demoted.is_some() && !self.promoted => self.promote(),
             97..98 if self.demoted.is_none() => self.demote(2),
             98..100 if n == 4 && self.removed.is_none() => self.remove(3),
+            98..100 if self.removed.is_some() && !self.readded && self.rng.random_bool(0.3) => self.readd(),
             _ => {}
         }
     }
@@ -205,6 +211,20 @@ impl World {
         self.demoted = Some(t);
         self.stats.demotions += 1;
         self.log.push(format!("0 makes {t} a viewer"));
+    }
+
+    /// The founder adds the removed town again, as an editor: what every node held back of it
+    /// must then be applied.
+    fn readd(&mut self) {
+        let Some(t) = self.removed else { return };
+        let (space, key) = (self.space, self.towns[t].key);
+        self.towns[0]
+            .engine
+            .add_member(&space, key, "Ivrea", Role::Editor)
+            .expect("the founder adds a town again");
+        self.readded = true;
+        self.stats.readditions += 1;
+        self.log.push(format!("0 adds {t} again"));
     }
 
     /// The founder makes the viewer an editor again: its changes held back everywhere become
@@ -565,7 +585,8 @@ impl World {
     /// Every member holds back, and has refused, only changes of the removed town or the
     /// viewer, and shows every change it accepted as signed by its author.
     fn check_signatures(&mut self) -> Result<(), String> {
-        let removed = self.removed.map(|t| self.towns[t].key);
+        // A town added again wrote nothing that stays refused.
+        let removed = self.removed.filter(|_| !self.readded).map(|t| self.towns[t].key);
         // A viewer made an editor again wrote nothing that stays refused.
         let demoted = self.demoted.filter(|_| !self.promoted).map(|t| self.towns[t].key);
         let by_removed =
@@ -692,6 +713,7 @@ fn seeded_schedules_converge_with_every_change_signed() {
                 total.removals += s.removals;
                 total.demotions += s.demotions;
                 total.promotions += s.promotions;
+                total.readditions += s.readditions;
                 total.refused_edits += s.refused_edits;
             }
             Err(e) if failures.len() < 3 => failures.push(e),
@@ -702,8 +724,19 @@ fn seeded_schedules_converge_with_every_change_signed() {
     eprintln!("simulator: {total:?}");
     if one.is_none() {
         // The schedules must keep exercising what they are for.
-        let Stats { rounds, wholes, lost, cuts, held, ended, removals, demotions, promotions, refused_edits } =
-            total;
+        let Stats {
+            rounds,
+            wholes,
+            lost,
+            cuts,
+            held,
+            ended,
+            removals,
+            demotions,
+            promotions,
+            readditions,
+            refused_edits,
+        } = total;
         assert!(
             rounds > 0
                 && wholes > 0
@@ -714,6 +747,7 @@ fn seeded_schedules_converge_with_every_change_signed() {
                 && removals > 0
                 && demotions > 0
                 && promotions > 0
+                && readditions > 0
                 && refused_edits > 0,
             "a kind of event never happened: {total:?}"
         );
