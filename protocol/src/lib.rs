@@ -20,6 +20,8 @@
 //!   heads digest hellos and announcements carry.
 //! - [`ticket`]: the signed invitation ticket.
 //! - [`vouch`]: how a town's signature on a change proves its earlier changes (sync version 5).
+//! - [`session`]: the sync session driver, sans I/O: every decision about the sessions a node
+//!   opens (the gate, the queue, the rounds, the whole-document exchange and its fallback).
 //!
 //! No clock and no randomness live here: callers pass the time and random bytes in, so every
 //! function is deterministic and testable.
@@ -47,6 +49,7 @@ pub mod presence;
 pub mod readiness;
 pub mod round;
 pub mod schema;
+pub mod session;
 pub mod signed;
 pub mod space;
 pub mod ticket;

@@ -22,7 +22,7 @@ use twinmesh_protocol::{
     ids::{DocId, SpaceId},
     keys::{PublicKey, Signature},
     vouch,
-    wire::{DocSnapshot, DocSync, MAX_MESSAGE_BYTES, SnapshotSignatures},
+    wire::{DocSnapshot, MAX_MESSAGE_BYTES, SnapshotSignatures},
 };
 
 use super::{
@@ -35,21 +35,8 @@ use crate::{
     store::{Batch, Table},
 };
 
-/// How a session about one document opens.
-#[derive(Debug)]
-pub enum Opening {
-    /// An ordinary Automerge sync round (`None`: nothing to say).
-    Sync(Option<DocSync>),
-    /// This node holds none of the document: ask for it whole.
-    Fetch {
-        /// The space.
-        space: SpaceId,
-        /// The document.
-        doc: DocId,
-    },
-    /// The partner holds none of the document: send it whole.
-    Push(DocSnapshot),
-}
+/// How a session about one document opens (the driver's type, in `twinmesh_protocol::session`).
+pub use twinmesh_protocol::session::Opening;
 
 /// A snapshot that was checked and stored.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,5 @@
-//! The sessions the sync protocol drives, carried out: the [`Driver`] (`session.rs`) decides,
+//! The sessions the sync protocol drives, carried out: the [`Driver`]
+//! (`twinmesh_protocol::session`) decides,
 //! and this file turns its [`Step`]s into engine jobs and libp2p requests, and the finished
 //! jobs back into driver calls. Also the bookkeeping around a round or a document taken in
 //! (counts, bans, announcements) and the answers to a partner's requests.

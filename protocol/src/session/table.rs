@@ -1,6 +1,6 @@
 //! The session table: which sync sessions run, and which wait for a running one (the gate and
 //! the queue). Generic over how a partner is named (a `PeerId` in the node, an index in the
-//! simulator); no I/O and no clock: the caller passes the time.
+//! node's simulator); no I/O and no clock: the caller passes the time.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -8,43 +8,51 @@ use std::{
     time::Instant,
 };
 
-use twinmesh_protocol::ids::DocId;
+use crate::ids::DocId;
 
 use super::{MAX_SESSIONS, SESSION_GATE};
 
 /// A sync session this node drives.
 #[derive(Debug)]
-pub(in crate::net) struct Session {
+pub struct Session {
     /// Tells this session from an earlier one with the same partner about the same document
     /// (the partner disconnected and came back while an answer about the old one was on its
     /// way): such an answer is dropped.
-    pub(in crate::net) id: u64,
+    pub id: u64,
     /// Rounds sent so far (the opening counts as the first).
-    pub(in crate::net) rounds: u32,
+    pub rounds: u32,
     /// Run it again when it ends (the partner announced new heads meanwhile).
-    pub(in crate::net) again: bool,
+    pub again: bool,
     /// When it started.
     since: Instant,
 }
 
 /// What [`Sessions::start`] decided.
 #[derive(Debug, PartialEq, Eq)]
-pub(in crate::net) enum Start {
+pub enum Start {
     /// A session with the partner about the document runs: it runs again when it ends.
     Again,
     /// It waits: another session about the document runs (`busy`), or the partner has its
     /// share of sessions.
-    Queued { busy: bool },
+    Queued {
+        /// Whether another session about the document runs.
+        busy: bool,
+    },
     /// [`MAX_SESSIONS`] run: the next hello catches up.
     Full,
     /// The slot is taken (so the gate holds while the engine prepares the opening): open
     /// session `id`, whole if `whole`.
-    Open { id: u64, whole: bool },
+    Open {
+        /// The session.
+        id: u64,
+        /// Whether a whole-document exchange may open it.
+        whole: bool,
+    },
 }
 
 /// The sessions this node drives.
 #[derive(Debug)]
-pub(in crate::net) struct Sessions<P> {
+pub struct Sessions<P> {
     running: HashMap<(P, DocId), Session>,
     /// Per document, partners to run a session with once the document's running session ends
     /// (in order, each once).
@@ -58,7 +66,8 @@ pub(in crate::net) struct Sessions<P> {
 }
 
 impl<P: Copy + Eq + Hash> Sessions<P> {
-    pub(in crate::net) fn new(per_peer: usize) -> Self {
+    /// A table that runs at most `per_peer` sessions with one partner at a time.
+    pub fn new(per_peer: usize) -> Self {
         Self {
             running: HashMap::new(),
             queued: HashMap::new(),
@@ -69,8 +78,13 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// Sessions running.
-    pub(in crate::net) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.running.len()
+    }
+
+    /// Whether no session runs.
+    pub fn is_empty(&self) -> bool {
+        self.running.is_empty()
     }
 
     /// Starts a session with `peer` about `doc`, or notes that one must run.
@@ -81,7 +95,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     /// filter, so every partner sent the same changes this node lacked: in the `converge`
     /// benchmark (10 nodes, all connected) each change reached each node about six times.
     /// A session that starts after the previous one ended asks only for what is still missing.
-    pub(in crate::net) fn start(&mut self, peer: P, doc: DocId, now: Instant) -> Start {
+    pub fn start(&mut self, peer: P, doc: DocId, now: Instant) -> Start {
         if let Some(s) = self.running.get_mut(&(peer, doc)) {
             s.again = true;
             return Start::Again;
@@ -104,13 +118,13 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// Session `id` with `peer` about `doc`, if it still runs.
-    pub(in crate::net) fn get_mut(&mut self, peer: P, doc: DocId, id: u64) -> Option<&mut Session> {
+    pub fn get_mut(&mut self, peer: P, doc: DocId, id: u64) -> Option<&mut Session> {
         self.running.get_mut(&(peer, doc)).filter(|s| s.id == id)
     }
 
     /// Ends session `id`, if it still runs; one marked to run again goes to the back of the
     /// document's queue when `requeue` (the partner is still connected).
-    pub(in crate::net) fn end(&mut self, peer: P, doc: DocId, id: u64, requeue: bool) -> Option<Session> {
+    pub fn end(&mut self, peer: P, doc: DocId, id: u64, requeue: bool) -> Option<Session> {
         self.get_mut(peer, doc, id)?;
         let session = self.running.remove(&(peer, doc))?;
         if session.again && requeue {
@@ -125,7 +139,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
 
     /// Session `id`'s whole-document transfer failed: ends it, and later sessions with `peer`
     /// about `doc` on this connection use ordinary sync. False if the session no longer runs.
-    pub(in crate::net) fn whole_doc_failed(&mut self, peer: P, doc: DocId, id: u64) -> bool {
+    pub fn whole_doc_failed(&mut self, peer: P, doc: DocId, id: u64) -> bool {
         if self.end(peer, doc, id, false).is_none() {
             return false;
         }
@@ -134,51 +148,46 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// True if a session about `doc` started less than [`SESSION_GATE`] before `now` runs.
-    pub(in crate::net) fn doc_busy(&self, doc: &DocId, now: Instant) -> bool {
+    pub fn doc_busy(&self, doc: &DocId, now: Instant) -> bool {
         self.running
             .iter()
             .any(|((_, d), s)| d == doc && now.saturating_duration_since(s.since) < SESSION_GATE)
     }
 
     /// True if a session with `peer` about `doc` runs or waits to.
-    pub(in crate::net) fn has(&self, peer: &P, doc: &DocId) -> bool {
+    pub fn has(&self, peer: &P, doc: &DocId) -> bool {
         self.running.contains_key(&(*peer, *doc)) || self.queued.get(doc).is_some_and(|q| q.contains(peer))
     }
 
     /// Sessions running with `peer`.
-    pub(in crate::net) fn peer_sessions(&self, peer: &P) -> usize {
+    pub fn peer_sessions(&self, peer: &P) -> usize {
         self.running.keys().filter(|(p, _)| p == peer).count()
     }
 
     /// Most sessions with one partner at once.
-    pub(in crate::net) fn per_peer(&self) -> usize {
+    pub fn per_peer(&self) -> usize {
         self.per_peer
     }
 
     /// True if sessions wait.
-    pub(in crate::net) fn has_queued(&self) -> bool {
+    pub fn has_queued(&self) -> bool {
         !self.queued.is_empty()
     }
 
     /// Documents with waiting sessions.
-    pub(in crate::net) fn queued_docs(&self) -> Vec<DocId> {
+    pub fn queued_docs(&self) -> Vec<DocId> {
         self.queued.keys().copied().collect()
     }
 
     /// Documents other than `except` that `peer` waits for.
-    pub(in crate::net) fn waiting_for(&self, peer: &P, except: &DocId) -> Vec<DocId> {
+    pub fn waiting_for(&self, peer: &P, except: &DocId) -> Vec<DocId> {
         self.queued.iter().filter(|(d, q)| *d != except && q.contains(peer)).map(|(d, _)| *d).collect()
     }
 
     /// The next partner to start a session with about `doc`, taken off the queue, while the
     /// document is not busy. A partner that has its share of sessions running keeps its place
     /// (the periodic sweep looks again); one no longer `connected` is dropped on the way.
-    pub(in crate::net) fn next_queued(
-        &mut self,
-        doc: DocId,
-        now: Instant,
-        connected: impl Fn(&P) -> bool,
-    ) -> Option<P> {
+    pub fn next_queued(&mut self, doc: DocId, now: Instant, connected: impl Fn(&P) -> bool) -> Option<P> {
         while !self.doc_busy(&doc, now) {
             let q = self.queued.get_mut(&doc)?;
             let i = q.iter().position(|p| {
@@ -197,7 +206,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
 
     /// `peer` disconnected: its sessions, places in queues and snapshot failures go. Returns
     /// the documents whose sessions ended.
-    pub(in crate::net) fn drop_peer(&mut self, peer: &P) -> Vec<DocId> {
+    pub fn drop_peer(&mut self, peer: &P) -> Vec<DocId> {
         let mut freed = Vec::new();
         self.running.retain(|(p, d), _| {
             if p == peer {
@@ -214,7 +223,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// True while a session with one of `peers` runs or waits.
-    pub(in crate::net) fn busy_with(&self, peers: &HashSet<P>) -> bool {
+    pub fn busy_with(&self, peers: &HashSet<P>) -> bool {
         self.running.keys().any(|(p, _)| peers.contains(p))
             || self.queued.values().flatten().any(|p| peers.contains(p))
     }
