@@ -2,13 +2,13 @@
 //! (which run, which wait for the document's running one, the rounds, the whole-document
 //! exchange of a first sync and its fallback to ordinary rounds, the end) and returns each
 //! decision as [`Step`]s; it never touches a socket, the engine or a clock. The node's network
-//! task carries the steps out (`node/src/net/sync/sessions.rs`: engine jobs and libp2p
-//! requests); the node's simulator (`node/src/net/session/sim.rs`, in `cargo test`) carries
-//! them out on engines in memory over a network that drops and reorders messages, so the code
-//! the node runs is the code it tests.
+//! task carries the steps out (engine jobs and libp2p requests), and the node's seeded
+//! simulator carries them out on engines in memory over a network that drops and reorders
+//! messages (thousands of schedules in `cargo test`), so the code the node runs is the code it
+//! tests.
 //!
 //! A session, from the side that opens it (the other side only answers each request with one
-//! engine call; `node/src/net/session/reply.rs` turns its result into the answer):
+//! engine call):
 //!
 //! ```text
 //!  start ─► (gate: the document's running session, the partner's share) ─► Open
@@ -22,10 +22,13 @@
 //! ```
 
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::{fmt::Display, hash::Hash, time::Duration, time::Instant};
 
-pub use self::table::{Session, Sessions, Start};
+pub use self::table::Sessions;
+use self::table::Start;
 use crate::{
     ids::{DocId, SpaceId},
     wire::{DocSnapshot, DocSync, Refusal, Request as WireRequest, Response as WireResponse},
@@ -66,7 +69,8 @@ pub enum Opening {
 
 /// A request a session sent, and the session it belongs to: its answer (or failure) is handed
 /// back to the [`Driver`] with it. In each variant `doc` is the session's document and `id`
-/// the session (see [`Session::id`]).
+/// the session (its id tells it from an earlier one with the same partner about the same
+/// document).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)] // the fields are described above
 pub enum Sent {

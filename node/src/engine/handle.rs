@@ -134,6 +134,22 @@ impl Queues {
     }
 }
 
+/// Runs `f` on the engine; `None` if it panicked. A bug reached by one request (a panic, e.g.
+/// inside a dependency on data from a peer) must not stop the node: the request fails, the
+/// in-memory caches are dropped (the store holds everything acknowledged), and the next job
+/// runs. Every job on the engine thread runs through this, and so does each network operation
+/// (`net::work`), so that its caller hears of the failure.
+pub(crate) fn run_guarded<R>(engine: &mut Engine, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *engine))) {
+        Ok(r) => Some(r),
+        Err(_) => {
+            tracing::error!("a request failed with an internal error; reloading documents from the store");
+            engine.drop_caches();
+            None
+        }
+    }
+}
+
 pub(crate) fn spawn(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), NodeError> {
     let (tx, rx) = mpsc::channel::<Job>(ENGINE_QUEUE);
     let (reads, reads_rx) = mpsc::channel::<Job>(READ_QUEUE);
@@ -147,15 +163,7 @@ pub(crate) fn spawn(engine: Engine) -> Result<(EngineHandle, JoinHandle<()>), No
             let _in_town = span.enter();
             // The queues take turns when more than one waits, so none starves the others.
             while let Some(job) = queues.next() {
-                // A bug reached by one request (a panic, e.g. inside a dependency on data from
-                // a peer) must not stop the node: the request fails, in-memory caches are
-                // dropped (the store holds everything acknowledged), and the next job runs.
-                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut engine))).is_err() {
-                    tracing::error!(
-                        "a request failed with an internal error; reloading documents from the store"
-                    );
-                    engine.drop_caches();
-                }
+                run_guarded(&mut engine, job);
             }
             // Every acknowledged write was flushed; closing saves loaded documents whole (so
             // the next start loads them fast) and closes the store.

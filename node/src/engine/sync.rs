@@ -5,9 +5,10 @@
 //! changes are signed by a member who may write. Accepted changes are applied in one batch and
 //! persisted with their signatures before the reply is sent.
 //!
-//! One file per part: what this node remembers about partners (`sync/peers.rs`); hellos, the
-//! documents that differ and the heads digests (`sync/hello.rs`); sync rounds, built and taken
-//! in (`sync/round.rs`).
+//! One file per part: what this node remembers about partners (`sync/peers.rs`); what it keeps
+//! in memory of their sync (`sync/partners.rs`); hellos, the documents that differ and the
+//! heads digests (`sync/hello.rs`); sync rounds, built and taken in (`sync/round.rs`); how a
+//! round's changes are proven and which held changes go along as witnesses (`sync/proof.rs`).
 
 mod hello;
 mod partners;

@@ -22,18 +22,17 @@
 //! job set, polled by the same `select!`, and its result comes back as a `jobs::Done` that
 //! the loop acts on (see `task.rs`).
 //!
-//! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop;
-//! commands in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync
-//! protocol's requests and answers; hellos in `sync/hello.rs`, the session driver's steps
-//! carried out in `sync/sessions.rs`), `work.rs` (what the network asks of the engine, one
-//! variant per operation), `jobs.rs` (the job set and what the loop does with its results), `session.rs` (around the
+//! Files: `behaviour.rs` (the libp2p behaviours and the swarm), `task.rs` (the event loop; commands
+//! in `task/commands.rs`, swarm events in `task/swarm.rs`), `sync.rs` (the sync protocol's requests
+//! and answers; hellos in `sync/hello.rs`, the session driver's steps carried out in
+//! `sync/sessions.rs`), `work.rs` (what the network asks of the engine, one variant per operation),
+//! `jobs.rs` (the job set and what the loop does with its results), `session.rs` (around the
 //! session driver, which is sans I/O in `twinmesh_protocol::session`: the answers to requests,
-//! `twin sync` waiters and the seeded simulator in `session/`), `peers.rs`
-//! (partners, offences, bans, redial, the peer list), `presence.rs` (who has a document open
-//! now: the presence protocol; its book in `presence/book.rs`, its codec in
-//! `presence/codec.rs`), `status.rs` (the sync panel's figures), `relay.rs` (the partnership
-//! relay: limits and who may use it), `codec.rs` (frames) and `town_tcp.rs` (TCP with DNS and
-//! a proxy).
+//! `twin sync` waiters and the seeded simulator in `session/`), `peers.rs` (partners, offences,
+//! bans, redial, the peer list), `presence.rs` (who has a document open now: the presence protocol;
+//! its book in `presence/book.rs`, its codec in `presence/codec.rs`), `status.rs` (the sync panel's
+//! figures), `relay.rs` (the partnership relay: limits and who may use it), `codec.rs` (frames) and
+//! `town_tcp.rs` (TCP with DNS and a proxy).
 
 mod answers;
 mod behaviour;

@@ -115,7 +115,7 @@ impl NetTask {
         match (kind, response) {
             (Pending::Hello, WireResponse::Hello { from, spaces }) => match key {
                 // The waiters keep counting this hello until its sessions are started.
-                Some(key) => self.job(Work::HelloAnswered { peer, key, request_id, from, spaces }),
+                Some(key) => self.job(Work::HelloResponse { peer, key, request_id, from, spaces }),
                 None => self.hello_done(request_id),
             },
             (Pending::Hello, other) => {

@@ -3,7 +3,8 @@
 //! is the list of everything the network does to the engine.
 //!
 //! [`Work::finish`] runs an operation and turns its result into the [`Done`] the loop acts on
-//! (`jobs.rs`). It runs on the engine thread; if the engine has stopped before the work ran,
+//! (`jobs.rs`). It runs on the engine thread, the building of the `Done` included (for an
+//! invitation that is its QR code, a few milliseconds); if the engine has stopped before the work ran,
 //! the same arm runs without it and every operation fails with [`NodeError::Shutdown`], so a
 //! caller waiting on a reply channel hears why instead of finding the channel dropped.
 
@@ -27,7 +28,7 @@ use super::{
     status::LinkView,
 };
 use crate::{
-    engine::{BlobRequest, BlobResponse, Engine, EngineHandle},
+    engine::{BlobRequest, BlobResponse, Engine, EngineHandle, handle::run_guarded},
     error::NodeError,
 };
 
@@ -76,7 +77,7 @@ pub(super) enum Work {
         spaces: Vec<SpaceSummary>,
     },
     /// A partner's answer to this node's hello: which documents differ.
-    HelloAnswered {
+    HelloResponse {
         peer: PeerId,
         key: PublicKey,
         request_id: OutboundRequestId,
@@ -129,23 +130,16 @@ pub(super) enum Work {
 
 /// Runs `f` on the engine, or fails as a stopped engine does. A panic inside `f` (a bug
 /// reached by a peer's data, say) fails this operation only, as the engine thread does for
-/// any job: the in-memory caches are dropped and the caller hears an internal error, so a
-/// session waiting for this result ends instead of waiting for good.
+/// any job (`engine::handle::run_guarded`), and the caller hears an internal error: a session
+/// waiting for this result ends instead of waiting for good.
 fn on<R>(
     e: Option<&mut Engine>,
     f: impl FnOnce(&mut Engine) -> Result<R, NodeError>,
 ) -> Result<R, NodeError> {
     let Some(e) = e else { return Err(NodeError::Shutdown) };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut *e))) {
-        Ok(result) => result,
-        Err(_) => {
-            tracing::error!(
-                "a network request failed with an internal error; reloading documents from the store"
-            );
-            e.drop_caches();
-            Err(NodeError::Internal("the request failed inside the node; see the node's log".into()))
-        }
-    }
+    run_guarded(e, f).unwrap_or_else(|| {
+        Err(NodeError::Internal("the request failed inside the node; see the node's log".into()))
+    })
 }
 
 /// This node's spaces' ids.
@@ -221,7 +215,7 @@ impl Work {
                 });
                 Done::HelloAnswered { peer, channel, answer }
             }
-            Work::HelloAnswered { peer, key, request_id, from, spaces } => {
+            Work::HelloResponse { peer, key, request_id, from, spaces } => {
                 let differ = on(e, |e| {
                     e.note_partner_summaries(&key, &spaces);
                     let (docs, log_changed) = e.on_hello(&key, from, spaces)?;
@@ -354,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_inside_the_engine_fails_the_operation_and_keeps_the_reply() {
+    fn a_panic_inside_an_operation_fails_it_and_the_engine_goes_on() {
         let dir = tempfile::tempdir().expect("temp dir");
         let key = twinmesh_protocol::keys::SecretKey::from_bytes([7; 32]);
         let mut engine = Engine::in_memory(&crate::identity::DataDir::new(dir.path()), "Ivrea", key, [1; 16])

@@ -14,22 +14,22 @@ use super::{MAX_SESSIONS, SESSION_GATE};
 
 /// A sync session this node drives.
 #[derive(Debug)]
-pub struct Session {
+pub(crate) struct Session {
     /// Tells this session from an earlier one with the same partner about the same document
     /// (the partner disconnected and came back while an answer about the old one was on its
     /// way): such an answer is dropped.
-    pub id: u64,
+    pub(crate) id: u64,
     /// Rounds sent so far (the opening counts as the first).
-    pub rounds: u32,
+    pub(crate) rounds: u32,
     /// Run it again when it ends (the partner announced new heads meanwhile).
-    pub again: bool,
+    pub(crate) again: bool,
     /// When it started.
     since: Instant,
 }
 
 /// What [`Sessions::start`] decided.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Start {
+pub(crate) enum Start {
     /// A session with the partner about the document runs: it runs again when it ends.
     Again,
     /// It waits: another session about the document runs (`busy`), or the partner has its
@@ -95,7 +95,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     /// filter, so every partner sent the same changes this node lacked: in the `converge`
     /// benchmark (10 nodes, all connected) each change reached each node about six times.
     /// A session that starts after the previous one ended asks only for what is still missing.
-    pub fn start(&mut self, peer: P, doc: DocId, now: Instant) -> Start {
+    pub(crate) fn start(&mut self, peer: P, doc: DocId, now: Instant) -> Start {
         if let Some(s) = self.running.get_mut(&(peer, doc)) {
             s.again = true;
             return Start::Again;
@@ -118,13 +118,13 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// Session `id` with `peer` about `doc`, if it still runs.
-    pub fn get_mut(&mut self, peer: P, doc: DocId, id: u64) -> Option<&mut Session> {
+    pub(crate) fn get_mut(&mut self, peer: P, doc: DocId, id: u64) -> Option<&mut Session> {
         self.running.get_mut(&(peer, doc)).filter(|s| s.id == id)
     }
 
     /// Ends session `id`, if it still runs; one marked to run again goes to the back of the
     /// document's queue when `requeue` (the partner is still connected).
-    pub fn end(&mut self, peer: P, doc: DocId, id: u64, requeue: bool) -> Option<Session> {
+    pub(crate) fn end(&mut self, peer: P, doc: DocId, id: u64, requeue: bool) -> Option<Session> {
         self.get_mut(peer, doc, id)?;
         let session = self.running.remove(&(peer, doc))?;
         if session.again && requeue {
@@ -139,7 +139,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
 
     /// Session `id`'s whole-document transfer failed: ends it, and later sessions with `peer`
     /// about `doc` on this connection use ordinary sync. False if the session no longer runs.
-    pub fn whole_doc_failed(&mut self, peer: P, doc: DocId, id: u64) -> bool {
+    pub(crate) fn whole_doc_failed(&mut self, peer: P, doc: DocId, id: u64) -> bool {
         if self.end(peer, doc, id, false).is_none() {
             return false;
         }
@@ -148,7 +148,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// True if a session about `doc` started less than [`SESSION_GATE`] before `now` runs.
-    pub fn doc_busy(&self, doc: &DocId, now: Instant) -> bool {
+    pub(crate) fn doc_busy(&self, doc: &DocId, now: Instant) -> bool {
         self.running
             .iter()
             .any(|((_, d), s)| d == doc && now.saturating_duration_since(s.since) < SESSION_GATE)
@@ -175,7 +175,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     }
 
     /// Documents with waiting sessions.
-    pub fn queued_docs(&self) -> Vec<DocId> {
+    pub(crate) fn queued_docs(&self) -> Vec<DocId> {
         self.queued.keys().copied().collect()
     }
 
@@ -187,7 +187,12 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
     /// The next partner to start a session with about `doc`, taken off the queue, while the
     /// document is not busy. A partner that has its share of sessions running keeps its place
     /// (the periodic sweep looks again); one no longer `connected` is dropped on the way.
-    pub fn next_queued(&mut self, doc: DocId, now: Instant, connected: impl Fn(&P) -> bool) -> Option<P> {
+    pub(crate) fn next_queued(
+        &mut self,
+        doc: DocId,
+        now: Instant,
+        connected: impl Fn(&P) -> bool,
+    ) -> Option<P> {
         while !self.doc_busy(&doc, now) {
             let q = self.queued.get_mut(&doc)?;
             let i = q.iter().position(|p| {
@@ -206,7 +211,7 @@ impl<P: Copy + Eq + Hash> Sessions<P> {
 
     /// `peer` disconnected: its sessions, places in queues and snapshot failures go. Returns
     /// the documents whose sessions ended.
-    pub fn drop_peer(&mut self, peer: &P) -> Vec<DocId> {
+    pub(crate) fn drop_peer(&mut self, peer: &P) -> Vec<DocId> {
         let mut freed = Vec::new();
         self.running.retain(|(p, d), _| {
             if p == peer {

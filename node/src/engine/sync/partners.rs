@@ -4,9 +4,11 @@
 //! members listed that this node does not hold yet.
 //!
 //! Nothing here is stored: the heads shared with a partner are persisted in
-//! `Table::SyncStates` with the changes that moved them, and everything else is rebuilt by the
-//! next hello. Dropping it all (after an internal error, see `Engine::drop_caches`) costs at
-//! most a round or a whole-document exchange more.
+//! `Table::SyncStates` with the changes that moved them, and the rest is rebuilt by the next
+//! hello. After an internal error `Engine::drop_caches` drops the session states and the
+//! expected documents ([`PartnerSync::clear`]), which costs at most a round more; what
+//! partners lack or were sent whole is kept, since forgetting a document sent whole would send
+//! it whole again.
 
 use std::collections::{HashMap, HashSet};
 
@@ -73,7 +75,8 @@ impl PartnerSync {
     }
 
     /// `peer` said hello on a new connection: its sessions start from the persisted shared
-    /// heads, and what it lacks is what this hello will say.
+    /// heads, and what it lacks is what this hello will say. (Called before the hello is read:
+    /// if reading it fails, the states are gone all the same, which costs a round at most.)
     pub(crate) fn new_hello(&mut self, peer: &PublicKey) {
         let who = peer.to_bytes();
         self.states.retain(|(p, _), _| *p != who);
@@ -151,7 +154,7 @@ impl PartnerSync {
         self.expected.insert(doc, (space, kind));
     }
 
-    /// `doc` is held here now (or was deleted): no longer expected.
+    /// `doc` is held here now: no longer expected.
     pub(crate) fn arrived(&mut self, doc: &DocId) {
         self.expected.remove(doc);
     }

@@ -1,23 +1,22 @@
 //! A deterministic simulator of sync between towns: real engines (stores in memory) and real
-//! session [`Driver`]s, connected by a network that the seed controls. Each schedule starts
-//! three or four towns in one space with two plans, then runs seeded events: edits while
-//! online or offline, sessions started (as an announcement or a hello starts them), messages
-//! delivered in any order, dropped (the requester sees the request fail, as on a timeout),
-//! links cut and made again (with the hello a new connection carries), time going by (the
-//! gate), with four towns sometimes the founder removing the fourth, which goes on editing
-//! (and perhaps adding it again later), and sometimes the founder making the third a viewer, which goes on editing until it hears
-//! of it (its own node refuses its edits from then on), and perhaps an editor again later.
-//! Then the network heals: every town is connected, hellos carry the membership log
-//! everywhere, nothing is dropped, and sessions run until nothing changes. Every member (the
-//! viewer too) must then hold the same heads of both plans, hold back only changes the removed
-//! town (unless it was added again) or the viewer (unless it is an editor again) made after
-//! losing write access, and show
-//! every change it accepted as signed by its author ([`Engine::history`]); only those changes
-//! may be refused.
+//! session [`Driver`]s, connected by a network that the seed controls. Each schedule starts three
+//! or four towns in one space with two plans, then runs seeded events: edits while online or
+//! offline, sessions started (as an announcement or a hello starts them), messages delivered in any
+//! order, dropped (the requester sees the request fail, as on a timeout), links cut and made again
+//! (with the hello a new connection carries), time going by (the gate), with four towns sometimes
+//! the founder removing the fourth, which goes on editing (and perhaps adding it again later), and
+//! sometimes the founder making the third a viewer, which goes on editing until it hears of it (its
+//! own node refuses its edits from then on), and perhaps an editor again later. Then the network
+//! heals: every town is connected, hellos carry the membership log everywhere, nothing is dropped,
+//! and sessions run until nothing changes. Every member (the viewer too) must then hold the same
+//! heads of both plans, hold back only changes the removed town (unless it was added again) or the
+//! viewer (unless it is an editor again) made after losing write access, and show every change it
+//! accepted as signed by its author ([`Engine::history`]); only those changes may be refused.
 //!
 //! `cargo test -p twinmesh-node sim` runs [`SCHEDULES`] schedules; `TWIN_SIM_SEED=<n>` runs
 //! the one that failed (its seed is in the failure message, with the events that led to it);
-//! `TWIN_SIM_SCHEDULES=<n>` runs more.
+//! `TWIN_SIM_SCHEDULES=<n>` runs more.  A seed replays only against the code it failed on: a change to
+//! the mix of events gives every seed a new schedule.
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
@@ -33,11 +32,13 @@ use twinmesh_protocol::{
     wire::{Request as WireRequest, Response as WireResponse, Version},
 };
 
+mod checks;
+
 use super::{At, Driver, MAX_SESSIONS_PER_PEER, Sent, Step, installed_reply, round_reply, served_reply};
-use crate::{
-    engine::{Engine, SignatureStatus},
-    identity::DataDir,
-};
+use crate::{engine::Engine, identity::DataDir};
+
+/// The towns' names.
+const NAMES: [&str; 4] = ["Saint-Pol", "Warstein", "Sighisoara", "Ivrea"];
 
 /// Schedules `cargo test` runs.
 const SCHEDULES: u64 = 2_000;
@@ -123,20 +124,19 @@ impl World {
     fn new(seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let n = rng.random_range(3..=4);
-        let names = ["Saint-Pol", "Warstein", "Sighisoara", "Ivrea"];
         let mut towns: Vec<Town> = (0..n)
             .map(|i| {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let key = SecretKey::from_bytes(rng.random());
                 let engine =
-                    Engine::in_memory(&DataDir::new(dir.path()), names[i], key.clone(), rng.random())
+                    Engine::in_memory(&DataDir::new(dir.path()), NAMES[i], key.clone(), rng.random())
                         .expect("engine");
                 Town { key: key.public(), engine, driver: Driver::new(MAX_SESSIONS_PER_PEER), _dir: dir }
             })
             .collect();
         let space: SpaceId = towns[0].engine.create_space("Twinning").expect("space").id;
         for i in 1..n {
-            let (key, name) = (towns[i].key, names[i]);
+            let (key, name) = (towns[i].key, NAMES[i]);
             towns[0].engine.add_member(&space, key, name, Role::Editor).expect("member");
         }
         let mut plan =
@@ -220,7 +220,7 @@ impl World {
         let (space, key) = (self.space, self.towns[t].key);
         self.towns[0]
             .engine
-            .add_member(&space, key, "Ivrea", Role::Editor)
+            .add_member(&space, key, NAMES[t], Role::Editor)
             .expect("the founder adds a town again");
         self.readded = true;
         self.stats.readditions += 1;
@@ -457,30 +457,6 @@ impl World {
         }
     }
 
-    /// No change is both in town `t`'s document and held back: a held change that got applied
-    /// is released in the same batch. Checked after every step; a failure names the seed.
-    fn check_held(&mut self, t: usize) {
-        for doc in self.docs {
-            let e = &mut self.towns[t].engine;
-            if !e.holds(&doc).unwrap_or(false) {
-                continue;
-            }
-            let held = e.quarantined(&doc).expect("the quarantine reads");
-            self.stats.held += held.len() as u64;
-            let Ok(am) = e.load(&doc) else { continue };
-            if let Some((c, h)) = held.iter().find(|(c, _)| am.get_change_meta_by_hash(&c.hash()).is_some()) {
-                panic!(
-                    "seed {} (TWIN_SIM_SEED={} cargo test -p twinmesh-node sim): town {t} holds {} ({h:?}) \
-                     back although it is in the document; last events:\n  {}",
-                    self.seed,
-                    self.seed,
-                    c.hash(),
-                    self.log[self.log.len().saturating_sub(12)..].join("\n  ")
-                );
-            }
-        }
-    }
-
     fn call(
         &mut self,
         t: usize,
@@ -540,89 +516,6 @@ impl World {
             }
         }
         Err("the network never went quiet: sessions without end".into())
-    }
-
-    /// Every member holds both plans, each at the same heads everywhere.
-    fn converged(&mut self) -> Result<bool, String> {
-        for doc in self.docs {
-            let mut heads = Vec::new();
-            for t in self.members() {
-                let e = &mut self.towns[t].engine;
-                if !e.holds(&doc).map_err(|e| e.to_string())? {
-                    return Ok(false);
-                }
-                let mut h = e.heads(&doc).map_err(|e| e.to_string())?;
-                h.sort();
-                heads.push(h);
-            }
-            if !heads.windows(2).all(|w| w[0] == w[1]) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    /// What each town holds, for a failure message.
-    fn state(&mut self) -> String {
-        let mut out = format!(
-            "towns did not converge (removed: {:?}, viewer: {:?}, promoted: {}):\n",
-            self.removed, self.demoted, self.promoted
-        );
-        for (i, t) in self.towns.iter().enumerate() {
-            let writes = t.engine.check_can_write(&self.space).map_err(|e| e.to_string());
-            out.push_str(&format!("  town {i} may write: {writes:?}\n"));
-        }
-        for doc in self.docs {
-            for (i, t) in self.towns.iter_mut().enumerate() {
-                let heads = t.engine.heads(&doc).map(|h| h.len());
-                let held = t.engine.quarantined(&doc).map(|q| q.len());
-                out.push_str(&format!("  {doc} town {i}: heads {heads:?}, held back {held:?}\n"));
-            }
-        }
-        out
-    }
-
-    /// Every member holds back, and has refused, only changes of the removed town or the
-    /// viewer, and shows every change it accepted as signed by its author.
-    fn check_signatures(&mut self) -> Result<(), String> {
-        // A town added again wrote nothing that stays refused.
-        let removed = self.removed.filter(|_| !self.readded).map(|t| self.towns[t].key);
-        // A viewer made an editor again wrote nothing that stays refused.
-        let demoted = self.demoted.filter(|_| !self.promoted).map(|t| self.towns[t].key);
-        let by_removed =
-            |author: Option<PublicKey>| author.is_some() && (author == removed || author == demoted);
-        for doc in self.docs {
-            for i in self.members() {
-                let e = &mut self.towns[i].engine;
-                let held = e.quarantined(&doc).map_err(|e| e.to_string())?;
-                if let Some((c, h)) = held.iter().find(|(c, _)| !by_removed(Engine::author_of(c.actor_id())))
-                {
-                    return Err(format!(
-                        "town {i} holds back {} (seq {}, {h:?}) of a member after converging",
-                        c.hash(),
-                        c.seq()
-                    ));
-                }
-                for h in e.history(&doc).map_err(|e| e.to_string())? {
-                    let author = h.author_key.as_deref().and_then(|k| k.parse::<PublicKey>().ok());
-                    if h.accepted && h.signature != SignatureStatus::Verified {
-                        let by =
-                            if by_removed(author) { "a town that lost write access" } else { "a member" };
-                        return Err(format!(
-                            "town {i}: change {} (seq {}) of {by} is {:?} (verified through {:?})",
-                            h.hash, h.seq, h.signature, h.verified_through
-                        ));
-                    }
-                    if !h.accepted && !by_removed(author) {
-                        return Err(format!(
-                            "town {i} refused change {} of a member: {:?}",
-                            h.hash, h.refused_because
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }
 

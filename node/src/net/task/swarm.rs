@@ -101,7 +101,7 @@ impl NetTask {
                 self.sync_log.disconnected(peer_id);
                 self.presence_peer_gone(&peer_id);
                 // Its sessions end here; jobs and answers about them still on their way find no
-                // session and are dropped (see `session::table::Session::id`).
+                // session and are dropped (each session has its own id, see `twinmesh_protocol::session`).
                 self.drive_sessions(|d, at| d.peer_gone(peer_id, at));
                 for w in &mut self.waiters {
                     w.peers.remove(&peer_id);
