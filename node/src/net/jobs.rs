@@ -9,7 +9,10 @@
 //! of one step of the loop in the order the loop pushed them.
 
 use super::answers::{Joined, NetAnswer, SyncReport};
-use super::work::Work;
+use super::{
+    announce::{ANNOUNCE_WINDOW, Announce as Announcing},
+    work::Work,
+};
 use libp2p::{
     Multiaddr, PeerId, gossipsub,
     request_response::{OutboundRequestId, ResponseChannel},
@@ -46,13 +49,6 @@ use crate::{
 /// engine's own queue holds 64, so this leaves room for a burst without letting a flood of
 /// requests grow the set without bound.
 pub(super) const MAX_ENGINE_JOBS: usize = 256;
-
-/// A document is announced at most once per window, plus once at its end if it changed
-/// meanwhile. Every partner checks the signature of every copy of an announcement gossipsub
-/// brings it (before its duplicate check), and a node announces on each edit and on each round
-/// that brought it changes: with ten busy towns that was most of the nodes' CPU time and made
-/// edits slow (twinbench `converge`). A single edit is still announced at once.
-pub(super) const ANNOUNCE_WINDOW: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// A job's future.
 pub(super) type Job = futures::future::BoxFuture<'static, Done>;
@@ -162,8 +158,8 @@ impl NetTask {
         match done {
             Done::Nothing => {}
             Done::AnnounceWindowEnded(doc) => {
-                if self.announced.remove(&doc) == Some(true) {
-                    self.announce(doc);
+                if self.announced.window_ended(doc) {
+                    self.announce(doc, false);
                 }
             }
             Done::DialAgain { reply, addr, retried } => {
@@ -285,19 +281,32 @@ impl NetTask {
         self.job(Work::PeerList { reply });
     }
 
-    /// Announces the heads of a document this node changed or received (one job), at once if
-    /// it was not announced within [`ANNOUNCE_WINDOW`], else once at the window's end, with the
-    /// heads it has then.
-    pub(super) fn announce(&mut self, doc: DocId) {
-        if let Some(again) = self.announced.get_mut(&doc) {
-            *again = true;
-            return;
+    /// Announces the heads of a document this node changed or received (one job): at once,
+    /// unless its window's burst is spent, then at the window's end with the heads it has
+    /// then; a `local` change (this town's edit) also goes at once by a session to the
+    /// partners following the document live (see `announce.rs`).
+    pub(super) fn announce(&mut self, doc: DocId, local: bool) {
+        match self.announced.changed(doc) {
+            Announcing::Later => {
+                // The partners following the document live sync now, not at the window's end.
+                // Only for this town's own edits: changes received from a partner travel on
+                // through the sessions their arrival starts (doing it for them too made a
+                // burst across 30 towns a third slower, twinbench `network`).
+                let followers =
+                    if local { self.announced.followers(doc, std::time::Instant::now()) } else { Vec::new() };
+                for peer in followers {
+                    if self.peers.is_connected(&peer) {
+                        self.start_session(peer, doc);
+                    }
+                }
+                return;
+            }
+            Announcing::Now { window_opens: true } => self.jobs.push(Box::pin(async move {
+                tokio::time::sleep(ANNOUNCE_WINDOW).await;
+                Done::AnnounceWindowEnded(doc)
+            })),
+            Announcing::Now { window_opens: false } => {}
         }
-        self.announced.insert(doc, false);
-        self.jobs.push(Box::pin(async move {
-            tokio::time::sleep(ANNOUNCE_WINDOW).await;
-            Done::AnnounceWindowEnded(doc)
-        }));
         self.job(Work::Announce { doc });
     }
 

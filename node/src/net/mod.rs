@@ -34,6 +34,7 @@
 //! figures), `relay.rs` (the partnership relay: limits and who may use it), `codec.rs` (frames) and
 //! `town_tcp.rs` (TCP with DNS and a proxy).
 
+mod announce;
 mod answers;
 mod behaviour;
 mod blobs;

@@ -21,7 +21,7 @@ use libp2p::{
     request_response::OutboundRequestId, swarm::ConnectionId,
 };
 use tokio::sync::{broadcast, oneshot, watch};
-use twinmesh_protocol::{ids::DocId, keys::SecretKey};
+use twinmesh_protocol::keys::SecretKey;
 
 use super::{
     NetCmd, NetConfig, NetLinks,
@@ -85,9 +85,8 @@ pub(super) struct NetTask {
     pub(super) presence: PresenceBook,
     /// Per partner: connections, sync rounds, changes received (see `status.rs`).
     pub(super) sync_log: SyncLog,
-    /// Documents announced within the last [`super::jobs::ANNOUNCE_WINDOW`], and whether they
-    /// changed again since (see `jobs.rs`, `announce`).
-    pub(super) announced: HashMap<DocId, bool>,
+    /// Documents announced within their last window (see `announce.rs`).
+    pub(super) announced: super::announce::Announcements<PeerId>,
 }
 
 pub(super) async fn spawn(
@@ -136,7 +135,7 @@ pub(super) async fn spawn(
         status,
         presence: PresenceBook::default(),
         sync_log: SyncLog::default(),
-        announced: HashMap::new(),
+        announced: Default::default(),
     };
     // Wait for the listeners to come up, so callers can read the addresses at once.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);

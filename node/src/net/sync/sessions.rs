@@ -111,6 +111,7 @@ impl NetTask {
         // starts afresh); the changes it sent are stored all the same.
         if let Ok(rec) = &r {
             self.note_round(peer, rec.applied);
+            self.announced.synced(peer, doc, std::time::Instant::now());
             let offences = rec.rejected.len().saturating_sub(rec.excused);
             if let Some(state) = self.peers.connected.get_mut(&peer) {
                 state.applied += rec.applied as u64;
@@ -129,7 +130,7 @@ impl NetTask {
             }
             if rec.applied > 0 && rec.space.is_some() {
                 let _ = self.events.send(NodeEvent::Doc { doc, origin: Origin::Remote });
-                self.announce(doc);
+                self.announce(doc, false);
             }
         }
         if let Err(Refusal::BadMessage(why)) = &r {
@@ -166,7 +167,7 @@ impl NetTask {
                 }
                 tracing::debug!(%peer, %doc, changes = inst.changes, "document received whole");
                 let _ = self.events.send(NodeEvent::Doc { doc, origin: Origin::Remote });
-                self.announce(doc);
+                self.announce(doc, false);
             }
             Err(NodeError::Rejected { count, first }) => {
                 if let Some(state) = self.peers.connected.get_mut(&peer) {

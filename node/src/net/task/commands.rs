@@ -21,7 +21,7 @@ impl NetTask {
             NetCmd::ListenAddrs(reply) => {
                 let _ = reply.send(self.listen_addrs.clone());
             }
-            NetCmd::Announce(doc) => self.announce(doc),
+            NetCmd::Announce(doc) => self.announce(doc, true),
             // The hello batch subscribes to new spaces' topics too.
             NetCmd::Rehello => {
                 self.refresh_relay_allow();
