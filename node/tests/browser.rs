@@ -1099,6 +1099,60 @@ fn nothing_is_written_from_the_ui_without_an_officers_name() {
     warstein.stop(&rt);
 }
 
+/// A town that is a reader in the partnership opens a plan: every field is locked and a note
+/// says why (before, its fields looked editable and typing into a text field was applied on its
+/// own node, refused by every partner, and the plan stayed apart from the others' for good).
+/// Made an editor again, the same page unlocks.
+#[test]
+fn a_reader_town_sees_the_plan_locked_and_says_why() {
+    let Some(driver) = driver_or_skip("a_reader_town_sees_the_plan_locked_and_says_why") else { return };
+    let rt = runtime();
+    let (mut stpol, mut warstein, space) = partnership(&rt);
+    let warstein_id = warstein.id();
+    let doc =
+        stpol.ok("POST", "/api/v1/docs", Some(json!({"space": space, "kind": "plan", "title": "CIRCLE60"})))
+            ["id"]
+            .as_str()
+            .expect("doc")
+            .to_string();
+    stpol.ok(
+        "PUT",
+        &format!("/api/v1/spaces/{space}/members/{warstein_id}"),
+        Some(json!({"role": "viewer"})),
+    );
+    wait_for("Warstein knows it is a reader and holds the plan", TIMEOUT, || {
+        member_of(&warstein, &space, &warstein_id)["role"] == json!("viewer")
+            && warstein.call("GET", &format!("/api/v1/docs/{doc}"), None).0 == 200
+    });
+    let b = driver.session_in(1280, 900, "de-DE");
+    sign_in(&b, &warstein, "J. Becker");
+    b.goto(&format!("{}/#/doc/{doc}", warstein.url));
+    b.find("#f-summary");
+    let locked = "return [document.querySelector('#f-summary').matches(':disabled'),\
+         document.querySelector('#f-acronym').matches(':disabled'),\
+         !document.querySelector('.read-only').hidden];";
+    wait_for("the reader's editor is locked", TIMEOUT, || b.js(locked, vec![]) == json!([true, true, true]));
+    assert!(b.text(".read-only").contains("Lesezugriff"), "in German: {}", b.text(".read-only"));
+    b.screenshot("reader-locked");
+
+    // Made an editor again, the open page unlocks.
+    stpol.ok(
+        "PUT",
+        &format!("/api/v1/spaces/{space}/members/{warstein_id}"),
+        Some(json!({"role": "editor"})),
+    );
+    wait_for("Warstein knows it is an editor again", TIMEOUT, || {
+        member_of(&warstein, &space, &warstein_id)["role"] == json!("editor")
+    });
+    b.goto(&format!("{}/#/docs", warstein.url));
+    b.goto(&format!("{}/#/doc/{doc}", warstein.url));
+    b.find("#f-summary");
+    wait_for("the editor's page is open", TIMEOUT, || b.js(locked, vec![]) == json!([false, false, false]));
+    drop(b);
+    stpol.stop(&rt);
+    warstein.stop(&rt);
+}
+
 /// Issue 13: a French officer names a version of a plan and approves it with the council's
 /// reference and date; the partner's approval arrives live ("approuvée par 2 des 2 villes"),
 /// and the partner's later edit marks the version as changed since, naming the field.

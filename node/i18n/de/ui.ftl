@@ -14,6 +14,7 @@ officer = Sachbearbeitung
 officer-placeholder = Ihr Name
 officer-needed = Tragen Sie oben auf der Seite unter „Sachbearbeitung“ Ihren Namen ein, um zu schreiben: Jede Änderung hält die Gemeinde und die Person fest, die sie vorgenommen hat.
 officer-enter = Meinen Namen eintragen
+editor-read-only = Ihre Gemeinde hat in dieser Partnerschaft Lesezugriff: Sie können dieses Dokument und seinen Verlauf lesen, aber nicht ändern. Die Verwaltung der Partnerschaft kann Ihrer Gemeinde Bearbeitungsrechte geben.
 language = Sprache
 live-connecting = verbinde…
 live-on = verbunden

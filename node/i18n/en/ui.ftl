@@ -14,6 +14,7 @@ officer = Officer
 officer-placeholder = Your name
 officer-needed = Enter your name under “Officer” at the top of the page to write: every change records the town and the officer who made it.
 officer-enter = Enter my name
+editor-read-only = Your town is a reader in this partnership: you can read this document and its history but not change it. An administrator of the partnership can make your town an editor.
 language = Language
 live-connecting = connecting…
 live-on = live

@@ -14,6 +14,7 @@ officer = Agent
 officer-placeholder = Votre nom
 officer-needed = Saisissez votre nom dans « Agent » en haut de la page pour écrire : chaque modification enregistre la commune et l’agent qui l’a faite.
 officer-enter = Saisir mon nom
+editor-read-only = Votre commune est lectrice dans ce partenariat : vous pouvez lire ce document et son historique, mais pas le modifier. Un administrateur du partenariat peut faire de votre commune un rédacteur.
 language = Langue
 live-connecting = connexion…
 live-on = en direct

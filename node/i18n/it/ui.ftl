@@ -14,6 +14,7 @@ officer = Funzionario
 officer-placeholder = Il Suo nome
 officer-needed = Inserisca il Suo nome in «Funzionario» in cima alla pagina per scrivere: ogni modifica registra il comune e il funzionario che l’ha fatta.
 officer-enter = Inserisco il mio nome
+editor-read-only = Il Suo comune è lettore in questo partenariato: può leggere questo documento e la sua cronologia, ma non modificarlo. Un amministratore del partenariato può rendere il Suo comune redattore.
 language = Lingua
 live-connecting = connessione…
 live-on = collegato

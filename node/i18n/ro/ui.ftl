@@ -14,6 +14,7 @@ officer = Funcționar
 officer-placeholder = Numele dumneavoastră
 officer-needed = Introduceți-vă numele la „Funcționar” în partea de sus a paginii pentru a scrie: fiecare modificare înregistrează localitatea și funcționarul care a făcut-o.
 officer-enter = Introduc numele meu
+editor-read-only = Localitatea dumneavoastră este cititor în acest parteneriat: puteți citi acest document și istoricul lui, dar nu îl puteți modifica. Un administrator al parteneriatului poate face localitatea dumneavoastră editor.
 language = Limba
 live-connecting = conectare…
 live-on = conectat

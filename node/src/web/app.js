@@ -867,7 +867,20 @@ async function viewEditor(main, id) {
   // Towns offered in partner fields: the space's members and the plan's partners; any other
   // (a guest town) can still be typed.
   ed.towns = h('datalist', { id: 'dl-towns' });
-  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), presenceBar(id, ed), banner, warnings, needsOfficer(ed.root), ed.towns);
+  // A town that may not write here (a reader, or no longer a member) reads the document with
+  // every field locked and a note saying why; its node would refuse the edits anyway.
+  const readOnly = h('p', { class: 'banner read-only', role: 'status', hidden: true, text: t('editor-read-only') });
+  const writable = h('fieldset', { class: 'can-write' }, ed.root);
+  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), presenceBar(id, ed), banner, warnings, readOnly, needsOfficer(writable), ed.towns);
+  const checkWrite = async (space) => {
+    try {
+      const m = await api('GET', `/spaces/${space}/members`);
+      const mine = m.members.find((x) => x.id === S.me.id);
+      const may = Boolean(mine && mine.active && mine.role !== 'viewer');
+      writable.disabled = !may;
+      readOnly.hidden = may;
+    } catch (e) { /* the node answers edits anyway; the lock is a courtesy */ }
+  };
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
@@ -898,6 +911,7 @@ async function viewEditor(main, id) {
     ed.fields = kindInfo(doc.kind).fields;
     ed.content = doc.content;
     ed.space = doc.space;
+    checkWrite(doc.space);
     // Calendars and budget tables are made from plans only (the node refuses the rest).
     for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv'], [data-export='xlsx']")) b.hidden = doc.kind !== 'plan';
     const titleText = untitled(doc.content.title);
@@ -1291,6 +1305,13 @@ function textWidget(ed, f, path, value, single, rowLabel) {
       w.server = sent;
     } catch (e) {
       toast(e.message);
+      if (e.status === 403) {
+        // Not allowed (this town may not write here): show the document's text again rather
+        // than sending the same refused splice after every pause.
+        w.base = w.server;
+        setTextKeepingCursor(el, w.server);
+        fit();
+      }
     } finally {
       w.inflight = false;
     }
