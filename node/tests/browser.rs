@@ -1099,10 +1099,10 @@ fn nothing_is_written_from_the_ui_without_an_officers_name() {
     warstein.stop(&rt);
 }
 
-/// A town that is a reader in the partnership opens a plan: every field is locked and a note
-/// says why (before, its fields looked editable and typing into a text field was applied on its
-/// own node, refused by every partner, and the plan stayed apart from the others' for good).
-/// Made an editor again, the same page unlocks.
+/// A town that is a reader in the partnership opens a plan: every field, the version and
+/// approval forms and the upload form are locked and a note says why (before, its fields looked
+/// editable and typing into a text field was applied on its own node, refused by every partner,
+/// and the plan stayed apart from the others' for good). Made an editor again, it unlocks.
 #[test]
 fn a_reader_town_sees_the_plan_locked_and_says_why() {
     let Some(driver) = driver_or_skip("a_reader_town_sees_the_plan_locked_and_says_why") else { return };
@@ -1134,6 +1134,17 @@ fn a_reader_town_sees_the_plan_locked_and_says_why() {
     wait_for("the reader's editor is locked", TIMEOUT, || b.js(locked, vec![]) == json!([true, true, true]));
     assert!(b.text(".read-only").contains("Lesezugriff"), "in German: {}", b.text(".read-only"));
     b.screenshot("reader-locked");
+    // Naming a version, approving one and attaching a file are writes too; reading is not.
+    for (tab, control) in [("versions", "#version-create"), ("attachments", "#attach-upload")] {
+        b.goto(&format!("{}/#/doc/{doc}/{tab}", warstein.url));
+        b.find(control);
+        let locked = format!(
+            "return [document.querySelector('{control}').matches(':disabled'), !document.querySelector('.read-only').hidden];"
+        );
+        wait_for(&format!("the {tab} tab is locked"), TIMEOUT, || {
+            b.js(&locked, vec![]) == json!([true, true])
+        });
+    }
 
     // Made an editor again, the open page unlocks.
     stpol.ok(

@@ -203,6 +203,31 @@ function needsOfficer(...children) {
   return box;
 }
 
+// What a town may not do in a space where it is a reader (or no longer a member) sits in
+// `canWrite` fieldsets; `readerLock().check` locks them all in a view, with a note saying why.
+// The node refuses such writes anyway: the lock spares the officer a refusal.
+function canWrite(...children) {
+  return h('fieldset', { class: 'can-write' }, children);
+}
+
+function canWriteInline(...children) {
+  return h('fieldset', { class: 'can-write inline' }, children);
+}
+
+function readerLock() {
+  const note = h('p', { class: 'banner read-only', role: 'status', hidden: true, text: t('editor-read-only') });
+  const check = async (root, space) => {
+    try {
+      const m = await api('GET', `/spaces/${space}/members`);
+      const mine = m.members.find((x) => x.id === S.me.id);
+      const may = Boolean(mine && mine.active && mine.role !== 'viewer');
+      for (const f of root.querySelectorAll('fieldset.can-write')) f.disabled = !may;
+      note.hidden = may;
+    } catch (e) { /* the node answers writes anyway; the lock is a courtesy */ }
+  };
+  return { note, check };
+}
+
 function applyOfficerGate(root = document) {
   const missing = !officer();
   document.getElementById('officer').toggleAttribute('aria-invalid', missing);
@@ -868,19 +893,9 @@ async function viewEditor(main, id) {
   // (a guest town) can still be typed.
   ed.towns = h('datalist', { id: 'dl-towns' });
   // A town that may not write here (a reader, or no longer a member) reads the document with
-  // every field locked and a note saying why; its node would refuse the edits anyway.
-  const readOnly = h('p', { class: 'banner read-only', role: 'status', hidden: true, text: t('editor-read-only') });
-  const writable = h('fieldset', { class: 'can-write' }, ed.root);
-  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), presenceBar(id, ed), banner, warnings, readOnly, needsOfficer(writable), ed.towns);
-  const checkWrite = async (space) => {
-    try {
-      const m = await api('GET', `/spaces/${space}/members`);
-      const mine = m.members.find((x) => x.id === S.me.id);
-      const may = Boolean(mine && mine.active && mine.role !== 'viewer');
-      writable.disabled = !may;
-      readOnly.hidden = may;
-    } catch (e) { /* the node answers edits anyway; the lock is a courtesy */ }
-  };
+  // every field locked and a note saying why.
+  const lock = readerLock();
+  main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), presenceBar(id, ed), banner, warnings, lock.note, needsOfficer(canWrite(ed.root)), ed.towns);
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
@@ -911,7 +926,7 @@ async function viewEditor(main, id) {
     ed.fields = kindInfo(doc.kind).fields;
     ed.content = doc.content;
     ed.space = doc.space;
-    checkWrite(doc.space);
+    lock.check(main, doc.space);
     // Calendars and budget tables are made from plans only (the node refuses the rest).
     for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv'], [data-export='xlsx']")) b.hidden = doc.kind !== 'plan';
     const titleText = untitled(doc.content.title);
@@ -1511,6 +1526,7 @@ async function viewVersions(main, id) {
   // What the officer typed survives a redraw (a partner's approval arriving meanwhile).
   const drafts = new Map();
   const kept = (key, attrs) => h('input', { ...attrs, value: drafts.get(key) || '', oninput: (ev) => drafts.set(key, ev.target.value) });
+  const lock = readerLock();
   const draw = async () => {
     const [doc, list] = await Promise.all([api('GET', `/docs/${id}`), api('GET', `/docs/${id}/versions`)]);
     if (S.view !== view) return;
@@ -1566,25 +1582,26 @@ async function viewVersions(main, id) {
         h('div', { class: 'actions' },
           h('button', { type: 'button', class: 'secondary', text: t('versions-view'), onclick: () => { open.set(vid, 'view'); show().catch((e) => toast(e.message)); } }),
           cmpSel, h('button', { type: 'button', class: 'secondary', text: t('versions-compare'), onclick: () => compare().catch((e) => toast(e.message)) }),
-          h('button', { type: 'button', class: 'secondary', text: t('versions-restore'), onclick: act(async () => {
+          canWriteInline(h('button', { type: 'button', class: 'secondary', text: t('versions-restore'), onclick: act(async () => {
             if (!window.confirm(t('versions-restore-confirm', { name: v.name }))) return;
             await api('POST', `/docs/${id}/versions/${vid}/restore`, { officer: officer() });
             toast(t('versions-restored', { name: v.name }), true);
-          }) }),
-          v.requested ? '' : h('button', { type: 'button', class: 'secondary', id: `request-${vid}`, text: t('versions-request'), onclick: act(async () => {
-            await api('POST', `/docs/${id}/versions/${vid}/request-approval`, { officer: officer() });
           }) })),
-        h('form', { class: 'actions', onsubmit: decide('approved') },
+          v.requested ? '' : canWriteInline(h('button', { type: 'button', class: 'secondary', id: `request-${vid}`, text: t('versions-request'), onclick: act(async () => {
+            await api('POST', `/docs/${id}/versions/${vid}/request-approval`, { officer: officer() });
+          }) }))),
+        canWrite(h('form', { class: 'actions', onsubmit: decide('approved') },
           h('label', { for: `approve-ref-${vid}`, text: t('versions-reference') }), ref,
           h('label', { for: `approve-date-${vid}`, text: t('versions-date') }), date,
           h('button', { type: 'submit', id: `approve-${vid}`, text: t('versions-approve') }),
-          h('button', { type: 'button', class: 'danger', id: `reject-${vid}`, text: t('versions-reject'), onclick: decide('rejected') })),
+          h('button', { type: 'button', class: 'danger', id: `reject-${vid}`, text: t('versions-reject'), onclick: decide('rejected') }))),
         detail);
     };
     const cards = list.versions.slice().reverse().map(card);
-    main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'versions'),
-      h('p', { class: 'sub', text: t('versions-sub') }), form,
+    main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'versions'), lock.note,
+      h('p', { class: 'sub', text: t('versions-sub') }), canWrite(form),
       cards.length ? h('div', { class: 'versions' }, cards) : h('p', { class: 'muted', text: t('versions-none') }));
+    await lock.check(main, doc.space);
   };
   view.refresh = refresher(draw);
   await draw();
@@ -1608,6 +1625,7 @@ async function viewAttachments(main, id) {
   const view = { name: 'attachments' };
   S.view = view;
   const progress = new Map();
+  const lock = readerLock();
   const captionInput = h('input', { id: 'attach-caption', maxlength: 1000, placeholder: t('att-caption-placeholder') });
   const fileInput = h('input', { id: 'attach-file', type: 'file' });
   const bar = h('progress', { id: 'attach-progress', max: 100, value: 0, hidden: true });
@@ -1669,17 +1687,18 @@ async function viewAttachments(main, id) {
         a.state === 'not-downloaded' ? h('button', { type: 'button', class: 'small secondary', text: t('att-fetch'), onclick: async () => {
           try { await api('POST', `/docs/${id}/attachments/${a.id}/fetch`); progress.set(a.hash, 0); await view.refresh(); } catch (e) { toast(e.message); }
         } }) : '',
-        a.state === 'removed' ? '' : h('button', { type: 'button', class: 'small danger', text: t('att-remove'), onclick: async () => {
+        a.state === 'removed' ? '' : canWriteInline(h('button', { type: 'button', class: 'small danger', text: t('att-remove'), onclick: async () => {
           const reason = window.prompt(t('att-remove-reason', { name: a.name }));
           if (!reason || !reason.trim()) return;
           try { await api('POST', `/docs/${id}/attachments/${a.id}/remove`, { reason, officer: officer() }); toast(t('att-removed', { name: a.name }), true); await view.refresh(); } catch (e) { toast(e.message); }
-        } })));
+        } }))));
     const used = usage ? h('p', { class: 'sub', id: 'attach-usage', text: usage.cap ? t('att-usage-cap', { used: fmtBytes(usage.used), cap: fmtBytes(usage.cap) }) : t('att-usage', { used: fmtBytes(usage.used) }) }) : '';
-    main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'attachments'),
-      h('p', { class: 'sub', text: t('att-sub') }), used, needsOfficer(form),
+    main.replaceChildren(h('h1', { text: untitled(doc.content.title) }), docTabs(id, 'attachments'), lock.note,
+      h('p', { class: 'sub', text: t('att-sub') }), used, needsOfficer(canWrite(form)),
       list.length ? h('table', { class: 'attachments' },
         h('thead', {}, h('tr', {}, ['att-col-file', 'att-col-size', 'att-col-by', 'att-col-state', 'att-col-actions'].map((k) => h('th', { text: t(k) })))),
         h('tbody', {}, list.map(row))) : h('p', { class: 'muted', text: t('att-none') }));
+    await lock.check(main, doc.space);
   };
   view.refresh = refresher(draw);
   view.onTransfer = (ev) => {
