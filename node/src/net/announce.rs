@@ -39,9 +39,9 @@ const MAX_FOLLOWERS: usize = 16;
 /// are forgotten.
 const MAX_FOLLOWED_DOCS: usize = 1024;
 
-/// What to do about a document that changed.
+/// When to announce a document that changed.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Announce {
+pub(super) enum When {
     /// Announce it now; `window_opens`: start the window's timer (and call
     /// [`Announcements::window_ended`] when it fires).
     Now { window_opens: bool },
@@ -97,20 +97,20 @@ impl<P: Copy + Eq + Hash> Announcements<P> {
     }
 
     /// `doc` changed here (an edit, or a round that brought changes).
-    pub(super) fn changed(&mut self, doc: DocId) -> Announce {
+    pub(super) fn changed(&mut self, doc: DocId) -> When {
         match self.windows.get_mut(&doc) {
             None => {
                 self.windows.insert(doc, Window { sent: 1, again: false });
-                Announce::Now { window_opens: true }
+                When::Now { window_opens: true }
             }
             Some(w) if w.sent < ANNOUNCE_BURST => {
                 w.sent += 1;
                 w.again = false;
-                Announce::Now { window_opens: false }
+                When::Now { window_opens: false }
             }
             Some(w) => {
                 w.again = true;
-                Announce::Later
+                When::Later
             }
         }
     }
@@ -130,16 +130,16 @@ mod tests {
     fn a_burst_goes_out_at_once_and_the_rest_at_the_windows_end() {
         let doc = DocId::from_bytes([1; 16]);
         let mut a = Announcements::<u8>::default();
-        assert_eq!(a.changed(doc), Announce::Now { window_opens: true });
+        assert_eq!(a.changed(doc), When::Now { window_opens: true });
         for _ in 1..ANNOUNCE_BURST {
-            assert_eq!(a.changed(doc), Announce::Now { window_opens: false });
+            assert_eq!(a.changed(doc), When::Now { window_opens: false });
         }
-        assert_eq!(a.changed(doc), Announce::Later);
-        assert_eq!(a.changed(doc), Announce::Later);
+        assert_eq!(a.changed(doc), When::Later);
+        assert_eq!(a.changed(doc), When::Later);
         assert!(a.window_ended(doc), "changed since: announce at the window's end");
-        assert_eq!(a.changed(doc), Announce::Now { window_opens: true }, "a new window");
+        assert_eq!(a.changed(doc), When::Now { window_opens: true }, "a new window");
         assert!(!a.window_ended(doc), "nothing new since the last announcement");
-        assert_eq!(a.changed(doc), Announce::Now { window_opens: true });
+        assert_eq!(a.changed(doc), When::Now { window_opens: true });
     }
 
     #[test]
@@ -149,8 +149,8 @@ mod tests {
         for _ in 0..ANNOUNCE_BURST {
             a.changed(d1);
         }
-        assert_eq!(a.changed(d1), Announce::Later);
-        assert_eq!(a.changed(d2), Announce::Now { window_opens: true });
+        assert_eq!(a.changed(d1), When::Later);
+        assert_eq!(a.changed(d2), When::Now { window_opens: true });
     }
 
     #[test]

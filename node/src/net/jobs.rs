@@ -10,7 +10,7 @@
 
 use super::answers::{Joined, NetAnswer, SyncReport};
 use super::{
-    announce::{ANNOUNCE_WINDOW, Announce as Announcing},
+    announce::{ANNOUNCE_WINDOW, When},
     work::Work,
 };
 use libp2p::{
@@ -287,7 +287,7 @@ impl NetTask {
     /// partners following the document live (see `announce.rs`).
     pub(super) fn announce(&mut self, doc: DocId, local: bool) {
         match self.announced.changed(doc) {
-            Announcing::Later => {
+            When::Later => {
                 // The partners following the document live sync now, not at the window's end.
                 // Only for this town's own edits: changes received from a partner travel on
                 // through the sessions their arrival starts (doing it for them too made a
@@ -301,11 +301,11 @@ impl NetTask {
                 }
                 return;
             }
-            Announcing::Now { window_opens: true } => self.jobs.push(Box::pin(async move {
+            When::Now { window_opens: true } => self.jobs.push(Box::pin(async move {
                 tokio::time::sleep(ANNOUNCE_WINDOW).await;
                 Done::AnnounceWindowEnded(doc)
             })),
-            Announcing::Now { window_opens: false } => {}
+            When::Now { window_opens: false } => {}
         }
         self.job(Work::Announce { doc });
     }
