@@ -365,7 +365,7 @@ function onEvent(name, data) {
   try { ev = JSON.parse(data); } catch (e) { return; }
   if (name === 'presence') presenceEvent(ev);
   if (name === 'hello' || name === 'resync') {
-    if (S.editor) S.editor.refresh();
+    if (S.editor) { S.editor.refresh(); S.editor.checkWrite(); }
     if (S.view && S.view.refresh) S.view.refresh();
     return;
   }
@@ -384,7 +384,7 @@ function onEvent(name, data) {
     return;
   }
   // An import or a membership change may touch the open document too.
-  if (name === 'spaces' && S.editor) S.editor.refresh();
+  if (name === 'spaces' && S.editor) { S.editor.refresh(); S.editor.checkWrite(); }
   if (S.view && S.view.refresh && S.view.name !== 'editor') S.view.refresh();
 }
 
@@ -896,6 +896,7 @@ async function viewEditor(main, id) {
   // every field locked and a note saying why.
   const lock = readerLock();
   main.replaceChildren(title, meta, docTabs(id, 'edit'), exportBar(id, () => untitled(ed.content && ed.content.title)), presenceBar(id, ed), banner, warnings, lock.note, needsOfficer(canWrite(ed.root)), ed.towns);
+  ed.checkWrite = () => (ed.space ? lock.check(main, ed.space) : undefined);
 
   const send = async (edits, message) => {
     const r = await api('POST', `/docs/${id}/edits`, { edits, message, officer: officer() });
@@ -926,7 +927,9 @@ async function viewEditor(main, id) {
     ed.fields = kindInfo(doc.kind).fields;
     ed.content = doc.content;
     ed.space = doc.space;
-    lock.check(main, doc.space);
+    // The role changes only with the space's log: looked up when the page opens and on a
+    // spaces event (see onEvent), not on every refresh a partner's edit brings.
+    if (first) ed.checkWrite();
     // Calendars and budget tables are made from plans only (the node refuses the rest).
     for (const b of main.querySelectorAll("[data-export='ics'], [data-export='csv'], [data-export='xlsx']")) b.hidden = doc.kind !== 'plan';
     const titleText = untitled(doc.content.title);
